@@ -1,0 +1,149 @@
+//! A proleptic Gregorian calendar date and hour labels, without time zones or a clock.
+//!
+//! Lantian follows CNEMC's labelling: the hourly value labelled `h` on day `D` is the mean
+//! over the hour ending at `h` (local time), and the day `D` is made of the labels `0..=23`.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A calendar date. Construct with [`Date::new`]; the fields are always a valid date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub struct Date {
+    year: i32,
+    month: u8,
+    day: u8,
+}
+
+impl Date {
+    /// Returns the date, or `None` when the month or day is out of range.
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(Date {
+            year,
+            month: month as u8,
+            day: day as u8,
+        })
+    }
+
+    pub fn year(self) -> i32 {
+        self.year
+    }
+
+    pub fn month(self) -> u32 {
+        u32::from(self.month)
+    }
+
+    pub fn day(self) -> u32 {
+        u32::from(self.day)
+    }
+
+    /// Days since 1970-01-01 (negative before), by Howard Hinnant's `days_from_civil`.
+    pub fn days_since_epoch(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The inverse of [`Date::days_since_epoch`].
+    pub fn from_days_since_epoch(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = (if mp < 10 { mp + 3 } else { mp - 9 }) as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
+    /// The date `n` days later (earlier for negative `n`).
+    pub fn add_days(self, n: i64) -> Date {
+        Date::from_days_since_epoch(self.days_since_epoch() + n)
+    }
+
+    /// Parses `YYYY-MM-DD` or `YYYYMMDD`.
+    pub fn parse(text: &str) -> Option<Date> {
+        let t = text.trim();
+        let (y, m, d) = match t.len() {
+            8 if t.bytes().all(|b| b.is_ascii_digit()) => (&t[0..4], &t[4..6], &t[6..8]),
+            10 if t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-' => {
+                (&t[0..4], &t[5..7], &t[8..10])
+            }
+            _ => return None,
+        };
+        Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl From<Date> for String {
+    fn from(d: Date) -> String {
+        d.to_string()
+    }
+}
+
+impl TryFrom<String> for Date {
+    type Error = String;
+    fn try_from(s: String) -> Result<Date, String> {
+        Date::parse(&s).ok_or_else(|| format!("not a date (YYYY-MM-DD): {s:?}"))
+    }
+}
+
+pub fn is_leap_year(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+pub fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+pub fn days_in_year(year: i32) -> u32 {
+    if is_leap_year(year) { 366 } else { 365 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_round_trips_over_four_centuries() {
+        let start = Date::new(1900, 1, 1).unwrap().days_since_epoch();
+        for n in start..start + 146_097 {
+            assert_eq!(Date::from_days_since_epoch(n).days_since_epoch(), n);
+        }
+        assert_eq!(Date::new(1970, 1, 1).unwrap().days_since_epoch(), 0);
+        assert_eq!(
+            Date::new(2026, 3, 1).unwrap().add_days(-1),
+            Date::new(2026, 2, 28).unwrap()
+        );
+    }
+
+    #[test]
+    fn parse_accepts_both_layouts_and_rejects_impossible_dates() {
+        assert_eq!(Date::parse("20190131"), Date::new(2019, 1, 31));
+        assert_eq!(Date::parse("2016-02-29"), Date::new(2016, 2, 29));
+        assert_eq!(Date::parse("2015-02-29"), None);
+        assert_eq!(Date::parse("2015-13-01"), None);
+        assert_eq!(Date::parse("x"), None);
+    }
+}

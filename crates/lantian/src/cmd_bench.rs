@@ -1,0 +1,22 @@
+//! `lantian bench`: performance measurements, one JSON line each.
+
+use anyhow::Result;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum What {
+    /// Full-year HJ 663 assessment of many station-years synthesised from real files.
+    Assess(crate::cmd_bench_assess::Args),
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    match args.what {
+        What::Assess(a) => crate::cmd_bench_assess::run(a),
+    }
+}

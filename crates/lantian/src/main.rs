@@ -1,0 +1,50 @@
+//! The `lantian` command: thin glue between the command line, files and the library crates.
+
+mod cmd_aqi;
+mod cmd_assess;
+mod cmd_bench;
+mod cmd_bench_assess;
+mod input;
+
+use clap::{Parser, Subcommand};
+
+/// Lantian (蓝天): an air-quality supervision platform for county-level cities.
+///
+/// Standards engine (HJ 633, GB 3095, HJ 663; 2012-era and 2026 editions, chosen by the
+/// date of the data), readers for CNEMC and UCI Beijing files, and benchmarks.
+#[derive(Debug, Parser)]
+#[command(name = "lantian", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compute the hourly (real-time) AQI of every station-hour in CNEMC daily files.
+    ///
+    /// Example: lantian aqi --format cnemc ../shared/data/cnemc-sample/china_sites_201901
+    Aqi(cmd_aqi::Args),
+    /// Assess a calendar year of a city's stations per HJ 663 and print a JSON report.
+    ///
+    /// Example: lantian assess --format prsa --year 2015 --exclude Dingling ../shared/data/beijing-prsa
+    Assess(cmd_assess::Args),
+    /// Measure performance; each benchmark prints one JSON line.
+    Bench(cmd_bench::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Aqi(a) => cmd_aqi::run(a),
+        Command::Assess(a) => cmd_assess::run(a),
+        Command::Bench(a) => cmd_bench::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("lantian: error: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}

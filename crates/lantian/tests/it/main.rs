@@ -1,0 +1,44 @@
+//! Integration tests of the `lantian` command on the real data beside the project.
+
+#![allow(clippy::unwrap_used)]
+
+mod aqi;
+mod assess;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// `../shared/data/<rel>` from the workspace root.
+pub fn shared(rel: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel);
+    assert!(
+        p.exists(),
+        "test data {} is missing: CI runs with ../shared beside the project",
+        p.display()
+    );
+    p
+}
+
+pub fn lantian(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lantian"))
+        .args(args)
+        .output()
+        .expect("the lantian binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("lantian-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
