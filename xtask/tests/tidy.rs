@@ -58,10 +58,8 @@ fn dependencies(manifest: &str) -> Vec<String> {
             in_deps = t == "[dependencies]";
             continue;
         }
-        if in_deps && !t.is_empty() && !t.starts_with('#') {
-            if let Some((name, _)) = t.split_once('=') {
-                out.push(name.trim().to_owned());
-            }
+        if let Some((name, _)) = t.split_once('=').filter(|_| in_deps && !t.starts_with('#')) {
+            out.push(name.trim().to_owned());
         }
     }
     out

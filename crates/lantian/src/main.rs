@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 /// Standards engine (HJ 633, GB 3095, HJ 663; 2012-era and 2026 editions, chosen by the
 /// date of the data), readers for CNEMC and UCI Beijing files, and benchmarks.
 #[derive(Debug, Parser)]
-#[command(name = "lantian", version, about, long_about = None, propagate_version = true)]
+#[command(name = "lantian", version, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
