@@ -13,10 +13,13 @@ pub struct Args {
 enum What {
     /// Full-year HJ 663 assessment of many station-years synthesised from real files.
     Assess(crate::cmd_bench_assess::Args),
+    /// HJ 212 decoding on the real sample packets (one core).
+    Hj212(crate::cmd_bench_hj212::Args),
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.what {
         What::Assess(a) => crate::cmd_bench_assess::run(a),
+        What::Hj212(a) => crate::cmd_bench_hj212::run(a),
     }
 }

@@ -4,6 +4,8 @@ mod cmd_aqi;
 mod cmd_assess;
 mod cmd_bench;
 mod cmd_bench_assess;
+mod cmd_bench_hj212;
+mod cmd_hj212;
 mod input;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +31,10 @@ enum Command {
     ///
     /// Example: lantian assess --format prsa --year 2015 --exclude Dingling ../shared/data/beijing-prsa
     Assess(cmd_assess::Args),
+    /// HJ 212 packets: decode them to JSON.
+    ///
+    /// Example: lantian hj212 decode ../shared/data/hj212-samples/packets.txt
+    Hj212(cmd_hj212::Args),
     /// Measure performance; each benchmark prints one JSON line.
     Bench(cmd_bench::Args),
 }
@@ -38,6 +44,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Aqi(a) => cmd_aqi::run(a),
         Command::Assess(a) => cmd_assess::run(a),
+        Command::Hj212(a) => cmd_hj212::run(a),
         Command::Bench(a) => cmd_bench::run(a),
     };
     match result {

@@ -4,6 +4,7 @@
 
 mod aqi;
 mod assess;
+mod hj212;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
