@@ -305,10 +305,10 @@ pub fn decode_segment(segment: &str) -> Result<Packet<'_>, DecodeError> {
             None
         }
     };
-    if let (Some(num), Some(no)) = (pnum, pno) {
-        if no > num {
-            return Err(bad("PNO", &no.to_string(), "packet number exceeds PNUM"));
-        }
+    if let (Some(num), Some(no)) = (pnum, pno)
+        && no > num
+    {
+        return Err(bad("PNO", &no.to_string(), "packet number exceeds PNUM"));
     }
     match qn {
         None => d.insert(Deviation::MissingQn),

@@ -122,15 +122,15 @@ impl Reassembler {
             return Reassembly::Single;
         };
         let key = (p.mn.unwrap_or_default().to_owned(), p.cn.0, num);
-        if !self.groups.contains_key(&key) && self.groups.len() >= self.groups_max {
-            if let Some(oldest) = self
+        if !self.groups.contains_key(&key)
+            && self.groups.len() >= self.groups_max
+            && let Some(oldest) = self
                 .groups
                 .iter()
                 .min_by_key(|(_, g)| g.first_seen_s)
                 .map(|(k, _)| k.clone())
-            {
-                self.groups.remove(&oldest);
-            }
+        {
+            self.groups.remove(&oldest);
         }
         let g = self.groups.entry(key.clone()).or_insert_with(|| Group {
             parts: HashMap::new(),
