@@ -15,11 +15,15 @@ enum What {
     Assess(crate::cmd_bench_assess::Args),
     /// HJ 212 decoding on the real sample packets (one core).
     Hj212(crate::cmd_bench_hj212::Args),
+    /// Observations per second into SQLite (and PostgreSQL with --postgres), and the time
+    /// to read one station-year.
+    Store(crate::cmd_bench_store::Args),
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.what {
         What::Assess(a) => crate::cmd_bench_assess::run(a),
         What::Hj212(a) => crate::cmd_bench_hj212::run(a),
+        What::Store(a) => crate::cmd_bench_store::run(a),
     }
 }

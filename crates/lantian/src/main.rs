@@ -1,12 +1,15 @@
 //! The `lantian` command: thin glue between the command line, files and the library crates.
 
 mod cmd_aqi;
+mod cmd_archive;
 mod cmd_assess;
 mod cmd_bench;
 mod cmd_bench_assess;
 mod cmd_bench_hj212;
+mod cmd_bench_store;
 mod cmd_hj212;
 mod input;
+mod store_args;
 
 use clap::{Parser, Subcommand};
 
@@ -35,6 +38,10 @@ enum Command {
     ///
     /// Example: lantian hj212 decode ../shared/data/hj212-samples/packets.txt
     Hj212(cmd_hj212::Args),
+    /// The tamper-evident raw archive: verify it, or publish a digest of its head.
+    ///
+    /// Example: lantian archive verify --data-dir ./data
+    Archive(cmd_archive::Args),
     /// Measure performance; each benchmark prints one JSON line.
     Bench(cmd_bench::Args),
 }
@@ -45,6 +52,7 @@ fn main() -> std::process::ExitCode {
         Command::Aqi(a) => cmd_aqi::run(a),
         Command::Assess(a) => cmd_assess::run(a),
         Command::Hj212(a) => cmd_hj212::run(a),
+        Command::Archive(a) => cmd_archive::run(a),
         Command::Bench(a) => cmd_bench::run(a),
     };
     match result {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod aqi;
+mod archive;
 mod assess;
 mod hj212;
 

@@ -1,0 +1,136 @@
+//! The SQL both backends share: values, the connection trait, and every query written once.
+//!
+//! Queries use `$n` placeholders, which PostgreSQL numbers natively and the SQLite backend
+//! binds by number, and `CAST(… AS BIGINT)` where PostgreSQL must know a type.
+
+use crate::error::StoreError;
+use crate::model::Observation;
+
+/// A value crossing the SQL boundary.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl Val {
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            Val::Int(i) => Some(*i),
+            Val::Real(f) => Some(*f as i64),
+            _ => None,
+        }
+    }
+
+    pub fn real(&self) -> Option<f64> {
+        match self {
+            Val::Real(f) => Some(*f),
+            Val::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self) -> Option<String> {
+        match self {
+            Val::Text(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn blob(&self) -> Option<Vec<u8>> {
+        match self {
+            Val::Blob(b) => Some(b.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for Val {
+    fn from(s: &str) -> Val {
+        Val::Text(s.to_owned())
+    }
+}
+impl From<String> for Val {
+    fn from(s: String) -> Val {
+        Val::Text(s)
+    }
+}
+impl From<i64> for Val {
+    fn from(i: i64) -> Val {
+        Val::Int(i)
+    }
+}
+impl From<f64> for Val {
+    fn from(f: f64) -> Val {
+        Val::Real(f)
+    }
+}
+impl From<bool> for Val {
+    fn from(b: bool) -> Val {
+        Val::Int(i64::from(b))
+    }
+}
+impl<T: Into<Val>> From<Option<T>> for Val {
+    fn from(o: Option<T>) -> Val {
+        o.map_or(Val::Null, Into::into)
+    }
+}
+
+pub type Row = Vec<Val>;
+
+/// A connection (inside a transaction when writing).
+pub trait Conn {
+    fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError>;
+    fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, StoreError>;
+    /// Inserts observations, skipping those already stored; returns how many were new.
+    fn insert_observations(
+        &mut self,
+        rows: &[(&Observation, Option<i64>)],
+    ) -> Result<u64, StoreError>;
+    /// Appends archive records (already chained).
+    fn insert_archive(&mut self, rows: &[ArchiveRow<'_>]) -> Result<(), StoreError>;
+}
+
+/// One archive record to append.
+#[derive(Clone, Debug)]
+pub struct ArchiveRow<'a> {
+    pub chain: &'a str,
+    pub seq: i64,
+    pub packet: &'a crate::model::RawPacket,
+    pub prev_hash: [u8; 32],
+    pub hash: [u8; 32],
+}
+
+pub const INSERT_OBSERVATION: &str = "INSERT INTO observations (station_id, code, period, ts, value, flag, packet_seq) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (station_id, code, period, ts) DO NOTHING";
+
+pub const INSERT_ARCHIVE: &str = "INSERT INTO archive (chain, seq, received_ms, peer, mn, verdict, bytes, prev_hash, hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// Hourly rollups of minute data for one station and code over `$3 <= ts < $4`, with
+/// coverage (≥ 45 minutes make a valid hour). Hours without a normal value get no row.
+pub const ROLLUP_HOURS: &str = "INSERT INTO rollup_hourly (station_id, code, hour_ts, source, n_expected, n_observed, valid, mean, min, max) \
+     SELECT o.station_id, o.code, o.ts - (o.ts % 3600), 'min', 60 / s.min_interval_min, COUNT(*), \
+            CASE WHEN COUNT(*) * s.min_interval_min >= 45 THEN 1 ELSE 0 END, AVG(o.value), MIN(o.value), MAX(o.value) \
+     FROM observations o JOIN stations s ON s.id = o.station_id \
+     WHERE o.station_id = $1 AND o.code = $2 AND o.period = 'min' AND o.ts >= $3 AND o.ts < $4 AND o.flag = 'N' \
+     GROUP BY o.station_id, o.code, o.ts - (o.ts % 3600), s.min_interval_min \
+     ON CONFLICT (station_id, code, hour_ts) DO UPDATE SET n_expected = excluded.n_expected, \
+          n_observed = excluded.n_observed, valid = excluded.valid, mean = excluded.mean, min = excluded.min, max = excluded.max";
+
+/// Daily rollups for one station and code over `$3 <= day < $4` from hourly values (hourly
+/// data, else valid minute rollups): ≥ 20 valid hours make a valid day.
+pub const ROLLUP_DAYS: &str = "INSERT INTO rollup_daily (station_id, code, day_ts, n_expected, n_observed, valid, mean) \
+     SELECT station_id, code, day_ts, 24, COUNT(*), CASE WHEN COUNT(*) >= 20 THEN 1 ELSE 0 END, AVG(v) FROM ( \
+        SELECT station_id, code, ts - (ts % 86400) AS day_ts, value AS v FROM observations \
+              WHERE station_id = $1 AND code = $2 AND period = 'hour' AND ts >= $3 AND ts < $4 AND flag = 'N' \
+        UNION ALL \
+        SELECT r.station_id, r.code, r.hour_ts - (r.hour_ts % 86400) AS day_ts, r.mean AS v FROM rollup_hourly r \
+              WHERE r.station_id = $1 AND r.code = $2 AND r.hour_ts >= $3 AND r.hour_ts < $4 AND r.valid = 1 \
+              AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.station_id = $1 AND o.code = $2 \
+                              AND o.period = 'hour' AND o.ts = r.hour_ts) \
+     ) hours WHERE true GROUP BY station_id, code, day_ts \
+     ON CONFLICT (station_id, code, day_ts) DO UPDATE SET n_observed = excluded.n_observed, valid = excluded.valid, mean = excluded.mean";

@@ -1,0 +1,117 @@
+//! Store errors: what failed, and whether the caller may retry.
+
+use std::fmt;
+
+#[derive(Debug)]
+pub enum StoreError {
+    /// The database could not be opened or migrated.
+    Open {
+        backend: &'static str,
+        message: String,
+    },
+    /// A statement failed; nothing of the batch was committed.
+    Sql {
+        backend: &'static str,
+        message: String,
+    },
+    /// The connection to the server was lost; nothing of the batch was committed. Retry.
+    Connection {
+        message: String,
+    },
+    /// The disk is full; nothing of the batch was committed.
+    DiskFull {
+        message: String,
+    },
+    /// A referenced record does not exist or a value is invalid.
+    Invalid {
+        what: String,
+    },
+    NotFound {
+        what: String,
+    },
+    Conflict {
+        what: String,
+    },
+}
+
+impl StoreError {
+    /// Whether retrying the same call later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Connection { .. } | StoreError::DiskFull { .. }
+        )
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Open { backend, message } => {
+                write!(f, "cannot open the {backend} database: {message}")
+            }
+            StoreError::Sql { backend, message } => write!(
+                f,
+                "{backend} statement failed, nothing committed: {message}"
+            ),
+            StoreError::Connection { message } => write!(
+                f,
+                "database connection lost, nothing committed (retry): {message}"
+            ),
+            StoreError::DiskFull { message } => {
+                write!(f, "disk full, nothing committed: {message}")
+            }
+            StoreError::Invalid { what } => write!(f, "invalid: {what}"),
+            StoreError::NotFound { what } => write!(f, "not found: {what}"),
+            StoreError::Conflict { what } => write!(f, "already exists: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        if let rusqlite::Error::SqliteFailure(code, _) = &e {
+            match code.code {
+                rusqlite::ErrorCode::DiskFull => {
+                    return StoreError::DiskFull {
+                        message: e.to_string(),
+                    };
+                }
+                rusqlite::ErrorCode::ConstraintViolation => {
+                    return StoreError::Conflict {
+                        what: e.to_string(),
+                    };
+                }
+                _ => {}
+            }
+        }
+        StoreError::Sql {
+            backend: "SQLite",
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> StoreError {
+        if e.is_closed() || e.as_db_error().is_none() && e.to_string().contains("connection") {
+            return StoreError::Connection {
+                message: e.to_string(),
+            };
+        }
+        match e.code() {
+            Some(c) if *c == postgres::error::SqlState::DISK_FULL => StoreError::DiskFull {
+                message: e.to_string(),
+            },
+            Some(c) if *c == postgres::error::SqlState::UNIQUE_VIOLATION => StoreError::Conflict {
+                what: e.to_string(),
+            },
+            _ => StoreError::Sql {
+                backend: "PostgreSQL",
+                message: e.to_string(),
+            },
+        }
+    }
+}

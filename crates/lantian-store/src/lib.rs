@@ -1,0 +1,197 @@
+//! Lantian's storage: the only crate that knows SQL.
+//!
+//! One [`Store`] over two backends: embedded SQLite (the default, WAL) and a PostgreSQL
+//! server. Both run the same queries (written once in [`db`]) and pass the same story test;
+//! only opening, migrations and bulk inserts differ. The store keeps:
+//!
+//! * the registry (administrative units, stations with per-code units, devices, enterprises,
+//!   outlets, production lines, users) and an append-only audit log;
+//! * observations as received, idempotently (the same packet twice counts once), with
+//!   hourly and daily rollups and their coverage, recomputed when late data arrives;
+//! * corrections beside the raw values, never over them ([`View::Audited`]);
+//! * the raw archive: every received packet byte for byte, hash-chained, with checkpoints
+//!   whose digests can be published ([`Store::verify_archive`]).
+//!
+//! Every write is one transaction: a failed batch leaves nothing behind, and the error says
+//! whether a retry may succeed ([`StoreError::is_retryable`]).
+
+pub mod archive;
+mod db;
+mod error;
+mod ingest;
+pub mod model;
+pub mod password;
+mod pg;
+mod query;
+mod registry;
+pub mod seed;
+mod sqlite;
+
+pub use archive::{ArchiveReport, Hash};
+pub use error::StoreError;
+pub use model::*;
+
+use db::Conn;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// Where the data lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL (`postgres://user:pw@host/db`).
+    Postgres(String),
+}
+
+enum Backend {
+    Sqlite {
+        path: PathBuf,
+        writer: Mutex<rusqlite::Connection>,
+        readers: Mutex<Vec<rusqlite::Connection>>,
+    },
+    Postgres {
+        url: String,
+        writer: Mutex<postgres::Client>,
+        readers: Mutex<Vec<postgres::Client>>,
+    },
+}
+
+/// The store. Shareable between threads; every method blocks (call it from a plain thread
+/// or `spawn_blocking`, never directly on an async executor).
+pub struct Store {
+    backend: Backend,
+    /// The head (seq, hash) of each archive chain, advanced only after a commit.
+    heads: Mutex<HashMap<String, (i64, Hash)>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.describe())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Store {
+    /// Opens (creating and migrating) the SQLite database `data_dir/lantian.db`.
+    pub fn open_data_dir(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Open {
+            backend: "SQLite",
+            message: format!("{}: {e}", data_dir.display()),
+        })?;
+        Store::open(&Location::Sqlite(sqlite::db_path(data_dir)))
+    }
+
+    pub fn open(location: &Location) -> Result<Store, StoreError> {
+        let backend = match location {
+            Location::Sqlite(path) => {
+                let mut c = sqlite::open(path)?;
+                sqlite::migrate(&mut c)?;
+                Backend::Sqlite {
+                    path: path.clone(),
+                    writer: Mutex::new(c),
+                    readers: Mutex::new(Vec::new()),
+                }
+            }
+            Location::Postgres(url) => {
+                let mut c = pg::connect(url)?;
+                pg::migrate(&mut c)?;
+                Backend::Postgres {
+                    url: url.clone(),
+                    writer: Mutex::new(c),
+                    readers: Mutex::new(Vec::new()),
+                }
+            }
+        };
+        let store = Store {
+            backend,
+            heads: Mutex::new(HashMap::new()),
+        };
+        let heads = store.load_heads()?;
+        *lock(&store.heads) = heads;
+        Ok(store)
+    }
+
+    /// `SQLite /path/lantian.db` or `PostgreSQL host/db` (no password).
+    pub fn describe(&self) -> String {
+        match &self.backend {
+            Backend::Sqlite { path, .. } => format!("SQLite {}", path.display()),
+            Backend::Postgres { url, .. } => {
+                let safe = url.rsplit('@').next().unwrap_or(url);
+                format!("PostgreSQL {safe}")
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres { .. })
+    }
+
+    /// Runs `f` in one transaction: all of it is committed, or none of it.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                let mut c = lock(writer);
+                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let out = f(&mut sqlite::Lite(&tx))?;
+                tx.commit()?;
+                Ok(out)
+            }
+            Backend::Postgres { url, writer, .. } => {
+                let mut c = lock(writer);
+                if c.is_closed() {
+                    *c = pg::connect(url).map_err(|e| StoreError::Connection {
+                        message: e.to_string(),
+                    })?;
+                }
+                let mut tx = c.transaction()?;
+                let out = f(&mut tx)?;
+                tx.commit()?;
+                Ok(out)
+            }
+        }
+    }
+
+    /// Runs read-only `f` on a pooled reader connection.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match &self.backend {
+            Backend::Sqlite { path, readers, .. } => {
+                let popped = lock(readers).pop();
+                let c = match popped {
+                    Some(c) => c,
+                    None => sqlite::open(path)?,
+                };
+                let out = f(&mut sqlite::Lite(&c));
+                lock(readers).push(c);
+                out
+            }
+            Backend::Postgres { url, readers, .. } => {
+                let popped = lock(readers).pop().filter(|c| !c.is_closed());
+                let mut c = match popped {
+                    Some(c) => c,
+                    None => pg::connect(url).map_err(|e| StoreError::Connection {
+                        message: e.to_string(),
+                    })?,
+                };
+                let out = {
+                    let mut tx = c.transaction()?;
+                    let out = f(&mut tx);
+                    tx.commit()?;
+                    out
+                };
+                lock(readers).push(c);
+                out
+            }
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! The records the store keeps. Times are seconds since 1970-01-01T00:00 China Standard Time
+//! (UTC+8) unless named `_ms` (milliseconds since the Unix epoch, UTC).
+
+use serde::{Deserialize, Serialize};
+
+/// An administrative unit, department, enterprise or contractor: anything accounts belong to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminUnit {
+    pub id: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// `town`, `township`, `zone`, `city`, `department`, ...
+    pub kind: String,
+    pub parent_id: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Station {
+    pub id: String,
+    pub name: String,
+    /// `assessment`, `background`, `township` or `micro` ([`lantian_core::series::StationRole`]).
+    pub role: String,
+    pub admin_unit_id: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// HJ 212 codes the station measures.
+    pub pollutants: Vec<String>,
+    /// Minute-data interval, for the coverage of hourly rollups.
+    pub min_interval_min: i64,
+    /// Demo stations are labelled as such wherever they are shown.
+    pub demo: bool,
+}
+
+/// The unit a station sends a code in, and the factor to the standard unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StationUnit {
+    pub station_id: String,
+    pub code: String,
+    pub unit: String,
+    pub factor: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub mn: String,
+    pub password_hash: String,
+    pub station_id: String,
+    /// HJ 212 edition of replies: `2005`, `2017` or `2025`.
+    pub edition: String,
+    pub created_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Enterprise {
+    pub id: String,
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub industry: Option<String>,
+    pub grade: Option<String>,
+    pub admin_unit_id: Option<String>,
+}
+
+/// Averaging period of an observation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Period {
+    /// Real-time value (2011); `ts` is the sampling moment.
+    Rtd,
+    /// Minute data (2051); `ts` is the start of the interval.
+    Min,
+    /// Hourly data (2061); `ts` is the start of the hour.
+    Hour,
+    /// Daily data (2031); `ts` is 00:00 of the day.
+    Day,
+}
+
+impl Period {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Rtd => "rtd",
+            Period::Min => "min",
+            Period::Hour => "hour",
+            Period::Day => "day",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Period> {
+        Some(match s {
+            "rtd" => Period::Rtd,
+            "min" => Period::Min,
+            "hour" => Period::Hour,
+            "day" => Period::Day,
+            _ => return None,
+        })
+    }
+}
+
+/// One value as received, in the station's standard unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    pub station_id: String,
+    pub code: String,
+    pub period: Period,
+    pub ts: i64,
+    pub value: f64,
+    /// HJ 212 data flag (`N` = normal).
+    pub flag: String,
+}
+
+/// A packet as received, for the archive.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RawPacket {
+    pub received_ms: i64,
+    pub peer: String,
+    pub mn: Option<String>,
+    /// `accepted`, or the rejection reason (`crc`, `auth`, ...).
+    pub verdict: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A packet and the observations it carried, committed together.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ingest {
+    pub packet: Option<RawPacket>,
+    pub observations: Vec<Observation>,
+}
+
+/// What a committed batch did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BatchOutcome {
+    pub packets_archived: u64,
+    pub observations_new: u64,
+    /// Observations already stored (the same packet twice counts once).
+    pub observations_duplicate: u64,
+    pub hours_rolled_up: u64,
+    pub days_rolled_up: u64,
+}
+
+/// A correction or invalidation of an observation; raw values are never overwritten.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Correction {
+    pub station_id: String,
+    pub code: String,
+    pub period: Period,
+    pub ts: i64,
+    pub action: CorrectionAction,
+    pub value: Option<f64>,
+    /// Why, as a reason code (e.g. `calibration`, `instrument_fault`, `dust`, `outlier`).
+    pub reason_code: String,
+    pub who: String,
+    pub at_ms: i64,
+    /// The rule set the audit followed, e.g. `HJ633-2026/GB3095-2026T/HJ663-2026`.
+    pub rule_set: String,
+    pub note: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CorrectionAction {
+    Correct,
+    Invalidate,
+    /// Undo earlier corrections: back to the raw value.
+    Restore,
+}
+
+impl CorrectionAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CorrectionAction::Correct => "correct",
+            CorrectionAction::Invalidate => "invalidate",
+            CorrectionAction::Restore => "restore",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CorrectionAction> {
+        Some(match s {
+            "correct" => CorrectionAction::Correct,
+            "invalidate" => CorrectionAction::Invalidate,
+            "restore" => CorrectionAction::Restore,
+            _ => return None,
+        })
+    }
+}
+
+/// Raw values as received, or audited values with corrections applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum View {
+    Raw,
+    Audited,
+}
+
+/// One value of a series.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Point {
+    pub ts: i64,
+    pub value: f64,
+    pub flag: String,
+    /// The reason code of the correction applied (audited view only).
+    pub corrected: Option<String>,
+}
+
+/// An hourly or daily rollup with its coverage.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Rollup {
+    pub ts: i64,
+    pub n_expected: i64,
+    pub n_observed: i64,
+    pub valid: bool,
+    pub mean: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub unit_id: Option<String>,
+    pub must_change_password: bool,
+    pub created_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at_ms: i64,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+    pub detail: String,
+}

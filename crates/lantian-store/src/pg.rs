@@ -1,0 +1,190 @@
+//! The PostgreSQL backend (a real server; bulk inserts through binary COPY).
+
+use crate::db::{ArchiveRow, Conn, Row, Val};
+use crate::error::StoreError;
+use crate::model::Observation;
+use bytes::BytesMut;
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, NoTls, Transaction};
+
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init",
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+impl ToSql for Val {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Val::Null => Ok(IsNull::Yes),
+            Val::Int(i) if *ty == Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+            Val::Int(i) if *ty == Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+            Val::Int(i) => i.to_sql(ty, out),
+            Val::Real(f) => f.to_sql(ty, out),
+            Val::Text(s) => s.to_sql(ty, out),
+            Val::Blob(b) => b.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn params(p: &[Val]) -> Vec<&(dyn ToSql + Sync)> {
+    p.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
+}
+
+fn row(r: &postgres::Row) -> Result<Row, StoreError> {
+    let mut out = Vec::with_capacity(r.len());
+    for (i, c) in r.columns().iter().enumerate() {
+        let t = c.type_();
+        let v = if *t == Type::INT8 {
+            r.try_get::<_, Option<i64>>(i)?.map(Val::Int)
+        } else if *t == Type::INT4 {
+            r.try_get::<_, Option<i32>>(i)?
+                .map(|x| Val::Int(i64::from(x)))
+        } else if *t == Type::INT2 {
+            r.try_get::<_, Option<i16>>(i)?
+                .map(|x| Val::Int(i64::from(x)))
+        } else if *t == Type::FLOAT8 {
+            r.try_get::<_, Option<f64>>(i)?.map(Val::Real)
+        } else if *t == Type::FLOAT4 {
+            r.try_get::<_, Option<f32>>(i)?
+                .map(|x| Val::Real(f64::from(x)))
+        } else if *t == Type::BOOL {
+            r.try_get::<_, Option<bool>>(i)?
+                .map(|x| Val::Int(i64::from(x)))
+        } else if *t == Type::BYTEA {
+            r.try_get::<_, Option<Vec<u8>>>(i)?.map(Val::Blob)
+        } else {
+            r.try_get::<_, Option<String>>(i)?.map(Val::Text)
+        };
+        out.push(v.unwrap_or(Val::Null));
+    }
+    Ok(out)
+}
+
+pub fn connect(url: &str) -> Result<Client, StoreError> {
+    Client::connect(url, NoTls).map_err(|e| StoreError::Open {
+        backend: "PostgreSQL",
+        message: e.to_string(),
+    })
+}
+
+pub fn migrate(c: &mut Client) -> Result<(), StoreError> {
+    c.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)")?;
+    for (name, sql) in MIGRATIONS {
+        let done: i64 = c
+            .query_one(
+                "SELECT COUNT(*) FROM schema_migrations WHERE name = $1",
+                &[name],
+            )?
+            .get(0);
+        if done == 0 {
+            let mut tx = c.transaction()?;
+            tx.batch_execute(sql)?;
+            tx.execute("INSERT INTO schema_migrations (name) VALUES ($1)", &[name])?;
+            tx.commit()?;
+        }
+    }
+    Ok(())
+}
+
+impl Conn for Transaction<'_> {
+    fn exec(&mut self, sql: &str, p: &[Val]) -> Result<u64, StoreError> {
+        Ok(self.execute(sql, &params(p))?)
+    }
+
+    fn query(&mut self, sql: &str, p: &[Val]) -> Result<Vec<Row>, StoreError> {
+        Transaction::query(self, sql, &params(p))?
+            .iter()
+            .map(row)
+            .collect()
+    }
+
+    fn insert_archive(&mut self, rows: &[ArchiveRow<'_>]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let sink = self.copy_in("COPY archive (chain, seq, received_ms, peer, mn, verdict, bytes, prev_hash, hash) FROM STDIN (FORMAT BINARY)")?;
+        let types = [
+            Type::TEXT,
+            Type::INT8,
+            Type::INT8,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::BYTEA,
+            Type::BYTEA,
+            Type::BYTEA,
+        ];
+        let mut w = BinaryCopyInWriter::new(sink, &types);
+        for r in rows {
+            let p = r.packet;
+            w.write(&[
+                &r.chain,
+                &r.seq,
+                &p.received_ms,
+                &p.peer,
+                &p.mn,
+                &p.verdict,
+                &p.bytes,
+                &&r.prev_hash[..],
+                &&r.hash[..],
+            ])?;
+        }
+        w.finish()?;
+        Ok(())
+    }
+
+    /// COPY into a temporary staging table, then one INSERT … ON CONFLICT DO NOTHING.
+    fn insert_observations(
+        &mut self,
+        rows: &[(&Observation, Option<i64>)],
+    ) -> Result<u64, StoreError> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        self.batch_execute(
+            "CREATE TEMP TABLE IF NOT EXISTS obs_stage (station_id TEXT, code TEXT, period TEXT, ts BIGINT, \
+             value DOUBLE PRECISION, flag TEXT, packet_seq BIGINT) ON COMMIT DELETE ROWS",
+        )?;
+        let sink = self.copy_in("COPY obs_stage FROM STDIN (FORMAT BINARY)")?;
+        let types = [
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::INT8,
+            Type::FLOAT8,
+            Type::TEXT,
+            Type::INT8,
+        ];
+        let mut w = BinaryCopyInWriter::new(sink, &types);
+        for (o, seq) in rows {
+            w.write(&[
+                &o.station_id,
+                &o.code,
+                &o.period.as_str(),
+                &o.ts,
+                &o.value,
+                &o.flag,
+                seq,
+            ])?;
+        }
+        w.finish()?;
+        // DO NOTHING also skips duplicates within the batch; the stage empties at commit.
+        let new = self.execute(
+            "INSERT INTO observations SELECT * FROM obs_stage ON CONFLICT (station_id, code, period, ts) DO NOTHING",
+            &[],
+        )?;
+        self.execute("DELETE FROM obs_stage", &[])?;
+        Ok(new)
+    }
+}

@@ -1,0 +1,354 @@
+//! The registry: administrative units, stations and their units, devices, enterprises,
+//! outlets, production lines, users, and the audit log.
+
+use crate::db::Row;
+use crate::error::StoreError;
+use crate::model::*;
+use crate::{Store, password};
+
+fn text(r: &Row, i: usize) -> String {
+    r[i].text().unwrap_or_default()
+}
+
+fn station(r: &Row) -> Station {
+    Station {
+        id: text(r, 0),
+        name: text(r, 1),
+        role: text(r, 2),
+        admin_unit_id: r[3].text(),
+        lat: r[4].real(),
+        lon: r[5].real(),
+        pollutants: text(r, 6)
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        min_interval_min: r[7].int().unwrap_or(1),
+        demo: r[8].int() == Some(1),
+    }
+}
+
+const STATION_COLUMNS: &str =
+    "id, name, role, admin_unit_id, lat, lon, pollutants, min_interval_min, demo";
+const ROLES: [&str; 4] = ["assessment", "background", "township", "micro"];
+
+impl Store {
+    pub fn upsert_admin_unit(&self, u: &AdminUnit) -> Result<(), StoreError> {
+        self.write(|c| {
+            c.exec(
+                "INSERT INTO admin_units (id, name_zh, name_en, kind, parent_id, lat, lon) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (id) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en, kind = excluded.kind, \
+                 parent_id = excluded.parent_id, lat = excluded.lat, lon = excluded.lon",
+                &[
+                    u.id.as_str().into(),
+                    u.name_zh.as_str().into(),
+                    u.name_en.as_str().into(),
+                    u.kind.as_str().into(),
+                    u.parent_id.clone().into(),
+                    u.lat.into(),
+                    u.lon.into(),
+                ],
+            )
+            .map(drop)
+        })
+    }
+
+    pub fn admin_units(&self) -> Result<Vec<AdminUnit>, StoreError> {
+        let rows = self.read(|c| c.query("SELECT id, name_zh, name_en, kind, parent_id, lat, lon FROM admin_units ORDER BY id", &[]))?;
+        Ok(rows
+            .iter()
+            .map(|r| AdminUnit {
+                id: text(r, 0),
+                name_zh: text(r, 1),
+                name_en: text(r, 2),
+                kind: text(r, 3),
+                parent_id: r[4].text(),
+                lat: r[5].real(),
+                lon: r[6].real(),
+            })
+            .collect())
+    }
+
+    pub fn upsert_station(&self, s: &Station) -> Result<(), StoreError> {
+        if !ROLES.contains(&s.role.as_str()) {
+            return Err(StoreError::Invalid {
+                what: format!(
+                    "station role {:?} (expected one of {})",
+                    s.role,
+                    ROLES.join(", ")
+                ),
+            });
+        }
+        if s.min_interval_min < 1 || 60 % s.min_interval_min != 0 {
+            return Err(StoreError::Invalid {
+                what: format!(
+                    "minute interval {} does not divide an hour",
+                    s.min_interval_min
+                ),
+            });
+        }
+        self.write(|c| {
+            c.exec(
+                "INSERT INTO stations (id, name, role, admin_unit_id, lat, lon, pollutants, min_interval_min, demo) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+                 role = excluded.role, admin_unit_id = excluded.admin_unit_id, lat = excluded.lat, lon = excluded.lon, \
+                 pollutants = excluded.pollutants, min_interval_min = excluded.min_interval_min, demo = excluded.demo",
+                &[
+                    s.id.as_str().into(),
+                    s.name.as_str().into(),
+                    s.role.as_str().into(),
+                    s.admin_unit_id.clone().into(),
+                    s.lat.into(),
+                    s.lon.into(),
+                    s.pollutants.join(",").into(),
+                    s.min_interval_min.into(),
+                    s.demo.into(),
+                ],
+            )
+            .map(drop)
+        })
+    }
+
+    pub fn station(&self, id: &str) -> Result<Option<Station>, StoreError> {
+        let sql = format!("SELECT {STATION_COLUMNS} FROM stations WHERE id = $1");
+        Ok(self
+            .read(|c| c.query(&sql, &[id.into()]))?
+            .first()
+            .map(station))
+    }
+
+    pub fn stations(&self) -> Result<Vec<Station>, StoreError> {
+        let sql = format!("SELECT {STATION_COLUMNS} FROM stations ORDER BY id");
+        Ok(self
+            .read(|c| c.query(&sql, &[]))?
+            .iter()
+            .map(station)
+            .collect())
+    }
+
+    pub fn set_station_unit(&self, u: &StationUnit) -> Result<(), StoreError> {
+        self.write(|c| {
+            c.exec(
+                "INSERT INTO station_units (station_id, code, unit, factor) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (station_id, code) DO UPDATE SET unit = excluded.unit, factor = excluded.factor",
+                &[u.station_id.as_str().into(), u.code.as_str().into(), u.unit.as_str().into(), u.factor.into()],
+            )
+            .map(drop)
+        })
+    }
+
+    pub fn station_units(&self, station_id: &str) -> Result<Vec<StationUnit>, StoreError> {
+        let rows = self.read(|c| {
+            c.query("SELECT station_id, code, unit, factor FROM station_units WHERE station_id = $1 ORDER BY code", &[station_id.into()])
+        })?;
+        Ok(rows
+            .iter()
+            .map(|r| StationUnit {
+                station_id: text(r, 0),
+                code: text(r, 1),
+                unit: text(r, 2),
+                factor: r[3].real().unwrap_or(1.0),
+            })
+            .collect())
+    }
+
+    /// Registers a device; the password is stored as an Argon2id hash.
+    pub fn add_device(
+        &self,
+        mn: &str,
+        password: &str,
+        station_id: &str,
+        edition: &str,
+        now_ms: i64,
+    ) -> Result<Device, StoreError> {
+        if mn.is_empty()
+            || mn.len() > 64
+            || !mn
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b';' && b != b'=')
+        {
+            return Err(StoreError::Invalid {
+                what: format!("MN {mn:?}: 1-64 printable characters without ';' or '='"),
+            });
+        }
+        if !["2005", "2017", "2025"].contains(&edition) {
+            return Err(StoreError::Invalid {
+                what: format!("edition {edition:?} (expected 2005, 2017 or 2025)"),
+            });
+        }
+        if self.station(station_id)?.is_none() {
+            return Err(StoreError::NotFound {
+                what: format!("station {station_id}"),
+            });
+        }
+        let d = Device {
+            mn: mn.to_owned(),
+            password_hash: password::hash(password, password::Strength::Device),
+            station_id: station_id.to_owned(),
+            edition: edition.to_owned(),
+            created_ms: now_ms,
+        };
+        self.write(|c| {
+            if !c.query("SELECT mn FROM devices WHERE mn = $1", &[mn.into()])?.is_empty() {
+                return Err(StoreError::Conflict { what: format!("device {mn}") });
+            }
+            c.exec(
+                "INSERT INTO devices (mn, password_hash, station_id, edition, created_ms) VALUES ($1, $2, $3, $4, $5)",
+                &[d.mn.as_str().into(), d.password_hash.as_str().into(), d.station_id.as_str().into(), d.edition.as_str().into(), now_ms.into()],
+            )
+        })?;
+        Ok(d)
+    }
+
+    pub fn device(&self, mn: &str) -> Result<Option<Device>, StoreError> {
+        let rows = self.read(|c| c.query("SELECT mn, password_hash, station_id, edition, created_ms FROM devices WHERE mn = $1", &[mn.into()]))?;
+        Ok(rows.first().map(device))
+    }
+
+    pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
+        let rows = self.read(|c| c.query("SELECT mn, password_hash, station_id, edition, created_ms FROM devices ORDER BY mn", &[]))?;
+        Ok(rows.iter().map(device).collect())
+    }
+
+    pub fn upsert_enterprise(&self, e: &Enterprise) -> Result<(), StoreError> {
+        self.write(|c| {
+            c.exec(
+                "INSERT INTO enterprises (id, name, credit_code, industry, grade, admin_unit_id) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, credit_code = excluded.credit_code, \
+                 industry = excluded.industry, grade = excluded.grade, admin_unit_id = excluded.admin_unit_id",
+                &[
+                    e.id.as_str().into(),
+                    e.name.as_str().into(),
+                    e.credit_code.clone().into(),
+                    e.industry.clone().into(),
+                    e.grade.clone().into(),
+                    e.admin_unit_id.clone().into(),
+                ],
+            )
+            .map(drop)
+        })
+    }
+
+    pub fn enterprises(&self) -> Result<Vec<Enterprise>, StoreError> {
+        let rows = self.read(|c| c.query("SELECT id, name, credit_code, industry, grade, admin_unit_id FROM enterprises ORDER BY id", &[]))?;
+        Ok(rows
+            .iter()
+            .map(|r| Enterprise {
+                id: text(r, 0),
+                name: text(r, 1),
+                credit_code: r[2].text(),
+                industry: r[3].text(),
+                grade: r[4].text(),
+                admin_unit_id: r[5].text(),
+            })
+            .collect())
+    }
+
+    /// Adds an outlet (`kind` = None) or a production line of an enterprise.
+    pub fn add_enterprise_part(
+        &self,
+        table_outlet: bool,
+        id: &str,
+        enterprise_id: &str,
+        name: &str,
+        extra: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let sql = if table_outlet {
+            "INSERT INTO outlets (id, enterprise_id, name, station_id) VALUES ($1, $2, $3, $4)"
+        } else {
+            "INSERT INTO production_lines (id, enterprise_id, name, kind) VALUES ($1, $2, $3, $4)"
+        };
+        self.write(|c| {
+            c.exec(
+                sql,
+                &[id.into(), enterprise_id.into(), name.into(), extra.into()],
+            )
+            .map(drop)
+        })
+    }
+
+    pub fn add_user(&self, u: &User) -> Result<(), StoreError> {
+        self.write(|c| {
+            c.exec(
+                "INSERT INTO users (username, password_hash, role, unit_id, must_change_password, created_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    u.username.as_str().into(),
+                    u.password_hash.as_str().into(),
+                    u.role.as_str().into(),
+                    u.unit_id.clone().into(),
+                    u.must_change_password.into(),
+                    u.created_ms.into(),
+                ],
+            )
+            .map(drop)
+        })
+    }
+
+    pub fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let rows = self.read(|c| {
+            c.query(
+                "SELECT username, password_hash, role, unit_id, must_change_password, created_ms FROM users WHERE username = $1",
+                &[username.into()],
+            )
+        })?;
+        Ok(rows.first().map(|r| User {
+            username: text(r, 0),
+            password_hash: text(r, 1),
+            role: text(r, 2),
+            unit_id: r[3].text(),
+            must_change_password: r[4].int() == Some(1),
+            created_ms: r[5].int().unwrap_or(0),
+        }))
+    }
+
+    pub fn count_users(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .read(|c| c.query("SELECT COUNT(*) FROM users", &[]))?
+            .first()
+            .and_then(|r| r[0].int())
+            .unwrap_or(0))
+    }
+
+    /// Appends to the audit log (who did what to which object, and why).
+    pub fn audit(
+        &self,
+        at_ms: i64,
+        actor: &str,
+        action: &str,
+        object: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.write(|c| {
+            c.exec(
+                "INSERT INTO audit_log (at_ms, actor, action, object, detail) VALUES ($1, $2, $3, $4, $5)",
+                &[at_ms.into(), actor.into(), action.into(), object.into(), detail.into()],
+            )
+            .map(drop)
+        })
+    }
+
+    pub fn audit_events(&self, limit: i64) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows = self.read(|c| c.query("SELECT id, at_ms, actor, action, object, detail FROM audit_log ORDER BY id DESC LIMIT $1", &[limit.into()]))?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEvent {
+                id: r[0].int().unwrap_or(0),
+                at_ms: r[1].int().unwrap_or(0),
+                actor: text(r, 2),
+                action: text(r, 3),
+                object: text(r, 4),
+                detail: text(r, 5),
+            })
+            .collect())
+    }
+}
+
+fn device(r: &Row) -> Device {
+    Device {
+        mn: text(r, 0),
+        password_hash: text(r, 1),
+        station_id: text(r, 2),
+        edition: text(r, 3),
+        created_ms: r[4].int().unwrap_or(0),
+    }
+}

@@ -1,0 +1,157 @@
+//! The embedded SQLite backend (WAL; one writer connection, pooled readers).
+
+use crate::db::{ArchiveRow, Conn, INSERT_ARCHIVE, INSERT_OBSERVATION, Row, Val};
+use crate::error::StoreError;
+use crate::model::Observation;
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ToSql};
+use std::path::{Path, PathBuf};
+
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)];
+
+impl ToSql for Val {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Val::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Val::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Val::Real(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
+            Val::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Val::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        })
+    }
+}
+
+fn val(v: ValueRef<'_>) -> Val {
+    match v {
+        ValueRef::Null => Val::Null,
+        ValueRef::Integer(i) => Val::Int(i),
+        ValueRef::Real(f) => Val::Real(f),
+        ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Val::Blob(b.to_vec()),
+    }
+}
+
+pub fn open(path: &Path) -> Result<Connection, StoreError> {
+    let err = |e: rusqlite::Error| StoreError::Open {
+        backend: "SQLite",
+        message: format!("{}: {e}", path.display()),
+    };
+    let c = Connection::open(path).map_err(err)?;
+    c.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(err)?;
+    c.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+    )
+    .map_err(err)?;
+    Ok(c)
+}
+
+/// Applies the migrations not yet applied, each in its own transaction.
+pub fn migrate(c: &mut Connection) -> Result<(), StoreError> {
+    c.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)")?;
+    for (name, sql) in MIGRATIONS {
+        let done: i64 = c.query_row(
+            "SELECT COUNT(*) FROM schema_migrations WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )?;
+        if done == 0 {
+            let tx = c.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.execute("INSERT INTO schema_migrations (name) VALUES (?1)", [name])?;
+            tx.commit()?;
+        }
+    }
+    Ok(())
+}
+
+pub fn db_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("lantian.db")
+}
+
+/// Adapts an SQLite connection (or a transaction, which derefs to one) to [`Conn`].
+pub struct Lite<'a>(pub &'a Connection);
+
+/// Binds `$n` placeholders by their number, whatever order they first appear in.
+fn bind(st: &mut rusqlite::CachedStatement<'_>, params: &[Val]) -> Result<(), StoreError> {
+    for i in 1..=st.parameter_count() {
+        let n = st
+            .parameter_name(i)
+            .and_then(|name| name.strip_prefix('$'))
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| StoreError::Invalid {
+                what: format!("placeholder #{i} is not $n"),
+            })?;
+        let v = params.get(n - 1).ok_or_else(|| StoreError::Invalid {
+            what: format!("no value for ${n}"),
+        })?;
+        st.raw_bind_parameter(i, v)?;
+    }
+    Ok(())
+}
+
+impl Conn for Lite<'_> {
+    fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError> {
+        let mut st = self.0.prepare_cached(sql)?;
+        bind(&mut st, params)?;
+        Ok(st.raw_execute()? as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, StoreError> {
+        let mut st = self.0.prepare_cached(sql)?;
+        let n = st.column_count();
+        bind(&mut st, params)?;
+        let mut rows = st.raw_query();
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut row = Vec::with_capacity(n);
+            for i in 0..n {
+                row.push(val(r.get_ref(i)?));
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+
+    fn insert_archive(&mut self, rows: &[ArchiveRow<'_>]) -> Result<(), StoreError> {
+        let mut st = self.0.prepare_cached(INSERT_ARCHIVE)?;
+        for r in rows {
+            let p = r.packet;
+            st.execute(rusqlite::params![
+                r.chain,
+                r.seq,
+                p.received_ms,
+                p.peer,
+                p.mn,
+                p.verdict,
+                p.bytes,
+                &r.prev_hash[..],
+                &r.hash[..]
+            ])?;
+        }
+        Ok(())
+    }
+
+    fn insert_observations(
+        &mut self,
+        rows: &[(&Observation, Option<i64>)],
+    ) -> Result<u64, StoreError> {
+        let mut st = self.0.prepare_cached(INSERT_OBSERVATION)?;
+        let mut new = 0;
+        for (o, seq) in rows {
+            new += st.execute(rusqlite::params![
+                o.station_id,
+                o.code,
+                o.period.as_str(),
+                o.ts,
+                o.value,
+                o.flag,
+                seq
+            ])? as u64;
+        }
+        Ok(new)
+    }
+}

@@ -1,0 +1,159 @@
+//! `lantian bench store`: observations per second ingested in batches (with their daily
+//! rollups; with and without one archived packet per station-hour, as the gateway writes
+//! them) and the time to read one station-year.
+
+use anyhow::Result;
+use lantian_store::{Ingest, Location, Observation, Period, RawPacket, Station, Store, View};
+use serde_json::{Value, json};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Station-years of hourly data (6 pollutants) to ingest.
+    #[arg(long, default_value_t = 4)]
+    station_years: i64,
+    /// Observations per batch (one packet per station-hour).
+    #[arg(long, default_value_t = 12_000)]
+    batch: usize,
+    /// Also measure this PostgreSQL server (a database the benchmark may write to).
+    #[arg(long, env = "LANTIAN_BENCH_PG_URL")]
+    postgres: Option<String>,
+}
+
+const CODES: [&str; 6] = ["a21026", "a21004", "a34002", "a21005", "a05024", "a34004"];
+const YEAR_START: i64 = 20_089 * 86_400; // 2025-01-01 00:00
+
+fn run_one(store: &Store, prefix: &str, args: &Args, with_packets: bool) -> Result<Value> {
+    let ids: Vec<String> = (0..args.station_years)
+        .map(|i| format!("{prefix}-{i}"))
+        .collect();
+    for id in &ids {
+        store.upsert_station(&Station {
+            id: id.clone(),
+            name: id.clone(),
+            role: "assessment".into(),
+            admin_unit_id: None,
+            lat: None,
+            lon: None,
+            pollutants: CODES.iter().map(|c| c.to_string()).collect(),
+            min_interval_min: 1,
+            demo: false,
+        })?;
+    }
+    let mut batches: Vec<Vec<Ingest>> = vec![Vec::new()];
+    let mut in_batch = 0;
+    let mut n = 0i64;
+    for id in &ids {
+        for h in 0..8760i64 {
+            let ts = YEAR_START + h * 3600;
+            let observations = CODES
+                .iter()
+                .enumerate()
+                .map(|(k, c)| Observation {
+                    station_id: id.clone(),
+                    code: c.to_string(),
+                    period: Period::Hour,
+                    ts,
+                    value: (h % 97) as f64 + k as f64,
+                    flag: "N".into(),
+                })
+                .collect::<Vec<_>>();
+            in_batch += observations.len();
+            n += observations.len() as i64;
+            let packet = RawPacket {
+                received_ms: ts * 1000,
+                peer: "bench".into(),
+                mn: Some(id.clone()),
+                verdict: "accepted".into(),
+                bytes: vec![b'#'; 300],
+            };
+            if let Some(b) = batches.last_mut() {
+                b.push(Ingest {
+                    packet: with_packets.then_some(packet),
+                    observations,
+                });
+            }
+            if in_batch >= args.batch {
+                batches.push(Vec::new());
+                in_batch = 0;
+            }
+        }
+    }
+    let started = Instant::now();
+    for b in &batches {
+        store.commit_batch(b)?;
+    }
+    let ingest_s = started.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let one = store.series(
+        &ids[0],
+        "a34004",
+        Period::Hour,
+        YEAR_START,
+        YEAR_START + 365 * 86_400,
+        View::Raw,
+    )?;
+    let read_one_code_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let mut all = 0;
+    for c in CODES {
+        all += store
+            .series(
+                &ids[0],
+                c,
+                Period::Hour,
+                YEAR_START,
+                YEAR_START + 365 * 86_400,
+                View::Raw,
+            )?
+            .len();
+    }
+    let read_all_codes_ms = t.elapsed().as_secs_f64() * 1000.0;
+    Ok(json!({
+        "backend": store.describe(),
+        "archived_packets": if with_packets { n / CODES.len() as i64 } else { 0 },
+        "observations": n,
+        "batches": batches.len(),
+        "ingest_seconds": ingest_s,
+        "values_per_s": n as f64 / ingest_s,
+        "read_station_year_one_code_ms": read_one_code_ms,
+        "read_station_year_one_code_rows": one.len(),
+        "read_station_year_six_codes_ms": read_all_codes_ms,
+        "read_station_year_six_codes_rows": all,
+    }))
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let prefix = format!("bench{}", std::process::id());
+    let dir = std::env::temp_dir().join(format!("lantian-bench-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut out = serde_json::Map::new();
+    for (mode, with_packets) in [("values", false), ("values_with_packets", true)] {
+        let sqlite = run_one(
+            &Store::open_data_dir(&dir.join(mode))?,
+            &format!("{prefix}{mode}"),
+            &args,
+            with_packets,
+        )?;
+        let postgres = match &args.postgres {
+            Some(url) => run_one(
+                &Store::open(&Location::Postgres(url.clone()))?,
+                &format!("{prefix}{mode}"),
+                &args,
+                with_packets,
+            )?,
+            None => Value::Null,
+        };
+        out.insert(
+            mode.to_owned(),
+            json!({ "sqlite": sqlite, "postgres": postgres }),
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "{}",
+        json!({ "bench": "store", "station_years": args.station_years, "batch": args.batch, "results": out })
+    );
+    Ok(ExitCode::SUCCESS)
+}
