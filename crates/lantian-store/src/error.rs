@@ -79,6 +79,13 @@ impl From<rusqlite::Error> for StoreError {
                         message: e.to_string(),
                     };
                 }
+                rusqlite::ErrorCode::ConstraintViolation
+                    if e.to_string().contains("FOREIGN KEY") =>
+                {
+                    return StoreError::Invalid {
+                        what: format!("refers to a record that does not exist ({e})"),
+                    };
+                }
                 rusqlite::ErrorCode::ConstraintViolation => {
                     return StoreError::Conflict {
                         what: e.to_string(),
@@ -108,6 +115,11 @@ impl From<postgres::Error> for StoreError {
             Some(c) if *c == postgres::error::SqlState::UNIQUE_VIOLATION => StoreError::Conflict {
                 what: e.to_string(),
             },
+            Some(c) if *c == postgres::error::SqlState::FOREIGN_KEY_VIOLATION => {
+                StoreError::Invalid {
+                    what: format!("refers to a record that does not exist ({e})"),
+                }
+            }
             _ => StoreError::Sql {
                 backend: "PostgreSQL",
                 message: e.to_string(),

@@ -33,6 +33,18 @@ pub fn hash(password: &str, strength: Strength) -> String {
         .unwrap_or_default()
 }
 
+/// A random password of `len` characters from an alphabet without look-alikes.
+pub fn random(len: usize) -> String {
+    use argon2::password_hash::rand_core::RngCore;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = vec![0u8; len];
+    OsRng.fill_bytes(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect()
+}
+
 /// Whether `password` matches the PHC string `hash` (whatever parameters it records).
 pub fn verify(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| {

@@ -18,6 +18,9 @@ enum What {
     /// Observations per second into SQLite (and PostgreSQL with --postgres), and the time
     /// to read one station-year.
     Store(crate::cmd_bench_store::Args),
+    /// Durably acknowledged packets per second, ack latency and memory per connection of
+    /// `lantian serve`, driven over loopback.
+    Gateway(crate::cmd_bench_gateway::Args),
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -25,5 +28,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Assess(a) => crate::cmd_bench_assess::run(a),
         What::Hj212(a) => crate::cmd_bench_hj212::run(a),
         What::Store(a) => crate::cmd_bench_store::run(a),
+        What::Gateway(a) => crate::cmd_bench_gateway::run(a),
     }
 }

@@ -5,9 +5,13 @@ mod cmd_archive;
 mod cmd_assess;
 mod cmd_bench;
 mod cmd_bench_assess;
+mod cmd_bench_gateway;
 mod cmd_bench_hj212;
 mod cmd_bench_store;
 mod cmd_hj212;
+mod cmd_registry;
+mod cmd_send;
+mod cmd_serve;
 mod input;
 mod store_args;
 
@@ -34,6 +38,18 @@ enum Command {
     ///
     /// Example: lantian assess --format prsa --year 2015 --exclude Dingling ../shared/data/beijing-prsa
     Assess(cmd_assess::Args),
+    /// Run the platform: HJ 212 gateway, HTTP API and web UI, on the embedded database.
+    ///
+    /// Example: lantian serve --data-dir ./lantian-data
+    Serve(cmd_serve::Args),
+    /// Register and list monitoring stations.
+    Station(cmd_registry::StationArgs),
+    /// Register and list devices (data loggers) by MN.
+    Device(cmd_registry::DeviceArgs),
+    /// Replay a data file as HJ 212 uploads to a gateway (a device simulator and load generator).
+    ///
+    /// Example: lantian send --to 127.0.0.1:9212 --mn MN --password 123456 data.csv
+    Send(cmd_send::Args),
     /// HJ 212 packets: decode them to JSON.
     ///
     /// Example: lantian hj212 decode ../shared/data/hj212-samples/packets.txt
@@ -48,10 +64,21 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LANTIAN_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
     let result = match cli.command {
         Command::Aqi(a) => cmd_aqi::run(a),
         Command::Assess(a) => cmd_assess::run(a),
         Command::Hj212(a) => cmd_hj212::run(a),
+        Command::Serve(a) => cmd_serve::run(a),
+        Command::Station(a) => cmd_registry::run_station(a),
+        Command::Device(a) => cmd_registry::run_device(a),
+        Command::Send(a) => cmd_send::run(a),
         Command::Archive(a) => cmd_archive::run(a),
         Command::Bench(a) => cmd_bench::run(a),
     };

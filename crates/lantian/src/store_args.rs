@@ -16,14 +16,17 @@ pub struct StoreArgs {
 }
 
 impl StoreArgs {
+    /// Opens the store, loading the default administrative units on first use.
     pub fn open(&self) -> Result<Store> {
-        match &self.postgres {
+        let store = match &self.postgres {
             Some(url) => {
-                Store::open(&Location::Postgres(url.clone())).context("opening PostgreSQL")
+                Store::open(&Location::Postgres(url.clone())).context("opening PostgreSQL")?
             }
             None => Store::open_data_dir(&self.data_dir)
-                .with_context(|| format!("opening {}", self.data_dir.display())),
-        }
+                .with_context(|| format!("opening {}", self.data_dir.display()))?,
+        };
+        store.seed_defaults()?;
+        Ok(store)
     }
 }
 

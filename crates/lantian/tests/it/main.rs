@@ -5,6 +5,7 @@
 mod aqi;
 mod archive;
 mod assess;
+mod gateway;
 mod hj212;
 
 use std::path::PathBuf;

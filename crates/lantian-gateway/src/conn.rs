@@ -1,0 +1,407 @@
+//! One device connection: frames in, replies out, each acknowledgement after its commit.
+
+use crate::Shared;
+use crate::mapping;
+use crate::metrics::Metrics;
+use crate::registry::Entry;
+use crate::writer::Job;
+use lantian_hj212::encode::{self, QnRtn, Target};
+use lantian_hj212::split::{Reassembler, Reassembly};
+use lantian_hj212::{Check, Command, Packet, Timestamp, check, decode};
+use lantian_store::{Ingest, RawPacket};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::{oneshot, watch};
+
+/// Bytes read at a time.
+const READ_CHUNK_BYTES: usize = 4096;
+/// A receive buffer larger than this is given back to the allocator once empty.
+const BUFFER_KEEP_BYTES: usize = 8192;
+
+/// A reply waiting for its packet's commit.
+struct Pending {
+    done: oneshot::Receiver<Result<(), String>>,
+    replies: Vec<Vec<u8>>,
+    mn: Option<String>,
+    acks: bool,
+}
+
+struct Session {
+    shared: Arc<Shared>,
+    peer: String,
+    device: Option<Arc<Entry>>,
+    verified_pw: Option<String>,
+    setup_sent: bool,
+    reassembler: Reassembler,
+    started: Instant,
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The current wall-clock time in China Standard Time, as devices keep it.
+pub fn now_cst() -> Timestamp {
+    let ms = now_ms() + 8 * 3_600_000;
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    let d = lantian_core::Date::from_days_since_epoch(days);
+    Timestamp {
+        year: d.year() as u16,
+        month: d.month() as u8,
+        day: d.day() as u8,
+        hour: (rem / 3_600_000) as u8,
+        minute: (rem / 60_000 % 60) as u8,
+        second: (rem / 1000 % 60) as u8,
+        millis: (rem % 1000) as u16,
+    }
+}
+
+pub(crate) async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let metrics = shared.metrics.clone();
+    Metrics::add(&metrics.connections_total, 1);
+    Metrics::add(&metrics.connections_open, 1);
+    let _ = stream.set_nodelay(true);
+    let cfg = shared.config.clone();
+    if let Some(n) = cfg.send_buffer_bytes {
+        let _ = socket2::SockRef::from(&stream).set_send_buffer_size(n);
+    }
+    let (mut rd, mut wr) = stream.into_split();
+    let mut s = Session {
+        shared,
+        peer: peer.to_string(),
+        device: None,
+        verified_pw: None,
+        setup_sent: false,
+        reassembler: Reassembler::default(),
+        started: Instant::now(),
+    };
+    let mut buf: Vec<u8> = Vec::new();
+    let mut chunk = [0u8; READ_CHUNK_BYTES];
+    let mut pending: VecDeque<Pending> = VecDeque::new();
+    let mut frame_started: Option<Instant> = None;
+    let mut last_byte = Instant::now();
+    let mut reading = true;
+    'conn: loop {
+        while pending.len() < cfg.pending_per_connection_max {
+            match check(&buf, &cfg.limits) {
+                Check::Incomplete => break,
+                Check::Frame { len } => {
+                    let frame: Vec<u8> = buf.drain(..len).collect();
+                    pending.push_back(s.on_frame(frame).await);
+                }
+                Check::Invalid { skip, reason } => {
+                    buf.drain(..skip);
+                    metrics.reject(
+                        &format!("garbage: {}", reason.name()),
+                        s.device.as_ref().map(|d| d.device.mn.as_str()),
+                    );
+                }
+            }
+        }
+        if buf.is_empty() {
+            frame_started = None;
+            if buf.capacity() > BUFFER_KEEP_BYTES {
+                buf = Vec::new();
+            }
+        }
+        if !reading && pending.is_empty() {
+            break;
+        }
+        let deadline = match frame_started {
+            Some(t) => t + cfg.frame_timeout,
+            None => last_byte + cfg.idle_timeout,
+        };
+        tokio::select! {
+            biased;
+            done = async { match pending.front_mut() { Some(p) => (&mut p.done).await, None => std::future::pending().await } }, if !pending.is_empty() => {
+                let Some(p) = pending.pop_front() else { continue };
+                match done {
+                    Ok(Ok(())) => {
+                        for reply in &p.replies {
+                            if !write(&mut wr, reply, cfg.write_timeout).await {
+                                Metrics::add(&metrics.timeouts, 1);
+                                metrics.reject("reply not written (timeout or closed)", p.mn.as_deref());
+                                break 'conn;
+                            }
+                        }
+                        if p.acks {
+                            Metrics::add(&metrics.acks_total, 1);
+                            if let Some(mn) = &p.mn {
+                                metrics.device_acked(mn);
+                            }
+                        }
+                    }
+                    _ => metrics.reject("not committed (no acknowledgement)", p.mn.as_deref()),
+                }
+            }
+            r = tokio::time::timeout_at(deadline.into(), rd.read(&mut chunk)), if reading && pending.len() < cfg.pending_per_connection_max => {
+                match r {
+                    Ok(Ok(0)) | Ok(Err(_)) => reading = false,
+                    Ok(Ok(n)) => {
+                        Metrics::add(&metrics.bytes_total, n as u64);
+                        last_byte = Instant::now();
+                        if buf.is_empty() {
+                            frame_started = Some(last_byte);
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                    }
+                    Err(_) => {
+                        Metrics::add(&metrics.timeouts, 1);
+                        let why = if frame_started.is_some() { "timeout: frame not completed" } else { "timeout: idle connection" };
+                        metrics.reject(why, s.device.as_ref().map(|d| d.device.mn.as_str()));
+                        reading = false;
+                    }
+                }
+            }
+            _ = stop.changed(), if reading => reading = false,
+        }
+    }
+    if let Some(d) = &s.device {
+        metrics.device_disconnected(&d.device.mn);
+    }
+    Metrics::add(&metrics.connections_open, 0u64.wrapping_sub(1));
+    tracing::debug!(
+        "connection {} closed after {:?}",
+        s.peer,
+        s.started.elapsed()
+    );
+}
+
+async fn write(wr: &mut OwnedWriteHalf, bytes: &[u8], limit: Duration) -> bool {
+    matches!(
+        tokio::time::timeout(limit, wr.write_all(bytes)).await,
+        Ok(Ok(()))
+    )
+}
+
+impl Session {
+    /// Archives the frame and queues what it asks for; replies wait for the commit.
+    async fn on_frame(&mut self, frame: Vec<u8>) -> Pending {
+        let shared = self.shared.clone();
+        let metrics = &shared.metrics;
+        Metrics::add(&metrics.packets_total, 1);
+        let received_ms = now_ms();
+        let cfg = &shared.config;
+        let mut ingest = Ingest {
+            packet: None,
+            observations: Vec::new(),
+        };
+        let mut replies = Vec::new();
+        let mut acks = false;
+        let (verdict, mn) = match decode(&frame, &cfg.limits) {
+            Err(e) => {
+                let mn = self.device.as_ref().map(|d| d.device.mn.clone());
+                metrics.reject(e.kind(), mn.as_deref());
+                (format!("{}: {e}", e.kind()), mn)
+            }
+            Ok(p) => {
+                let mn = p.mn.map(str::to_owned);
+                let verdict = self
+                    .on_packet(
+                        &p,
+                        &mut ingest,
+                        &mut replies,
+                        &mut acks,
+                        received_ms,
+                        frame.len(),
+                    )
+                    .await;
+                (verdict, mn)
+            }
+        };
+        ingest.packet = Some(RawPacket {
+            received_ms,
+            peer: self.peer.clone(),
+            mn: mn.clone(),
+            verdict,
+            bytes: frame,
+        });
+        let (done_tx, done) = oneshot::channel();
+        if shared
+            .jobs
+            .send(Job {
+                ingest,
+                done: done_tx,
+            })
+            .await
+            .is_err()
+        {
+            tracing::error!(
+                "the writer has stopped; packet from {} not committed",
+                self.peer
+            );
+        }
+        Pending {
+            done,
+            replies,
+            mn,
+            acks,
+        }
+    }
+
+    /// Authenticates and interprets a decoded packet. Returns the archive verdict.
+    async fn on_packet(
+        &mut self,
+        p: &Packet<'_>,
+        ingest: &mut Ingest,
+        replies: &mut Vec<Vec<u8>>,
+        acks: &mut bool,
+        now_ms: i64,
+        len: usize,
+    ) -> String {
+        let shared = self.shared.clone();
+        let (metrics, cfg) = (&shared.metrics, &shared.config);
+        let ed = cfg.reply_edition;
+        // Replies to our own commands need no answer.
+        if matches!(p.cn.0, 9011..=9014) {
+            return "reply".to_owned();
+        }
+        let Some(mn) = p.mn.filter(|m| !m.is_empty()) else {
+            metrics.reject("auth: no MN", None);
+            replies.push(encode::request_answer(p, QnRtn::MnError, ed));
+            return "auth: no MN".to_owned();
+        };
+        let entry = match shared.registry.get(mn).await {
+            Ok(Some(e)) => e,
+            Ok(None) => {
+                metrics.reject("auth: unknown MN", Some(mn));
+                replies.push(encode::request_answer(p, QnRtn::MnError, ed));
+                return "auth: unknown MN".to_owned();
+            }
+            Err(e) => {
+                metrics.reject("registry unavailable", Some(mn));
+                return format!("registry unavailable: {e}");
+            }
+        };
+        let pw = p.pw.unwrap_or("");
+        let verified = self.device.as_ref().is_some_and(|d| d.device.mn == mn)
+            && self.verified_pw.as_deref() == Some(pw);
+        if !verified {
+            if !shared.registry.check_password(&entry, pw).await {
+                metrics.reject("auth: bad password", Some(mn));
+                replies.push(encode::request_answer(p, QnRtn::PasswordError, ed));
+                return "auth: bad password".to_owned();
+            }
+            self.device = Some(entry.clone());
+            self.verified_pw = Some(pw.to_owned());
+        }
+        metrics.device_seen(mn, len as u64, now_ms, &self.peer);
+        let verdict = if mapping::period_of(p.cn).is_some() {
+            self.on_data(p, &entry, ingest)
+        } else {
+            "accepted".to_owned()
+        };
+        if verdict.starts_with("accepted") && p.needs_ack() {
+            if p.cn.is_notice() {
+                replies.push(encode::notice_answer(p, ed));
+            } else if mapping::period_of(p.cn).is_some()
+                || p.cn.0 == 2021
+                || p.cn.0 == 2041
+                || p.cn.0 == 2081
+            {
+                replies.push(encode::data_answer(p, ed));
+            } else {
+                replies.push(encode::request_answer(p, QnRtn::Ready, ed));
+            }
+            *acks = true;
+        }
+        let target = Target {
+            st: p.st,
+            pw,
+            mn,
+            edition: ed,
+        };
+        if p.cn == Command::TIME_CALIBRATION_REQUEST {
+            replies.push(encode::set_time(&target, now_cst(), now_cst()));
+        }
+        if cfg.setup.enabled && !self.setup_sent {
+            self.setup_sent = true;
+            let s = &cfg.setup;
+            if s.set_time {
+                replies.push(encode::set_time(&target, now_cst(), now_cst()));
+            }
+            if let Some(Ok(cmd)) = s
+                .rtd_interval_s
+                .map(|v| encode::set_rtd_interval(&target, now_cst(), v))
+            {
+                replies.push(cmd);
+            }
+            if let Some(Ok(cmd)) = s
+                .min_interval_min
+                .map(|v| encode::set_min_interval(&target, now_cst(), v))
+            {
+                replies.push(cmd);
+            }
+        }
+        verdict
+    }
+
+    /// Data uploads: reassembled if split, mapped to observations.
+    fn on_data(&mut self, p: &Packet<'_>, entry: &Entry, ingest: &mut Ingest) -> String {
+        let metrics = &self.shared.metrics;
+        let station = &entry.device.station_id;
+        if p.pnum.is_some() {
+            let now_s = (now_ms() / 1000).max(0) as u64;
+            self.reassembler.expire(now_s);
+            return match self.reassembler.push(p, now_s) {
+                Reassembly::Pending { have, of } => format!("accepted: part {have} of {of}"),
+                Reassembly::Duplicate => "accepted: duplicate part".to_owned(),
+                Reassembly::Single => "accepted".to_owned(),
+                Reassembly::Complete { fields, .. } => {
+                    let cp: Vec<String> = fields
+                        .iter()
+                        .map(|f| format!("{}={}", f.name, f.value))
+                        .collect();
+                    let seg = encode::segment(
+                        &encode::Header {
+                            pnum: None,
+                            pno: None,
+                            ..p.header()
+                        },
+                        &cp.join(";"),
+                    );
+                    match lantian_hj212::packet::decode_segment(&seg) {
+                        Ok(whole) => self.map(&whole, station, &entry.factors, ingest),
+                        Err(e) => {
+                            metrics.reject("split: reassembled packet invalid", p.mn);
+                            format!("field: reassembled packet invalid: {e}")
+                        }
+                    }
+                }
+            };
+        }
+        self.map(p, station, &entry.factors, ingest)
+    }
+
+    fn map(
+        &self,
+        p: &Packet<'_>,
+        station: &str,
+        factors: &std::collections::HashMap<String, f64>,
+        ingest: &mut Ingest,
+    ) -> String {
+        match mapping::observations(p, station, factors) {
+            Ok(obs) => {
+                ingest.observations = obs;
+                "accepted".to_owned()
+            }
+            Err(e) => {
+                self.shared.metrics.reject("field", p.mn);
+                format!("field: {e}")
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Lantian's HJ 212 gateway: a TCP server that never loses acknowledged data.
+//!
+//! [`run`] takes a bound listener, the store and a shutdown future. Each connection frames
+//! and decodes packets with `lantian-hj212`, authenticates the device (registered MN,
+//! matching password), archives every packet it receives, turns data into observations in
+//! the station's configured units, and answers 9014 (or 9013/9011) with the same QN only
+//! after a group commit has made the data durable. Limits everywhere: connections, frame
+//! size, idle and stalled-frame timeouts, write timeouts, pending acknowledgements.
+
+pub mod client;
+mod conn;
+pub mod mapping;
+pub mod metrics;
+mod registry;
+mod writer;
+
+pub use metrics::{DeviceStats, Metrics};
+
+use lantian_hj212::{Edition, Limits};
+use lantian_store::Store;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
+
+/// The host commands sent to a device on its first authenticated packet (HJ 212-2017 §6.7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setup {
+    pub enabled: bool,
+    /// 1012: calibrate the logger's clock.
+    pub set_time: bool,
+    /// 1062: real-time data interval, 30–3600 s.
+    pub rtd_interval_s: Option<u32>,
+    /// 1064: minute-data interval.
+    pub min_interval_min: Option<u32>,
+}
+
+impl Default for Setup {
+    fn default() -> Setup {
+        Setup {
+            enabled: true,
+            set_time: true,
+            rtd_interval_s: None,
+            min_interval_min: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub connections_max: usize,
+    /// A connection with no bytes for this long is closed.
+    pub idle_timeout: Duration,
+    /// A frame must be complete this long after its first byte (slowloris).
+    pub frame_timeout: Duration,
+    /// A reply that cannot be written for this long closes the connection.
+    pub write_timeout: Duration,
+    pub limits: Limits,
+    /// Packets committed together at most.
+    pub batch_max: usize,
+    /// Packets a connection may have waiting for their commit before it stops reading.
+    pub pending_per_connection_max: usize,
+    pub setup: Setup,
+    /// The edition of replies (HJ 212-2017 by default, spec §9 Q6).
+    pub reply_edition: Edition,
+    /// The kernel send buffer of each connection. Replies are small; a fixed buffer bounds
+    /// the memory a client that never reads can pin, and makes its write time out.
+    pub send_buffer_bytes: Option<usize>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            connections_max: 20_000,
+            idle_timeout: Duration::from_secs(600),
+            frame_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(10),
+            limits: Limits::default(),
+            batch_max: 2048,
+            pending_per_connection_max: 256,
+            setup: Setup::default(),
+            reply_edition: Edition::Hj212_2017,
+            send_buffer_bytes: Some(32 * 1024),
+        }
+    }
+}
+
+/// State shared by the connections.
+pub(crate) struct Shared {
+    pub config: Config,
+    pub metrics: Arc<Metrics>,
+    pub registry: registry::Registry,
+    pub jobs: mpsc::Sender<writer::Job>,
+}
+
+/// Serves HJ 212 on `listener` until `shutdown` completes, then stops accepting, lets every
+/// connection finish its in-flight batches, commits what is queued and returns.
+pub async fn run(
+    listener: TcpListener,
+    store: Arc<Store>,
+    config: Config,
+    metrics: Arc<Metrics>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let (tx, rx) = mpsc::channel(config.batch_max * 4);
+    let writer = {
+        let (store, metrics, batch_max) = (store.clone(), metrics.clone(), config.batch_max);
+        std::thread::Builder::new()
+            .name("lantian-writer".into())
+            .spawn(move || writer::run(store, metrics, rx, batch_max))?
+    };
+    let shared = Arc::new(Shared {
+        registry: registry::Registry::new(store),
+        config,
+        metrics,
+        jobs: tx,
+    });
+    let permits = Arc::new(Semaphore::new(shared.config.connections_max));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    let mut backoff = Duration::from_millis(5);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    backoff = Duration::from_millis(5);
+                    let Ok(permit) = permits.clone().try_acquire_owned() else {
+                        Metrics::add(&shared.metrics.connections_refused, 1);
+                        drop(stream);
+                        continue;
+                    };
+                    let (shared, stop) = (shared.clone(), stop_rx.clone());
+                    tasks.spawn(async move {
+                        conn::serve(stream, peer, shared, stop).await;
+                        drop(permit);
+                    });
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!("accept failed: {e}; retrying in {backoff:?}");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                }
+            },
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+    let _ = stop_tx.send(true);
+    while tasks.join_next().await.is_some() {}
+    drop(shared);
+    tokio::task::spawn_blocking(move || writer.join())
+        .await
+        .ok();
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! From a decoded packet to observations: which fields are values, at what time, in which
+//! unit, with which data flag.
+
+use lantian_core::Date;
+use lantian_hj212::{Command, Packet, Suffix, Timestamp, codes::canonical_code};
+use lantian_store::{Observation, Period};
+use std::collections::HashMap;
+
+/// The period of the values an upload carries, if it carries any.
+pub fn period_of(cn: Command) -> Option<Period> {
+    match cn.0 {
+        2011 => Some(Period::Rtd),
+        2051 => Some(Period::Min),
+        2061 => Some(Period::Hour),
+        2031 => Some(Period::Day),
+        _ => None,
+    }
+}
+
+/// Seconds since 1970-01-01T00:00 China Standard Time of a device timestamp.
+pub fn cst_seconds(t: &Timestamp) -> Option<i64> {
+    let d = Date::new(i32::from(t.year), u32::from(t.month), u32::from(t.day))?;
+    Some(
+        d.days_since_epoch() * 86_400
+            + i64::from(t.hour) * 3600
+            + i64::from(t.minute) * 60
+            + i64::from(t.second),
+    )
+}
+
+/// Why a data packet yields no observations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MappingError {
+    NoDataTime,
+    BadValue { field: String },
+}
+
+impl std::fmt::Display for MappingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MappingError::NoDataTime => f.write_str("data packet without a valid DataTime"),
+            MappingError::BadValue { field } => write!(f, "field {field}: not a number"),
+        }
+    }
+}
+
+/// The observations of a data upload (2011, 2051, 2061, 2031). Values are `-Rtd` (2011) or
+/// `-Avg`; `-ZsRtd`/`-ZsAvg` go under `<code>-Zs` and `-Cou` under `<code>-Cou`. Codes are
+/// translated to HJ 212-2017; each value is multiplied by the station's configured factor
+/// for its code (units are never taken from packets).
+pub fn observations(
+    p: &Packet<'_>,
+    station_id: &str,
+    factors: &HashMap<String, f64>,
+) -> Result<Vec<Observation>, MappingError> {
+    let Some(period) = period_of(p.cn) else {
+        return Ok(Vec::new());
+    };
+    let ts = p
+        .data_time
+        .as_ref()
+        .and_then(cst_seconds)
+        .ok_or(MappingError::NoDataTime)?;
+    let mut flags: HashMap<&str, &str> = HashMap::new();
+    for f in &p.fields {
+        if let (Some(code), Suffix::Flag) = (f.code, f.suffix) {
+            flags.insert(code, f.value);
+        }
+    }
+    let mut out = Vec::new();
+    for f in &p.fields {
+        let Some(code) = f.code else { continue };
+        let stored = match (f.suffix, period) {
+            (Suffix::Rtd, Period::Rtd)
+            | (Suffix::Avg, Period::Min | Period::Hour | Period::Day) => {
+                canonical_code(code).to_owned()
+            }
+            (Suffix::ZsRtd, Period::Rtd)
+            | (Suffix::ZsAvg, Period::Min | Period::Hour | Period::Day) => {
+                format!("{}-Zs", canonical_code(code))
+            }
+            (Suffix::Cou, _) => format!("{}-Cou", canonical_code(code)),
+            _ => continue,
+        };
+        if f.value.is_empty() {
+            continue;
+        }
+        let v =
+            lantian_hj212::typed::parse_decimal(f.value).ok_or_else(|| MappingError::BadValue {
+                field: f.name.to_owned(),
+            })?;
+        let base = stored.split('-').next().unwrap_or(&stored);
+        let factor = factors.get(base).copied().unwrap_or(1.0);
+        out.push(Observation {
+            station_id: station_id.to_owned(),
+            code: stored.clone(),
+            period,
+            ts,
+            value: v * factor,
+            flag: flags.get(code).copied().unwrap_or("N").to_owned(),
+        });
+    }
+    Ok(out)
+}

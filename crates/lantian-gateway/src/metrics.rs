@@ -1,0 +1,178 @@
+//! Counters of the gateway, globally and per device, rendered in the Prometheus text format.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Per-device session state and counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeviceStats {
+    pub packets: u64,
+    pub bytes: u64,
+    pub acked: u64,
+    pub rejects: BTreeMap<String, u64>,
+    pub last_seen_ms: i64,
+    pub connected: bool,
+    pub peer: String,
+}
+
+/// Gateway counters. Every rejection is counted with its reason.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub connections_open: AtomicU64,
+    pub connections_total: AtomicU64,
+    pub connections_refused: AtomicU64,
+    pub bytes_total: AtomicU64,
+    pub packets_total: AtomicU64,
+    pub acks_total: AtomicU64,
+    pub observations_new: AtomicU64,
+    pub observations_duplicate: AtomicU64,
+    pub batches_total: AtomicU64,
+    pub commit_errors: AtomicU64,
+    pub timeouts: AtomicU64,
+    rejects: Mutex<BTreeMap<String, u64>>,
+    devices: Mutex<HashMap<String, DeviceStats>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Metrics {
+    pub fn add(c: &AtomicU64, n: u64) {
+        c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn get(c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+
+    /// Counts a rejection with its reason, for the device if known.
+    pub fn reject(&self, reason: &str, mn: Option<&str>) {
+        *lock(&self.rejects).entry(reason.to_owned()).or_default() += 1;
+        if let Some(mn) = mn {
+            *lock(&self.devices)
+                .entry(mn.to_owned())
+                .or_default()
+                .rejects
+                .entry(reason.to_owned())
+                .or_default() += 1;
+        }
+    }
+
+    pub fn rejects(&self) -> BTreeMap<String, u64> {
+        lock(&self.rejects).clone()
+    }
+
+    pub fn device_seen(&self, mn: &str, bytes: u64, now_ms: i64, peer: &str) {
+        let mut d = lock(&self.devices);
+        let s = d.entry(mn.to_owned()).or_default();
+        s.packets += 1;
+        s.bytes += bytes;
+        s.last_seen_ms = now_ms;
+        s.connected = true;
+        s.peer = peer.to_owned();
+    }
+
+    pub fn device_acked(&self, mn: &str) {
+        lock(&self.devices).entry(mn.to_owned()).or_default().acked += 1;
+    }
+
+    pub fn device_disconnected(&self, mn: &str) {
+        if let Some(s) = lock(&self.devices).get_mut(mn) {
+            s.connected = false;
+        }
+    }
+
+    pub fn devices(&self) -> HashMap<String, DeviceStats> {
+        lock(&self.devices).clone()
+    }
+
+    /// The Prometheus text exposition of every counter.
+    pub fn render_prometheus(&self) -> String {
+        let mut out = String::new();
+        let mut counter = |name: &str, help: &str, v: u64| {
+            out.push_str(&format!("# HELP lantian_gateway_{name} {help}\n# TYPE lantian_gateway_{name} counter\nlantian_gateway_{name} {v}\n"));
+        };
+        counter(
+            "connections_total",
+            "TCP connections accepted.",
+            Self::get(&self.connections_total),
+        );
+        counter(
+            "connections_refused_total",
+            "Connections closed at once because the limit was reached.",
+            Self::get(&self.connections_refused),
+        );
+        counter(
+            "bytes_total",
+            "Bytes received.",
+            Self::get(&self.bytes_total),
+        );
+        counter(
+            "packets_total",
+            "Whole frames received.",
+            Self::get(&self.packets_total),
+        );
+        counter(
+            "acks_total",
+            "Acknowledgements sent after the data was durable.",
+            Self::get(&self.acks_total),
+        );
+        counter(
+            "observations_new_total",
+            "Observations stored.",
+            Self::get(&self.observations_new),
+        );
+        counter(
+            "observations_duplicate_total",
+            "Observations received again and not stored twice.",
+            Self::get(&self.observations_duplicate),
+        );
+        counter(
+            "batches_total",
+            "Group commits.",
+            Self::get(&self.batches_total),
+        );
+        counter(
+            "commit_errors_total",
+            "Group commits that failed (nothing acknowledged).",
+            Self::get(&self.commit_errors),
+        );
+        counter(
+            "timeouts_total",
+            "Connections closed for idleness, a stalled frame or an unread reply.",
+            Self::get(&self.timeouts),
+        );
+        out.push_str("# HELP lantian_gateway_connections_open Connections open now.\n# TYPE lantian_gateway_connections_open gauge\n");
+        out.push_str(&format!(
+            "lantian_gateway_connections_open {}\n",
+            Self::get(&self.connections_open)
+        ));
+        out.push_str("# HELP lantian_gateway_rejects_total Rejected packets and bytes by reason.\n# TYPE lantian_gateway_rejects_total counter\n");
+        for (reason, n) in self.rejects() {
+            out.push_str(&format!(
+                "lantian_gateway_rejects_total{{reason=\"{reason}\"}} {n}\n"
+            ));
+        }
+        out.push_str("# HELP lantian_gateway_device_packets_total Packets per device.\n# TYPE lantian_gateway_device_packets_total counter\n");
+        let mut devices: Vec<(String, DeviceStats)> = self.devices().into_iter().collect();
+        devices.sort_by(|a, b| a.0.cmp(&b.0));
+        for (mn, s) in &devices {
+            let mn = mn.replace(['"', '\\', '\n'], "_");
+            out.push_str(&format!(
+                "lantian_gateway_device_packets_total{{mn=\"{mn}\"}} {}\n",
+                s.packets
+            ));
+        }
+        out.push_str("# HELP lantian_gateway_device_last_seen_ms Last packet per device (ms since the epoch).\n# TYPE lantian_gateway_device_last_seen_ms gauge\n");
+        for (mn, s) in &devices {
+            let mn = mn.replace(['"', '\\', '\n'], "_");
+            out.push_str(&format!(
+                "lantian_gateway_device_last_seen_ms{{mn=\"{mn}\"}} {}\n",
+                s.last_seen_ms
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,99 @@
+//! Devices and their stations' unit factors, cached from the store (with a short negative
+//! cache so that a flood from an unknown MN does not reach the database every time).
+
+use lantian_store::{Device, Store};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A registered device, its station's unit factors per code, and its station.
+#[derive(Debug)]
+pub struct Entry {
+    pub device: Device,
+    pub factors: HashMap<String, f64>,
+}
+
+const NEGATIVE_TTL: Duration = Duration::from_secs(10);
+
+pub struct Registry {
+    store: Arc<Store>,
+    known: Mutex<HashMap<String, Arc<Entry>>>,
+    unknown: Mutex<HashMap<String, Instant>>,
+    /// (MN, keyed hash of a password that verified): Argon2 runs once per device and
+    /// password, not once per connection.
+    verified: Mutex<HashMap<String, u64>>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Registry {
+    pub fn new(store: Arc<Store>) -> Registry {
+        Registry {
+            store,
+            known: Mutex::new(HashMap::new()),
+            unknown: Mutex::new(HashMap::new()),
+            verified: Mutex::new(HashMap::new()),
+            hasher: std::collections::hash_map::RandomState::new(),
+        }
+    }
+
+    /// Whether `password` is the device's, checking the Argon2 hash only the first time.
+    pub async fn check_password(&self, entry: &Entry, password: &str) -> bool {
+        use std::hash::BuildHasher;
+        let key = self.hasher.hash_one(password);
+        if lock(&self.verified).get(&entry.device.mn) == Some(&key) {
+            return true;
+        }
+        let (pw, hash) = (password.to_owned(), entry.device.password_hash.clone());
+        let ok = tokio::task::spawn_blocking(move || lantian_store::password::verify(&pw, &hash))
+            .await
+            .unwrap_or(false);
+        if ok {
+            lock(&self.verified).insert(entry.device.mn.clone(), key);
+        }
+        ok
+    }
+
+    /// The device with this MN, if registered.
+    pub async fn get(&self, mn: &str) -> Result<Option<Arc<Entry>>, String> {
+        if let Some(e) = lock(&self.known).get(mn) {
+            return Ok(Some(e.clone()));
+        }
+        if lock(&self.unknown)
+            .get(mn)
+            .is_some_and(|t| t.elapsed() < NEGATIVE_TTL)
+        {
+            return Ok(None);
+        }
+        let store = self.store.clone();
+        let key = mn.to_owned();
+        let found = tokio::task::spawn_blocking(move || -> Result<Option<Entry>, String> {
+            let Some(device) = store.device(&key).map_err(|e| e.to_string())? else {
+                return Ok(None);
+            };
+            let factors = store
+                .station_units(&device.station_id)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|u| (u.code, u.factor))
+                .collect();
+            Ok(Some(Entry { device, factors }))
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        match found {
+            Some(e) => {
+                let e = Arc::new(e);
+                lock(&self.known).insert(mn.to_owned(), e.clone());
+                Ok(Some(e))
+            }
+            None => {
+                lock(&self.unknown).insert(mn.to_owned(), Instant::now());
+                Ok(None)
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Group commit: many connections' packets committed in one transaction by one writer
+//! thread, each connection told only after its data is durable.
+
+use crate::metrics::Metrics;
+use lantian_store::{BatchOutcome, Ingest, Store, StoreError};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// A packet (and its observations) waiting to be committed.
+#[derive(Debug)]
+pub struct Job {
+    pub ingest: Ingest,
+    pub done: oneshot::Sender<Result<(), String>>,
+}
+
+/// Retries of a batch whose error is retryable (lost connection, full disk).
+const RETRIES_MAX: u32 = 5;
+
+/// Runs until every sender is dropped, then commits what is left and returns.
+pub fn run(
+    store: Arc<Store>,
+    metrics: Arc<Metrics>,
+    mut rx: mpsc::Receiver<Job>,
+    batch_max: usize,
+) {
+    let mut jobs: Vec<Job> = Vec::with_capacity(batch_max);
+    while let Some(first) = rx.blocking_recv() {
+        jobs.push(first);
+        while jobs.len() < batch_max {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let batch: Vec<Ingest> = jobs
+            .iter_mut()
+            .map(|j| std::mem::take(&mut j.ingest))
+            .collect();
+        let result = commit_with_retry(&store, &batch);
+        Metrics::add(&metrics.batches_total, 1);
+        match &result {
+            Ok(o) => {
+                Metrics::add(&metrics.observations_new, o.observations_new);
+                Metrics::add(&metrics.observations_duplicate, o.observations_duplicate);
+            }
+            Err(e) => {
+                Metrics::add(&metrics.commit_errors, 1);
+                tracing::error!(
+                    "group commit of {} packets failed, none acknowledged: {e}",
+                    batch.len()
+                );
+            }
+        }
+        for j in jobs.drain(..) {
+            let _ = j
+                .done
+                .send(result.as_ref().map(drop).map_err(ToString::to_string));
+        }
+    }
+}
+
+fn commit_with_retry(store: &Store, batch: &[Ingest]) -> Result<BatchOutcome, StoreError> {
+    let mut attempt = 0;
+    loop {
+        match store.commit_batch(batch) {
+            Err(e) if e.is_retryable() && attempt < RETRIES_MAX => {
+                attempt += 1;
+                tracing::warn!("commit failed ({e}); retry {attempt} of {RETRIES_MAX}");
+                std::thread::sleep(Duration::from_millis(100 << attempt));
+            }
+            other => return other,
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! `lantian bench gateway`: runs `lantian serve` as a child process and drives it over
+//! loopback with the device simulator: durably acknowledged packets per second and ack
+//! latency for 1,000 and 10,000 concurrent connections, and resident memory per idle
+//! connection.
+
+use anyhow::{Context, Result, bail};
+use lantian_gateway::client::{OutFrame, SendConfig, send};
+use lantian_hj212::encode::{Header, encode};
+use lantian_hj212::{Command, Flag};
+use serde_json::{Value, json};
+use std::io::BufRead;
+use std::process::{Child, ExitCode, Stdio};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Concurrent connections to measure (repeatable).
+    #[arg(long = "connections", default_values_t = vec![1000, 10_000])]
+    connections: Vec<usize>,
+    /// Packets sent per run.
+    #[arg(long, default_value_t = 200_000)]
+    packets: usize,
+    /// Unacknowledged packets in flight per connection.
+    #[arg(long, default_value_t = 8)]
+    window: usize,
+    /// Idle connections opened to measure memory per connection.
+    #[arg(long, default_value_t = 5000)]
+    idle: usize,
+}
+
+const MN: &str = "BENCH0000000000000000001";
+
+fn frame(conn: usize, i: usize) -> OutFrame {
+    let qn = format!("{:06}{:011}", conn, i);
+    let secs = (conn * 100_000 + i) as i64;
+    let d = lantian_core::Date::from_days_since_epoch(20_089 + secs / 86_400);
+    let r = secs % 86_400;
+    let stamp = format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        d.year(),
+        d.month(),
+        d.day(),
+        r / 3600,
+        r / 60 % 60,
+        r % 60
+    );
+    let h = Header {
+        qn: Some(&qn),
+        st: "22",
+        cn: Command::REALTIME_DATA,
+        pw: Some("123456"),
+        mn: Some(MN),
+        flag: Some(Flag(5)),
+        pnum: None,
+        pno: None,
+    };
+    let cp = format!(
+        "DataTime={stamp};a34004-Rtd=35,a34004-Flag=N;a34002-Rtd=70,a34002-Flag=N;a21026-Rtd=8,a21026-Flag=N;a21004-Rtd=30,a21004-Flag=N;a21005-Rtd=0.8,a21005-Flag=N;a05024-Rtd=60,a05024-Flag=N"
+    );
+    OutFrame::new(encode(&h, &cp))
+}
+
+fn rss_kib(pid: u32) -> Result<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    s.lines()
+        .find_map(|l| {
+            l.strip_prefix("VmRSS:")
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .context("no VmRSS")
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
+    let dir = std::env::temp_dir().join(format!("lantian-bench-gw-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().context("temp path")?.to_owned();
+    let exe = std::env::current_exe()?;
+    let lantian = |args: &[&str]| -> Result<()> {
+        let st = std::process::Command::new(&exe)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()?;
+        if !st.success() {
+            bail!("lantian {args:?} failed");
+        }
+        Ok(())
+    };
+    lantian(&[
+        "station",
+        "add",
+        "--data-dir",
+        &d,
+        "--id",
+        "BENCH",
+        "--name",
+        "bench",
+        "--unit",
+        "xinji",
+    ])?;
+    lantian(&[
+        "device",
+        "add",
+        "--data-dir",
+        &d,
+        "--mn",
+        MN,
+        "--password",
+        "123456",
+        "--station",
+        "BENCH",
+    ])?;
+    let mut child = std::process::Command::new(&exe)
+        .args([
+            "serve",
+            "--data-dir",
+            &d,
+            "--hj212",
+            "127.0.0.1:0",
+            "--http",
+            "127.0.0.1:0",
+            "--no-device-setup",
+        ])
+        .env("LANTIAN_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut lines = std::io::BufReader::new(child.stdout.take().context("stdout")?).lines();
+    let pid = child.id();
+    let server = Server(child);
+    let addr = loop {
+        let l = lines.next().context("serve exited")??;
+        if let Some(a) = l.strip_prefix("hj212 listening on ") {
+            break a.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    // Memory first, on a fresh server, before load has grown its allocator's pools.
+    let memory = rt.block_on(idle_memory(&addr, pid, a.idle))?;
+    let mut runs = Vec::new();
+    for (k, &conns) in a.connections.iter().enumerate() {
+        let per = a.packets.div_ceil(conns);
+        let frames: Vec<OutFrame> = (0..per)
+            .flat_map(|i| (0..conns).map(move |c| (c, i)))
+            .map(|(c, i)| frame(k * 20_000 + c, i))
+            .collect();
+        let cfg = SendConfig {
+            to: addr.clone(),
+            connections: conns,
+            rate_per_s: None,
+            window: a.window,
+            ack_timeout: Duration::from_secs(60),
+        };
+        let r = rt.block_on(send(frames, &cfg));
+        runs.push(json!({
+            "connections": conns,
+            "sent": r.sent,
+            "acked": r.acked,
+            "unanswered": r.unanswered,
+            "seconds": r.elapsed_s,
+            "acked_per_s": r.acked as f64 / r.elapsed_s,
+            "ack_latency_ms_p50": r.ack_latency_ms_p50,
+            "ack_latency_ms_p99": r.ack_latency_ms_p99,
+            "ack_latency_ms_max": r.ack_latency_ms_max,
+        }));
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "{}",
+        json!({ "bench": "gateway", "window": a.window, "runs": runs, "idle": memory })
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens `n` connections that each send one acknowledged packet, then measures the server's
+/// resident memory against before.
+async fn idle_memory(addr: &str, pid: u32, n: usize) -> Result<Value> {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = rss_kib(pid)?;
+    let mut held = Vec::with_capacity(n);
+    for c in 0..n {
+        let mut s = tokio::net::TcpStream::connect(addr).await?;
+        s.write_all(&frame(900_000 + c, 0).bytes).await?;
+        let mut b = [0u8; 256];
+        let _ = tokio::time::timeout(Duration::from_secs(10), s.read(&mut b)).await;
+        held.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = rss_kib(pid)?;
+    drop(held);
+    Ok(json!({
+        "connections": n,
+        "rss_before_kib": before,
+        "rss_after_kib": after,
+        "kib_per_idle_connection": (after.saturating_sub(before)) as f64 / n as f64,
+    }))
+}

@@ -1,0 +1,155 @@
+//! `lantian station …` and `lantian device …`: the registry from the command line.
+
+use crate::store_args::{StoreArgs, now_ms};
+use anyhow::{Result, bail};
+use lantian_store::{Station, StationUnit};
+use serde_json::json;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct StationArgs {
+    #[command(subcommand)]
+    what: StationCmd,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum StationCmd {
+    /// Register (or update) a monitoring station.
+    Add {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// assessment | background | township | micro
+        #[arg(long, default_value = "township")]
+        role: String,
+        /// The administrative unit (e.g. xinji, wangkou, devzone).
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        lat: Option<f64>,
+        #[arg(long)]
+        lon: Option<f64>,
+        /// HJ 212 codes measured, comma-separated.
+        #[arg(long, default_value = "a21026,a21004,a34002,a21005,a05024,a34004")]
+        pollutants: String,
+        /// Unit factor for a code, CODE=FACTOR (the station sends CODE in a unit that times
+        /// FACTOR gives the standard unit); repeatable.
+        #[arg(long = "factor", value_name = "CODE=FACTOR")]
+        factors: Vec<String>,
+    },
+    /// List the stations as JSON.
+    List(StoreArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DeviceArgs {
+    #[command(subcommand)]
+    what: DeviceCmd,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum DeviceCmd {
+    /// Register a device (data logger) by its MN, with its access password.
+    Add {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        mn: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long)]
+        station: String,
+        /// HJ 212 edition it speaks: 2005, 2017 or 2025.
+        #[arg(long, default_value = "2017")]
+        edition: String,
+    },
+    /// List the devices as JSON (without password hashes).
+    List(StoreArgs),
+}
+
+pub fn run_station(a: StationArgs) -> Result<ExitCode> {
+    match a.what {
+        StationCmd::Add {
+            store,
+            id,
+            name,
+            role,
+            unit,
+            lat,
+            lon,
+            pollutants,
+            factors,
+        } => {
+            let s = store.open()?;
+            s.upsert_station(&Station {
+                id: id.clone(),
+                name,
+                role,
+                admin_unit_id: unit,
+                lat,
+                lon,
+                pollutants: pollutants
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                min_interval_min: 1,
+                demo: false,
+            })?;
+            for f in factors {
+                let Some((code, factor)) = f.split_once('=') else {
+                    bail!("--factor {f}: expected CODE=FACTOR")
+                };
+                let factor: f64 = factor
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("--factor {f}: {factor:?} is not a number"))?;
+                s.set_station_unit(&StationUnit {
+                    station_id: id.clone(),
+                    code: code.to_owned(),
+                    unit: "configured".into(),
+                    factor,
+                })?;
+            }
+            eprintln!("lantian: station {id} saved");
+        }
+        StationCmd::List(store) => println!(
+            "{}",
+            serde_json::to_string_pretty(&store.open()?.stations()?)?
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_device(a: DeviceArgs) -> Result<ExitCode> {
+    match a.what {
+        DeviceCmd::Add {
+            store,
+            mn,
+            password,
+            station,
+            edition,
+        } => {
+            let d = store
+                .open()?
+                .add_device(&mn, &password, &station, &edition, now_ms())?;
+            eprintln!(
+                "lantian: device {} registered for station {}",
+                d.mn, d.station_id
+            );
+        }
+        DeviceCmd::List(store) => {
+            let list: Vec<_> = store
+                .open()?
+                .devices()?
+                .into_iter()
+                .map(|d| json!({ "mn": d.mn, "station": d.station_id, "edition": d.edition, "created_ms": d.created_ms }))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

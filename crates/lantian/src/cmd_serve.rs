@@ -1,0 +1,128 @@
+//! `lantian serve`: the platform in one process: the HJ 212 gateway, the HTTP API and the
+//! web UI, on the embedded database (or PostgreSQL).
+
+use crate::store_args::{StoreArgs, now_ms};
+use anyhow::{Context, Result};
+use lantian_gateway::{Config, Metrics, Setup};
+use lantian_store::{User, password};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Address of the web UI and API.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    http: SocketAddr,
+    /// Address devices send HJ 212 to.
+    #[arg(long, default_value = "0.0.0.0:9212")]
+    hj212: SocketAddr,
+    /// Do not send the set-up commands (time, intervals) to newly connected devices.
+    #[arg(long)]
+    no_device_setup: bool,
+    /// Largest HJ 212 data segment accepted (the standard's limit is 1024).
+    #[arg(long, default_value_t = 1024)]
+    max_segment_bytes: usize,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let store = Arc::new(args.store.open()?);
+    if store.count_users()? == 0 {
+        let pw = password::random(16);
+        store.add_user(&User {
+            username: "admin".into(),
+            password_hash: password::hash(&pw, password::Strength::User),
+            role: "admin".into(),
+            unit_id: None,
+            must_change_password: true,
+            created_ms: now_ms(),
+        })?;
+        println!(
+            "administrator created: user admin, one-time password {pw} (shown once; change it at first login)"
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(args, store))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
+    let metrics = Arc::new(Metrics::default());
+    let hj212 = tokio::net::TcpListener::bind(args.hj212)
+        .await
+        .with_context(|| format!("binding {}", args.hj212))?;
+    let http = tokio::net::TcpListener::bind(args.http)
+        .await
+        .with_context(|| format!("binding {}", args.http))?;
+    println!("hj212 listening on {}", hj212.local_addr()?);
+    println!("http listening on http://{}", http.local_addr()?);
+    println!("store: {}", store.describe());
+    std::io::stdout().flush()?;
+    let config = Config {
+        setup: Setup {
+            enabled: !args.no_device_setup,
+            ..Setup::default()
+        },
+        limits: lantian_hj212::Limits {
+            segment_bytes_max: args.max_segment_bytes,
+            ..Default::default()
+        },
+        ..Config::default()
+    };
+    let m = metrics.clone();
+    let app = lantian_api::router(lantian_api::AppState {
+        store: store.clone(),
+        metrics: Arc::new(move || m.render_prometheus()),
+    });
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut gw_stop = stop_rx.clone();
+    let gateway = tokio::spawn(lantian_gateway::run(
+        hj212,
+        store,
+        config,
+        metrics,
+        async move {
+            let _ = gw_stop.changed().await;
+        },
+    ));
+    let mut http_stop = stop_rx.clone();
+    let web = tokio::spawn(async move {
+        axum::serve(http, app)
+            .with_graceful_shutdown(async move {
+                let _ = http_stop.changed().await;
+            })
+            .await
+    });
+    shutdown_signal().await;
+    eprintln!("lantian: shutting down: finishing in-flight batches");
+    let _ = stop_tx.send(true);
+    gateway.await??;
+    web.await??;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
