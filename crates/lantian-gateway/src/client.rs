@@ -197,14 +197,14 @@ async fn one_connection(
             Err(_) if interval.is_some() => continue,
             Err(_) => break,
         }
+        let mut pos = 0;
         loop {
-            match check(&buf, &lim) {
+            match check(&buf[pos..], &lim) {
                 Check::Incomplete => break,
-                Check::Invalid { skip, .. } => {
-                    buf.drain(..skip);
-                }
+                Check::Invalid { skip, .. } => pos += skip,
                 Check::Frame { len } => {
-                    let frame: Vec<u8> = buf.drain(..len).collect();
+                    let frame = buf[pos..pos + len].to_vec();
+                    pos += len;
                     let Ok(p) = decode(&frame, &lim) else {
                         continue;
                     };
@@ -241,6 +241,7 @@ async fn one_connection(
                 }
             }
         }
+        buf.drain(..pos);
     }
     totals
         .unanswered

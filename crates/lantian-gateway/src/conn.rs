@@ -95,15 +95,18 @@ pub(crate) async fn serve(
     let mut last_byte = Instant::now();
     let mut reading = true;
     'conn: loop {
+        // Frames are taken from a cursor and the buffer compacted once, not per frame.
+        let mut pos = 0;
         while pending.len() < cfg.pending_per_connection_max {
-            match check(&buf, &cfg.limits) {
+            match check(&buf[pos..], &cfg.limits) {
                 Check::Incomplete => break,
                 Check::Frame { len } => {
-                    let frame: Vec<u8> = buf.drain(..len).collect();
+                    let frame = buf[pos..pos + len].to_vec();
+                    pos += len;
                     pending.push_back(s.on_frame(frame).await);
                 }
                 Check::Invalid { skip, reason } => {
-                    buf.drain(..skip);
+                    pos += skip;
                     metrics.reject(
                         &format!("garbage: {}", reason.name()),
                         s.device.as_ref().map(|d| d.device.mn.as_str()),
@@ -111,6 +114,7 @@ pub(crate) async fn serve(
                 }
             }
         }
+        buf.drain(..pos);
         if buf.is_empty() {
             frame_started = None;
             if buf.capacity() > BUFFER_KEEP_BYTES {

@@ -37,7 +37,13 @@ pub fn run(
             .iter_mut()
             .map(|j| std::mem::take(&mut j.ingest))
             .collect();
+        let started = std::time::Instant::now();
         let result = commit_with_retry(&store, &batch);
+        tracing::debug!(
+            "group commit: {} packets in {:?}",
+            batch.len(),
+            started.elapsed()
+        );
         Metrics::add(&metrics.batches_total, 1);
         match &result {
             Ok(o) => {
