@@ -301,6 +301,19 @@ impl Store {
         }))
     }
 
+    pub fn set_password(&self, username: &str, password_hash: &str) -> Result<(), StoreError> {
+        let n = self.write(|c| {
+            c.exec(
+                "UPDATE users SET password_hash = $1, must_change_password = 0 WHERE username = $2",
+                &[password_hash.into(), username.into()],
+            )
+        })?;
+        if n == 0 {
+            return Err(StoreError::NotFound { what: format!("user {username}") });
+        }
+        Ok(())
+    }
+
     pub fn count_users(&self) -> Result<i64, StoreError> {
         Ok(self
             .read(|c| c.query("SELECT COUNT(*) FROM users", &[]))?

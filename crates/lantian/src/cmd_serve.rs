@@ -26,6 +26,14 @@ pub struct Args {
     /// Largest HJ 212 data segment accepted (the standard's limit is 1024).
     #[arg(long, default_value_t = 1024)]
     max_segment_bytes: usize,
+    /// The annual PM2.5 target (µg/m³) shown against this year's mean.
+    #[arg(long, default_value_t = 35.0)]
+    target_pm25: f64,
+    /// Add twelve demo stations at the township seats and feed them, through the gateway,
+    /// with 60 days of real public data (UCI Beijing, CC BY 4.0) ending now. Labelled as
+    /// demo data everywhere.
+    #[arg(long)]
+    demo: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -44,6 +52,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "administrator created: user admin, one-time password {pw} (shown once; change it at first login)"
         );
     }
+    if args.demo {
+        crate::demo::register(&store)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -59,7 +70,8 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
     let http = tokio::net::TcpListener::bind(args.http)
         .await
         .with_context(|| format!("binding {}", args.http))?;
-    println!("hj212 listening on {}", hj212.local_addr()?);
+    let gateway_addr = hj212.local_addr()?;
+    println!("hj212 listening on {gateway_addr}");
     println!("http listening on http://{}", http.local_addr()?);
     println!("store: {}", store.describe());
     std::io::stdout().flush()?;
@@ -74,11 +86,21 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
         },
         ..Config::default()
     };
-    let m = metrics.clone();
-    let app = lantian_api::router(lantian_api::AppState {
-        store: store.clone(),
-        metrics: Arc::new(move || m.render_prometheus()),
+    let (m, d) = (metrics.clone(), metrics.clone());
+    let devices: lantian_api::DevicesFn = Arc::new(move || {
+        d.devices().into_iter().map(|(mn, s)| (mn, (s.connected, s.last_seen_ms, s.packets, s.rejects.values().sum()))).collect()
     });
+    let api_config = lantian_api::ApiConfig {
+        target_pm25_ug_m3: args.target_pm25,
+        now_ms: None,
+        data_dir: Some(args.store.data_dir.clone()),
+    };
+    let app = lantian_api::router(lantian_api::AppState::new(
+        store.clone(),
+        Arc::new(move || m.render_prometheus()),
+        devices,
+        api_config,
+    ));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut gw_stop = stop_rx.clone();
     let gateway = tokio::spawn(lantian_gateway::run(
@@ -98,6 +120,16 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
             })
             .await
     });
+    if args.demo {
+        let addr = gateway_addr.to_string();
+        let now_cst_s = (crate::store_args::now_ms() / 1000) + 8 * 3600;
+        tokio::spawn(async move {
+            match crate::demo::feed(addr, now_cst_s - now_cst_s.rem_euclid(3600) - 3600).await {
+                Ok((sent, acked)) => println!("demo feed: {acked} of {sent} packets acknowledged"),
+                Err(e) => eprintln!("lantian: demo feed failed: {e:#}"),
+            }
+        });
+    }
     shutdown_signal().await;
     eprintln!("lantian: shutting down: finishing in-flight batches");
     let _ = stop_tx.send(true);

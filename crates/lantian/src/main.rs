@@ -12,6 +12,7 @@ mod cmd_hj212;
 mod cmd_registry;
 mod cmd_send;
 mod cmd_serve;
+mod demo;
 mod input;
 mod store_args;
 

@@ -1,0 +1,46 @@
+//! The web UI: static files embedded in the binary (no build step), and the township
+//! boundaries, which an administrator may replace with `DATA_DIR/boundaries.geojson`.
+
+use crate::AppState;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+const FILES: &[(&str, &str, &[u8])] = &[
+    ("index.html", "text/html; charset=utf-8", include_bytes!("../web/index.html")),
+    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../web/app.js")),
+    ("style.css", "text/css; charset=utf-8", include_bytes!("../web/style.css")),
+    ("vendor/leaflet/leaflet.js", "text/javascript; charset=utf-8", include_bytes!("../web/vendor/leaflet/leaflet.js")),
+    ("vendor/leaflet/leaflet.css", "text/css; charset=utf-8", include_bytes!("../web/vendor/leaflet/leaflet.css")),
+    ("vendor/leaflet/LICENSE", "text/plain; charset=utf-8", include_bytes!("../web/vendor/leaflet/LICENSE")),
+    ("vendor/uplot/uPlot.iife.min.js", "text/javascript; charset=utf-8", include_bytes!("../web/vendor/uplot/uPlot.iife.min.js")),
+    ("vendor/uplot/uPlot.min.css", "text/css; charset=utf-8", include_bytes!("../web/vendor/uplot/uPlot.min.css")),
+    ("vendor/uplot/LICENSE", "text/plain; charset=utf-8", include_bytes!("../web/vendor/uplot/LICENSE")),
+];
+
+const BOUNDARIES: &[u8] = include_bytes!("../web/data/xinji-townships.geojson");
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { file("index.html") }))
+        .route("/data/boundaries.geojson", get(boundaries))
+        .route("/{*path}", get(|Path(p): Path<String>| async move { file(&p) }))
+}
+
+fn file(path: &str) -> Response {
+    match FILES.iter().find(|(p, _, _)| *p == path) {
+        Some((_, mime, body)) => ([(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, "no-cache")], *body).into_response(),
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+async fn boundaries(State(st): State<AppState>) -> Response {
+    let custom = st.config.data_dir.as_ref().map(|d| d.join("boundaries.geojson"));
+    let body = match custom.and_then(|p| std::fs::read(p).ok()) {
+        Some(b) => b,
+        None => BOUNDARIES.to_vec(),
+    };
+    ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response()
+}
