@@ -1,8 +1,8 @@
 //! Accounts, sessions and CSRF: HttpOnly SameSite cookies that expire, a CSRF token for
 //! every state-changing request, rate-limited logins, and roles.
 
-use crate::error::{ApiError, ApiResult};
 use crate::AppState;
+use crate::error::{ApiError, ApiResult};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
@@ -21,7 +21,14 @@ pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 pub const SESSIONS_MAX: usize = 100_000;
 
 /// Roles, from most to least privileged; the public has no session.
-pub const ROLES: [&str; 6] = ["admin", "bureau", "department", "township", "operations", "enterprise"];
+pub const ROLES: [&str; 6] = [
+    "admin",
+    "bureau",
+    "department",
+    "township",
+    "operations",
+    "enterprise",
+];
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Session {
@@ -89,9 +96,12 @@ impl Sessions {
     pub fn check_rate(&self, key: &str) -> ApiResult<()> {
         let map = lock(&self.failures);
         match map.get(key) {
-            Some((n, since)) if *n >= LOGIN_FAILURES_MAX && since.elapsed() < LOGIN_WINDOW => Err(ApiError::TooManyRequests(
-                "登录失败次数过多，请稍后再试 / too many failed logins, try again later".to_owned(),
-            )),
+            Some((n, since)) if *n >= LOGIN_FAILURES_MAX && since.elapsed() < LOGIN_WINDOW => {
+                Err(ApiError::TooManyRequests(
+                    "登录失败次数过多，请稍后再试 / too many failed logins, try again later"
+                        .to_owned(),
+                ))
+            }
             _ => Ok(()),
         }
     }
@@ -112,14 +122,22 @@ impl Sessions {
 
 /// The session token of a request, from its cookie.
 pub fn token(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == COOKIE).then(|| v.to_owned())
-    })
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == COOKIE).then(|| v.to_owned())
+        })
 }
 
 pub fn cookie(token: &str) -> String {
-    format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}", SESSION_TTL.as_secs())
+    format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        SESSION_TTL.as_secs()
+    )
 }
 
 pub fn expired_cookie() -> String {
@@ -140,7 +158,10 @@ impl Caller {
         if roles.contains(&s.role.as_str()) {
             Ok(s)
         } else {
-            Err(ApiError::Forbidden(format!("角色 {} 无权执行此操作 / role {} may not do this", s.role, s.role)))
+            Err(ApiError::Forbidden(format!(
+                "角色 {} 无权执行此操作 / role {} may not do this",
+                s.role, s.role
+            )))
         }
     }
 }
@@ -154,7 +175,9 @@ impl FromRequestParts<AppState> for Caller {
         if changes_state && let Some(s) = &session {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             if sent != Some(s.csrf.as_str()) {
-                return Err(ApiError::Forbidden("缺少或错误的 CSRF 令牌 / missing or wrong CSRF token".to_owned()));
+                return Err(ApiError::Forbidden(
+                    "缺少或错误的 CSRF 令牌 / missing or wrong CSRF token".to_owned(),
+                ));
             }
         }
         Ok(Caller(session))

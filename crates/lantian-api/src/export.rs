@@ -19,20 +19,34 @@ pub struct TableQuery {
 }
 
 /// Answers with one page of `rows` as JSON, or all rows as CSV or xlsx.
-pub fn table(rows: Vec<Value>, columns: &[&str], q: &TableQuery, name: &str) -> ApiResult<Response> {
+pub fn table(
+    rows: Vec<Value>,
+    columns: &[&str],
+    q: &TableQuery,
+    name: &str,
+) -> ApiResult<Response> {
     match q.format.as_deref().unwrap_or("json") {
         "json" => {
             let per_page = q.per_page.unwrap_or(PER_PAGE_DEFAULT);
             if per_page == 0 || per_page > PER_PAGE_MAX {
-                return Err(ApiError::BadRequest(format!("per_page must be 1-{PER_PAGE_MAX}")));
+                return Err(ApiError::BadRequest(format!(
+                    "per_page must be 1-{PER_PAGE_MAX}"
+                )));
             }
             let page = q.page.unwrap_or(1);
             if page == 0 {
                 return Err(ApiError::BadRequest("page starts at 1".to_owned()));
             }
             let total = rows.len();
-            let items: Vec<Value> = rows.into_iter().skip((page - 1).saturating_mul(per_page)).take(per_page).collect();
-            Ok(Json(json!({ "items": items, "total": total, "page": page, "per_page": per_page })).into_response())
+            let items: Vec<Value> = rows
+                .into_iter()
+                .skip((page - 1).saturating_mul(per_page))
+                .take(per_page)
+                .collect();
+            Ok(
+                Json(json!({ "items": items, "total": total, "page": page, "per_page": per_page }))
+                    .into_response(),
+            )
         }
         "csv" => {
             let mut w = csv::Writer::from_writer(Vec::new());
@@ -40,11 +54,17 @@ pub fn table(rows: Vec<Value>, columns: &[&str], q: &TableQuery, name: &str) -> 
             for r in &rows {
                 let _ = w.write_record(columns.iter().map(|c| cell(&r[*c])));
             }
-            let body = w.into_inner().map_err(|e| ApiError::Internal(e.to_string()))?;
+            let body = w
+                .into_inner()
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
             // A BOM lets Excel open UTF-8 Chinese text correctly.
             let mut out = "\u{feff}".as_bytes().to_vec();
             out.extend(body);
-            Ok(download(out, "text/csv; charset=utf-8", &format!("{name}.csv")))
+            Ok(download(
+                out,
+                "text/csv; charset=utf-8",
+                &format!("{name}.csv"),
+            ))
         }
         "xlsx" => {
             let mut book = rust_xlsxwriter::Workbook::new();
@@ -52,13 +72,17 @@ pub fn table(rows: Vec<Value>, columns: &[&str], q: &TableQuery, name: &str) -> 
             let bold = rust_xlsxwriter::Format::new().set_bold();
             let err = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(e.to_string());
             for (c, name) in columns.iter().enumerate() {
-                sheet.write_string_with_format(0, c as u16, *name, &bold).map_err(err)?;
+                sheet
+                    .write_string_with_format(0, c as u16, *name, &bold)
+                    .map_err(err)?;
             }
             for (r, row) in rows.iter().enumerate() {
                 for (c, col) in columns.iter().enumerate() {
                     let (rr, cc) = (r as u32 + 1, c as u16);
                     match &row[*col] {
-                        Value::Number(n) => sheet.write_number(rr, cc, n.as_f64().unwrap_or(f64::NAN)).map(drop),
+                        Value::Number(n) => sheet
+                            .write_number(rr, cc, n.as_f64().unwrap_or(f64::NAN))
+                            .map(drop),
                         Value::Null => Ok(()),
                         v => sheet.write_string(rr, cc, cell(v)).map(drop),
                     }
@@ -66,9 +90,15 @@ pub fn table(rows: Vec<Value>, columns: &[&str], q: &TableQuery, name: &str) -> 
                 }
             }
             let bytes = book.save_to_buffer().map_err(err)?;
-            Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &format!("{name}.xlsx")))
+            Ok(download(
+                bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &format!("{name}.xlsx"),
+            ))
         }
-        other => Err(ApiError::BadRequest(format!("format {other:?}: expected json, csv or xlsx"))),
+        other => Err(ApiError::BadRequest(format!(
+            "format {other:?}: expected json, csv or xlsx"
+        ))),
     }
 }
 
@@ -81,5 +111,15 @@ fn cell(v: &Value) -> String {
 }
 
 fn download(body: Vec<u8>, mime: &str, file: &str) -> Response {
-    ([(header::CONTENT_TYPE, mime.to_owned()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\""))], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }

@@ -47,22 +47,37 @@ pub struct ApiConfig {
 
 impl Default for ApiConfig {
     fn default() -> ApiConfig {
-        ApiConfig { target_pm25_ug_m3: 35.0, now_ms: None, data_dir: None }
+        ApiConfig {
+            target_pm25_ug_m3: 35.0,
+            now_ms: None,
+            data_dir: None,
+        }
     }
 }
 
 /// Short-lived answers of the public endpoints.
 #[derive(Debug, Default)]
-pub struct Cache(Mutex<HashMap<(&'static str, bool), (Instant, Value)>>);
+pub struct Cache(Mutex<HashMap<CacheKey, (Instant, Value)>>);
+
+/// (endpoint, English?)
+type CacheKey = (&'static str, bool);
 
 impl Cache {
     fn get(&self, key: &'static str, lang: Lang) -> Option<Value> {
-        let map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(&(key, lang == Lang::En)).filter(|(t, _)| t.elapsed() < CACHE_TTL).map(|(_, v)| v.clone())
+        let map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(&(key, lang == Lang::En))
+            .filter(|(t, _)| t.elapsed() < CACHE_TTL)
+            .map(|(_, v)| v.clone())
     }
 
     fn put(&self, key: &'static str, lang: Lang, v: Value) {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert((key, lang == Lang::En), (Instant::now(), v));
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert((key, lang == Lang::En), (Instant::now(), v));
     }
 }
 
@@ -77,8 +92,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Arc<Store>, metrics: MetricsFn, devices: DevicesFn, config: ApiConfig) -> AppState {
-        AppState { store, metrics, devices, config: Arc::new(config), sessions: Arc::default(), cache: Arc::default() }
+    pub fn new(
+        store: Arc<Store>,
+        metrics: MetricsFn,
+        devices: DevicesFn,
+        config: ApiConfig,
+    ) -> AppState {
+        AppState {
+            store,
+            metrics,
+            devices,
+            config: Arc::new(config),
+            sessions: Arc::default(),
+            cache: Arc::default(),
+        }
     }
 }
 
@@ -91,7 +118,10 @@ impl std::fmt::Debug for AppState {
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/units", get(routes::units))
-        .route("/stations", get(routes::stations).post(routes::create_station))
+        .route(
+            "/stations",
+            get(routes::stations).post(routes::create_station),
+        )
         .route("/stations/{id}", get(routes::station))
         .route("/stations/{id}/series", get(routes::series))
         .route("/devices", get(routes::devices))
@@ -121,5 +151,12 @@ async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
 }
 
 async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
-    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], (s.metrics)())
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        (s.metrics)(),
+    )
 }

@@ -5,22 +5,87 @@ use serde_json::{Value, json};
 
 /// (method, path, summary, needs a session)
 pub const ROUTES: &[(&str, &str, &str, bool)] = &[
-    ("get", "/units", "Administrative units (towns, townships, zone). Paged; format=csv|xlsx.", false),
-    ("get", "/stations", "Monitoring stations; details only for the caller's own. Paged; format=csv|xlsx.", false),
-    ("post", "/stations", "Create or update a station (admin, bureau). CSRF token required.", true),
+    (
+        "get",
+        "/units",
+        "Administrative units (towns, townships, zone). Paged; format=csv|xlsx.",
+        false,
+    ),
+    (
+        "get",
+        "/stations",
+        "Monitoring stations; details only for the caller's own. Paged; format=csv|xlsx.",
+        false,
+    ),
+    (
+        "post",
+        "/stations",
+        "Create or update a station (admin, bureau). CSRF token required.",
+        true,
+    ),
     ("get", "/stations/{id}", "One station.", false),
-    ("get", "/stations/{id}/series", "Time series of one pollutant: code, days or from/to, view=raw|audited, avg=hour|day; format=csv|xlsx.", false),
-    ("get", "/devices", "Devices with their gateway status (admin, bureau, operations). Paged; format=csv|xlsx.", true),
-    ("get", "/aqi/now", "AQI now of the city and every station; lang=zh|en.", false),
-    ("get", "/assessment", "HJ 663 assessment: scope=city|unit:{id}, year, month, rules=auto|2012|2026.", false),
-    ("get", "/rankings", "Townships ranked by composite index for a month or year; format=csv|xlsx.", false),
-    ("get", "/targets", "This year's PM2.5 against the target and the mean still allowed.", false),
-    ("get", "/audit", "The audit log (admin, bureau). Paged; format=csv|xlsx.", true),
-    ("post", "/login", "Log in: {username, password}; sets an HttpOnly SameSite cookie, returns the CSRF token.", false),
+    (
+        "get",
+        "/stations/{id}/series",
+        "Time series of one pollutant: code, days or from/to, view=raw|audited, avg=hour|day; format=csv|xlsx.",
+        false,
+    ),
+    (
+        "get",
+        "/devices",
+        "Devices with their gateway status (admin, bureau, operations). Paged; format=csv|xlsx.",
+        true,
+    ),
+    (
+        "get",
+        "/aqi/now",
+        "AQI now of the city and every station; lang=zh|en.",
+        false,
+    ),
+    (
+        "get",
+        "/assessment",
+        "HJ 663 assessment: scope=city|unit:{id}, year, month, rules=auto|2012|2026.",
+        false,
+    ),
+    (
+        "get",
+        "/rankings",
+        "Townships ranked by composite index for a month or year; format=csv|xlsx.",
+        false,
+    ),
+    (
+        "get",
+        "/targets",
+        "This year's PM2.5 against the target and the mean still allowed.",
+        false,
+    ),
+    (
+        "get",
+        "/audit",
+        "The audit log (admin, bureau). Paged; format=csv|xlsx.",
+        true,
+    ),
+    (
+        "post",
+        "/login",
+        "Log in: {username, password}; sets an HttpOnly SameSite cookie, returns the CSRF token.",
+        false,
+    ),
     ("post", "/logout", "Log out. CSRF token required.", true),
     ("get", "/me", "The logged-in user.", true),
-    ("post", "/password", "Change one's password: {old, new}. CSRF token required.", true),
-    ("post", "/users", "Create an account (admin): {username, password, role, unit}. CSRF token required.", true),
+    (
+        "post",
+        "/password",
+        "Change one's password: {old, new}. CSRF token required.",
+        true,
+    ),
+    (
+        "post",
+        "/users",
+        "Create an account (admin): {username, password, role, unit}. CSRF token required.",
+        true,
+    ),
     ("get", "/openapi.json", "This document.", false),
 ];
 
@@ -49,7 +114,8 @@ pub async fn document() -> Json<Value> {
             op["parameters"] = json!(params);
         }
         if *method == "post" {
-            op["requestBody"] = json!({ "content": { "application/json": { "schema": { "type": "object" } } } });
+            op["requestBody"] =
+                json!({ "content": { "application/json": { "schema": { "type": "object" } } } });
         }
         let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
         entry[*method] = op;

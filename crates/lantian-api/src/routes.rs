@@ -1,11 +1,11 @@
 //! The JSON API under `/api/v1/`. Handlers are thin: parse, authorise, call the store or
 //! the engine, shape the answer.
 
+use crate::AppState;
 use crate::analysis::{self, DAY_S};
 use crate::auth::{self, Caller, Session};
 use crate::error::{ApiError, ApiResult};
 use crate::export::{TableQuery, table};
-use crate::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
@@ -21,7 +21,9 @@ use serde_json::{Value, json};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Today's date in China Standard Time (or the configured clock, for demos and tests).
@@ -30,14 +32,20 @@ pub fn today(state: &AppState) -> Date {
     Date::from_days_since_epoch(ms.div_euclid(86_400_000))
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
 /// Whether the caller may see a station's details (a township sees its own unit's).
 fn may_see(caller: &Caller, s: &Station) -> bool {
     match &caller.0 {
-        Some(sess) if sess.role == "township" => sess.unit_id.is_some() && sess.unit_id == s.admin_unit_id,
+        Some(sess) if sess.role == "township" => {
+            sess.unit_id.is_some() && sess.unit_id == s.admin_unit_id
+        }
         Some(_) => true,
         None => false,
     }
@@ -66,17 +74,41 @@ pub struct LangQuery {
 }
 
 fn lang(q: &Option<String>) -> Lang {
-    if q.as_deref() == Some("en") { Lang::En } else { Lang::Zh }
+    if q.as_deref() == Some("en") {
+        Lang::En
+    } else {
+        Lang::Zh
+    }
 }
 
 pub async fn units(State(st): State<AppState>, Query(q): Query<TableQuery>) -> ApiResult<Response> {
     let store = st.store.clone();
     let units = blocking(move || Ok(store.admin_units()?)).await?;
-    let rows: Vec<Value> = units.iter().map(|u| serde_json::to_value(u).unwrap_or(Value::Null)).collect();
-    table(rows, &["id", "name_zh", "name_en", "kind", "parent_id", "lat", "lon"], &q, "units")
+    let rows: Vec<Value> = units
+        .iter()
+        .map(|u| serde_json::to_value(u).unwrap_or(Value::Null))
+        .collect();
+    table(
+        rows,
+        &[
+            "id",
+            "name_zh",
+            "name_en",
+            "kind",
+            "parent_id",
+            "lat",
+            "lon",
+        ],
+        &q,
+        "units",
+    )
 }
 
-pub async fn stations(State(st): State<AppState>, caller: Caller, Query(q): Query<TableQuery>) -> ApiResult<Response> {
+pub async fn stations(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(q): Query<TableQuery>,
+) -> ApiResult<Response> {
     let store = st.store.clone();
     let list = blocking(move || Ok(store.stations()?)).await?;
     let rows: Vec<Value> = list
@@ -89,13 +121,33 @@ pub async fn stations(State(st): State<AppState>, caller: Caller, Query(q): Quer
             })
         })
         .collect();
-    table(rows, &["id", "name", "role", "unit", "lat", "lon", "demo", "pollutants"], &q, "stations")
+    table(
+        rows,
+        &[
+            "id",
+            "name",
+            "role",
+            "unit",
+            "lat",
+            "lon",
+            "demo",
+            "pollutants",
+        ],
+        &q,
+        "stations",
+    )
 }
 
-pub async fn station(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn station(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let store = st.store.clone();
     let sid = id.clone();
-    let s = blocking(move || Ok(store.station(&sid)?)).await?.ok_or_else(|| ApiError::NotFound(format!("station {id}")))?;
+    let s = blocking(move || Ok(store.station(&sid)?))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("station {id}")))?;
     let mut v = serde_json::to_value(&s).unwrap_or(Value::Null);
     if !may_see(&caller, &s) {
         v["pollutants"] = Value::Null;
@@ -113,10 +165,16 @@ pub struct StationBody {
     pub lon: Option<f64>,
 }
 
-pub async fn create_station(State(st): State<AppState>, caller: Caller, Json(b): Json<StationBody>) -> ApiResult<Json<Value>> {
+pub async fn create_station(
+    State(st): State<AppState>,
+    caller: Caller,
+    Json(b): Json<StationBody>,
+) -> ApiResult<Json<Value>> {
     let who = caller.require_role(&["admin", "bureau"])?.username.clone();
     if b.id.trim().is_empty() || b.id.len() > 64 || b.name.trim().is_empty() {
-        return Err(ApiError::BadRequest("id (1-64 characters) and name are required".to_owned()));
+        return Err(ApiError::BadRequest(
+            "id (1-64 characters) and name are required".to_owned(),
+        ));
     }
     let store = st.store.clone();
     let id = b.id.clone();
@@ -128,7 +186,10 @@ pub async fn create_station(State(st): State<AppState>, caller: Caller, Json(b):
             admin_unit_id: b.unit,
             lat: b.lat,
             lon: b.lon,
-            pollutants: Pollutant::ALL.iter().map(|p| p.hj212_code().to_owned()).collect(),
+            pollutants: Pollutant::ALL
+                .iter()
+                .map(|p| p.hj212_code().to_owned())
+                .collect(),
             min_interval_min: 1,
             demo: false,
         })?;
@@ -139,7 +200,11 @@ pub async fn create_station(State(st): State<AppState>, caller: Caller, Json(b):
     Ok(Json(json!({ "ok": true, "id": id })))
 }
 
-pub async fn devices(State(st): State<AppState>, caller: Caller, Query(q): Query<TableQuery>) -> ApiResult<Response> {
+pub async fn devices(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(q): Query<TableQuery>,
+) -> ApiResult<Response> {
     caller.require_role(&["admin", "bureau", "operations"])?;
     let store = st.store.clone();
     let list = blocking(move || Ok(store.devices()?)).await?;
@@ -154,11 +219,27 @@ pub async fn devices(State(st): State<AppState>, caller: Caller, Query(q): Query
             })
         })
         .collect();
-    table(rows, &["mn", "station", "edition", "connected", "last_seen_ms", "packets", "rejects"], &q, "devices")
+    table(
+        rows,
+        &[
+            "mn",
+            "station",
+            "edition",
+            "connected",
+            "last_seen_ms",
+            "packets",
+            "rejects",
+        ],
+        &q,
+        "devices",
+    )
 }
 
 /// AQI now: the city (assessment stations) and every station. Public.
-pub async fn aqi_now(State(st): State<AppState>, Query(q): Query<LangQuery>) -> ApiResult<Json<Value>> {
+pub async fn aqi_now(
+    State(st): State<AppState>,
+    Query(q): Query<LangQuery>,
+) -> ApiResult<Json<Value>> {
     let l = lang(&q.lang);
     let cached = st.cache.get("aqi_now", l);
     if let Some(v) = cached {
@@ -189,7 +270,16 @@ pub async fn aqi_now(State(st): State<AppState>, Query(q): Query<LangQuery>) -> 
 }
 
 fn conc_json(c: &[Option<f64>; 6]) -> Value {
-    Pollutant::ALL.iter().map(|p| (p.key().to_owned(), json!(c[p.index()].map(|v| (v * 10.0).round() / 10.0)))).collect::<serde_json::Map<_, _>>().into()
+    Pollutant::ALL
+        .iter()
+        .map(|p| {
+            (
+                p.key().to_owned(),
+                json!(c[p.index()].map(|v| (v * 10.0).round() / 10.0)),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 #[derive(Debug, Deserialize)]
@@ -204,13 +294,23 @@ pub struct SeriesQuery {
     pub format: Option<String>,
 }
 
-pub async fn series(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, Query(q): Query<SeriesQuery>) -> ApiResult<Response> {
+pub async fn series(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<SeriesQuery>,
+) -> ApiResult<Response> {
     let code = q.code.clone().unwrap_or_else(|| "a34004".to_owned());
-    let p = Pollutant::parse(&code).ok_or_else(|| ApiError::BadRequest(format!("code {code:?}: not a pollutant")))?;
+    let p = Pollutant::parse(&code)
+        .ok_or_else(|| ApiError::BadRequest(format!("code {code:?}: not a pollutant")))?;
     let view = match q.view.as_deref().unwrap_or("raw") {
         "raw" => View::Raw,
         "audited" => View::Audited,
-        v => return Err(ApiError::BadRequest(format!("view {v:?}: expected raw or audited"))),
+        v => {
+            return Err(ApiError::BadRequest(format!(
+                "view {v:?}: expected raw or audited"
+            )));
+        }
     };
     let days = q.days.unwrap_or(30);
     if !(1..=400).contains(&days) {
@@ -218,14 +318,25 @@ pub async fn series(State(st): State<AppState>, caller: Caller, Path(id): Path<S
     }
     let store = st.store.clone();
     let sid = id.clone();
-    let station = blocking(move || Ok(store.station(&sid)?)).await?.ok_or_else(|| ApiError::NotFound(format!("station {id}")))?;
-    if station.role == "township" && caller.0.as_ref().is_some_and(|s| s.role == "township") && !may_see(&caller, &station) {
-        return Err(ApiError::Forbidden("这不是本乡镇的站点 / not a station of your township".to_owned()));
+    let station = blocking(move || Ok(store.station(&sid)?))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("station {id}")))?;
+    if station.role == "township"
+        && caller.0.as_ref().is_some_and(|s| s.role == "township")
+        && !may_see(&caller, &station)
+    {
+        return Err(ApiError::Forbidden(
+            "这不是本乡镇的站点 / not a station of your township".to_owned(),
+        ));
     }
     let store = st.store.clone();
     let (to, from) = match (q.from, q.to) {
         (Some(f), Some(t)) if f < t && t - f <= 400 * DAY_S => (t, f),
-        (Some(_), Some(_)) => return Err(ApiError::BadRequest("need from < to, at most 400 days apart".to_owned())),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::BadRequest(
+                "need from < to, at most 400 days apart".to_owned(),
+            ));
+        }
         _ => {
             let latest = blocking({
                 let store = store.clone();
@@ -240,17 +351,35 @@ pub async fn series(State(st): State<AppState>, caller: Caller, Path(id): Path<S
     let avg = q.avg.clone().unwrap_or_else(|| "hour".to_owned());
     let (rows, columns): (Vec<Value>, &[&str]) = match avg.as_str() {
         "hour" => {
-            let pts = blocking(move || Ok(store.series(&id, p.hj212_code(), Period::Hour, from, to, view)?)).await?;
+            let pts = blocking(move || {
+                Ok(store.series(&id, p.hj212_code(), Period::Hour, from, to, view)?)
+            })
+            .await?;
             (pts.iter().map(|x| json!({ "ts": x.ts, "value": x.value, "flag": x.flag, "corrected": x.corrected })).collect(), &["ts", "value", "flag", "corrected"])
         }
         "day" => {
-            let r = blocking(move || Ok(store.daily_rollups(&id, p.hj212_code(), from - from.rem_euclid(DAY_S), to)?)).await?;
+            let r = blocking(move || {
+                Ok(store.daily_rollups(&id, p.hj212_code(), from - from.rem_euclid(DAY_S), to)?)
+            })
+            .await?;
             (r.iter().map(|x| json!({ "ts": x.ts, "value": x.mean, "n_observed": x.n_observed, "n_expected": x.n_expected, "valid": x.valid })).collect(), &["ts", "value", "n_observed", "n_expected", "valid"])
         }
-        other => return Err(ApiError::BadRequest(format!("avg {other:?}: expected hour or day"))),
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "avg {other:?}: expected hour or day"
+            )));
+        }
     };
     if q.format.as_deref().unwrap_or("json") != "json" {
-        return table(rows, columns, &TableQuery { format: q.format, ..TableQuery::default() }, "series");
+        return table(
+            rows,
+            columns,
+            &TableQuery {
+                format: q.format,
+                ..TableQuery::default()
+            },
+            "series",
+        );
     }
     Ok(Json(json!({ "station": station.id, "code": p.hj212_code(), "pollutant": p.name(), "unit": p.standard_unit().symbol(), "view": q.view.unwrap_or_else(|| "raw".into()), "avg": avg, "from": from, "to": to, "points": rows })).into_response())
 }
@@ -269,20 +398,30 @@ fn rules(r: &Option<String>) -> ApiResult<RuleChoice> {
         "auto" => RuleChoice::Auto,
         "2012" => RuleChoice::Era2012,
         "2026" => RuleChoice::Era2026,
-        o => return Err(ApiError::BadRequest(format!("rules {o:?}: expected auto, 2012 or 2026"))),
+        o => {
+            return Err(ApiError::BadRequest(format!(
+                "rules {o:?}: expected auto, 2012 or 2026"
+            )));
+        }
     })
 }
 
 fn span(st: &AppState, q: &PeriodQuery) -> ApiResult<(Date, usize)> {
     let year = q.year.unwrap_or_else(|| today(st).year());
     if q.month.is_some_and(|m| !(1..=12).contains(&m)) || !(2000..=2100).contains(&year) {
-        return Err(ApiError::BadRequest("year must be 2000-2100 and month 1-12".to_owned()));
+        return Err(ApiError::BadRequest(
+            "year must be 2000-2100 and month 1-12".to_owned(),
+        ));
     }
-    analysis::period_span(year, q.month).ok_or_else(|| ApiError::BadRequest("bad period".to_owned()))
+    analysis::period_span(year, q.month)
+        .ok_or_else(|| ApiError::BadRequest("bad period".to_owned()))
 }
 
 /// Monthly or annual assessment of the city or of one administrative unit.
-pub async fn assessment(State(st): State<AppState>, Query(q): Query<PeriodQuery>) -> ApiResult<Json<Value>> {
+pub async fn assessment(
+    State(st): State<AppState>,
+    Query(q): Query<PeriodQuery>,
+) -> ApiResult<Json<Value>> {
     let (first, n) = span(&st, &q)?;
     let rc = rules(&q.rules)?;
     let scope = q.scope.clone().unwrap_or_else(|| "city".to_owned());
@@ -293,11 +432,16 @@ pub async fn assessment(State(st): State<AppState>, Query(q): Query<PeriodQuery>
         analysis::assess_scope(&store, &stations, first, n, rc)
     })
     .await?;
-    Ok(Json(json!({ "scope": scope, "first_day": first, "days": n, "assessment": a })))
+    Ok(Json(
+        json!({ "scope": scope, "first_day": first, "days": n, "assessment": a }),
+    ))
 }
 
 /// Townships (and the development zone) ranked by composite index for a month or year.
-pub async fn rankings(State(st): State<AppState>, Query(q): Query<PeriodQuery>) -> ApiResult<Response> {
+pub async fn rankings(
+    State(st): State<AppState>,
+    Query(q): Query<PeriodQuery>,
+) -> ApiResult<Response> {
     let (first, n) = span(&st, &q)?;
     let rc = rules(&q.rules)?;
     let store = st.store.clone();
@@ -335,7 +479,27 @@ pub async fn rankings(State(st): State<AppState>, Query(q): Query<PeriodQuery>) 
         }
         r["rank"] = json!(rank);
     }
-    table(rows, &["rank", "unit", "name_zh", "name_en", "composite_index", "pm25", "pm10", "good_day_ratio", "valid_days", "rule_set"], &TableQuery { format: q.format, per_page: Some(1000), page: Some(1) }, "rankings")
+    table(
+        rows,
+        &[
+            "rank",
+            "unit",
+            "name_zh",
+            "name_en",
+            "composite_index",
+            "pm25",
+            "pm10",
+            "good_day_ratio",
+            "valid_days",
+            "rule_set",
+        ],
+        &TableQuery {
+            format: q.format,
+            per_page: Some(1000),
+            page: Some(1),
+        },
+        "rankings",
+    )
 }
 
 /// This year's PM2.5 against the target, and the highest mean the rest of the year may have.
@@ -355,7 +519,11 @@ pub async fn targets(State(st): State<AppState>) -> ApiResult<Json<Value>> {
     let (mean, valid, heavy) = match &a {
         Some(a) => {
             let s = a.stats(Pollutant::Pm25);
-            (s.mean, s.n_valid_days - s.n_deducted_days, a.heavy_or_worse_days)
+            (
+                s.mean,
+                s.n_valid_days - s.n_deducted_days,
+                a.heavy_or_worse_days,
+            )
         }
         None => (None, 0, 0),
     };
@@ -367,12 +535,24 @@ pub async fn targets(State(st): State<AppState>) -> ApiResult<Json<Value>> {
     })))
 }
 
-pub async fn audit_log(State(st): State<AppState>, caller: Caller, Query(q): Query<TableQuery>) -> ApiResult<Response> {
+pub async fn audit_log(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(q): Query<TableQuery>,
+) -> ApiResult<Response> {
     caller.require_role(&["admin", "bureau"])?;
     let store = st.store.clone();
     let ev = blocking(move || Ok(store.audit_events(10_000)?)).await?;
-    let rows: Vec<Value> = ev.iter().map(|e| serde_json::to_value(e).unwrap_or(Value::Null)).collect();
-    table(rows, &["id", "at_ms", "actor", "action", "object", "detail"], &q, "audit")
+    let rows: Vec<Value> = ev
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
+        .collect();
+    table(
+        rows,
+        &["id", "at_ms", "actor", "action", "object", "detail"],
+        &q,
+        "audit",
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -381,11 +561,21 @@ pub struct Login {
     pub password: String,
 }
 
-pub async fn login(State(st): State<AppState>, headers: HeaderMap, Json(b): Json<Login>) -> ApiResult<Response> {
+pub async fn login(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Json(b): Json<Login>,
+) -> ApiResult<Response> {
     if b.username.len() > 64 || b.password.len() > 256 {
-        return Err(ApiError::BadRequest("user name or password too long".to_owned()));
+        return Err(ApiError::BadRequest(
+            "user name or password too long".to_owned(),
+        ));
     }
-    let peer = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).unwrap_or("local").to_owned();
+    let peer = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("local")
+        .to_owned();
     let key = format!("{}|{peer}", b.username);
     st.sessions.check_rate(&key)?;
     let store = st.store.clone();
@@ -399,8 +589,12 @@ pub async fn login(State(st): State<AppState>, headers: HeaderMap, Json(b): Json
         st.sessions.failed(&key);
         let store = st.store.clone();
         let name = b.username.clone();
-        let _ = blocking(move || Ok(store.audit(now_ms(), &name, "login.failed", "session", "")?)).await;
-        return Err(ApiError::Forbidden("用户名或密码错误 / wrong user name or password".to_owned()));
+        let _ =
+            blocking(move || Ok(store.audit(now_ms(), &name, "login.failed", "session", "")?))
+                .await;
+        return Err(ApiError::Forbidden(
+            "用户名或密码错误 / wrong user name or password".to_owned(),
+        ));
     };
     st.sessions.succeeded(&key);
     let session = Session {
@@ -415,15 +609,27 @@ pub async fn login(State(st): State<AppState>, headers: HeaderMap, Json(b): Json
     let store = st.store.clone();
     let name = u.username.clone();
     let _ = blocking(move || Ok(store.audit(now_ms(), &name, "login", "session", "")?)).await;
-    Ok(([(header::SET_COOKIE, auth::cookie(&token))], Json(json!({ "user": session }))).into_response())
+    Ok((
+        [(header::SET_COOKIE, auth::cookie(&token))],
+        Json(json!({ "user": session })),
+    )
+        .into_response())
 }
 
-pub async fn logout(State(st): State<AppState>, caller: Caller, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn logout(
+    State(st): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     caller.require()?;
     if let Some(t) = auth::token(&headers) {
         st.sessions.remove(&t);
     }
-    Ok(([(header::SET_COOKIE, auth::expired_cookie())], Json(json!({ "ok": true }))).into_response())
+    Ok((
+        [(header::SET_COOKIE, auth::expired_cookie())],
+        Json(json!({ "ok": true })),
+    )
+        .into_response())
 }
 
 pub async fn me(caller: Caller) -> ApiResult<Json<Value>> {
@@ -436,17 +642,28 @@ pub struct ChangePassword {
     pub new: String,
 }
 
-pub async fn change_password(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Json(b): Json<ChangePassword>) -> ApiResult<Json<Value>> {
+pub async fn change_password(
+    State(st): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Json(b): Json<ChangePassword>,
+) -> ApiResult<Json<Value>> {
     let name = caller.require()?.username.clone();
     if b.new.chars().count() < 10 || b.new.len() > 256 {
-        return Err(ApiError::BadRequest("新密码至少 10 个字符 / the new password needs at least 10 characters".to_owned()));
+        return Err(ApiError::BadRequest(
+            "新密码至少 10 个字符 / the new password needs at least 10 characters".to_owned(),
+        ));
     }
     let store = st.store.clone();
     let n = name.clone();
     blocking(move || {
-        let u = store.user(&n)?.ok_or_else(|| ApiError::NotFound(format!("user {n}")))?;
+        let u = store
+            .user(&n)?
+            .ok_or_else(|| ApiError::NotFound(format!("user {n}")))?;
         if !password::verify(&b.old, &u.password_hash) {
-            return Err(ApiError::Forbidden("旧密码错误 / wrong current password".to_owned()));
+            return Err(ApiError::Forbidden(
+                "旧密码错误 / wrong current password".to_owned(),
+            ));
         }
         store.set_password(&n, &password::hash(&b.new, password::Strength::User))?;
         store.audit(now_ms(), &n, "password.change", &n, "")?;
@@ -467,13 +684,23 @@ pub struct NewUser {
     pub unit: Option<String>,
 }
 
-pub async fn create_user(State(st): State<AppState>, caller: Caller, Json(b): Json<NewUser>) -> ApiResult<Json<Value>> {
+pub async fn create_user(
+    State(st): State<AppState>,
+    caller: Caller,
+    Json(b): Json<NewUser>,
+) -> ApiResult<Json<Value>> {
     let admin = caller.require_role(&["admin"])?.username.clone();
     if !auth::ROLES.contains(&b.role.as_str()) {
-        return Err(ApiError::BadRequest(format!("role {:?}: expected one of {}", b.role, auth::ROLES.join(", "))));
+        return Err(ApiError::BadRequest(format!(
+            "role {:?}: expected one of {}",
+            b.role,
+            auth::ROLES.join(", ")
+        )));
     }
     if b.username.trim().is_empty() || b.username.len() > 64 || b.password.chars().count() < 10 {
-        return Err(ApiError::BadRequest("user name 1-64 characters, password at least 10".to_owned()));
+        return Err(ApiError::BadRequest(
+            "user name 1-64 characters, password at least 10".to_owned(),
+        ));
     }
     let store = st.store.clone();
     let name = b.username.clone();

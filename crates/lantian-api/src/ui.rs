@@ -9,15 +9,51 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 const FILES: &[(&str, &str, &[u8])] = &[
-    ("index.html", "text/html; charset=utf-8", include_bytes!("../web/index.html")),
-    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../web/app.js")),
-    ("style.css", "text/css; charset=utf-8", include_bytes!("../web/style.css")),
-    ("vendor/leaflet/leaflet.js", "text/javascript; charset=utf-8", include_bytes!("../web/vendor/leaflet/leaflet.js")),
-    ("vendor/leaflet/leaflet.css", "text/css; charset=utf-8", include_bytes!("../web/vendor/leaflet/leaflet.css")),
-    ("vendor/leaflet/LICENSE", "text/plain; charset=utf-8", include_bytes!("../web/vendor/leaflet/LICENSE")),
-    ("vendor/uplot/uPlot.iife.min.js", "text/javascript; charset=utf-8", include_bytes!("../web/vendor/uplot/uPlot.iife.min.js")),
-    ("vendor/uplot/uPlot.min.css", "text/css; charset=utf-8", include_bytes!("../web/vendor/uplot/uPlot.min.css")),
-    ("vendor/uplot/LICENSE", "text/plain; charset=utf-8", include_bytes!("../web/vendor/uplot/LICENSE")),
+    (
+        "index.html",
+        "text/html; charset=utf-8",
+        include_bytes!("../web/index.html"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/app.js"),
+    ),
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../web/style.css"),
+    ),
+    (
+        "vendor/leaflet/leaflet.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/vendor/leaflet/leaflet.js"),
+    ),
+    (
+        "vendor/leaflet/leaflet.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../web/vendor/leaflet/leaflet.css"),
+    ),
+    (
+        "vendor/leaflet/LICENSE",
+        "text/plain; charset=utf-8",
+        include_bytes!("../web/vendor/leaflet/LICENSE"),
+    ),
+    (
+        "vendor/uplot/uPlot.iife.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/vendor/uplot/uPlot.iife.min.js"),
+    ),
+    (
+        "vendor/uplot/uPlot.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../web/vendor/uplot/uPlot.min.css"),
+    ),
+    (
+        "vendor/uplot/LICENSE",
+        "text/plain; charset=utf-8",
+        include_bytes!("../web/vendor/uplot/LICENSE"),
+    ),
 ];
 
 const BOUNDARIES: &[u8] = include_bytes!("../web/data/xinji-townships.geojson");
@@ -26,18 +62,32 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { file("index.html") }))
         .route("/data/boundaries.geojson", get(boundaries))
-        .route("/{*path}", get(|Path(p): Path<String>| async move { file(&p) }))
+        .route(
+            "/{*path}",
+            get(|Path(p): Path<String>| async move { file(&p) }),
+        )
 }
 
 fn file(path: &str) -> Response {
     match FILES.iter().find(|(p, _, _)| *p == path) {
-        Some((_, mime, body)) => ([(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, "no-cache")], *body).into_response(),
+        Some((_, mime, body)) => (
+            [
+                (header::CONTENT_TYPE, *mime),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            *body,
+        )
+            .into_response(),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
 
 async fn boundaries(State(st): State<AppState>) -> Response {
-    let custom = st.config.data_dir.as_ref().map(|d| d.join("boundaries.geojson"));
+    let custom = st
+        .config
+        .data_dir
+        .as_ref()
+        .map(|d| d.join("boundaries.geojson"));
     let body = match custom.and_then(|p| std::fs::read(p).ok()) {
         Some(b) => b,
         None => BOUNDARIES.to_vec(),

@@ -309,7 +309,9 @@ impl Store {
             )
         })?;
         if n == 0 {
-            return Err(StoreError::NotFound { what: format!("user {username}") });
+            return Err(StoreError::NotFound {
+                what: format!("user {username}"),
+            });
         }
         Ok(())
     }

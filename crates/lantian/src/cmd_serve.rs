@@ -88,7 +88,20 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
     };
     let (m, d) = (metrics.clone(), metrics.clone());
     let devices: lantian_api::DevicesFn = Arc::new(move || {
-        d.devices().into_iter().map(|(mn, s)| (mn, (s.connected, s.last_seen_ms, s.packets, s.rejects.values().sum()))).collect()
+        d.devices()
+            .into_iter()
+            .map(|(mn, s)| {
+                (
+                    mn,
+                    (
+                        s.connected,
+                        s.last_seen_ms,
+                        s.packets,
+                        s.rejects.values().sum(),
+                    ),
+                )
+            })
+            .collect()
     });
     let api_config = lantian_api::ApiConfig {
         target_pm25_ug_m3: args.target_pm25,

@@ -5,6 +5,7 @@
 mod aqi;
 mod archive;
 mod assess;
+mod browser;
 mod gateway;
 mod hj212;
 

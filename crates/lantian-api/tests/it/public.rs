@@ -1,0 +1,182 @@
+//! Public endpoints: AQI now, series, assessment, rankings, targets, exports, the UI.
+
+use super::*;
+
+#[tokio::test]
+async fn aqi_now_scores_the_city_from_assessment_stations_only() {
+    let (app, _) = app("aqi");
+    let r = call(&app, "GET", "/api/v1/aqi/now", None, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    // City = CITY-1 only: PM2.5 40 → IAQI 50 + 50·5/25 = 60 under HJ 633-2026 (2026-11 data).
+    assert_eq!(v["city"]["concentrations"]["pm25"], 40.0);
+    assert_eq!(v["city"]["aqi"]["aqi"], 60);
+    assert_eq!(v["city"]["aqi"]["category"], "良");
+    assert_eq!(v["stations"].as_array().unwrap().len(), 3);
+    let en = call(&app, "GET", "/api/v1/aqi/now?lang=en", None, &[])
+        .await
+        .json();
+    assert_eq!(en["city"]["aqi"]["category"], "Good");
+}
+
+#[tokio::test]
+async fn series_pages_and_exports() {
+    let (app, _) = app("series");
+    let v = call(
+        &app,
+        "GET",
+        "/api/v1/stations/CITY-1/series?code=PM2.5&days=2",
+        None,
+        &[],
+    )
+    .await
+    .json();
+    assert_eq!(v["points"].as_array().unwrap().len(), 48);
+    let d = call(
+        &app,
+        "GET",
+        "/api/v1/stations/CITY-1/series?code=a34004&days=3&avg=day",
+        None,
+        &[],
+    )
+    .await
+    .json();
+    assert!(
+        d["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["valid"] == true && p["value"] == 40.0),
+        "{d}"
+    );
+    let csv = call(
+        &app,
+        "GET",
+        "/api/v1/stations/CITY-1/series?code=a34004&days=2&format=csv",
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(String::from_utf8_lossy(&csv.body).lines().count(), 49);
+    let xlsx = call(&app, "GET", "/api/v1/units?format=xlsx", None, &[]).await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.body.starts_with(b"PK"), "an xlsx file is a zip");
+    let page = call(&app, "GET", "/api/v1/units?page=2&per_page=5", None, &[])
+        .await
+        .json();
+    assert_eq!(
+        (
+            page["total"].as_u64(),
+            page["items"].as_array().unwrap().len()
+        ),
+        (Some(17), 5)
+    );
+}
+
+#[tokio::test]
+async fn assessment_rankings_and_targets() {
+    let (app, _) = app("assess");
+    let a = call(
+        &app,
+        "GET",
+        "/api/v1/assessment?scope=city&year=2026&month=11",
+        None,
+        &[],
+    )
+    .await
+    .json();
+    assert_eq!(a["assessment"]["rule_set"]["aqi"], "HJ 633-2026");
+    let r = call(
+        &app,
+        "GET",
+        "/api/v1/rankings?year=2026&month=11",
+        None,
+        &[],
+    )
+    .await
+    .json();
+    let items = r["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{r}");
+    assert_eq!(
+        items[0]["unit"], "xincheng",
+        "the cleanest township ranks first"
+    );
+    assert_eq!(items[2]["unit"], "wangkou");
+    assert_eq!(items[0]["rank"], 1);
+    let t = call(&app, "GET", "/api/v1/targets", None, &[]).await.json();
+    assert_eq!(t["year"], 2026);
+    assert_eq!(t["target_pm25"], 35.0);
+    assert_eq!(t["allowed"]["status"], "allowed");
+}
+
+#[tokio::test]
+async fn bad_parameters_and_unknown_ids_get_4xx_with_a_message() {
+    let (app, _) = app("bad");
+    for (uri, status) in [
+        ("/api/v1/stations/NOPE", StatusCode::NOT_FOUND),
+        (
+            "/api/v1/stations/CITY-1/series?code=xyz",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/v1/stations/CITY-1/series?days=9999",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/v1/stations/CITY-1/series?view=cooked",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/api/v1/units?per_page=0", StatusCode::BAD_REQUEST),
+        ("/api/v1/units?format=pdf", StatusCode::BAD_REQUEST),
+        ("/api/v1/assessment?month=13", StatusCode::BAD_REQUEST),
+        ("/api/v1/rankings?year=abc", StatusCode::BAD_REQUEST),
+        ("/api/v1/nothing", StatusCode::NOT_FOUND),
+    ] {
+        let r = call(&app, "GET", uri, None, &[]).await;
+        assert_eq!(
+            r.status,
+            status,
+            "{uri}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        assert!(
+            !String::from_utf8_lossy(&r.body).contains("panicked"),
+            "{uri}"
+        );
+    }
+    let big = "x".repeat(100_000);
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/login",
+        Some(serde_json::json!({ "username": big, "password": "x" })),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn ui_openapi_and_metrics_are_served() {
+    let (app, _) = app("ui");
+    let r = call(&app, "GET", "/", None, &[]).await;
+    assert!(String::from_utf8_lossy(&r.body).contains("蓝天"));
+    assert_eq!(
+        call(&app, "GET", "/vendor/leaflet/leaflet.js", None, &[])
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let g = call(&app, "GET", "/data/boundaries.geojson", None, &[])
+        .await
+        .json();
+    assert_eq!(g["features"].as_array().unwrap().len(), 16);
+    let doc = call(&app, "GET", "/api/v1/openapi.json", None, &[])
+        .await
+        .json();
+    assert_eq!(doc["openapi"], "3.0.3");
+    assert!(doc["paths"]["/aqi/now"]["get"].is_object());
+    let m = call(&app, "GET", "/metrics", None, &[]).await;
+    assert!(String::from_utf8_lossy(&m.body).contains("lantian_gateway_acks_total"));
+}
