@@ -57,27 +57,31 @@ impl Default for ApiConfig {
 
 /// Short-lived answers of the public endpoints.
 #[derive(Debug, Default)]
-pub struct Cache(Mutex<HashMap<CacheKey, (Instant, Value)>>);
+pub struct Cache(Mutex<HashMap<String, (Instant, Arc<Value>)>>);
 
-/// (endpoint, English?)
-type CacheKey = (&'static str, bool);
+/// Entries kept at most; the cache is emptied when it would grow past this.
+pub const CACHE_ENTRIES_MAX: usize = 10_000;
 
 impl Cache {
-    fn get(&self, key: &'static str, lang: Lang) -> Option<Value> {
+    fn get(&self, key: &str, lang: Lang) -> Option<Arc<Value>> {
         let map = self
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(&(key, lang == Lang::En))
+        map.get(&format!("{key}|{}", lang == Lang::En))
             .filter(|(t, _)| t.elapsed() < CACHE_TTL)
             .map(|(_, v)| v.clone())
     }
 
-    fn put(&self, key: &'static str, lang: Lang, v: Value) {
-        self.0
+    fn put(&self, key: &str, lang: Lang, v: Arc<Value>) {
+        let mut map = self
+            .0
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert((key, lang == Lang::En), (Instant::now(), v));
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= CACHE_ENTRIES_MAX {
+            map.clear();
+        }
+        map.insert(format!("{key}|{}", lang == Lang::En), (Instant::now(), v));
     }
 }
 

@@ -241,9 +241,8 @@ pub async fn aqi_now(
     Query(q): Query<LangQuery>,
 ) -> ApiResult<Json<Value>> {
     let l = lang(&q.lang);
-    let cached = st.cache.get("aqi_now", l);
-    if let Some(v) = cached {
-        return Ok(Json(v));
+    if let Some(v) = st.cache.get("aqi_now", l) {
+        return Ok(Json(Value::clone(&v)));
     }
     let store = st.store.clone();
     let v = blocking(move || {
@@ -265,7 +264,7 @@ pub async fn aqi_now(
         }))
     })
     .await?;
-    st.cache.put("aqi_now", l, v.clone());
+    st.cache.put("aqi_now", l, std::sync::Arc::new(v.clone()));
     Ok(Json(v))
 }
 
@@ -316,6 +315,19 @@ pub async fn series(
     if !(1..=400).contains(&days) {
         return Err(ApiError::BadRequest("days must be 1-400".to_owned()));
     }
+    let cache_key =
+        (q.from.is_none() && q.to.is_none() && q.format.as_deref().unwrap_or("json") == "json")
+            .then(|| {
+                let who = caller.0.as_ref().map_or("", |s| s.username.as_str());
+                let (view, avg) = (
+                    q.view.as_deref().unwrap_or("raw"),
+                    q.avg.as_deref().unwrap_or("hour"),
+                );
+                format!("series|{id}|{}|{days}|{view}|{avg}|{who}", p.hj212_code())
+            });
+    if let Some(v) = cache_key.as_deref().and_then(|k| st.cache.get(k, Lang::Zh)) {
+        return Ok(Json(Value::clone(&v)).into_response());
+    }
     let store = st.store.clone();
     let sid = id.clone();
     let station = blocking(move || Ok(store.station(&sid)?))
@@ -341,7 +353,7 @@ pub async fn series(
             let latest = blocking({
                 let store = store.clone();
                 let id = id.clone();
-                move || Ok(store.latest(&id, Period::Hour)?.iter().map(|x| x.1).max())
+                move || Ok(store.latest_ts(&id, p.hj212_code(), Period::Hour)?)
             })
             .await?
             .unwrap_or(0);
@@ -381,7 +393,11 @@ pub async fn series(
             "series",
         );
     }
-    Ok(Json(json!({ "station": station.id, "code": p.hj212_code(), "pollutant": p.name(), "unit": p.standard_unit().symbol(), "view": q.view.unwrap_or_else(|| "raw".into()), "avg": avg, "from": from, "to": to, "points": rows })).into_response())
+    let v = json!({ "station": station.id, "code": p.hj212_code(), "pollutant": p.name(), "unit": p.standard_unit().symbol(), "view": q.view.unwrap_or_else(|| "raw".into()), "avg": avg, "from": from, "to": to, "points": rows });
+    if let Some(k) = &cache_key {
+        st.cache.put(k, Lang::Zh, std::sync::Arc::new(v.clone()));
+    }
+    Ok(Json(v).into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -136,6 +136,22 @@ impl Store {
             .collect())
     }
 
+    /// The time of the latest value of one station, code and period (an index seek).
+    pub fn latest_ts(
+        &self,
+        station_id: &str,
+        code: &str,
+        period: Period,
+    ) -> Result<Option<i64>, StoreError> {
+        let rows = self.read(|c| {
+            c.query(
+                "SELECT MAX(ts) FROM observations WHERE station_id = $1 AND code = $2 AND period = $3",
+                &[station_id.into(), code.into(), period.as_str().into()],
+            )
+        })?;
+        Ok(rows.first().and_then(|r| r[0].int()))
+    }
+
     /// Counts of archive records, observations and corrections (for status pages and tests).
     pub fn counts(&self) -> Result<(i64, i64, i64), StoreError> {
         let r = self.read(|c| {

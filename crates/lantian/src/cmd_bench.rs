@@ -21,6 +21,8 @@ enum What {
     /// Durably acknowledged packets per second, ack latency and memory per connection of
     /// `lantian serve`, driven over loopback.
     Gateway(crate::cmd_bench_gateway::Args),
+    /// Requests per second and p99 of the public "AQI now" and a 30-day series.
+    Api(crate::cmd_bench_api::Args),
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -29,5 +31,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Hj212(a) => crate::cmd_bench_hj212::run(a),
         What::Store(a) => crate::cmd_bench_store::run(a),
         What::Gateway(a) => crate::cmd_bench_gateway::run(a),
+        What::Api(a) => crate::cmd_bench_api::run(a),
     }
 }

@@ -4,6 +4,7 @@ mod cmd_aqi;
 mod cmd_archive;
 mod cmd_assess;
 mod cmd_bench;
+mod cmd_bench_api;
 mod cmd_bench_assess;
 mod cmd_bench_gateway;
 mod cmd_bench_hj212;
