@@ -5,7 +5,7 @@
 mod analysis;
 pub mod auth;
 mod error;
-mod export;
+pub mod export;
 mod openapi;
 mod routes;
 mod ui;

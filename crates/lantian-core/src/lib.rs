@@ -12,6 +12,7 @@ pub mod assess;
 pub mod city;
 pub mod date;
 pub mod decimal;
+pub mod ledger;
 pub mod limits;
 pub mod percentile;
 pub mod pollutant;

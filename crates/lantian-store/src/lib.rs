@@ -19,6 +19,7 @@ pub mod archive;
 mod db;
 mod error;
 mod ingest;
+pub mod ledger;
 pub mod model;
 pub mod password;
 mod pg;

@@ -8,10 +8,16 @@ use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Transaction};
 
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        "0002_ledger",
+        include_str!("../migrations/postgres/0002_ledger.sql"),
+    ),
+];
 
 impl ToSql for Val {
     fn to_sql(

@@ -10,6 +10,7 @@ mod cmd_bench_gateway;
 mod cmd_bench_hj212;
 mod cmd_bench_store;
 mod cmd_hj212;
+mod cmd_ledger;
 mod cmd_registry;
 mod cmd_send;
 mod cmd_serve;
@@ -52,6 +53,10 @@ enum Command {
     ///
     /// Example: lantian send --to 127.0.0.1:9212 --mn MN --password 123456 data.csv
     Send(cmd_send::Args),
+    /// The measures ledger (措施责任清单): list, import, export the 台账, report progress.
+    ///
+    /// Example: lantian ledger list --json
+    Ledger(cmd_ledger::Args),
     /// HJ 212 packets: decode them to JSON.
     ///
     /// Example: lantian hj212 decode ../shared/data/hj212-samples/packets.txt
@@ -77,6 +82,7 @@ fn main() -> std::process::ExitCode {
         Command::Aqi(a) => cmd_aqi::run(a),
         Command::Assess(a) => cmd_assess::run(a),
         Command::Hj212(a) => cmd_hj212::run(a),
+        Command::Ledger(a) => cmd_ledger::run(a),
         Command::Serve(a) => cmd_serve::run(a),
         Command::Station(a) => cmd_registry::run_station(a),
         Command::Device(a) => cmd_registry::run_device(a),

@@ -26,6 +26,7 @@ impl StoreArgs {
                 .with_context(|| format!("opening {}", self.data_dir.display()))?,
         };
         store.seed_defaults()?;
+        crate::cmd_ledger::seed(&store)?;
         Ok(store)
     }
 }

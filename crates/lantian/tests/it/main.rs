@@ -8,6 +8,7 @@ mod assess;
 mod browser;
 mod gateway;
 mod hj212;
+mod ledger;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -1,0 +1,174 @@
+//! The status of a measure (未启动, 推进中, 已完成, 已销号, 逾期) and who may move it.
+
+use crate::date::Date;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    NotStarted,
+    InProgress,
+    Completed,
+    Closed,
+    Overdue,
+}
+
+/// Days before a deadline from which an unfinished measure is "at risk".
+pub const AT_RISK_DAYS: i64 = 30;
+
+impl Status {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Status::NotStarted => "未启动",
+            Status::InProgress => "推进中",
+            Status::Completed => "已完成",
+            Status::Closed => "已销号",
+            Status::Overdue => "逾期",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Some(match s {
+            "not_started" | "未启动" => Status::NotStarted,
+            "in_progress" | "推进中" => Status::InProgress,
+            "completed" | "已完成" => Status::Completed,
+            "closed" | "已销号" => Status::Closed,
+            "overdue" | "逾期" => Status::Overdue,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::NotStarted => "not_started",
+            Status::InProgress => "in_progress",
+            Status::Completed => "completed",
+            Status::Closed => "closed",
+            Status::Overdue => "overdue",
+        }
+    }
+
+    fn done(self) -> bool {
+        matches!(self, Status::Completed | Status::Closed)
+    }
+}
+
+/// The status shown on `today`: unfinished work past its last deadline is overdue.
+pub fn effective(recorded: Status, deadlines: &[Date], today: Date) -> Status {
+    match deadlines.iter().max() {
+        Some(last) if !recorded.done() && *last < today => Status::Overdue,
+        _ => recorded,
+    }
+}
+
+/// Unfinished, with a deadline within [`AT_RISK_DAYS`] from `today`.
+pub fn at_risk(recorded: Status, deadlines: &[Date], today: Date) -> bool {
+    let t = today.days_since_epoch();
+    !recorded.done()
+        && deadlines
+            .iter()
+            .any(|d| (0..=AT_RISK_DAYS).contains(&(d.days_since_epoch() - t)))
+}
+
+/// What someone does to a measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// A responsible unit reports progress.
+    Report,
+    /// The lead unit confirms the work is done.
+    Confirm,
+    /// The bureau closes the item (销号), with a reason.
+    Close,
+    /// The bureau reopens a closed item.
+    Reopen,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransitionError(pub String);
+
+/// The next recorded status, or why the action is not allowed.
+pub fn transition(
+    from: Status,
+    action: Action,
+    is_bureau: bool,
+    is_lead: bool,
+) -> Result<Status, TransitionError> {
+    let err = |m: &str| Err(TransitionError(m.to_owned()));
+    match (action, from) {
+        (Action::Report, Status::NotStarted | Status::InProgress | Status::Overdue) => {
+            Ok(Status::InProgress)
+        }
+        (Action::Report, _) => err(
+            "已完成或已销号的措施不再报送进展 / a completed or closed measure takes no more reports",
+        ),
+        (Action::Confirm, _) if !is_lead && !is_bureau => {
+            err("只有牵头单位可以确认完成 / only the lead unit confirms completion")
+        }
+        (Action::Confirm, Status::NotStarted | Status::InProgress | Status::Overdue) => {
+            Ok(Status::Completed)
+        }
+        (Action::Confirm, _) => err("措施已完成 / already completed"),
+        (Action::Close, _) if !is_bureau => {
+            err("只有生态环境局可以销号 / only the bureau closes items")
+        }
+        (Action::Close, Status::Completed) => Ok(Status::Closed),
+        (Action::Close, _) => {
+            err("只有已完成的措施可以销号 / only completed measures can be closed")
+        }
+        (Action::Reopen, _) if !is_bureau => {
+            err("只有生态环境局可以重新打开 / only the bureau reopens items")
+        }
+        (Action::Reopen, Status::Closed | Status::Completed) => Ok(Status::InProgress),
+        (Action::Reopen, _) => err("措施未完成 / the measure is not completed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unfinished_measures_become_overdue_after_their_deadline() {
+        let d = |s| Date::parse(s).unwrap();
+        let dl = [d("2024-12-31"), d("2025-12-31")];
+        assert_eq!(
+            effective(Status::InProgress, &dl, d("2025-12-31")),
+            Status::InProgress
+        );
+        assert_eq!(
+            effective(Status::InProgress, &dl, d("2026-01-01")),
+            Status::Overdue
+        );
+        assert_eq!(
+            effective(Status::Completed, &dl, d("2026-01-01")),
+            Status::Completed
+        );
+        assert_eq!(
+            effective(Status::NotStarted, &[], d("2030-01-01")),
+            Status::NotStarted
+        );
+        assert!(at_risk(Status::InProgress, &dl, d("2025-12-15")));
+        assert!(!at_risk(Status::Closed, &dl, d("2025-12-15")));
+    }
+
+    #[test]
+    fn only_leads_confirm_and_only_the_bureau_closes() {
+        assert_eq!(
+            transition(Status::NotStarted, Action::Report, false, false),
+            Ok(Status::InProgress)
+        );
+        assert!(transition(Status::InProgress, Action::Confirm, false, false).is_err());
+        assert_eq!(
+            transition(Status::InProgress, Action::Confirm, false, true),
+            Ok(Status::Completed)
+        );
+        assert!(transition(Status::Completed, Action::Close, false, true).is_err());
+        assert_eq!(
+            transition(Status::Completed, Action::Close, true, false),
+            Ok(Status::Closed)
+        );
+        assert!(transition(Status::InProgress, Action::Close, true, false).is_err());
+        assert!(transition(Status::Closed, Action::Report, false, true).is_err());
+    }
+}
