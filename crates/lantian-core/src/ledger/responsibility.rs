@@ -60,7 +60,7 @@ fn split_units(part: &str) -> Vec<String> {
 /// `市生态环境局市生态环境局` → `市生态环境局`.
 fn undouble(s: &str) -> String {
     let n = s.chars().count();
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         let half: String = s.chars().take(n / 2).collect();
         if s == format!("{half}{half}") {
             return half;
