@@ -9,6 +9,9 @@ fn list(dir: &str) -> Vec<Value> {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// (id, section, category prefix, task prefix, measure prefix, leads, supporting)
+type Pin = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static [&'static str], &'static [&'static str]);
+
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap()
@@ -24,7 +27,7 @@ fn a_fresh_data_directory_lists_the_53_measures_of_the_attachment() {
     assert_eq!(m.len(), 53);
     let by_id = |id: &str| m.iter().find(|x| x["id"] == id).unwrap().clone();
     // (id, section, category prefix, task prefix, measure prefix, leads, supporting)
-    let pins: [(&str, &str, &str, &str, &str, &[&str], &[&str]); 12] = [
+    let pins: [Pin; 12] = [
         (
             "M01",
             "二(一)",
