@@ -6,6 +6,7 @@ mod analysis;
 pub mod auth;
 mod error;
 pub mod export;
+mod ledger;
 mod openapi;
 mod routes;
 mod ui;
@@ -139,6 +140,13 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(routes::me))
         .route("/password", post(routes::change_password))
         .route("/users", post(routes::create_user))
+        .route("/ledger", get(ledger::list))
+        .route("/ledger/{id}", get(ledger::one))
+        .route("/ledger/{id}/events", post(ledger::act))
+        .route(
+            "/ledger/{id}/evidence",
+            post(ledger::evidence).layer(DefaultBodyLimit::max(ledger::EVIDENCE_BYTES_MAX + 1024)),
+        )
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".to_owned()) });
     Router::new()

@@ -86,6 +86,30 @@ pub const ROUTES: &[(&str, &str, &str, bool)] = &[
         "Create an account (admin): {username, password, role, unit}. CSRF token required.",
         true,
     ),
+    (
+        "get",
+        "/ledger",
+        "The measures ledger: category, unit, status, deadline_before filters; format=csv|xlsx (the 台账 layout).",
+        false,
+    ),
+    (
+        "get",
+        "/ledger/{id}",
+        "One measure with its history.",
+        false,
+    ),
+    (
+        "post",
+        "/ledger/{id}/events",
+        "Report progress, confirm, close (销号, with a reason) or reopen: {action, month, text}. Own unit's measures only. CSRF token required.",
+        true,
+    ),
+    (
+        "post",
+        "/ledger/{id}/evidence",
+        "Upload an evidence file (PDF, JPEG or PNG, at most 5 MiB) as the raw body; X-Filename names it. CSRF token required.",
+        true,
+    ),
     ("get", "/openapi.json", "This document.", false),
 ];
 

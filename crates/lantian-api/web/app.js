@@ -13,6 +13,11 @@ const I18N = {
     login_failed: '登录失败', pollutant: '污染物', days: '天数', chart_title: '小时浓度', advice: '健康建议', month: '月份', year: '年份',
     logged_in_as: '当前用户', updated: '数据时间', role: '类型', demo: '演示',
     role_assessment: '国控/省控点', role_background: '对照点', role_township: '乡镇站', role_micro: '微站',
+    nav_ledger: '措施台账', my_measures: '本单位措施', all: '全部', category: '类别', task: '重点工作', measure: '工作措施', lead: '牵头单位',
+    supporting: '配合单位', deadline: '完成时限', status: '状态', deadline_before: '时限不晚于', history: '历史记录', action: '操作',
+    act_report: '报送进展', act_confirm: '确认完成', act_close: '销号', act_reopen: '重新打开', submit: '提交', evidence: '上传证明材料(PDF/JPG/PNG，≤5MB)',
+    targets: '量化目标', section: '方案条款', saved: '已保存', at_risk: '临近时限',
+    st_not_started: '未启动', st_in_progress: '推进中', st_completed: '已完成', st_closed: '已销号', st_overdue: '逾期',
   },
   en: {
     brand: 'Lantian · Xinji Air Quality Supervision', nav_overview: 'Overview', nav_map: 'Map', nav_rankings: 'Township ranking', nav_public: 'Public',
@@ -25,6 +30,11 @@ const I18N = {
     login_failed: 'Login failed', pollutant: 'Pollutant', days: 'Days', chart_title: 'Hourly concentration', advice: 'Health advice', month: 'Month', year: 'Year',
     logged_in_as: 'Logged in as', updated: 'Data time', role: 'Role', demo: 'demo',
     role_assessment: 'assessment', role_background: 'background', role_township: 'township', role_micro: 'micro',
+    nav_ledger: 'Measures ledger', my_measures: 'My measures', all: 'All', category: 'Category', task: 'Key task', measure: 'Measure', lead: 'Lead units',
+    supporting: 'Supporting units', deadline: 'Deadline', status: 'Status', deadline_before: 'Deadline by', history: 'History', action: 'Action',
+    act_report: 'Report progress', act_confirm: 'Confirm completion', act_close: 'Close (销号)', act_reopen: 'Reopen', submit: 'Submit', evidence: 'Upload evidence (PDF/JPG/PNG, ≤5 MB)',
+    targets: 'Targets', section: 'Plan section', saved: 'Saved', at_risk: 'deadline near',
+    st_not_started: 'Not started', st_in_progress: 'In progress', st_completed: 'Completed', st_closed: 'Closed', st_overdue: 'Overdue',
   },
 };
 let lang = localStorage.getItem('lang') || 'zh';
@@ -169,6 +179,63 @@ function loginPage() {
   };
 }
 
+async function ledgerPage(params) {
+  const q = new URLSearchParams(params);
+  if (q.get('mine') && me && me.unit_id) q.set('unit', me.unit_id);
+  q.delete('mine');
+  const all = await api('/ledger?per_page=1000');
+  const cats = [...new Set(all.items.map((m) => m.category))];
+  const units = [...new Set(all.items.flatMap((m) => (m.lead_units + '、' + m.supporting_units).split('、')).filter((u) => u))];
+  const sel = (id, label, values, cur) => `${label} <select id="${id}"><option value="">${t('all')}</option>${values.map((v) => `<option value="${esc(v[0])}" ${v[0] === cur ? 'selected' : ''}>${esc(v[1])}</option>`).join('')}</select>`;
+  const statuses = ['not_started', 'in_progress', 'completed', 'closed', 'overdue'].map((s) => [s, t('st_' + s)]);
+  $('#view').innerHTML = `<h2>${t('nav_ledger')}</h2><p class="filters">${sel('f-cat', t('category'), cats.map((c) => [c, c]), q.get('category'))}
+    ${sel('f-unit', t('lead') + '/' + t('supporting'), units.map((u) => [u, u]), q.get('unit'))} ${sel('f-status', t('status'), statuses, q.get('status'))}
+    ${t('deadline_before')} <input id="f-deadline" type="date" value="${esc(q.get('deadline_before') || '')}">
+    ${me && me.unit_id ? `<a href="#/ledger?mine=1">${t('my_measures')}</a> ·` : ''} <a id="ledger-xlsx" href="#">Excel 台账</a> · <a id="ledger-csv" href="#">CSV</a></p>
+    <table id="ledger-table"><thead><tr><th>#</th><th>${t('task')}</th><th>${t('measure')}</th><th>${t('lead')}</th><th>${t('deadline')}</th><th>${t('status')}</th></tr></thead><tbody></tbody></table>`;
+  const r = await api('/ledger?per_page=1000&' + q.toString());
+  $('#ledger-xlsx').href = '/api/v1/ledger?format=xlsx&' + q.toString();
+  $('#ledger-csv').href = '/api/v1/ledger?format=csv&' + q.toString();
+  $('#ledger-table tbody').innerHTML = r.items.map((m) => `<tr><td><a href="#/measure/${esc(m.id)}">${esc(m.id)}</a></td><td>${esc(m.task)}</td><td>${esc(m.measure.slice(0, 60))}${m.measure.length > 60 ? '…' : ''}</td><td>${esc(m.lead_units)}</td><td>${esc(m.deadlines)}</td><td class="status">${esc(m.status_zh)}${m.at_risk ? ' ⚠' : ''}</td></tr>`).join('') || `<tr><td colspan="6">${t('no_data')}</td></tr>`;
+  const go = () => {
+    const n = new URLSearchParams();
+    [['category', '#f-cat'], ['unit', '#f-unit'], ['status', '#f-status'], ['deadline_before', '#f-deadline']].forEach(([k, id]) => { if ($(id).value) n.set(k, $(id).value); });
+    location.hash = '#/ledger?' + n.toString();
+  };
+  ['#f-cat', '#f-unit', '#f-status', '#f-deadline'].forEach((id) => { $(id).onchange = go; });
+}
+
+async function measurePage(id) {
+  const m = await api('/ledger/' + encodeURIComponent(id));
+  const targets = (m.targets || []).map((x) => esc(x.text)).join('；');
+  $('#view').innerHTML = `<h2 id="measure-title">${esc(m.id)} · ${esc(m.task)}</h2>
+    <div class="card"><p>${esc(m.measure)}</p><p class="muted">${t('section')} ${esc(m.section)} · ${esc(m.category)}</p>
+    <p>${t('lead')}: ${esc((m.lead_units || []).join('、'))}<br>${t('supporting')}: ${esc((m.supporting_units || []).join('、'))}</p>
+    <p>${t('deadline')}: ${esc((m.deadlines || []).join('、'))} · ${t('targets')}: ${targets || '—'}</p>
+    <p>${t('status')}: <b id="measure-status">${esc(m.status_zh)}</b></p></div>
+    ${me ? `<h3>${t('action')}</h3><form id="act-form" class="login"><select id="act"><option value="report">${t('act_report')}</option><option value="confirm">${t('act_confirm')}</option><option value="close">${t('act_close')}</option><option value="reopen">${t('act_reopen')}</option></select>
+      <input id="act-month" type="month"><textarea id="act-text" rows="3"></textarea><button class="primary" type="submit">${t('submit')}</button><div id="act-result"></div></form>
+      <p>${t('evidence')} <input id="evidence" type="file" accept=".pdf,.jpg,.jpeg,.png"></p>` : ''}
+    <h3>${t('history')}</h3><table id="history"><tbody>${(m.history || []).slice().reverse().map((e) => `<tr><td>${new Date(e.at_ms).toISOString().slice(0, 16).replace('T', ' ')}</td><td>${esc(e.actor)}</td><td>${esc(e.unit || '')}</td><td>${esc(e.action)}</td><td>${esc(e.month || '')}</td><td>${esc(e.text)}</td></tr>`).join('')}</tbody></table>`;
+  if (!me) return;
+  $('#act-form').onsubmit = async (ev) => {
+    ev.preventDefault();
+    try {
+      const r = await api('/ledger/' + encodeURIComponent(id) + '/events', { method: 'POST', body: JSON.stringify({ action: $('#act').value, month: $('#act-month').value || null, text: $('#act-text').value }) });
+      $('#act-result').textContent = t('saved') + ': ' + r.status_zh;
+      await measurePage(id);
+    } catch (err) { $('#act-result').innerHTML = `<span class="error">${esc(err.message)}</span>`; }
+  };
+  $('#evidence').onchange = async () => {
+    const f = $('#evidence').files[0];
+    if (!f) return;
+    const r = await fetch('/api/v1/ledger/' + encodeURIComponent(id) + '/evidence', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': me.csrf, 'X-Filename': f.name }, body: f });
+    const body = await r.json().catch(() => ({}));
+    alert(r.ok ? t('saved') : (body.error && body.error.message) || r.statusText);
+    if (r.ok) await measurePage(id);
+  };
+}
+
 async function route() {
   applyStatic();
   const h = location.hash.replace(/^#/, '') || '/';
@@ -177,6 +244,8 @@ async function route() {
     else if (h === '/map') await mapPage();
     else if (h.startsWith('/station/')) await stationPage(decodeURIComponent(h.slice(9)));
     else if (h === '/rankings') await rankingsPage();
+    else if (h === '/ledger' || h.startsWith('/ledger?')) await ledgerPage(h.split('?')[1] || '');
+    else if (h.startsWith('/measure/')) await measurePage(decodeURIComponent(h.slice(9)));
     else if (h === '/public') await publicPage();
     else if (h === '/login') loginPage();
     else if (h === '/logout') {

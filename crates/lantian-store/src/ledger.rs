@@ -51,7 +51,43 @@ fn measure(r: &Row) -> MeasureRow {
     }
 }
 
+impl MeasureRow {
+    /// A parsed measure as a row, not started.
+    pub fn from_measure(m: &lantian_core::ledger::Measure, position: i64) -> MeasureRow {
+        MeasureRow {
+            id: m.id.clone(),
+            position,
+            category: m.category.clone(),
+            task: m.task.clone(),
+            measure: m.measure.clone(),
+            section: m.section.clone(),
+            responsibility: m.responsibility.clone(),
+            parsed: serde_json::json!({
+                "lead_units": m.lead_units, "supporting_units": m.supporting_units, "unknown_units": m.unknown_units,
+                "deadlines": m.deadlines, "targets": m.targets,
+            })
+            .to_string(),
+            status: lantian_core::ledger::status::Status::NotStarted.as_str().to_owned(),
+            updated_ms: 0,
+        }
+    }
+}
+
 impl Store {
+    /// Loads the shipped measures of Xinji's plan into an empty ledger.
+    pub fn seed_measures(&self, at_ms: i64) -> Result<usize, StoreError> {
+        if !self.measures()?.is_empty() {
+            return Ok(0);
+        }
+        let rows: Vec<MeasureRow> = lantian_core::ledger::xinji()
+            .iter()
+            .enumerate()
+            .map(|(i, m)| MeasureRow::from_measure(m, i as i64 + 1))
+            .collect();
+        self.replace_measures(&rows, "system", at_ms)?;
+        Ok(rows.len())
+    }
+
     /// Replaces the whole ledger (a new plan or an imported list), in one transaction.
     pub fn replace_measures(
         &self,

@@ -147,6 +147,18 @@ impl Store {
                 lon: Some(lon),
             })?;
         }
-        Ok(XINJI_UNITS.len() + 1)
+        // The departments and bodies the plan names: units that accounts can belong to.
+        for name in lantian_core::ledger::responsibility::KNOWN_UNITS {
+            self.upsert_admin_unit(&AdminUnit {
+                id: (*name).to_owned(),
+                name_zh: (*name).to_owned(),
+                name_en: (*name).to_owned(),
+                kind: "department".to_owned(),
+                parent_id: Some(CITY_ID.to_owned()),
+                lat: None,
+                lon: None,
+            })?;
+        }
+        Ok(XINJI_UNITS.len() + 1 + lantian_core::ledger::responsibility::KNOWN_UNITS.len())
     }
 }

@@ -70,26 +70,13 @@ pub fn rows(measures: &[Measure]) -> Vec<MeasureRow> {
     measures
         .iter()
         .enumerate()
-        .map(|(i, m)| MeasureRow {
-            id: m.id.clone(),
-            position: i as i64 + 1,
-            category: m.category.clone(),
-            task: m.task.clone(),
-            measure: m.measure.clone(),
-            section: m.section.clone(),
-            responsibility: m.responsibility.clone(),
-            parsed: json!({ "lead_units": m.lead_units, "supporting_units": m.supporting_units, "unknown_units": m.unknown_units, "deadlines": m.deadlines, "targets": m.targets }).to_string(),
-            status: Status::NotStarted.as_str().to_owned(),
-            updated_ms: 0,
-        })
+        .map(|(i, m)| MeasureRow::from_measure(m, i as i64 + 1))
         .collect()
 }
 
 /// Loads Xinji's shipped list into an empty ledger.
 pub fn seed(store: &Store) -> Result<()> {
-    if store.measures()?.is_empty() {
-        store.replace_measures(&rows(&lantian_core::ledger::xinji()), "system", now_ms())?;
-    }
+    store.seed_measures(now_ms())?;
     Ok(())
 }
 
@@ -272,4 +259,33 @@ pub fn run(a: Args) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Records, once, that unfinished measures have passed their deadline (the scheduled check
+/// of `lantian serve`). Returns how many were flagged.
+pub fn flag_overdue(store: &Store) -> Result<usize> {
+    let mut n = 0;
+    for m in store.measures()? {
+        let p: Value = serde_json::from_str(&m.parsed).unwrap_or(Value::Null);
+        let deadlines: Vec<lantian_core::Date> =
+            serde_json::from_value(p["deadlines"].clone()).unwrap_or_default();
+        let recorded = Status::parse(&m.status).unwrap_or(Status::NotStarted);
+        if recorded != Status::Overdue
+            && effective(recorded, &deadlines, today()) == Status::Overdue
+        {
+            store.add_measure_event(&MeasureEvent {
+                id: 0,
+                measure_id: m.id.clone(),
+                at_ms: now_ms(),
+                actor: "system".into(),
+                unit: None,
+                action: "overdue".into(),
+                month: None,
+                text: "已过完成时限 / past its deadline".into(),
+                status_after: Status::Overdue.as_str().into(),
+            })?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }

@@ -63,6 +63,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
+    let store_for_ledger = store.clone();
     let metrics = Arc::new(Metrics::default());
     let hj212 = tokio::net::TcpListener::bind(args.hj212)
         .await
@@ -132,6 +133,20 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
                 let _ = http_stop.changed().await;
             })
             .await
+    });
+    // The ledger's scheduled check: flag measures past their deadline, hourly.
+    let ledger_store = store_for_ledger.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let s = ledger_store.clone();
+            match tokio::task::spawn_blocking(move || crate::cmd_ledger::flag_overdue(&s)).await {
+                Ok(Ok(n)) if n > 0 => tracing::info!("ledger: {n} measures flagged overdue"),
+                Ok(Err(e)) => tracing::warn!("ledger overdue check failed: {e:#}"),
+                _ => {}
+            }
+        }
     });
     if args.demo {
         let addr = gateway_addr.to_string();

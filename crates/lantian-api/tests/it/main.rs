@@ -4,6 +4,7 @@
 
 mod auth;
 mod fuzz;
+mod ledger;
 mod public;
 
 use axum::Router;
@@ -91,7 +92,7 @@ pub fn app(tag: &str) -> (Router, Arc<Store>) {
     let config = ApiConfig {
         target_pm25_ug_m3: 35.0,
         now_ms: Some(NOW_MS),
-        data_dir: None,
+        data_dir: Some(dir.clone()),
     };
     let state = AppState::new(
         store.clone(),

@@ -70,7 +70,7 @@ async fn series_pages_and_exports() {
             page["total"].as_u64(),
             page["items"].as_array().unwrap().len()
         ),
-        (Some(17), 5)
+        (Some(38), 5)
     );
 }
 

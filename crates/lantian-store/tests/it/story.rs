@@ -44,10 +44,14 @@ const DAY0: i64 = 20_000 * 86_400; // a day boundary
 fn story_registry_ingest_rollups_corrections_archive() {
     on_both("story", |s, _sql| {
         // Registry and default data.
-        assert_eq!(s.seed_defaults().unwrap(), 17);
+        assert_eq!(
+            s.seed_defaults().unwrap(),
+            17 + 21,
+            "15 towns and townships, the zone, the city, 21 departments"
+        );
         assert_eq!(s.seed_defaults().unwrap(), 0, "seeding twice adds nothing");
         let units = s.admin_units().unwrap();
-        assert_eq!(units.len(), 17);
+        assert_eq!(units.len(), 38);
         assert!(
             units
                 .iter()

@@ -388,6 +388,18 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
     );
     b.screenshot("station.png");
 
+    eprintln!("browser test: Ledger");
+    b.go(&format!("{web}/#/ledger"));
+    let rows = b.wait("the ledger", "const r = document.querySelectorAll('#ledger-table tbody tr'); return r.length > 1 ? r.length : null");
+    assert_eq!(rows.as_u64(), Some(53), "the ledger lists the 53 measures");
+    b.go(&format!("{web}/#/measure/M21"));
+    let status = b.wait(
+        "a measure page",
+        "const s = document.querySelector('#measure-status'); return s ? s.textContent : null",
+    );
+    assert_eq!(status.as_str(), Some("未启动"));
+    b.screenshot("ledger-measure.png");
+
     eprintln!("browser test: English switch");
     // English switch.
     b.click("#lang");

@@ -10,7 +10,15 @@ fn list(dir: &str) -> Vec<Value> {
 }
 
 /// (id, section, category prefix, task prefix, measure prefix, leads, supporting)
-type Pin = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static [&'static str], &'static [&'static str]);
+type Pin = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+);
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()

@@ -1,0 +1,269 @@
+//! The ledger over HTTP: filters, the Excel 台账, who may report, confirm and close, evidence.
+
+use super::*;
+use serde_json::json;
+
+async fn ledger_app(tag: &str) -> (Router, Arc<Store>) {
+    let (app, store) = app(tag);
+    store.seed_measures(0).unwrap();
+    store
+        .add_user(&User {
+            username: "jt".into(),
+            password_hash: password::hash("correct horse battery", password::Strength::Device),
+            role: "department".into(),
+            unit_id: Some("市交通运输局".into()),
+            must_change_password: false,
+            created_ms: 0,
+        })
+        .unwrap();
+    store
+        .add_user(&User {
+            username: "gx".into(),
+            password_hash: password::hash("correct horse battery", password::Strength::Device),
+            role: "department".into(),
+            unit_id: Some("市科学技术和工业信息化局".into()),
+            must_change_password: false,
+            created_ms: 0,
+        })
+        .unwrap();
+    (app, store)
+}
+
+#[tokio::test]
+async fn the_ledger_filters_and_exports() {
+    let (app, _) = ledger_app("ledger-list").await;
+    let all = call(&app, "GET", "/api/v1/ledger?per_page=100", None, &[])
+        .await
+        .json();
+    assert_eq!(all["total"], 53);
+    let mine = call(
+        &app,
+        "GET",
+        "/api/v1/ledger?per_page=100&unit=%E5%B8%82%E4%BA%A4%E9%80%9A%E8%BF%90%E8%BE%93%E5%B1%80",
+        None,
+        &[],
+    )
+    .await
+    .json();
+    assert!(mine["total"].as_u64().unwrap() >= 8, "{}", mine["total"]);
+    let overdue = call(
+        &app,
+        "GET",
+        "/api/v1/ledger?per_page=100&status=overdue",
+        None,
+        &[],
+    )
+    .await
+    .json();
+    let ids: Vec<&str> = overdue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"M05") && ids.contains(&"M09"),
+        "measures past 2025 are overdue on 2026-11-10: {ids:?}"
+    );
+    let dl = call(
+        &app,
+        "GET",
+        "/api/v1/ledger?per_page=100&deadline_before=2024-12-31",
+        None,
+        &[],
+    )
+    .await
+    .json();
+    assert!(
+        dl["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["deadlines"].as_str().unwrap().contains("2024-12-31"))
+    );
+    assert_eq!(
+        call(&app, "GET", "/api/v1/ledger?status=done", None, &[])
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let x = call(&app, "GET", "/api/v1/ledger?format=xlsx", None, &[]).await;
+    assert!(x.body.starts_with(b"PK"));
+    let one = call(&app, "GET", "/api/v1/ledger/M21", None, &[])
+        .await
+        .json();
+    assert_eq!(one["targets"][0]["text"], "不低于80%");
+    assert_eq!(
+        call(&app, "GET", "/api/v1/ledger/M99", None, &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_department_acts_only_on_its_own_measures() {
+    let (app, store) = ledger_app("ledger-roles").await;
+    let (cookie, csrf) = login(&app, "jt").await;
+    let h = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/ledger/M21/events",
+        Some(json!({ "action": "report", "month": "2026-11", "text": "采购新能源公交 12 辆" })),
+        &h,
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.json()["status_zh"], "推进中");
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/ledger/M01/events",
+        Some(json!({ "action": "report", "text": "x" })),
+        &h,
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "M01 is not the transport bureau's"
+    );
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/ledger/M21/events",
+        Some(json!({ "action": "confirm" })),
+        &h,
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a supporting unit may not confirm"
+    );
+    let denied = store
+        .audit_events(20)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "ledger.denied")
+        .count();
+    assert_eq!(denied, 2, "each refusal is in the audit log");
+    let (gc, gcsrf) = login(&app, "gx").await;
+    let g = [("cookie", gc.as_str()), ("x-csrf-token", gcsrf.as_str())];
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/v1/ledger/M21/events",
+            Some(json!({ "action": "confirm" })),
+            &g
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/v1/ledger/M21/events",
+            Some(json!({ "action": "close", "text": "ok" })),
+            &g
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let (ac, acsrf) = login(&app, "admin").await;
+    let a = [("cookie", ac.as_str()), ("x-csrf-token", acsrf.as_str())];
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/v1/ledger/M21/events",
+            Some(json!({ "action": "close", "text": "" })),
+            &a
+        )
+        .await
+        .status,
+        StatusCode::BAD_REQUEST
+    );
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/ledger/M21/events",
+        Some(json!({ "action": "close", "text": "经核查已完成" })),
+        &a,
+    )
+    .await;
+    assert_eq!(r.json()["status_zh"], "已销号");
+    let one = call(&app, "GET", "/api/v1/ledger/M21", None, &[])
+        .await
+        .json();
+    let actions: Vec<&str> = one["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["import", "report", "confirm", "close"]);
+    assert_eq!(one["history"][1]["month"], "2026-11");
+}
+
+#[tokio::test]
+async fn evidence_is_type_checked_and_size_limited() {
+    let (app, _) = ledger_app("ledger-evidence").await;
+    let dir = std::env::temp_dir().join(format!(
+        "lantian-api-{}-ledger-evidence",
+        std::process::id()
+    ));
+    let (cookie, csrf) = login(&app, "jt").await;
+    let h = [
+        ("cookie", cookie.as_str()),
+        ("x-csrf-token", csrf.as_str()),
+        ("x-filename", "photo.png"),
+    ];
+    let upload = |body: Vec<u8>| {
+        let app = app.clone();
+        let h = h.map(|(k, v)| (k, v.to_owned()));
+        async move {
+            let mut b = axum::http::Request::builder()
+                .method("POST")
+                .uri("/api/v1/ledger/M21/evidence");
+            for (k, v) in &h {
+                b = b.header(*k, v);
+            }
+            let r = app
+                .oneshot(b.body(axum::body::Body::from(body)).unwrap())
+                .await
+                .unwrap();
+            r.status()
+        }
+    };
+    assert_eq!(
+        upload(b"MZ not an image".to_vec()).await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        upload([b"\x89PNG\r\n\x1a\n".as_slice(), &vec![0u8; 6 * 1024 * 1024]].concat()).await,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(
+        upload([b"\x89PNG\r\n\x1a\n".as_slice(), b"tiny"].concat()).await,
+        StatusCode::OK
+    );
+    let files: Vec<_> = std::fs::read_dir(dir.join("evidence/M21"))
+        .unwrap()
+        .collect();
+    assert_eq!(
+        files.len(),
+        1,
+        "the valid file is kept under the data directory"
+    );
+}
