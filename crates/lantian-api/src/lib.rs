@@ -131,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .route("/stations/{id}/series", get(routes::series))
         .route("/devices", get(routes::devices))
         .route("/aqi/now", get(routes::aqi_now))
+        .route("/daily-aqi", get(routes::daily_aqi))
         .route("/assessment", get(routes::assessment))
         .route("/rankings", get(routes::rankings))
         .route("/targets", get(routes::targets))

@@ -245,6 +245,7 @@ pub async fn aqi_now(
         return Ok(Json(Value::clone(&v)));
     }
     let store = st.store.clone();
+    let day = today(&st);
     let v = blocking(move || {
         let stations = store.stations()?;
         let city = analysis::aqi_now(&store, &analysis::scope_stations(&stations, "city"))?;
@@ -258,8 +259,16 @@ pub async fn aqi_now(
                 "aqi": now.as_ref().map(|n| aqi_json(&n.2, l)),
             }));
         }
+        // Today's daily AQI of the city: valid once the day has enough hours (GB 3095 Table 4).
+        let city_stations = analysis::scope_stations(&stations, "city");
+        let today_days = analysis::scope_days(&store, &city_stations, day, 1, View::Raw)?;
+        let today = today_days.first().map(|d| {
+            let r = lantian_core::aqi::daily(&lantian_core::aqi::AqiOptions::for_date(d.date, RuleChoice::Auto), &d.aqi_inputs());
+            json!({ "date": d.date, "aqi": aqi_json(&r, l), "missing": r.missing })
+        });
         Ok(json!({
             "city": city.as_ref().map(|c| json!({ "hour_start": c.0, "concentrations": conc_json(&c.1), "aqi": aqi_json(&c.2, l) })),
+            "today": today,
             "stations": list,
         }))
     })
@@ -398,6 +407,64 @@ pub async fn series(
         st.cache.put(k, Lang::Zh, std::sync::Arc::new(v.clone()));
     }
     Ok(Json(v).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DailyQuery {
+    /// `city`, `unit:{id}` or `station:{id}`.
+    pub scope: Option<String>,
+    pub days: Option<i64>,
+    pub lang: Option<String>,
+    pub format: Option<String>,
+}
+
+/// Daily AQI (日报) of the city, a unit or a station over the last `days` days.
+pub async fn daily_aqi(
+    State(st): State<AppState>,
+    Query(q): Query<DailyQuery>,
+) -> ApiResult<Response> {
+    let days = q.days.unwrap_or(30);
+    if !(1..=400).contains(&days) {
+        return Err(ApiError::BadRequest("days must be 1-400".to_owned()));
+    }
+    let scope = q.scope.clone().unwrap_or_else(|| "city".to_owned());
+    let l = lang(&q.lang);
+    let first = today(&st).add_days(-(days - 1));
+    let store = st.store.clone();
+    let sc = scope.clone();
+    let records = blocking(move || {
+        let all = store.stations()?;
+        let stations = match sc.strip_prefix("station:") {
+            Some(id) => all.into_iter().filter(|s| s.id == id).collect(),
+            None => analysis::scope_stations(&all, &sc),
+        };
+        if stations.is_empty() {
+            return Err(ApiError::NotFound(format!("no stations in scope {sc}")));
+        }
+        analysis::scope_days(&store, &stations, first, days as usize, View::Audited)
+    })
+    .await?;
+    let rows: Vec<Value> = records
+        .iter()
+        .map(|d| {
+            let r = lantian_core::aqi::daily(&lantian_core::aqi::AqiOptions::for_date(d.date, RuleChoice::Auto), &d.aqi_inputs());
+            let a = aqi_json(&r, l);
+            json!({
+                "date": d.date, "aqi": a["aqi"], "category": a["category"], "primary": r.primary.join(","), "rule_set": a["rule_set"],
+                "pm25": d.values[Pollutant::Pm25.index()].is_finite().then(|| (d.values[Pollutant::Pm25.index()] * 10.0).round() / 10.0),
+            })
+        })
+        .collect();
+    table(
+        rows,
+        &["date", "aqi", "category", "primary", "pm25", "rule_set"],
+        &TableQuery {
+            format: q.format,
+            per_page: Some(1000),
+            page: Some(1),
+        },
+        "daily-aqi",
+    )
 }
 
 #[derive(Debug, Deserialize)]

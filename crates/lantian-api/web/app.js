@@ -16,7 +16,7 @@ const I18N = {
     nav_ledger: '措施台账', my_measures: '本单位措施', all: '全部', category: '类别', task: '重点工作', measure: '工作措施', lead: '牵头单位',
     supporting: '配合单位', deadline: '完成时限', status: '状态', deadline_before: '时限不晚于', history: '历史记录', action: '操作',
     act_report: '报送进展', act_confirm: '确认完成', act_close: '销号', act_reopen: '重新打开', submit: '提交', evidence: '上传证明材料(PDF/JPG/PNG，≤5MB)',
-    targets: '量化目标', section: '方案条款', saved: '已保存', at_risk: '临近时限',
+    targets: '量化目标', city_aqi_today: '全市今日 AQI（日报）', today_pending: '当日有效小时数不足，暂不发布', section: '方案条款', saved: '已保存', at_risk: '临近时限',
     st_not_started: '未启动', st_in_progress: '推进中', st_completed: '已完成', st_closed: '已销号', st_overdue: '逾期',
   },
   en: {
@@ -33,7 +33,7 @@ const I18N = {
     nav_ledger: 'Measures ledger', my_measures: 'My measures', all: 'All', category: 'Category', task: 'Key task', measure: 'Measure', lead: 'Lead units',
     supporting: 'Supporting units', deadline: 'Deadline', status: 'Status', deadline_before: 'Deadline by', history: 'History', action: 'Action',
     act_report: 'Report progress', act_confirm: 'Confirm completion', act_close: 'Close (销号)', act_reopen: 'Reopen', submit: 'Submit', evidence: 'Upload evidence (PDF/JPG/PNG, ≤5 MB)',
-    targets: 'Targets', section: 'Plan section', saved: 'Saved', at_risk: 'deadline near',
+    targets: 'Targets', city_aqi_today: 'City AQI today (daily)', today_pending: 'not enough valid hours yet today', section: 'Plan section', saved: 'Saved', at_risk: 'deadline near',
     st_not_started: 'Not started', st_in_progress: 'In progress', st_completed: 'Completed', st_closed: 'Closed', st_overdue: 'Overdue',
   },
 };
@@ -77,6 +77,7 @@ async function overview() {
   const v = $('#view');
   v.innerHTML = `<div class="cards">
     <div class="card"><h3>${t('city_aqi_now')}</h3><div class="big" id="city-aqi">…</div><div class="muted" id="city-aqi-time"></div><div class="muted" id="city-advice"></div></div>
+    <div class="card"><h3>${t('city_aqi_today')}</h3><div class="big" id="city-aqi-today">…</div><div class="muted" id="city-aqi-today-note"></div></div>
     <div class="card"><h3>${t('pm25_year')}</h3><div class="big" id="pm25-year">…</div><div class="muted" id="pm25-target"></div><div class="muted" id="pm25-allowed"></div></div>
     <div class="card"><h3>${t('heavy_days')}</h3><div class="big" id="heavy-days">…</div></div>
   </div><h2>${t('stations')}</h2><table id="station-table"><thead><tr><th>${t('station')}</th><th>${t('role')}</th><th>${t('aqi')}</th><th>${t('primary')}</th><th>${t('updated')}</th></tr></thead><tbody></tbody></table>`;
@@ -86,6 +87,9 @@ async function overview() {
   $('#city-aqi').innerHTML = c ? badge(c.aqi) : t('no_data');
   $('#city-aqi-time').textContent = c ? hourText(c.hour_start) : '';
   $('#city-advice').textContent = c && c.aqi.advice ? t('advice') + '：' + c.aqi.advice : '';
+  const td = now.today;
+  $('#city-aqi-today').innerHTML = td && td.aqi && td.aqi.aqi != null ? badge(td.aqi) : 'NA';
+  $('#city-aqi-today-note').textContent = td ? td.date + (td.aqi.aqi == null ? ' · ' + t('today_pending') : '') : '';
   $('#pm25-year').textContent = tg.pm25_mean_so_far == null ? t('no_data') : tg.pm25_mean_so_far + ' µg/m³';
   $('#pm25-target').textContent = t('target') + ' ' + tg.target_pm25 + ' µg/m³';
   const al = tg.allowed;

@@ -34,9 +34,92 @@ pub struct Args {
     /// demo data everywhere.
     #[arg(long)]
     demo: bool,
+    /// A JSON file of settings: `http`, `hj212`, `data_dir`, `postgres`, `target_pm25`,
+    /// `max_segment_bytes`, `device_setup`, `demo`. They replace the built-in defaults; a
+    /// flag given with a non-default value on the command line wins over the file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+}
+
+impl Args {
+    /// Applies the settings file under the command line.
+    fn with_config(mut self) -> Result<Args> {
+        let Some(path) = self.config.clone() else {
+            return Ok(self);
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        let c: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+        let Some(obj) = c.as_object() else {
+            anyhow::bail!("{}: expected a JSON object", path.display())
+        };
+        const KEYS: [&str; 8] = [
+            "http",
+            "hj212",
+            "data_dir",
+            "postgres",
+            "target_pm25",
+            "max_segment_bytes",
+            "device_setup",
+            "demo",
+        ];
+        if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
+            anyhow::bail!(
+                "{}: unknown setting {k:?} (known: {})",
+                path.display(),
+                KEYS.join(", ")
+            );
+        }
+        let bad = |k: &str| anyhow::anyhow!("{}: setting {k} has the wrong type", path.display());
+        if let Some(v) = c.get("http")
+            && self.http.to_string() == "127.0.0.1:8080"
+        {
+            self.http = v
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| bad("http"))?;
+        }
+        if let Some(v) = c.get("hj212")
+            && self.hj212.to_string() == "0.0.0.0:9212"
+        {
+            self.hj212 = v
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| bad("hj212"))?;
+        }
+        if let Some(v) = c.get("data_dir")
+            && self.store.data_dir.as_os_str() == "./lantian-data"
+        {
+            self.store.data_dir = v.as_str().ok_or_else(|| bad("data_dir"))?.into();
+        }
+        if let Some(v) = c.get("postgres")
+            && self.store.postgres.is_none()
+        {
+            self.store.postgres = Some(v.as_str().ok_or_else(|| bad("postgres"))?.to_owned());
+        }
+        if let Some(v) = c.get("target_pm25")
+            && self.target_pm25 == 35.0
+        {
+            self.target_pm25 = v.as_f64().ok_or_else(|| bad("target_pm25"))?;
+        }
+        if let Some(v) = c.get("max_segment_bytes")
+            && self.max_segment_bytes == 1024
+        {
+            self.max_segment_bytes = v.as_u64().ok_or_else(|| bad("max_segment_bytes"))? as usize;
+        }
+        if let Some(v) = c.get("device_setup") {
+            self.no_device_setup |= !v.as_bool().ok_or_else(|| bad("device_setup"))?;
+        }
+        if let Some(v) = c.get("demo") {
+            self.demo |= v.as_bool().ok_or_else(|| bad("demo"))?;
+        }
+        Ok(self)
+    }
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    let args = args.with_config()?;
     let store = Arc::new(args.store.open()?);
     if store.count_users()? == 0 {
         let pw = password::random(16);

@@ -180,3 +180,44 @@ async fn ui_openapi_and_metrics_are_served() {
     let m = call(&app, "GET", "/metrics", None, &[]).await;
     assert!(String::from_utf8_lossy(&m.body).contains("lantian_gateway_acks_total"));
 }
+
+#[tokio::test]
+async fn daily_aqi_of_the_city_and_today_on_the_overview() {
+    let (app, _) = app("daily");
+    let d = call(
+        &app,
+        "GET",
+        "/api/v1/daily-aqi?scope=city&days=3",
+        None,
+        &[],
+    )
+    .await
+    .json();
+    let items = d["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    // 2026-11-09 has 23 valid hours of PM2.5 40, PM10 60, O3 60: IAQI 60, 58, 30 (HJ 633-2026).
+    let day = items.iter().find(|x| x["date"] == "2026-11-09").unwrap();
+    assert_eq!(
+        (day["aqi"].as_u64(), day["primary"].as_str()),
+        (Some(60), Some("PM2.5"))
+    );
+    let ten = items.iter().find(|x| x["date"] == "2026-11-10").unwrap();
+    assert_eq!(
+        ten["aqi"], 60,
+        "2026-11-10 has hours 0..=23 from the second day"
+    );
+    assert_eq!(
+        call(
+            &app,
+            "GET",
+            "/api/v1/daily-aqi?scope=unit:nowhere",
+            None,
+            &[]
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let now = call(&app, "GET", "/api/v1/aqi/now", None, &[]).await.json();
+    assert_eq!(now["today"]["date"], "2026-11-10");
+}

@@ -196,3 +196,53 @@ fn kill_9_under_load_loses_no_acknowledged_packet() {
     again.kill().unwrap();
     again.wait().unwrap();
 }
+
+#[test]
+fn serve_reads_a_settings_file_and_names_unknown_settings() {
+    let dir = temp_dir("config");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"http": "127.0.0.1:0", "colour": "blue"}"#).unwrap();
+    let out = lantian(&[
+        "serve",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--config",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown setting \"colour\""),
+        "{}",
+        stderr(&out)
+    );
+    let good = dir.join("good.json");
+    let data = dir.join("data");
+    std::fs::write(&good, format!(r#"{{"http": "127.0.0.1:0", "hj212": "127.0.0.1:0", "target_pm25": 30, "data_dir": "{}"}}"#, data.display())).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lantian"))
+        .args(["serve", "--config", good.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut web = String::new();
+    while web.is_empty() {
+        if let Some(a) = lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .strip_prefix("http listening on http://")
+        {
+            web = a.to_owned();
+        }
+    }
+    let mut s = std::net::TcpStream::connect(&web).unwrap();
+    s.write_all(b"GET /api/v1/targets HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(body.contains("\"target_pm25\":30.0"), "{body}");
+    assert!(data.join("lantian.db").exists(), "data_dir from the file");
+}
