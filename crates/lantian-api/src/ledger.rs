@@ -53,7 +53,8 @@ fn view(st: &AppState, m: &MeasureRow) -> Value {
     json!({
         "id": m.id, "category": m.category, "task": m.task, "measure": m.measure, "section": m.section,
         "responsibility": m.responsibility, "lead_units": p["lead_units"], "supporting_units": p["supporting_units"],
-        "deadlines": p["deadlines"], "targets": p["targets"], "status": status.as_str(), "status_zh": status.name_zh(),
+        "deadlines": p["deadlines"], "targets": p["targets"], "monthly_targets": p["monthly_targets"],
+        "status": status.as_str(), "status_zh": status.name_zh(),
         "at_risk": at_risk(recorded, &deadlines, t),
     })
 }
@@ -301,6 +302,97 @@ pub async fn act(
             &b.text,
         )?;
         Ok(json!({ "ok": true, "status": next.as_str(), "status_zh": next.name_zh() }))
+    })
+    .await?;
+    Ok(Json(out))
+}
+
+/// A hand correction of what was read from the text, and the monthly breakdown of a target.
+#[derive(Debug, Deserialize)]
+pub struct Correction {
+    pub lead_units: Option<Vec<String>>,
+    pub supporting_units: Option<Vec<String>>,
+    pub deadlines: Option<Vec<lantian_core::Date>>,
+    pub targets: Option<Vec<lantian_core::ledger::extract::Target>>,
+    /// `[{ "month": "2025-01", "value": 60.0 }, …]`: the target broken down by month.
+    pub monthly_targets: Option<Vec<MonthlyTarget>>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize, serde::Serialize)]
+pub struct MonthlyTarget {
+    pub month: String,
+    pub value: f64,
+}
+
+/// The bureau corrects parsed fields by hand; the text as written never changes.
+pub async fn correct(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(b): Json<Correction>,
+) -> ApiResult<Json<Value>> {
+    let s = caller.require_role(&["admin", "bureau"])?.clone();
+    if let Some(bad) = b.monthly_targets.iter().flatten().find(|m| {
+        m.month.len() != 7
+            || lantian_core::Date::parse(&format!("{}-01", m.month)).is_none()
+            || !m.value.is_finite()
+    }) {
+        return Err(ApiError::BadRequest(format!(
+            "monthly target {:?}: expected month YYYY-MM and a number",
+            bad.month
+        )));
+    }
+    let store = st.store.clone();
+    let out = blocking(move || {
+        let m = store
+            .measures()?
+            .into_iter()
+            .find(|m| m.id == id)
+            .ok_or_else(|| ApiError::NotFound(format!("measure {id}")))?;
+        let mut p = parsed(&m);
+        let mut changed = Vec::new();
+        let mut set = |k: &str, v: Option<Value>| {
+            if let Some(v) = v {
+                p[k] = v;
+                changed.push(k.to_owned());
+            }
+        };
+        set("lead_units", b.lead_units.map(|v| json!(v)));
+        set("supporting_units", b.supporting_units.map(|v| json!(v)));
+        set("deadlines", b.deadlines.map(|v| json!(v)));
+        set("targets", b.targets.map(|v| json!(v)));
+        set("monthly_targets", b.monthly_targets.map(|v| json!(v)));
+        if changed.is_empty() {
+            return Err(ApiError::BadRequest("nothing to correct".to_owned()));
+        }
+        let text = format!(
+            "{}{}",
+            changed.join(", "),
+            if b.note.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", b.note)
+            }
+        );
+        store.correct_measure(
+            &m.id,
+            &p.to_string(),
+            &MeasureEvent {
+                id: 0,
+                measure_id: m.id.clone(),
+                at_ms: now_ms(),
+                actor: s.username.clone(),
+                unit: s.unit_id.clone(),
+                action: "correct".into(),
+                month: None,
+                text: text.clone(),
+                status_after: m.status.clone(),
+            },
+        )?;
+        store.audit(now_ms(), &s.username, "ledger.correct", &m.id, &text)?;
+        Ok(json!({ "ok": true, "corrected": changed }))
     })
     .await?;
     Ok(Json(out))

@@ -144,6 +144,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ledger", get(ledger::list))
         .route("/ledger/{id}", get(ledger::one))
         .route("/ledger/{id}/events", post(ledger::act))
+        .route("/ledger/{id}/correct", post(ledger::correct))
         .route(
             "/ledger/{id}/evidence",
             post(ledger::evidence).layer(DefaultBodyLimit::max(ledger::EVIDENCE_BYTES_MAX + 1024)),

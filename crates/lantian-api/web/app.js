@@ -16,7 +16,7 @@ const I18N = {
     nav_ledger: '措施台账', my_measures: '本单位措施', all: '全部', category: '类别', task: '重点工作', measure: '工作措施', lead: '牵头单位',
     supporting: '配合单位', deadline: '完成时限', status: '状态', deadline_before: '时限不晚于', history: '历史记录', action: '操作',
     act_report: '报送进展', act_confirm: '确认完成', act_close: '销号', act_reopen: '重新打开', submit: '提交', evidence: '上传证明材料(PDF/JPG/PNG，≤5MB)',
-    targets: '量化目标', city_aqi_today: '全市今日 AQI（日报）', today_pending: '当日有效小时数不足，暂不发布', section: '方案条款', saved: '已保存', at_risk: '临近时限',
+    targets: '量化目标', city_aqi_today: '全市今日 AQI（日报）', monthly_targets: '月度分解目标', today_pending: '当日有效小时数不足，暂不发布', section: '方案条款', saved: '已保存', at_risk: '临近时限',
     st_not_started: '未启动', st_in_progress: '推进中', st_completed: '已完成', st_closed: '已销号', st_overdue: '逾期',
   },
   en: {
@@ -33,7 +33,7 @@ const I18N = {
     nav_ledger: 'Measures ledger', my_measures: 'My measures', all: 'All', category: 'Category', task: 'Key task', measure: 'Measure', lead: 'Lead units',
     supporting: 'Supporting units', deadline: 'Deadline', status: 'Status', deadline_before: 'Deadline by', history: 'History', action: 'Action',
     act_report: 'Report progress', act_confirm: 'Confirm completion', act_close: 'Close (销号)', act_reopen: 'Reopen', submit: 'Submit', evidence: 'Upload evidence (PDF/JPG/PNG, ≤5 MB)',
-    targets: 'Targets', city_aqi_today: 'City AQI today (daily)', today_pending: 'not enough valid hours yet today', section: 'Plan section', saved: 'Saved', at_risk: 'deadline near',
+    targets: 'Targets', city_aqi_today: 'City AQI today (daily)', monthly_targets: 'Monthly breakdown', today_pending: 'not enough valid hours yet today', section: 'Plan section', saved: 'Saved', at_risk: 'deadline near',
     st_not_started: 'Not started', st_in_progress: 'In progress', st_completed: 'Completed', st_closed: 'Closed', st_overdue: 'Overdue',
   },
 };
@@ -212,10 +212,12 @@ async function ledgerPage(params) {
 async function measurePage(id) {
   const m = await api('/ledger/' + encodeURIComponent(id));
   const targets = (m.targets || []).map((x) => esc(x.text)).join('；');
+  const monthly = (m.monthly_targets || []).map((x) => `${esc(x.month)}: ${esc(x.value)}`).join('；');
   $('#view').innerHTML = `<h2 id="measure-title">${esc(m.id)} · ${esc(m.task)}</h2>
     <div class="card"><p>${esc(m.measure)}</p><p class="muted">${t('section')} ${esc(m.section)} · ${esc(m.category)}</p>
     <p>${t('lead')}: ${esc((m.lead_units || []).join('、'))}<br>${t('supporting')}: ${esc((m.supporting_units || []).join('、'))}</p>
     <p>${t('deadline')}: ${esc((m.deadlines || []).join('、'))} · ${t('targets')}: ${targets || '—'}</p>
+    ${monthly ? `<p>${t('monthly_targets')}: <span id="monthly-targets">${monthly}</span></p>` : ''}
     <p>${t('status')}: <b id="measure-status">${esc(m.status_zh)}</b></p></div>
     ${me ? `<h3>${t('action')}</h3><form id="act-form" class="login"><select id="act"><option value="report">${t('act_report')}</option><option value="confirm">${t('act_confirm')}</option><option value="close">${t('act_close')}</option><option value="reopen">${t('act_reopen')}</option></select>
       <input id="act-month" type="month"><textarea id="act-text" rows="3"></textarea><button class="primary" type="submit">${t('submit')}</button><div id="act-result"></div></form>

@@ -155,6 +155,26 @@ impl Store {
         })
     }
 
+    /// Replaces the parsed fields of a measure (a hand correction), with an event.
+    pub fn correct_measure(
+        &self,
+        id: &str,
+        parsed: &str,
+        e: &MeasureEvent,
+    ) -> Result<(), StoreError> {
+        self.write(|c| {
+            let n = c.exec("UPDATE measures SET parsed = $1, updated_ms = $2 WHERE id = $3", &[parsed.into(), e.at_ms.into(), id.into()])?;
+            if n == 0 {
+                return Err(StoreError::NotFound { what: format!("measure {id}") });
+            }
+            c.exec(
+                "INSERT INTO measure_events (measure_id, at_ms, actor, unit, action, month, text, status_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[id.into(), e.at_ms.into(), e.actor.as_str().into(), e.unit.clone().into(), e.action.as_str().into(), e.month.clone().into(), e.text.as_str().into(), e.status_after.as_str().into()],
+            )?;
+            Ok(())
+        })
+    }
+
     pub fn measure_events(&self, measure_id: &str) -> Result<Vec<MeasureEvent>, StoreError> {
         let rows = self.read(|c| {
             c.query(

@@ -267,3 +267,66 @@ async fn evidence_is_type_checked_and_size_limited() {
         "the valid file is kept under the data directory"
     );
 }
+
+#[tokio::test]
+async fn the_bureau_corrects_parsed_fields_and_breaks_a_target_down_by_month() {
+    let (app, store) = ledger_app("ledger-correct").await;
+    let (jc, jcsrf) = login(&app, "jt").await;
+    let body = json!({ "monthly_targets": [{ "month": "2025-06", "value": 60.0 }, { "month": "2025-12", "value": 80.0 }], "note": "按月分解" });
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/ledger/M21/correct",
+        Some(body.clone()),
+        &[("cookie", &jc), ("x-csrf-token", &jcsrf)],
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a department may not correct the ledger"
+    );
+    let (ac, acsrf) = login(&app, "admin").await;
+    let a = [("cookie", ac.as_str()), ("x-csrf-token", acsrf.as_str())];
+    assert_eq!(
+        call(&app, "POST", "/api/v1/ledger/M21/correct", Some(body), &a)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let fix = json!({ "supporting_units": ["市交通运输局", "市城市管理综合行政执法局", "市公安局"], "deadlines": ["2025-12-31"] });
+    assert_eq!(
+        call(&app, "POST", "/api/v1/ledger/M21/correct", Some(fix), &a)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let bad = json!({ "monthly_targets": [{ "month": "2025-13", "value": 1.0 }] });
+    assert_eq!(
+        call(&app, "POST", "/api/v1/ledger/M21/correct", Some(bad), &a)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let m = call(&app, "GET", "/api/v1/ledger/M21", None, &[])
+        .await
+        .json();
+    assert_eq!(m["monthly_targets"][1]["value"], 80.0);
+    assert_eq!(m["supporting_units"].as_array().unwrap().len(), 3);
+    assert_eq!(m["deadlines"][0], "2025-12-31");
+    assert!(
+        m["measure"].as_str().unwrap().starts_with("新增或更新公交"),
+        "the text as written is unchanged"
+    );
+    assert_eq!(
+        m["status"], "overdue",
+        "a corrected deadline in the past makes it overdue"
+    );
+    assert!(
+        store
+            .audit_events(10)
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "ledger.correct")
+    );
+}

@@ -2,10 +2,10 @@
 //! beside the original text.
 
 use crate::date::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How a target compares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Comparison {
     /// 不低于, 达 / 达到, 以上.
@@ -16,7 +16,7 @@ pub enum Comparison {
     About,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Target {
     /// The phrase as written, e.g. `不低于80%`.
     pub text: String,

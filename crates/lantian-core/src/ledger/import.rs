@@ -20,8 +20,13 @@ pub struct ImportReport {
     pub warnings: Vec<RowProblem>,
 }
 
-/// Reads rows of cells (the header first). Sections are numbered by category and task.
+/// Reads rows of cells. Rows before the header (类别, 重点工作, 工作措施, 责任单位), such as a
+/// title, are skipped; without such a header the first row is taken as one. Sections are
+/// numbered by category and key task.
 pub fn import_rows(rows: &[Vec<String>]) -> ImportReport {
+    let is_header =
+        |r: &Vec<String>| r.len() >= 4 && r[0].trim() == "类别" && r[2].trim() == "工作措施";
+    let skip = rows.iter().position(is_header).unwrap_or(0);
     let mut r = ImportReport::default();
     let (mut category, mut task) = (String::new(), String::new());
     let (mut n_cat, mut n_task) = (0usize, 0usize);
@@ -29,7 +34,7 @@ pub fn import_rows(rows: &[Vec<String>]) -> ImportReport {
         "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四",
         "十五", "十六", "十七", "十八", "十九", "二十",
     ];
-    for (i, row) in rows.iter().enumerate().skip(1) {
+    for (i, row) in rows.iter().enumerate().skip(skip + 1) {
         let n = i + 1;
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;

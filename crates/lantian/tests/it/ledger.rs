@@ -422,3 +422,54 @@ fn only_the_lead_confirms_and_only_the_bureau_closes_with_a_reason() {
         "已销号"
     );
 }
+
+#[test]
+fn an_exported_workbook_with_merged_cells_imports_back_as_the_same_list() {
+    let dir = temp_dir("ledger-roundtrip");
+    let d = dir.to_str().unwrap();
+    let file = dir.join("taizhang.xlsx");
+    assert!(
+        lantian(&["ledger", "export", "--data-dir", d, file.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let out = lantian(&[
+        "ledger",
+        "import",
+        "--data-dir",
+        d,
+        "--dry-run",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["measures"], 53, "{report}");
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{report}");
+    assert!(
+        lantian(&["ledger", "import", "--data-dir", d, file.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let m = list(d);
+    assert_eq!(m.len(), 53);
+    assert_eq!(
+        m[1]["category"], m[0]["category"],
+        "merged category cells are filled down"
+    );
+    assert_eq!(strings(&m[24]["supporting_units"]).len(), 8);
+    let garbage = dir.join("garbage.xlsx");
+    std::fs::write(&garbage, b"PK\x03\x04 not really a zip").unwrap();
+    let out = lantian(&[
+        "ledger",
+        "import",
+        "--data-dir",
+        d,
+        garbage.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not an xlsx workbook"),
+        "{}",
+        stderr(&out)
+    );
+}
