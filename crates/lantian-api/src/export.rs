@@ -138,6 +138,34 @@ pub struct LedgerLine {
     pub latest_progress: String,
 }
 
+impl LedgerLine {
+    /// From a measure as the API shows it (`lead_units` etc. as arrays of text).
+    pub fn from_json(v: &Value, latest_progress: String) -> LedgerLine {
+        let text = |k: &str| v[k].as_str().unwrap_or("").to_owned();
+        let join = |k: &str| {
+            v[k].as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join("、")
+                })
+                .unwrap_or_default()
+        };
+        LedgerLine {
+            category: text("category"),
+            task: text("task"),
+            measure: text("measure"),
+            responsibility: text("responsibility"),
+            lead_units: join("lead_units"),
+            supporting_units: join("supporting_units"),
+            deadlines: join("deadlines"),
+            status: text("status_zh"),
+            latest_progress,
+        }
+    }
+}
+
 /// The ledger (台账) in the layout of the plan's attachment (类别, 重点工作, 工作措施, 责任单位,
 /// with category and key-task cells merged as in the original), plus status columns.
 pub fn ledger_xlsx(title: &str, lines: &[LedgerLine]) -> Result<Vec<u8>, String> {

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::export::{LedgerLine, TableQuery, ledger_xlsx, table};
-use crate::routes::today;
+use crate::routes::{blocking, now_ms, today};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -16,24 +16,9 @@ use lantian_core::ledger::status::{Action, Status, at_risk, effective, transitio
 use lantian_store::ledger::{MeasureEvent, MeasureRow};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Largest evidence file accepted.
 pub const EVIDENCE_BYTES_MAX: usize = 5 * 1024 * 1024;
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
-) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-}
 
 fn parsed(m: &MeasureRow) -> Value {
     serde_json::from_str(&m.parsed).unwrap_or(Value::Null)
@@ -115,29 +100,7 @@ pub async fn list(State(st): State<AppState>, Query(q): Query<LedgerQuery>) -> A
     if q.format.as_deref() == Some("xlsx") {
         let lines: Vec<LedgerLine> = items
             .iter()
-            .map(|v| {
-                let join = |k: &str| {
-                    v[k].as_array()
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(Value::as_str)
-                                .collect::<Vec<_>>()
-                                .join("、")
-                        })
-                        .unwrap_or_default()
-                };
-                LedgerLine {
-                    category: v["category"].as_str().unwrap_or("").into(),
-                    task: v["task"].as_str().unwrap_or("").into(),
-                    measure: v["measure"].as_str().unwrap_or("").into(),
-                    responsibility: v["responsibility"].as_str().unwrap_or("").into(),
-                    lead_units: join("lead_units"),
-                    supporting_units: join("supporting_units"),
-                    deadlines: join("deadlines"),
-                    status: v["status_zh"].as_str().unwrap_or("").into(),
-                    latest_progress: String::new(),
-                }
-            })
+            .map(|v| LedgerLine::from_json(v, String::new()))
             .collect();
         let bytes = ledger_xlsx("措施责任清单（台账）", &lines).map_err(ApiError::Internal)?;
         return Ok((

@@ -155,34 +155,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 .measures()?
                 .iter()
                 .map(|m| {
-                    let j = measure_json(m);
-                    let join = |k: &str| {
-                        j[k].as_array()
-                            .map(|a| {
-                                a.iter()
-                                    .filter_map(Value::as_str)
-                                    .collect::<Vec<_>>()
-                                    .join("、")
-                            })
-                            .unwrap_or_default()
-                    };
                     let latest = s
                         .measure_events(&m.id)
                         .ok()
                         .and_then(|e| e.into_iter().rev().find(|e| e.action != "import"))
                         .map(|e| e.text)
                         .unwrap_or_default();
-                    lantian_api::export::LedgerLine {
-                        category: m.category.clone(),
-                        task: m.task.clone(),
-                        measure: m.measure.clone(),
-                        responsibility: m.responsibility.clone(),
-                        lead_units: join("lead_units"),
-                        supporting_units: join("supporting_units"),
-                        deadlines: join("deadlines"),
-                        status: j["status_zh"].as_str().unwrap_or("").to_owned(),
-                        latest_progress: latest,
-                    }
+                    lantian_api::export::LedgerLine::from_json(&measure_json(m), latest)
                 })
                 .collect();
             let bytes = lantian_api::export::ledger_xlsx(
