@@ -400,6 +400,26 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
     assert_eq!(status.as_str(), Some("未启动"));
     b.screenshot("ledger-measure.png");
 
+    eprintln!("browser test: Phone screen");
+    b.cmd(
+        "POST",
+        "/window/rect",
+        Some(json!({ "width": 390, "height": 844 })),
+    );
+    b.go(&format!("{web}/#/"));
+    b.wait("the overview on a phone", "const t = document.querySelector('#city-aqi'); return t && t.textContent !== '…' ? t.textContent : null");
+    let overflow = b.js("return document.documentElement.scrollWidth - window.innerWidth");
+    assert!(
+        overflow.as_i64().unwrap_or(99) <= 1,
+        "no sideways scrolling on a phone: {overflow}"
+    );
+    b.screenshot("phone-overview.png");
+    b.cmd(
+        "POST",
+        "/window/rect",
+        Some(json!({ "width": 1280, "height": 900 })),
+    );
+
     eprintln!("browser test: English switch");
     // English switch.
     b.click("#lang");
