@@ -8,8 +8,7 @@ PG_TEST_DB=lantian_test
 start_postgres() {
   if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
     echo "installing PostgreSQL from Debian's packages"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || return 1
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null || return 1
+    apt_install postgresql || return 1
   fi
   local ver
   ver=$(ls /usr/lib/postgresql | sort -n | tail -n 1)
