@@ -92,6 +92,11 @@ pub trait Conn {
     ) -> Result<u64, StoreError>;
     /// Appends archive records (already chained).
     fn insert_archive(&mut self, rows: &[ArchiveRow<'_>]) -> Result<(), StoreError>;
+    /// Serialises transactions that write the same stations (their rollups read what the
+    /// other wrote). SQLite has one writer and needs nothing.
+    fn lock_stations(&mut self, _stations: &[&str]) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// One archive record to append.

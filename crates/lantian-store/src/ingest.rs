@@ -38,9 +38,22 @@ impl Store {
     /// Commits packets and their observations in one transaction: archive records (chained),
     /// observations (new ones only), and the rollups of every hour and day they touch.
     pub fn commit_batch(&self, batch: &[Ingest]) -> Result<BatchOutcome, StoreError> {
-        let mut heads = lock(&self.heads);
-        let (mut seq, mut hash) = heads.get(MAIN_CHAIN).copied().unwrap_or((0, GENESIS));
+        // The archive chain orders batches with packets; batches of values alone only
+        // serialise per station (lock_stations), so they may commit concurrently.
+        let has_packets = batch.iter().any(|i| i.packet.is_some());
+        let mut heads = has_packets.then(|| lock(&self.heads));
+        let (mut seq, mut hash) = heads
+            .as_ref()
+            .and_then(|h| h.get(MAIN_CHAIN).copied())
+            .unwrap_or((0, GENESIS));
+        let mut stations: Vec<&str> = batch
+            .iter()
+            .flat_map(|i| i.observations.iter().map(|o| o.station_id.as_str()))
+            .collect();
+        stations.sort_unstable();
+        stations.dedup();
         let (outcome, seq, hash) = self.write(|c| {
+            c.lock_stations(&stations)?;
             let mut out = BatchOutcome::default();
             let mut rows: Vec<(&Observation, Option<i64>)> = Vec::new();
             let mut checkpoint = false;
@@ -82,7 +95,9 @@ impl Store {
             out.days_rolled_up = days.len() as u64;
             Ok((out, seq, hash))
         })?;
-        heads.insert(MAIN_CHAIN.to_owned(), (seq, hash));
+        if let Some(h) = heads.as_mut() {
+            h.insert(MAIN_CHAIN.to_owned(), (seq, hash));
+        }
         Ok(outcome)
     }
 

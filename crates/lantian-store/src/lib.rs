@@ -54,7 +54,9 @@ enum Backend {
     },
     Postgres {
         url: String,
-        writer: Mutex<postgres::Client>,
+        /// Writer connections: transactions on different stations run concurrently; those
+        /// on the same station serialise on an advisory lock (see `Conn::lock_stations`).
+        writers: Mutex<Vec<postgres::Client>>,
         readers: Mutex<Vec<postgres::Client>>,
     },
 }
@@ -103,7 +105,7 @@ impl Store {
                 pg::migrate(&mut c)?;
                 Backend::Postgres {
                     url: url.clone(),
-                    writer: Mutex::new(c),
+                    writers: Mutex::new(vec![c]),
                     readers: Mutex::new(Vec::new()),
                 }
             }
@@ -145,17 +147,22 @@ impl Store {
                 tx.commit()?;
                 Ok(out)
             }
-            Backend::Postgres { url, writer, .. } => {
-                let mut c = lock(writer);
-                if c.is_closed() {
-                    *c = pg::connect(url).map_err(|e| StoreError::Connection {
+            Backend::Postgres { url, writers, .. } => {
+                let popped = lock(writers).pop().filter(|c| !c.is_closed());
+                let mut c = match popped {
+                    Some(c) => c,
+                    None => pg::connect(url).map_err(|e| StoreError::Connection {
                         message: e.to_string(),
-                    })?;
-                }
-                let mut tx = c.transaction()?;
-                let out = f(&mut tx)?;
-                tx.commit()?;
-                Ok(out)
+                    })?,
+                };
+                let out = (|| {
+                    let mut tx = c.transaction()?;
+                    let out = f(&mut tx)?;
+                    tx.commit()?;
+                    Ok(out)
+                })();
+                lock(writers).push(c);
+                out
             }
         }
     }

@@ -115,6 +115,14 @@ impl Conn for Transaction<'_> {
             .collect()
     }
 
+    fn lock_stations(&mut self, stations: &[&str]) -> Result<(), StoreError> {
+        // Sorted, so that two transactions never wait on each other in a cycle.
+        for s in stations {
+            self.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[s])?;
+        }
+        Ok(())
+    }
+
     fn insert_archive(&mut self, rows: &[ArchiveRow<'_>]) -> Result<(), StoreError> {
         if rows.is_empty() {
             return Ok(());

@@ -16,6 +16,10 @@ pub struct Args {
     /// Observations per batch (one packet per station-hour).
     #[arg(long, default_value_t = 12_000)]
     batch: usize,
+    /// Writer threads committing batches concurrently (each takes whole stations; batches of
+    /// one station stay in order and serialise on the station).
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
     /// Also measure this PostgreSQL server (a database the benchmark may write to).
     #[arg(long, env = "LANTIAN_BENCH_PG_URL")]
     postgres: Option<String>,
@@ -41,10 +45,12 @@ fn run_one(store: &Store, prefix: &str, args: &Args, with_packets: bool) -> Resu
             demo: false,
         })?;
     }
-    let mut batches: Vec<Vec<Ingest>> = vec![Vec::new()];
-    let mut in_batch = 0;
+    let mut batches: Vec<(usize, Vec<Ingest>)> = Vec::new();
+    let mut in_batch;
     let mut n = 0i64;
-    for id in &ids {
+    for (station, id) in ids.iter().enumerate() {
+        batches.push((station, Vec::new()));
+        in_batch = 0;
         for h in 0..8760i64 {
             let ts = YEAR_START + h * 3600;
             let observations = CODES
@@ -68,22 +74,42 @@ fn run_one(store: &Store, prefix: &str, args: &Args, with_packets: bool) -> Resu
                 verdict: "accepted".into(),
                 bytes: vec![b'#'; 300],
             };
-            if let Some(b) = batches.last_mut() {
+            if let Some((_, b)) = batches.last_mut() {
                 b.push(Ingest {
                     packet: with_packets.then_some(packet),
                     observations,
                 });
             }
             if in_batch >= args.batch {
-                batches.push(Vec::new());
+                batches.push((station, Vec::new()));
                 in_batch = 0;
             }
         }
     }
+    let threads = args.threads.max(1);
     let started = Instant::now();
-    for b in &batches {
-        store.commit_batch(b)?;
-    }
+    std::thread::scope(|scope| -> Result<()> {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let mine: Vec<&Vec<Ingest>> = batches
+                    .iter()
+                    .filter(|(st, _)| st % threads == t)
+                    .map(|(_, b)| b)
+                    .collect();
+                scope.spawn(move || -> Result<()> {
+                    for b in mine {
+                        store.commit_batch(b)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a writer thread panicked"))??;
+        }
+        Ok(())
+    })?;
     let ingest_s = started.elapsed().as_secs_f64();
     let t = Instant::now();
     let one = store.series(
@@ -115,6 +141,7 @@ fn run_one(store: &Store, prefix: &str, args: &Args, with_packets: bool) -> Resu
         "archived_packets": if with_packets { n / CODES.len() as i64 } else { 0 },
         "observations": n,
         "batches": batches.len(),
+        "threads": threads,
         "ingest_seconds": ingest_s,
         "values_per_s": n as f64 / ingest_s,
         "read_station_year_one_code_ms": read_one_code_ms,

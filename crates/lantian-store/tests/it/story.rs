@@ -319,3 +319,60 @@ fn story_registry_ingest_rollups_corrections_archive() {
         );
     });
 }
+
+#[test]
+fn concurrent_batches_of_one_station_roll_up_every_hour() {
+    on_both("concurrent", |s, _sql| {
+        s.seed_defaults().unwrap();
+        s.upsert_station(&station("XJ-C", "xinji")).unwrap();
+        // Two writers race on the same station-days; each day's rollup must see all 24 hours.
+        let barrier = std::sync::Barrier::new(2);
+        std::thread::scope(|scope| {
+            for half in 0..2i64 {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    let obs = (0..1000i64)
+                        .flat_map(|day| (0..12).map(move |h| (day, h)))
+                        .map(|(day, h)| {
+                            obs(
+                                "XJ-C",
+                                "a34004",
+                                Period::Hour,
+                                DAY0 + day * 86_400 + (half * 12 + h) * 3600,
+                                10.0,
+                            )
+                        })
+                        .collect();
+                    // Warm up a writer connection each, then start together.
+                    barrier.wait();
+                    let warm = obs_one("XJ-C", DAY0 - 86_400 * (1 + half));
+                    s.commit_batch(&[Ingest {
+                        packet: None,
+                        observations: vec![warm],
+                    }])
+                    .unwrap();
+                    barrier.wait();
+                    s.commit_batch(&[Ingest {
+                        packet: None,
+                        observations: obs,
+                    }])
+                    .unwrap();
+                });
+            }
+        });
+        let days = s
+            .daily_rollups("XJ-C", "a34004", DAY0, DAY0 + 1000 * 86_400)
+            .unwrap();
+        assert_eq!(days.len(), 1000);
+        let short: Vec<_> = days.iter().filter(|d| d.n_observed != 24).collect();
+        assert!(
+            short.is_empty(),
+            "{} days rolled up without the other writer's hours",
+            short.len()
+        );
+    });
+}
+
+fn obs_one(station: &str, ts: i64) -> Observation {
+    obs(station, "a21026", Period::Hour, ts, 1.0)
+}
