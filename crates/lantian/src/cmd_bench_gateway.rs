@@ -1,7 +1,7 @@
 //! `lantian bench gateway`: runs `lantian serve` as a child process and drives it over
-//! loopback with the device simulator: durably acknowledged packets per second and ack
-//! latency for 1,000 and 10,000 concurrent connections, and resident memory per idle
-//! connection.
+//! loopback with the device simulator: for 1,000 and 10,000 concurrent connections, the
+//! saturation throughput (durably acknowledged packets per second) and the ack latency at
+//! a fixed offered rate below saturation; and resident memory per idle connection.
 
 use anyhow::{Context, Result, bail};
 use lantian_gateway::client::{OutFrame, SendConfig, send};
@@ -21,9 +21,13 @@ pub struct Args {
     /// Packets sent per run.
     #[arg(long, default_value_t = 200_000)]
     packets: usize,
-    /// Unacknowledged packets in flight per connection.
-    #[arg(long, default_value_t = 8)]
+    /// Unacknowledged packets in flight per connection in the saturation run.
+    #[arg(long, default_value_t = 4)]
     window: usize,
+    /// Offered load (packets/s over all connections) of the latency run, below saturation
+    /// so that latency is the gateway's and not the queue's (Little's law).
+    #[arg(long, default_value_t = 20_000.0)]
+    rate: f64,
     /// Idle connections opened to measure memory per connection.
     #[arg(long, default_value_t = 5000)]
     idle: usize,
@@ -153,29 +157,28 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let mut runs = Vec::new();
     for (k, &conns) in a.connections.iter().enumerate() {
         let per = a.packets.div_ceil(conns);
-        let frames: Vec<OutFrame> = (0..per)
-            .flat_map(|i| (0..conns).map(move |c| (c, i)))
-            .map(|(c, i)| frame(k * 20_000 + c, i))
-            .collect();
-        let cfg = SendConfig {
-            to: addr.clone(),
-            connections: conns,
-            rate_per_s: None,
-            window: a.window,
-            ack_timeout: Duration::from_secs(60),
-        };
-        let r = rt.block_on(send(frames, &cfg));
-        runs.push(json!({
-            "connections": conns,
-            "sent": r.sent,
-            "acked": r.acked,
-            "unanswered": r.unanswered,
-            "seconds": r.elapsed_s,
-            "acked_per_s": r.acked as f64 / r.elapsed_s,
-            "ack_latency_ms_p50": r.ack_latency_ms_p50,
-            "ack_latency_ms_p99": r.ack_latency_ms_p99,
-            "ack_latency_ms_max": r.ack_latency_ms_max,
-        }));
+        for (mode, rate, window) in [("saturation", None, a.window), ("offered_rate", Some(a.rate), a.window.max(8))] {
+            let base = (k * 2 + usize::from(rate.is_some())) * 20_000;
+            let frames: Vec<OutFrame> = (0..per).flat_map(|i| (0..conns).map(move |c| (c, i))).map(|(c, i)| frame(base + c, i)).collect();
+            let cfg = SendConfig { to: addr.clone(), connections: conns, rate_per_s: rate, window, ack_timeout: Duration::from_secs(60) };
+            let r = rt.block_on(send(frames, &cfg));
+            runs.push(json!({
+                "connections": conns,
+                "mode": mode,
+                "offered_per_s": rate,
+                "window": window,
+                "sent": r.sent,
+                "acked": r.acked,
+                "unanswered": r.unanswered,
+                "connect_errors": r.connect_errors,
+                "seconds": r.elapsed_s,
+                "acked_per_s": r.acked as f64 / r.elapsed_s,
+                "ack_latency_ms_p50": r.ack_latency_ms_p50,
+                "ack_latency_ms_p99": r.ack_latency_ms_p99,
+                "ack_latency_ms_max": r.ack_latency_ms_max,
+            }));
+            std::thread::sleep(Duration::from_secs(1));
+        }
     }
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
