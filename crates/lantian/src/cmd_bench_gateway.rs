@@ -157,10 +157,22 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let mut runs = Vec::new();
     for (k, &conns) in a.connections.iter().enumerate() {
         let per = a.packets.div_ceil(conns);
-        for (mode, rate, window) in [("saturation", None, a.window), ("offered_rate", Some(a.rate), a.window.max(8))] {
+        for (mode, rate, window) in [
+            ("saturation", None, a.window),
+            ("offered_rate", Some(a.rate), a.window.max(8)),
+        ] {
             let base = (k * 2 + usize::from(rate.is_some())) * 20_000;
-            let frames: Vec<OutFrame> = (0..per).flat_map(|i| (0..conns).map(move |c| (c, i))).map(|(c, i)| frame(base + c, i)).collect();
-            let cfg = SendConfig { to: addr.clone(), connections: conns, rate_per_s: rate, window, ack_timeout: Duration::from_secs(60) };
+            let frames: Vec<OutFrame> = (0..per)
+                .flat_map(|i| (0..conns).map(move |c| (c, i)))
+                .map(|(c, i)| frame(base + c, i))
+                .collect();
+            let cfg = SendConfig {
+                to: addr.clone(),
+                connections: conns,
+                rate_per_s: rate,
+                window,
+                ack_timeout: Duration::from_secs(60),
+            };
             let r = rt.block_on(send(frames, &cfg));
             runs.push(json!({
                 "connections": conns,

@@ -148,9 +148,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
     let store_for_ledger = store.clone();
     let metrics = Arc::new(Metrics::default());
-    let hj212 = tokio::net::TcpListener::bind(args.hj212)
-        .await
-        .with_context(|| format!("binding {}", args.hj212))?;
+    let hj212 = listen(args.hj212).with_context(|| format!("binding {}", args.hj212))?;
     let http = tokio::net::TcpListener::bind(args.http)
         .await
         .with_context(|| format!("binding {}", args.http))?;
@@ -247,6 +245,21 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
     gateway.await??;
     web.await??;
     Ok(())
+}
+
+/// Devices reconnect in bursts (after a power cut, a whole network at once): a deep accept
+/// queue keeps the kernel from dropping their connections before the gateway accepts them.
+pub const HJ212_ACCEPT_BACKLOG: u32 = 8192;
+
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(HJ212_ACCEPT_BACKLOG)
 }
 
 async fn shutdown_signal() {
