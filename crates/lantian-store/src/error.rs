@@ -103,26 +103,33 @@ impl From<rusqlite::Error> for StoreError {
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> StoreError {
-        if e.is_closed() || e.as_db_error().is_none() && e.to_string().contains("connection") {
-            return StoreError::Connection {
-                message: e.to_string(),
-            };
+        // "db error" alone says nothing: carry the server's message.
+        let message = match e.as_db_error() {
+            Some(db) => format!("{} ({})", db.message(), db.code().code()),
+            None => e.to_string(),
+        };
+        // Class 08 (connection exception) and 57 (operator intervention: shutdown, restart).
+        let lost = e
+            .code()
+            .is_some_and(|c| c.code().starts_with("08") || c.code().starts_with("57"));
+        if e.is_closed() || lost || e.as_db_error().is_none() && message.contains("connection") {
+            return StoreError::Connection { message };
         }
         match e.code() {
-            Some(c) if *c == postgres::error::SqlState::DISK_FULL => StoreError::DiskFull {
-                message: e.to_string(),
-            },
-            Some(c) if *c == postgres::error::SqlState::UNIQUE_VIOLATION => StoreError::Conflict {
-                what: e.to_string(),
-            },
+            Some(c) if *c == postgres::error::SqlState::DISK_FULL => {
+                StoreError::DiskFull { message }
+            }
+            Some(c) if *c == postgres::error::SqlState::UNIQUE_VIOLATION => {
+                StoreError::Conflict { what: message }
+            }
             Some(c) if *c == postgres::error::SqlState::FOREIGN_KEY_VIOLATION => {
                 StoreError::Invalid {
-                    what: format!("refers to a record that does not exist ({e})"),
+                    what: format!("refers to a record that does not exist ({message})"),
                 }
             }
             _ => StoreError::Sql {
                 backend: "PostgreSQL",
-                message: e.to_string(),
+                message,
             },
         }
     }

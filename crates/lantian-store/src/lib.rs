@@ -161,17 +161,22 @@ impl Store {
                     tx.commit()?;
                     Ok(out)
                 })();
-                lock(writers).push(c);
+                // A connection that failed at the transport level is dropped so
+                // the caller's retry reconnects instead of reusing a dead socket.
+                match out {
+                    // Transport failure: this and every pooled connection is likely
+                    // dead; drop them so the caller's retry reconnects. A write is not
+                    // retried here because the commit may or may not have landed.
+                    Err(StoreError::Connection { .. }) => lock(writers).clear(),
+                    _ => lock(writers).push(c),
+                }
                 out
             }
         }
     }
 
     /// Runs read-only `f` on a pooled reader connection.
-    fn read<T>(
-        &self,
-        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    fn read<T>(&self, f: impl Fn(&mut dyn Conn) -> Result<T, StoreError>) -> Result<T, StoreError> {
         match &self.backend {
             Backend::Sqlite { path, readers, .. } => {
                 let popped = lock(readers).pop();
@@ -184,22 +189,38 @@ impl Store {
                 out
             }
             Backend::Postgres { url, readers, .. } => {
-                let popped = lock(readers).pop().filter(|c| !c.is_closed());
-                let mut c = match popped {
-                    Some(c) => c,
-                    None => pg::connect(url).map_err(|e| StoreError::Connection {
-                        message: e.to_string(),
-                    })?,
-                };
-                let out = {
-                    let mut tx = c.transaction()?;
-                    let out = f(&mut tx);
-                    tx.commit()?;
-                    out
-                };
-                lock(readers).push(c);
-                out
+                // Reads are idempotent: after a server restart or network cut every
+                // pooled connection is dead, so drop them all and try once more.
+                match pg_read(url, readers, &f) {
+                    Err(StoreError::Connection { .. }) => {
+                        lock(readers).clear();
+                        pg_read(url, readers, &f)
+                    }
+                    out => out,
+                }
             }
         }
     }
+}
+
+/// One attempt of a PostgreSQL read on a pooled (or new) connection.
+fn pg_read<T>(
+    url: &str,
+    readers: &Mutex<Vec<postgres::Client>>,
+    f: &impl Fn(&mut dyn Conn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let popped = lock(readers).pop().filter(|c| !c.is_closed());
+    let mut c = match popped {
+        Some(c) => c,
+        None => pg::connect(url).map_err(|e| StoreError::Connection {
+            message: e.to_string(),
+        })?,
+    };
+    let mut tx = c.transaction()?;
+    let out = f(&mut tx);
+    tx.commit()?;
+    if !matches!(out, Err(StoreError::Connection { .. })) {
+        lock(readers).push(c);
+    }
+    out
 }

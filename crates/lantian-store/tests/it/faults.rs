@@ -1,0 +1,102 @@
+//! Faults: a full disk (SQLite on a tiny tmpfs) and a dropped PostgreSQL connection give a
+//! clear, retryable error, leave no partial batch, and the store goes on afterwards.
+
+use super::story::{obs, packet};
+use super::{PgDb, pg_url, temp_dir};
+use lantian_store::*;
+
+fn batch(n: i64) -> Vec<Ingest> {
+    (0..50)
+        .map(|p| Ingest {
+            packet: Some(RawPacket {
+                bytes: vec![b'#'; 2000],
+                ..packet(n * 100 + p)
+            }),
+            observations: (0..20)
+                .map(|i| {
+                    obs(
+                        "S",
+                        "a34004",
+                        Period::Min,
+                        (n * 100 + p) * 3600 + i * 60,
+                        1.0,
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[test]
+fn a_full_disk_is_a_clear_retryable_error_and_commits_nothing() {
+    let dir = temp_dir("fulldisk");
+    let mounted = std::process::Command::new("mount")
+        .args([
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=3m",
+            "tmpfs",
+            dir.to_str().unwrap(),
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        // Mounting needs root with CAP_SYS_ADMIN; say so loudly rather than fail elsewhere.
+        eprintln!("NOT RUN: full-disk test (mounting a small tmpfs needs root with CAP_SYS_ADMIN)");
+        return;
+    }
+    let result = std::panic::catch_unwind(|| {
+        let s = Store::open_data_dir(&dir).unwrap();
+        let mut committed = 0;
+        let err = loop {
+            match s.commit_batch(&batch(committed)) {
+                Ok(_) => committed += 1,
+                Err(e) => break e,
+            }
+            assert!(committed < 1000, "the disk never filled");
+        };
+        assert!(matches!(err, StoreError::DiskFull { .. }), "{err:?}");
+        assert!(err.is_retryable());
+        assert!(
+            err.to_string().contains("disk full, nothing committed"),
+            "{err}"
+        );
+        let (archived, observed, _) = s.counts().unwrap();
+        assert_eq!(
+            (archived, observed),
+            (committed * 50, committed * 50 * 20),
+            "no partial batch"
+        );
+        assert!(s.verify_archive().unwrap().ok());
+    });
+    let _ = std::process::Command::new("umount").arg(&dir).status();
+    if let Err(p) = result {
+        std::panic::resume_unwind(p);
+    }
+}
+
+#[test]
+fn a_dropped_postgres_connection_is_retryable_and_the_retry_commits() {
+    let Some(base) = pg_url() else { return };
+    let db = PgDb::create(&base, "dropped");
+    let s = Store::open(&Location::Postgres(db.url.clone())).unwrap();
+    s.commit_batch(&batch(0)).unwrap();
+    // Kill every other session on this database, as a server restart or network cut would.
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        .unwrap();
+    let first = s.commit_batch(&batch(1));
+    if let Err(e) = &first {
+        assert!(e.is_retryable(), "{e:?}");
+        s.commit_batch(&batch(1)).unwrap();
+    }
+    let (archived, observed, _) = s.counts().unwrap();
+    assert_eq!(
+        (archived, observed),
+        (100, 2000),
+        "each batch once, none half"
+    );
+    assert!(s.verify_archive().unwrap().ok());
+}
