@@ -148,13 +148,7 @@ impl Store {
                 Ok(out)
             }
             Backend::Postgres { url, writers, .. } => {
-                let popped = lock(writers).pop().filter(|c| !c.is_closed());
-                let mut c = match popped {
-                    Some(c) => c,
-                    None => pg::connect(url).map_err(|e| StoreError::Connection {
-                        message: e.to_string(),
-                    })?,
-                };
+                let mut c = checkout(url, writers)?;
                 let out = (|| {
                     let mut tx = c.transaction()?;
                     let out = f(&mut tx)?;
@@ -209,13 +203,7 @@ fn pg_read<T>(
     readers: &Mutex<Vec<postgres::Client>>,
     f: &impl Fn(&mut dyn Conn) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    let popped = lock(readers).pop().filter(|c| !c.is_closed());
-    let mut c = match popped {
-        Some(c) => c,
-        None => pg::connect(url).map_err(|e| StoreError::Connection {
-            message: e.to_string(),
-        })?,
-    };
+    let mut c = checkout(url, readers)?;
     let mut tx = c.transaction()?;
     let out = f(&mut tx);
     tx.commit()?;
@@ -223,4 +211,19 @@ fn pg_read<T>(
         lock(readers).push(c);
     }
     out
+}
+
+/// A live pooled PostgreSQL connection, or a new one.
+fn checkout(
+    url: &str,
+    pool: &Mutex<Vec<postgres::Client>>,
+) -> Result<postgres::Client, StoreError> {
+    // Bound first so that the pool is not locked while connecting.
+    let pooled = lock(pool).pop().filter(|c| !c.is_closed());
+    match pooled {
+        Some(c) => Ok(c),
+        None => pg::connect(url).map_err(|e| StoreError::Connection {
+            message: e.to_string(),
+        }),
+    }
 }

@@ -81,14 +81,7 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<Rollup>, StoreError> {
-        let rows = self.read(|c| {
-            c.query(
-                "SELECT hour_ts, n_expected, n_observed, valid, mean FROM rollup_hourly WHERE station_id = $1 AND code = $2 \
-                 AND hour_ts >= $3 AND hour_ts < $4 ORDER BY hour_ts",
-                &[station_id.into(), code.into(), from.into(), to.into()],
-            )
-        })?;
-        Ok(rows.iter().map(rollup).collect())
+        self.rollups("rollup_hourly", "hour_ts", station_id, code, from, to)
     }
 
     /// Daily rollups with coverage (valid with ≥ 20 valid hours), `from <= day_ts < to`.
@@ -99,10 +92,26 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<Rollup>, StoreError> {
+        self.rollups("rollup_daily", "day_ts", station_id, code, from, to)
+    }
+
+    /// Rows of one rollup table (a constant name, never user input) in time order.
+    fn rollups(
+        &self,
+        table: &str,
+        ts_column: &str,
+        station_id: &str,
+        code: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Rollup>, StoreError> {
+        let sql = format!(
+            "SELECT {ts_column}, n_expected, n_observed, valid, mean FROM {table} WHERE station_id = $1 AND code = $2 \
+             AND {ts_column} >= $3 AND {ts_column} < $4 ORDER BY {ts_column}"
+        );
         let rows = self.read(|c| {
             c.query(
-                "SELECT day_ts, n_expected, n_observed, valid, mean FROM rollup_daily WHERE station_id = $1 AND code = $2 \
-                 AND day_ts >= $3 AND day_ts < $4 ORDER BY day_ts",
+                &sql,
                 &[station_id.into(), code.into(), from.into(), to.into()],
             )
         })?;
