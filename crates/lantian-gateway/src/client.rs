@@ -92,10 +92,13 @@ pub async fn send(frames: Vec<OutFrame>, cfg: &SendConfig) -> SendReport {
     let started = Instant::now();
     let per_conn_rate = cfg.rate_per_s.map(|r| r / n as f64);
     let mut tasks = tokio::task::JoinSet::new();
-    for frames in per_conn {
+    for (k, frames) in per_conn.into_iter().enumerate() {
         let (cfg, totals, latencies) = (cfg.clone(), totals.clone(), latencies.clone());
+        // Devices are not synchronised: with a rate, connection k starts k/n of an interval
+        // late, so that the offered load is spread evenly instead of arriving in bursts.
+        let phase = k as f64 / n as f64;
         tasks.spawn(async move {
-            one_connection(frames, &cfg, per_conn_rate, &totals, &latencies).await
+            one_connection(frames, &cfg, per_conn_rate, phase, &totals, &latencies).await
         });
     }
     while tasks.join_next().await.is_some() {}
@@ -127,6 +130,7 @@ async fn one_connection(
     frames: Vec<OutFrame>,
     cfg: &SendConfig,
     rate: Option<f64>,
+    phase: f64,
     totals: &Totals,
     latencies: &Mutex<Vec<f64>>,
 ) {
@@ -157,27 +161,37 @@ async fn one_connection(
     let interval = rate
         .filter(|r| *r > 0.0)
         .map(|r| Duration::from_secs_f64(1.0 / r));
-    let mut next_send_at = Instant::now();
+    let mut next_send_at = Instant::now() + interval.map_or(Duration::ZERO, |i| i.mul_f64(phase));
     let mut deadline = None;
     let mut my_latencies = Vec::new();
+    let mut out: Vec<u8> = Vec::new();
     loop {
-        // Send while the window allows and the rate permits.
+        // Send, in one write, what the window allows and the rate permits.
+        let now = Instant::now();
+        let first = next;
+        out.clear();
         while next < frames.len()
             && waiting.len() < cfg.window.max(1)
-            && interval.is_none_or(|_| Instant::now() >= next_send_at)
+            && interval.is_none_or(|_| now >= next_send_at)
         {
             let f = &frames[next];
-            if wr.write_all(&f.bytes).await.is_err() {
-                break;
-            }
-            totals.sent.fetch_add(1, Ordering::Relaxed);
+            out.extend_from_slice(&f.bytes);
             if f.needs_ack {
-                waiting.insert(f.qn.clone().unwrap_or_default(), Instant::now());
+                waiting.insert(f.qn.clone().unwrap_or_default(), now);
             }
             next += 1;
             if let Some(i) = interval {
                 next_send_at += i;
             }
+        }
+        if next > first {
+            if wr.write_all(&out).await.is_err() {
+                next = first;
+                break;
+            }
+            totals
+                .sent
+                .fetch_add((next - first) as u64, Ordering::Relaxed);
         }
         if next >= frames.len() && waiting.is_empty() {
             break;

@@ -131,24 +131,41 @@ pub(crate) async fn serve(
         tokio::select! {
             biased;
             done = async { match pending.front_mut() { Some(p) => (&mut p.done).await, None => std::future::pending().await } }, if !pending.is_empty() => {
-                let Some(p) = pending.pop_front() else { continue };
-                match done {
-                    Ok(Ok(())) => {
-                        for reply in &p.replies {
-                            if !write(&mut wr, reply, cfg.write_timeout).await {
-                                Metrics::add(&metrics.timeouts, 1);
-                                metrics.reject("reply not written (timeout or closed)", p.mn.as_deref());
-                                break 'conn;
+                let Some(mut p) = pending.pop_front() else { continue };
+                // This reply and those of every packet committed with it go out in one write.
+                let mut outcome = done.ok();
+                let mut out: Vec<u8> = Vec::new();
+                let mut acked: Vec<(Option<String>, u64)> = Vec::new();
+                loop {
+                    if let Some(Ok(())) = outcome {
+                        p.replies.iter().for_each(|r| out.extend_from_slice(r));
+                        if p.acks {
+                            match acked.last_mut() {
+                                Some((mn, n)) if *mn == p.mn => *n += 1,
+                                _ => acked.push((p.mn.take(), 1)),
                             }
                         }
-                        if p.acks {
-                            Metrics::add(&metrics.acks_total, 1);
-                            if let Some(mn) = &p.mn {
-                                metrics.device_acked(mn);
-                            }
+                    } else {
+                        metrics.reject("not committed (no acknowledgement)", p.mn.as_deref());
+                    }
+                    match pending.front_mut().map(|n| n.done.try_recv()) {
+                        Some(Err(oneshot::error::TryRecvError::Empty)) | None => break,
+                        Some(next) => {
+                            outcome = next.ok();
+                            p = pending.pop_front().expect("front exists");
                         }
                     }
-                    _ => metrics.reject("not committed (no acknowledgement)", p.mn.as_deref()),
+                }
+                if !out.is_empty() && !write(&mut wr, &out, cfg.write_timeout).await {
+                    Metrics::add(&metrics.timeouts, 1);
+                    metrics.reject("reply not written (timeout or closed)", acked.first().and_then(|a| a.0.as_deref()));
+                    break 'conn;
+                }
+                for (mn, n) in acked {
+                    Metrics::add(&metrics.acks_total, n);
+                    if let Some(mn) = &mn {
+                        metrics.device_acked(mn, n);
+                    }
                 }
             }
             r = tokio::time::timeout_at(deadline.into(), rd.read(&mut chunk)), if reading && pending.len() < cfg.pending_per_connection_max => {

@@ -4,13 +4,15 @@
 //! and decodes packets with `lantian-hj212`, authenticates the device (registered MN,
 //! matching password), archives every packet it receives, turns data into observations in
 //! the station's configured units, and answers 9014 (or 9013/9011) with the same QN only
-//! after a group commit has made the data durable. Limits everywhere: connections, frame
+//! after a group commit has made the data durable ([`lantian_store::Store::accept_batch`]);
+//! a projector thread then makes the observations queryable ([`lantian_store::Store::project`]). Limits everywhere: connections, frame
 //! size, idle and stalled-frame timeouts, write timeouts, pending acknowledgements.
 
 pub mod client;
 mod conn;
 pub mod mapping;
 pub mod metrics;
+mod projector;
 mod registry;
 mod writer;
 
@@ -105,11 +107,18 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let (tx, rx) = mpsc::channel(config.batch_max * 4);
+    let (wake, woken) = std::sync::mpsc::sync_channel(1);
+    let projector = {
+        let (store, metrics) = (store.clone(), metrics.clone());
+        std::thread::Builder::new()
+            .name("lantian-projector".into())
+            .spawn(move || projector::run(store, metrics, woken))?
+    };
     let writer = {
         let (store, metrics, batch_max) = (store.clone(), metrics.clone(), config.batch_max);
         std::thread::Builder::new()
             .name("lantian-writer".into())
-            .spawn(move || writer::run(store, metrics, rx, batch_max))?
+            .spawn(move || writer::run(store, metrics, rx, batch_max, wake))?
     };
     let shared = Arc::new(Shared {
         registry: registry::Registry::new(store),
@@ -152,8 +161,13 @@ pub async fn run(
     let _ = stop_tx.send(true);
     while tasks.join_next().await.is_some() {}
     drop(shared);
-    tokio::task::spawn_blocking(move || writer.join())
-        .await
-        .ok();
+    // The writer commits what is queued and returns; the projector then sees its wake-up
+    // channel closed, projects what is left and returns.
+    tokio::task::spawn_blocking(move || {
+        let _ = writer.join();
+        let _ = projector.join();
+    })
+    .await
+    .ok();
     Ok(())
 }

@@ -30,12 +30,22 @@ pub struct Metrics {
     pub batches_total: AtomicU64,
     pub commit_errors: AtomicU64,
     pub timeouts: AtomicU64,
+    pub projection_errors: AtomicU64,
+    pub journal_damaged: AtomicU64,
     rejects: Mutex<BTreeMap<String, u64>>,
     devices: Mutex<HashMap<String, DeviceStats>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The device's entry, allocating its key only the first time.
+fn device<'a>(d: &'a mut HashMap<String, DeviceStats>, mn: &str) -> &'a mut DeviceStats {
+    if !d.contains_key(mn) {
+        d.insert(mn.to_owned(), DeviceStats::default());
+    }
+    d.get_mut(mn).expect("inserted above")
 }
 
 impl Metrics {
@@ -66,16 +76,18 @@ impl Metrics {
 
     pub fn device_seen(&self, mn: &str, bytes: u64, now_ms: i64, peer: &str) {
         let mut d = lock(&self.devices);
-        let s = d.entry(mn.to_owned()).or_default();
+        let s = device(&mut d, mn);
         s.packets += 1;
         s.bytes += bytes;
         s.last_seen_ms = now_ms;
         s.connected = true;
-        s.peer = peer.to_owned();
+        if s.peer != peer {
+            s.peer = peer.to_owned();
+        }
     }
 
-    pub fn device_acked(&self, mn: &str) {
-        lock(&self.devices).entry(mn.to_owned()).or_default().acked += 1;
+    pub fn device_acked(&self, mn: &str, n: u64) {
+        device(&mut lock(&self.devices), mn).acked += n;
     }
 
     pub fn device_disconnected(&self, mn: &str) {
@@ -138,6 +150,16 @@ impl Metrics {
             "commit_errors_total",
             "Group commits that failed (nothing acknowledged).",
             Self::get(&self.commit_errors),
+        );
+        counter(
+            "projection_errors_total",
+            "Failed attempts to move accepted observations into the tables (retried).",
+            Self::get(&self.projection_errors),
+        );
+        counter(
+            "journal_damaged_total",
+            "Journal rows that could not be read back (the packets stay in the archive).",
+            Self::get(&self.journal_damaged),
         );
         counter(
             "timeouts_total",

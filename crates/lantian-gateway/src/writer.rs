@@ -1,5 +1,6 @@
-//! Group commit: many connections' packets committed in one transaction by one writer
-//! thread, each connection told only after its data is durable.
+//! Group commit: many connections' packets accepted in one transaction by one writer
+//! thread, each connection told only after its data is durable; the projector is woken
+//! after each commit.
 
 use crate::metrics::Metrics;
 use lantian_store::{BatchOutcome, Ingest, Store, StoreError};
@@ -23,6 +24,7 @@ pub fn run(
     metrics: Arc<Metrics>,
     mut rx: mpsc::Receiver<Job>,
     batch_max: usize,
+    projector: std::sync::mpsc::SyncSender<()>,
 ) {
     let mut jobs: Vec<Job> = Vec::with_capacity(batch_max);
     while let Some(first) = rx.blocking_recv() {
@@ -38,7 +40,7 @@ pub fn run(
             .map(|j| std::mem::take(&mut j.ingest))
             .collect();
         let started = std::time::Instant::now();
-        let result = commit_with_retry(&store, &batch);
+        let result = accept_with_retry(&store, &batch);
         tracing::debug!(
             "group commit: {} packets in {:?}",
             batch.len(),
@@ -47,8 +49,10 @@ pub fn run(
         Metrics::add(&metrics.batches_total, 1);
         match &result {
             Ok(o) => {
+                // PostgreSQL stores observations at acceptance; SQLite when projected.
                 Metrics::add(&metrics.observations_new, o.observations_new);
                 Metrics::add(&metrics.observations_duplicate, o.observations_duplicate);
+                let _ = projector.try_send(());
             }
             Err(e) => {
                 Metrics::add(&metrics.commit_errors, 1);
@@ -66,10 +70,10 @@ pub fn run(
     }
 }
 
-fn commit_with_retry(store: &Store, batch: &[Ingest]) -> Result<BatchOutcome, StoreError> {
+fn accept_with_retry(store: &Store, batch: &[Ingest]) -> Result<BatchOutcome, StoreError> {
     let mut attempt = 0;
     loop {
-        match store.commit_batch(batch) {
+        match store.accept_batch(batch) {
             Err(e) if e.is_retryable() && attempt < RETRIES_MAX => {
                 attempt += 1;
                 tracing::warn!("commit failed ({e}); retry {attempt} of {RETRIES_MAX}");

@@ -7,15 +7,29 @@ use crate::archive::{
 use crate::db::{ArchiveRow, Conn, ROLLUP_DAYS, ROLLUP_HOURS, Val};
 use crate::error::StoreError;
 use crate::model::*;
-use crate::{Store, lock};
+use crate::{Part, Store, journal, lock};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::Ordering;
 
 const HOUR_S: i64 = 3600;
 const DAY_S: i64 = 86_400;
 
+/// Journal rows projected per transaction at most.
+pub const PROJECT_ROWS_MAX: usize = 20_000;
+
+/// What one call of [`Store::project`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Projection {
+    /// Journal rows projected (one per packet).
+    pub rows: u64,
+    pub outcome: BatchOutcome,
+    /// Journal rows that could not be decoded (their packets stay in the archive).
+    pub damaged: Vec<String>,
+}
+
 impl Store {
     pub(crate) fn load_heads(&self) -> Result<HashMap<String, (i64, Hash)>, StoreError> {
-        let rows = self.read(|c| {
+        let rows = self.read_from(Part::Archive, |c| {
             c.query(
                 "SELECT a.chain, a.seq, a.hash FROM archive a WHERE a.seq = (SELECT MAX(seq) FROM archive b WHERE b.chain = a.chain)",
                 &[],
@@ -35,9 +49,185 @@ impl Store {
         Ok(heads)
     }
 
-    /// Commits packets and their observations in one transaction: archive records (chained),
-    /// observations (new ones only), and the rollups of every hour and day they touch.
+    fn journals(&self) -> bool {
+        self.lite(Part::Archive).is_some()
+    }
+
+    /// Commits packets and their observations: archive records (chained), observations (new
+    /// ones only), and the rollups of every hour and day they touch, all visible to queries
+    /// on return. On SQLite a batch with packets is accepted and then projected (the counts
+    /// are those of what this call projected).
     pub fn commit_batch(&self, batch: &[Ingest]) -> Result<BatchOutcome, StoreError> {
+        if self.journals() && batch.iter().any(|i| i.packet.is_some()) {
+            let accepted = self.accept_batch(batch)?;
+            let projected = self.project_all()?;
+            return Ok(BatchOutcome {
+                packets_archived: accepted.packets_archived,
+                ..projected.outcome
+            });
+        }
+        self.commit_direct(batch)
+    }
+
+    /// Makes packets and their observations durable, which is what an acknowledgement
+    /// waits for. SQLite: one transaction on archive.db (archive records and a journal row
+    /// per packet); the observations reach queries when [`Store::project`] runs. PostgreSQL:
+    /// the same as [`Store::commit_batch`].
+    pub fn accept_batch(&self, batch: &[Ingest]) -> Result<BatchOutcome, StoreError> {
+        if !self.journals() {
+            return self.commit_direct(batch);
+        }
+        check_observations(batch.iter().flat_map(|i| &i.observations))?;
+        let mut heads = lock(&self.heads);
+        let (mut seq, mut hash) = heads.get(MAIN_CHAIN).copied().unwrap_or((0, GENESIS));
+        let projected = self.projected.load(Ordering::Acquire);
+        let (out, seq, hash) = self.write_to(Part::Archive, |c| {
+            let chained = chain(batch, &mut seq, &mut hash);
+            let journal_rows: Vec<(Option<i64>, Vec<u8>)> = batch
+                .iter()
+                .zip(&chained.packet_seqs)
+                .filter(|(ing, _)| !ing.observations.is_empty())
+                .map(|(ing, seq)| (*seq, journal::encode(&ing.observations)))
+                .collect();
+            chained.write(c, seq, &hash)?;
+            c.insert_journal(&journal_rows)?;
+            let out = BatchOutcome {
+                packets_archived: chained.rows.len() as u64,
+                ..BatchOutcome::default()
+            };
+            // Rows already projected go in the same transaction, at no extra commit.
+            if projected > self.trimmed.load(Ordering::Acquire) {
+                c.exec("DELETE FROM journal WHERE id <= $1", &[projected.into()])?;
+            }
+            Ok((out, seq, hash))
+        })?;
+        self.trimmed.fetch_max(projected, Ordering::AcqRel);
+        heads.insert(MAIN_CHAIN.to_owned(), (seq, hash));
+        Ok(out)
+    }
+
+    /// Moves up to `rows_max` journal rows into lantian.db (observations, rollups) in one
+    /// transaction that also records how far it got, and checkpoints archive.db's WAL. Safe
+    /// to call from several threads: a row is projected once. A no-op on PostgreSQL.
+    pub fn project(&self, rows_max: usize) -> Result<Projection, StoreError> {
+        Ok(self.project_once(rows_max)?.0)
+    }
+
+    /// [`Store::project`], and whether there were journal rows to look at (projected now or
+    /// by another thread meanwhile).
+    fn project_once(&self, rows_max: usize) -> Result<(Projection, bool), StoreError> {
+        if !self.journals() {
+            return Ok((Projection::default(), false));
+        }
+        let from = self.projected.load(Ordering::Acquire);
+        let rows = self.read_from(Part::Archive, |c| {
+            c.query(
+                "SELECT id, packet_seq, observations FROM journal WHERE id > $1 ORDER BY id LIMIT $2",
+                &[from.into(), (rows_max as i64).into()],
+            )
+        })?;
+        let mut p = Projection::default();
+        let Some(last) = rows.last().and_then(|r| r[0].int()) else {
+            return Ok((p, false));
+        };
+        let mut decoded: Vec<(i64, Option<i64>, Vec<Observation>)> = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id = r[0].int().unwrap_or(0);
+            match journal::decode(&r[2].blob().unwrap_or_default()) {
+                Ok(obs) => decoded.push((id, r[1].int(), obs)),
+                Err(e) => p.damaged.push(format!("journal row {id}: {e}")),
+            }
+        }
+        let (done, out) = self.write(|c| {
+            let done = c
+                .query("SELECT journal_id FROM projection WHERE name = 'journal'", &[])?
+                .first()
+                .and_then(|r| r[0].int())
+                .unwrap_or(0);
+            let mut out = BatchOutcome::default();
+            let mut fresh: Vec<(&Observation, Option<i64>)> = decoded
+                .iter()
+                .filter(|(id, _, _)| *id > done)
+                .flat_map(|(_, seq, obs)| obs.iter().map(move |o| (o, *seq)))
+                .collect();
+            // In key order, consecutive inserts land on the same B-tree pages. Stable, so
+            // of two values for one key the first received is still the one kept.
+            fresh.sort_by(|(a, _), (b, _)| {
+                (&a.station_id, &a.code, a.period.as_str(), a.ts).cmp(&(&b.station_id, &b.code, b.period.as_str(), b.ts))
+            });
+            store_observations(c, &fresh, &mut out)?;
+            c.exec(
+                "INSERT INTO projection (name, journal_id) VALUES ('journal', $1) \
+                 ON CONFLICT (name) DO UPDATE SET journal_id = excluded.journal_id WHERE excluded.journal_id > projection.journal_id",
+                &[last.into()],
+            )?;
+            Ok((done, out))
+        })?;
+        p.rows = decoded.iter().filter(|(id, _, _)| *id > done).count() as u64;
+        p.outcome = out;
+        self.projected.fetch_max(last, Ordering::AcqRel);
+        self.read_from(Part::Archive, |c| {
+            c.query("PRAGMA wal_checkpoint(PASSIVE)", &[])
+        })?;
+        Ok((p, true))
+    }
+
+    /// Projects until the journal is empty; returns the totals.
+    pub fn project_all(&self) -> Result<Projection, StoreError> {
+        let mut total = Projection::default();
+        loop {
+            let (p, more) = self.project_once(PROJECT_ROWS_MAX)?;
+            if !more {
+                return Ok(total);
+            }
+            total.rows += p.rows;
+            total.damaged.extend(p.damaged);
+            let (t, o) = (&mut total.outcome, p.outcome);
+            t.observations_new += o.observations_new;
+            t.observations_duplicate += o.observations_duplicate;
+            t.hours_rolled_up += o.hours_rolled_up;
+            t.days_rolled_up += o.days_rolled_up;
+        }
+    }
+
+    /// Journal rows accepted but not yet projected (0 on PostgreSQL).
+    pub fn projection_lag(&self) -> Result<i64, StoreError> {
+        if !self.journals() {
+            return Ok(0);
+        }
+        let projected = self.projected.load(Ordering::Acquire);
+        let head = self.read_from(Part::Archive, |c| {
+            c.query("SELECT MAX(id) FROM journal", &[])
+        })?;
+        Ok(head
+            .first()
+            .and_then(|r| r[0].int())
+            .map_or(0, |h| (h - projected).max(0)))
+    }
+
+    /// At open: reads how far the journal was projected and projects the rest (what was
+    /// acknowledged before a crash).
+    pub(crate) fn recover_journal(&self) -> Result<(), StoreError> {
+        if !self.journals() {
+            return Ok(());
+        }
+        let done = self.read(|c| {
+            c.query(
+                "SELECT journal_id FROM projection WHERE name = 'journal'",
+                &[],
+            )
+        })?;
+        self.projected.store(
+            done.first().and_then(|r| r[0].int()).unwrap_or(0),
+            Ordering::Release,
+        );
+        self.project_all()?;
+        Ok(())
+    }
+
+    /// One transaction with everything in it: archive records (PostgreSQL), observations,
+    /// rollups.
+    fn commit_direct(&self, batch: &[Ingest]) -> Result<BatchOutcome, StoreError> {
         // The archive chain orders batches with packets; batches of values alone only
         // serialise per station (lock_stations), so they may commit concurrently.
         let has_packets = batch.iter().any(|i| i.packet.is_some());
@@ -54,45 +244,20 @@ impl Store {
         stations.dedup();
         let (outcome, seq, hash) = self.write(|c| {
             c.lock_stations(&stations)?;
-            let mut out = BatchOutcome::default();
-            let mut rows: Vec<(&Observation, Option<i64>)> = Vec::new();
-            let mut checkpoint = false;
-            let mut archive_rows = Vec::with_capacity(batch.len());
-            for ing in batch {
-                let mut packet_seq = None;
-                if let Some(p) = &ing.packet {
-                    seq += 1;
-                    let h = record_hash(&hash, seq, p.received_ms, &p.peer, p.mn.as_deref(), &p.verdict, &p.bytes);
-                    archive_rows.push(ArchiveRow { chain: MAIN_CHAIN, seq, packet: p, prev_hash: hash, hash: h });
-                    hash = h;
-                    packet_seq = Some(seq);
-                    out.packets_archived += 1;
-                    checkpoint |= seq % CHECKPOINT_EVERY == 0;
-                }
-                rows.extend(ing.observations.iter().map(|o| (o, packet_seq)));
-            }
-            c.insert_archive(&archive_rows)?;
-            // Checked after the archive rows are written: a bad value aborts the whole batch.
-            if let Some(o) = rows.iter().map(|(o, _)| *o).find(|o| !o.value.is_finite() || o.station_id.is_empty() || o.code.is_empty()) {
-                return Err(StoreError::Invalid {
-                    what: format!("observation {} {} at {}: value {} is not a finite number (batch not committed)", o.station_id, o.code, o.ts, o.value),
-                });
-            }
-            if checkpoint {
-                insert_checkpoint(c, seq, &hash, batch.iter().filter_map(|i| i.packet.as_ref()).map(|p| p.received_ms).max().unwrap_or(0))?;
-            }
-            out.observations_new = c.insert_observations(&rows)?;
-            out.observations_duplicate = rows.len() as u64 - out.observations_new;
-            let (hours, days) = touched(rows.iter().map(|(o, _)| *o));
-            // One statement per station and code covers every touched hour (then day).
-            for ((station, code), (first, last)) in spans(&hours) {
-                c.exec(ROLLUP_HOURS, &[station.as_str().into(), code.as_str().into(), first.into(), (last + HOUR_S).into()])?;
-            }
-            for ((station, code), (first, last)) in spans(&days) {
-                c.exec(ROLLUP_DAYS, &[station.as_str().into(), code.as_str().into(), first.into(), (last + DAY_S).into()])?;
-            }
-            out.hours_rolled_up = hours.len() as u64;
-            out.days_rolled_up = days.len() as u64;
+            let chained = chain(batch, &mut seq, &mut hash);
+            let rows: Vec<(&Observation, Option<i64>)> = batch
+                .iter()
+                .zip(&chained.packet_seqs)
+                .flat_map(|(ing, seq)| ing.observations.iter().map(move |o| (o, *seq)))
+                .collect();
+            // Checked after chaining: a bad value aborts the whole batch.
+            check_observations(rows.iter().map(|(o, _)| *o))?;
+            chained.write(c, seq, &hash)?;
+            let mut out = BatchOutcome {
+                packets_archived: chained.rows.len() as u64,
+                ..BatchOutcome::default()
+            };
+            store_observations(c, &rows, &mut out)?;
             Ok((out, seq, hash))
         })?;
         if let Some(h) = heads.as_mut() {
@@ -161,7 +326,7 @@ impl Store {
             .iter()
             .map(|(k, v)| (k.clone(), *v))
             .collect();
-        self.write(|c| {
+        self.write_to(Part::Archive, |c| {
             for (_, (seq, hash)) in &heads {
                 c.exec(
                     "DELETE FROM archive_checkpoints WHERE chain = $1 AND seq = $2",
@@ -181,10 +346,10 @@ impl Store {
     /// reordering), carry the previous hash, and hash to its stored value; every checkpoint
     /// must match the chain. Names the first bad record.
     pub fn verify_archive(&self) -> Result<ArchiveReport, StoreError> {
-        let rows = self.read(|c| {
+        let rows = self.read_from(Part::Archive, |c| {
             c.query("SELECT chain, seq, received_ms, peer, mn, verdict, bytes, prev_hash, hash FROM archive ORDER BY chain, seq", &[])
         })?;
-        let checkpoints = self.read(|c| {
+        let checkpoints = self.read_from(Part::Archive, |c| {
             c.query(
                 "SELECT chain, seq, hash FROM archive_checkpoints ORDER BY chain, seq",
                 &[],
@@ -267,7 +432,7 @@ impl Store {
 
     /// The archived packets `from_seq..` of the main chain (for replay and inspection).
     pub fn archived(&self, from_seq: i64, limit: i64) -> Result<Vec<(i64, RawPacket)>, StoreError> {
-        let rows = self.read(|c| {
+        let rows = self.read_from(Part::Archive, |c| {
             c.query(
                 "SELECT seq, received_ms, peer, mn, verdict, bytes FROM archive WHERE chain = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
                 &[MAIN_CHAIN.into(), from_seq.into(), limit.into()],
@@ -302,6 +467,117 @@ fn insert_checkpoint(
         &[MAIN_CHAIN.into(), seq.into(), Val::Blob(hash.to_vec()), at_ms.into()],
     )
     .map(drop)
+}
+
+/// A batch's packets chained onto the archive head: their records, each ingest's packet
+/// seq, and whether a checkpoint falls due.
+struct Chained<'a> {
+    rows: Vec<ArchiveRow<'a>>,
+    packet_seqs: Vec<Option<i64>>,
+    checkpoint_due: bool,
+}
+
+/// Chains the packets of `batch` onto `(seq, hash)`, advancing both.
+fn chain<'a>(batch: &'a [Ingest], seq: &mut i64, hash: &mut Hash) -> Chained<'a> {
+    let mut c = Chained {
+        rows: Vec::with_capacity(batch.len()),
+        packet_seqs: Vec::with_capacity(batch.len()),
+        checkpoint_due: false,
+    };
+    for ing in batch {
+        let Some(p) = &ing.packet else {
+            c.packet_seqs.push(None);
+            continue;
+        };
+        *seq += 1;
+        let h = record_hash(
+            hash,
+            *seq,
+            p.received_ms,
+            &p.peer,
+            p.mn.as_deref(),
+            &p.verdict,
+            &p.bytes,
+        );
+        c.rows.push(ArchiveRow {
+            chain: MAIN_CHAIN,
+            seq: *seq,
+            packet: p,
+            prev_hash: *hash,
+            hash: h,
+        });
+        *hash = h;
+        c.packet_seqs.push(Some(*seq));
+        c.checkpoint_due |= *seq % CHECKPOINT_EVERY == 0;
+    }
+    c
+}
+
+impl Chained<'_> {
+    /// Appends the records and, when due, a checkpoint of the new head `(seq, hash)`.
+    fn write(&self, c: &mut dyn Conn, seq: i64, hash: &Hash) -> Result<(), StoreError> {
+        if !self.rows.is_empty() {
+            c.insert_archive(&self.rows)?;
+        }
+        if !self.checkpoint_due {
+            return Ok(());
+        }
+        let at_ms = self.rows.iter().map(|r| r.packet.received_ms).max();
+        insert_checkpoint(c, seq, hash, at_ms.unwrap_or(0))
+    }
+}
+
+/// A value that is not a finite number, or has no station or code, rejects the whole batch.
+fn check_observations<'a>(
+    mut obs: impl Iterator<Item = &'a Observation>,
+) -> Result<(), StoreError> {
+    match obs.find(|o| !o.value.is_finite() || o.station_id.is_empty() || o.code.is_empty()) {
+        Some(o) => Err(StoreError::Invalid {
+            what: format!(
+                "observation {} {} at {}: value {} is not a finite number (batch not committed)",
+                o.station_id, o.code, o.ts, o.value
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Inserts observations (new ones only) and recomputes the rollups of the hours and days
+/// they touch: one statement per station and code covers every touched hour (then day).
+fn store_observations(
+    c: &mut dyn Conn,
+    rows: &[(&Observation, Option<i64>)],
+    out: &mut BatchOutcome,
+) -> Result<(), StoreError> {
+    let new = c.insert_observations(rows)?;
+    out.observations_new += new;
+    out.observations_duplicate += rows.len() as u64 - new;
+    let (hours, days) = touched(rows.iter().map(|(o, _)| *o));
+    for ((station, code), (first, last)) in spans(&hours) {
+        c.exec(
+            ROLLUP_HOURS,
+            &[
+                station.as_str().into(),
+                code.as_str().into(),
+                first.into(),
+                (last + HOUR_S).into(),
+            ],
+        )?;
+    }
+    for ((station, code), (first, last)) in spans(&days) {
+        c.exec(
+            ROLLUP_DAYS,
+            &[
+                station.as_str().into(),
+                code.as_str().into(),
+                first.into(),
+                (last + DAY_S).into(),
+            ],
+        )?;
+    }
+    out.hours_rolled_up += hours.len() as u64;
+    out.days_rolled_up += days.len() as u64;
+    Ok(())
 }
 
 type Keys = BTreeSet<(String, String, i64)>;

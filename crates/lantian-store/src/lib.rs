@@ -14,11 +14,18 @@
 //!
 //! Every write is one transaction: a failed batch leaves nothing behind, and the error says
 //! whether a retry may succeed ([`StoreError::is_retryable`]).
+//!
+//! On SQLite the archive lives in its own file (`archive.db`) with a journal of the
+//! observations of each archived packet: [`Store::accept_batch`] appends there (one
+//! sequential write, the cost of a durable acknowledgement) and [`Store::project`] moves the
+//! journal into `lantian.db` in large transactions, recording how far it got in the same
+//! transaction. PostgreSQL accepts and projects in one transaction.
 
 pub mod archive;
 mod db;
 mod error;
 mod ingest;
+mod journal;
 pub mod ledger;
 pub mod model;
 pub mod password;
@@ -30,11 +37,13 @@ mod sqlite;
 
 pub use archive::{ArchiveReport, Hash};
 pub use error::StoreError;
+pub use ingest::{PROJECT_ROWS_MAX, Projection};
 pub use model::*;
 
 use db::Conn;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicI64;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// Where the data lives.
@@ -46,11 +55,36 @@ pub enum Location {
     Postgres(String),
 }
 
+/// One SQLite file: its writer connection and pooled readers.
+struct LiteDb {
+    path: PathBuf,
+    writer: Mutex<rusqlite::Connection>,
+    readers: Mutex<Vec<rusqlite::Connection>>,
+}
+
+impl LiteDb {
+    fn new(path: PathBuf, writer: rusqlite::Connection) -> LiteDb {
+        LiteDb {
+            path,
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// Which SQLite file a statement runs on (PostgreSQL keeps both in one database).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    /// `lantian.db`: registry, observations, rollups, ledger.
+    Main,
+    /// `archive.db`: the raw archive and the journal of unprojected observations.
+    Archive,
+}
+
 enum Backend {
     Sqlite {
-        path: PathBuf,
-        writer: Mutex<rusqlite::Connection>,
-        readers: Mutex<Vec<rusqlite::Connection>>,
+        main: Box<LiteDb>,
+        archive: Box<LiteDb>,
     },
     Postgres {
         url: String,
@@ -67,6 +101,10 @@ pub struct Store {
     backend: Backend,
     /// The head (seq, hash) of each archive chain, advanced only after a commit.
     heads: Mutex<HashMap<String, (i64, Hash)>>,
+    /// The last journal row whose observations are in `lantian.db` (SQLite).
+    projected: AtomicI64,
+    /// Journal rows up to here are deleted.
+    trimmed: AtomicI64,
 }
 
 impl std::fmt::Debug for Store {
@@ -80,7 +118,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Store {
-    /// Opens (creating and migrating) the SQLite database `data_dir/lantian.db`.
+    /// Opens (creating and migrating) the SQLite databases `data_dir/lantian.db` and
+    /// `data_dir/archive.db`, projecting any journalled observations (crash recovery).
     pub fn open_data_dir(data_dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Open {
             backend: "SQLite",
@@ -92,12 +131,18 @@ impl Store {
     pub fn open(location: &Location) -> Result<Store, StoreError> {
         let backend = match location {
             Location::Sqlite(path) => {
+                let archive_path = sqlite::archive_path(path);
+                let mut a = sqlite::open(&archive_path)?;
+                sqlite::migrate(&mut a, sqlite::ARCHIVE_MIGRATIONS)?;
+                // Checkpoints of archive.db run beside the writer (Store::project), not
+                // inside an acknowledgement's commit.
+                a.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
                 let mut c = sqlite::open(path)?;
-                sqlite::migrate(&mut c)?;
+                sqlite::migrate(&mut c, sqlite::MIGRATIONS)?;
+                sqlite::move_archive_out(&mut c, &archive_path)?;
                 Backend::Sqlite {
-                    path: path.clone(),
-                    writer: Mutex::new(c),
-                    readers: Mutex::new(Vec::new()),
+                    main: Box::new(LiteDb::new(path.clone(), c)),
+                    archive: Box::new(LiteDb::new(archive_path, a)),
                 }
             }
             Location::Postgres(url) => {
@@ -113,16 +158,19 @@ impl Store {
         let store = Store {
             backend,
             heads: Mutex::new(HashMap::new()),
+            projected: AtomicI64::new(0),
+            trimmed: AtomicI64::new(0),
         };
         let heads = store.load_heads()?;
         *lock(&store.heads) = heads;
+        store.recover_journal()?;
         Ok(store)
     }
 
     /// `SQLite /path/lantian.db` or `PostgreSQL host/db` (no password).
     pub fn describe(&self) -> String {
         match &self.backend {
-            Backend::Sqlite { path, .. } => format!("SQLite {}", path.display()),
+            Backend::Sqlite { main, .. } => format!("SQLite {}", main.path.display()),
             Backend::Postgres { url, .. } => {
                 let safe = url.rsplit('@').next().unwrap_or(url);
                 format!("PostgreSQL {safe}")
@@ -134,14 +182,32 @@ impl Store {
         matches!(self.backend, Backend::Postgres { .. })
     }
 
-    /// Runs `f` in one transaction: all of it is committed, or none of it.
+    fn lite(&self, part: Part) -> Option<&LiteDb> {
+        match &self.backend {
+            Backend::Sqlite { main, .. } if part == Part::Main => Some(main),
+            Backend::Sqlite { archive, .. } => Some(archive),
+            Backend::Postgres { .. } => None,
+        }
+    }
+
+    /// Runs `f` in one transaction on `lantian.db`: all of it is committed, or none of it.
     fn write<T>(
         &self,
         f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.write_to(Part::Main, f)
+    }
+
+    /// Runs `f` in one transaction on `part`.
+    fn write_to<T>(
+        &self,
+        part: Part,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         match &self.backend {
-            Backend::Sqlite { writer, .. } => {
-                let mut c = lock(writer);
+            Backend::Sqlite { .. } => {
+                let db = self.lite(part).expect("SQLite");
+                let mut c = lock(&db.writer);
                 let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 let out = f(&mut sqlite::Lite(&tx))?;
                 tx.commit()?;
@@ -169,17 +235,27 @@ impl Store {
         }
     }
 
-    /// Runs read-only `f` on a pooled reader connection.
+    /// Runs read-only `f` on a pooled reader connection of `lantian.db`.
     fn read<T>(&self, f: impl Fn(&mut dyn Conn) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.read_from(Part::Main, f)
+    }
+
+    /// Runs read-only `f` on a pooled reader connection of `part`.
+    fn read_from<T>(
+        &self,
+        part: Part,
+        f: impl Fn(&mut dyn Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         match &self.backend {
-            Backend::Sqlite { path, readers, .. } => {
-                let popped = lock(readers).pop();
+            Backend::Sqlite { .. } => {
+                let db = self.lite(part).expect("SQLite");
+                let popped = lock(&db.readers).pop();
                 let c = match popped {
                     Some(c) => c,
-                    None => sqlite::open(path)?,
+                    None => sqlite::open(&db.path)?,
                 };
                 let out = f(&mut sqlite::Lite(&c));
-                lock(readers).push(c);
+                lock(&db.readers).push(c);
                 out
             }
             Backend::Postgres { url, readers, .. } => {

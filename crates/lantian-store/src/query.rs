@@ -163,15 +163,16 @@ impl Store {
 
     /// Counts of archive records, observations and corrections (for status pages and tests).
     pub fn counts(&self) -> Result<(i64, i64, i64), StoreError> {
-        let r = self.read(|c| {
-            c.query(
-                "SELECT (SELECT COUNT(*) FROM archive), (SELECT COUNT(*) FROM observations), (SELECT COUNT(*) FROM corrections)",
-                &[],
-            )
-        })?;
-        let row = r.first().cloned().unwrap_or_default();
-        let get = |i: usize| row.get(i).and_then(|v| v.int()).unwrap_or(0);
-        Ok((get(0), get(1), get(2)))
+        let count = |part, table: &str| {
+            let sql = format!("SELECT COUNT(*) FROM {table}");
+            self.read_from(part, |c| c.query(&sql, &[]))
+                .map(|r| r.first().and_then(|r| r[0].int()).unwrap_or(0))
+        };
+        Ok((
+            count(crate::Part::Archive, "archive")?,
+            count(crate::Part::Main, "observations")?,
+            count(crate::Part::Main, "corrections")?,
+        ))
     }
 }
 

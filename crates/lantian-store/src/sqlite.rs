@@ -1,13 +1,14 @@
-//! The embedded SQLite backend (WAL; one writer connection, pooled readers).
+//! The embedded SQLite backend: `lantian.db` and `archive.db` (WAL; one writer connection
+//! each, pooled readers).
 
-use crate::db::{ArchiveRow, Conn, INSERT_ARCHIVE, INSERT_OBSERVATION, Row, Val};
+use crate::db::{ArchiveRow, Conn, INSERT_ARCHIVE, INSERT_JOURNAL, INSERT_OBSERVATION, Row, Val};
 use crate::error::StoreError;
 use crate::model::Observation;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ToSql};
 use std::path::{Path, PathBuf};
 
-const MIGRATIONS: &[(&str, &str)] = &[
+pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_init",
         include_str!("../migrations/sqlite/0001_init.sql"),
@@ -16,7 +17,16 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_ledger",
         include_str!("../migrations/sqlite/0002_ledger.sql"),
     ),
+    (
+        "0003_projection",
+        include_str!("../migrations/sqlite/0003_projection.sql"),
+    ),
 ];
+
+pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_archive",
+    include_str!("../migrations/sqlite/archive/0001_archive.sql"),
+)];
 
 impl ToSql for Val {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -56,9 +66,9 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
 }
 
 /// Applies the migrations not yet applied, each in its own transaction.
-pub fn migrate(c: &mut Connection) -> Result<(), StoreError> {
+pub fn migrate(c: &mut Connection, migrations: &[(&str, &str)]) -> Result<(), StoreError> {
     c.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)")?;
-    for (name, sql) in MIGRATIONS {
+    for (name, sql) in migrations {
         let done: i64 = c.query_row(
             "SELECT COUNT(*) FROM schema_migrations WHERE name = ?1",
             [name],
@@ -76,6 +86,41 @@ pub fn migrate(c: &mut Connection) -> Result<(), StoreError> {
 
 pub fn db_path(data_dir: &Path) -> PathBuf {
     data_dir.join("lantian.db")
+}
+
+/// `archive.db` beside `lantian.db` (`x.db` → `x.archive.db` for other names).
+pub fn archive_path(main: &Path) -> PathBuf {
+    match main.file_name().and_then(|n| n.to_str()) {
+        Some("lantian.db") | None => main.with_file_name("archive.db"),
+        Some(name) => main.with_file_name(format!("{}.archive.db", name.trim_end_matches(".db"))),
+    }
+}
+
+/// Databases created before archive.db kept the archive in lantian.db: copy it over (rows
+/// already there are skipped, so an interrupted move is finished on the next open) and
+/// drop it from lantian.db.
+pub fn move_archive_out(c: &mut Connection, archive: &Path) -> Result<(), StoreError> {
+    let present: i64 = c.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'archive'",
+        [],
+        |r| r.get(0),
+    )?;
+    if present == 0 {
+        return Ok(());
+    }
+    c.execute("ATTACH DATABASE ?1 AS arc", [archive.to_string_lossy()])?;
+    let moved = (|| {
+        let tx = c.transaction()?;
+        tx.execute_batch(
+            "INSERT OR IGNORE INTO arc.archive SELECT * FROM main.archive; \
+             INSERT OR IGNORE INTO arc.archive_checkpoints SELECT * FROM main.archive_checkpoints;",
+        )?;
+        tx.commit()
+    })();
+    c.execute("DETACH DATABASE arc", [])?;
+    moved?;
+    c.execute_batch("DROP TABLE main.archive; DROP TABLE main.archive_checkpoints;")?;
+    Ok(())
 }
 
 /// Adapts an SQLite connection (or a transaction, which derefs to one) to [`Conn`].
@@ -137,6 +182,14 @@ impl Conn for Lite<'_> {
                 &r.prev_hash[..],
                 &r.hash[..]
             ])?;
+        }
+        Ok(())
+    }
+
+    fn insert_journal(&mut self, rows: &[(Option<i64>, Vec<u8>)]) -> Result<(), StoreError> {
+        let mut st = self.0.prepare_cached(INSERT_JOURNAL)?;
+        for (seq, blob) in rows {
+            st.execute(rusqlite::params![seq, blob])?;
         }
         Ok(())
     }

@@ -1,7 +1,9 @@
 //! `lantian bench gateway`: runs `lantian serve` as a child process and drives it over
 //! loopback with the device simulator: for 1,000 and 10,000 concurrent connections, the
-//! saturation throughput (durably acknowledged packets per second) and the ack latency at
-//! a fixed offered rate below saturation; and resident memory per idle connection.
+//! saturation throughput (durably acknowledged packets per second, each connection keeping
+//! `--window` packets in flight) with its ack latency, the ack latency at a fixed offered
+//! rate (open loop), how long after the last ack the projection made everything queryable,
+//! and resident memory per idle connection.
 
 use anyhow::{Context, Result, bail};
 use lantian_gateway::client::{OutFrame, SendConfig, send};
@@ -19,14 +21,14 @@ pub struct Args {
     #[arg(long = "connections", default_values_t = vec![1000, 10_000])]
     connections: Vec<usize>,
     /// Packets sent per run.
-    #[arg(long, default_value_t = 200_000)]
+    #[arg(long, default_value_t = 300_000)]
     packets: usize,
     /// Unacknowledged packets in flight per connection in the saturation run.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 3)]
     window: usize,
-    /// Offered load (packets/s over all connections) of the latency run, below saturation
-    /// so that latency is the gateway's and not the queue's (Little's law).
-    #[arg(long, default_value_t = 20_000.0)]
+    /// Offered load (packets/s over all connections) of the open-loop latency run: the
+    /// target rate, spread evenly over the connections.
+    #[arg(long, default_value_t = 50_000.0)]
     rate: f64,
     /// Idle connections opened to measure memory per connection.
     #[arg(long, default_value_t = 5000)]
@@ -142,14 +144,21 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let mut lines = std::io::BufReader::new(child.stdout.take().context("stdout")?).lines();
     let pid = child.id();
     let server = Server(child);
-    let addr = loop {
+    let (mut addr, mut http) = (None, None);
+    while addr.is_none() || http.is_none() {
         let l = lines.next().context("serve exited")??;
         if let Some(a) = l.strip_prefix("hj212 listening on ") {
-            break a.to_owned();
+            addr = Some(a.to_owned());
         }
-    };
+        if let Some(a) = l.strip_prefix("http listening on http://") {
+            http = Some(a.to_owned());
+        }
+    }
+    let (addr, http) = (addr.unwrap_or_default(), http.unwrap_or_default());
     std::thread::spawn(move || for _ in lines {});
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    // One thread for the simulator: it leaves more of the machine to the server than a
+    // work-stealing pool, whose wake-ups cost more than they gain here.
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     // Memory first, on a fresh server, before load has grown its allocator's pools.
@@ -174,6 +183,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 ack_timeout: Duration::from_secs(60),
             };
             let r = rt.block_on(send(frames, &cfg));
+            // Acknowledged means durable (archive and journal); queryable follows when the
+            // projector has caught up. Wait for it, so that runs do not overlap.
+            let projected_after_s = rt.block_on(projection_caught_up(&http))?;
             runs.push(json!({
                 "connections": conns,
                 "mode": mode,
@@ -188,8 +200,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 "ack_latency_ms_p50": r.ack_latency_ms_p50,
                 "ack_latency_ms_p99": r.ack_latency_ms_p99,
                 "ack_latency_ms_max": r.ack_latency_ms_max,
+                "queryable_after_last_ack_s": projected_after_s,
             }));
-            std::thread::sleep(Duration::from_secs(1));
         }
     }
     drop(server);
@@ -199,6 +211,30 @@ pub fn run(a: Args) -> Result<ExitCode> {
         json!({ "bench": "gateway", "window": a.window, "runs": runs, "idle": memory })
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Seconds until the server's projection lag (from its Prometheus endpoint) is zero.
+async fn projection_caught_up(http: &str) -> Result<f64> {
+    let started = std::time::Instant::now();
+    loop {
+        let mut s = tokio::net::TcpStream::connect(http).await?;
+        s.write_all(b"GET /metrics HTTP/1.0\r\nHost: bench\r\n\r\n")
+            .await?;
+        let mut body = String::new();
+        s.read_to_string(&mut body).await?;
+        let lag = body
+            .lines()
+            .find_map(|l| l.strip_prefix("lantian_gateway_projection_lag "))
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .context("no lantian_gateway_projection_lag in /metrics")?;
+        if lag == 0 {
+            return Ok(started.elapsed().as_secs_f64());
+        }
+        if started.elapsed() > Duration::from_secs(600) {
+            bail!("the projection did not catch up within 10 minutes (lag {lag})");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Opens `n` connections that each send one acknowledged packet, then measures the server's

@@ -168,7 +168,7 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
         },
         ..Config::default()
     };
-    let (m, d) = (metrics.clone(), metrics.clone());
+    let (m, d, lag_store) = (metrics.clone(), metrics.clone(), store.clone());
     let devices: lantian_api::DevicesFn = Arc::new(move || {
         d.devices()
             .into_iter()
@@ -192,7 +192,14 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
     };
     let app = lantian_api::router(lantian_api::AppState::new(
         store.clone(),
-        Arc::new(move || m.render_prometheus()),
+        Arc::new(move || {
+            // Read at scrape time (an indexed MAX), so it is never stale.
+            let lag = lag_store.projection_lag().unwrap_or(-1);
+            format!(
+                "{}# HELP lantian_gateway_projection_lag Accepted packets whose observations are not yet queryable (-1: unknown).\n# TYPE lantian_gateway_projection_lag gauge\nlantian_gateway_projection_lag {lag}\n",
+                m.render_prometheus()
+            )
+        }),
         devices,
         api_config,
     ));

@@ -43,6 +43,7 @@ async fn a_bad_crc_gets_no_acknowledgement_and_is_archived_with_its_verdict() {
         "{}",
         archived[0].1.verdict
     );
+    gw.projected().await;
     assert_eq!(
         gw.store.counts().unwrap().1,
         0,
@@ -82,6 +83,7 @@ async fn wrong_password_and_unknown_mn_are_answered_9011_and_store_nothing() {
         ),
         (1, 1)
     );
+    gw.projected().await;
     let (archived, observed, _) = gw.store.counts().unwrap();
     assert_eq!((archived, observed), (2, 0));
     // The right password on the same connection still works.

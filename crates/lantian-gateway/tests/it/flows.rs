@@ -19,7 +19,9 @@ async fn upload_is_answered_9014_with_its_qn_after_it_is_stored() {
         (p.cn.0, p.qn, p.st, p.flag.unwrap().0, p.cp),
         (9014, Some("20250925010000001"), "91", 4, "")
     );
-    // Acknowledged means durable: the value is in the store already.
+    // Acknowledged means durable (archive and journal); the projector then makes it
+    // queryable without being asked.
+    gw.projected().await;
     let pts = gw
         .store
         .series("XJ-01", "a34004", Period::Hour, T0, T0 + 3600, View::Raw)
@@ -67,6 +69,7 @@ async fn the_same_packet_twice_is_acknowledged_twice_and_stored_once() {
     d.send(&f).await;
     assert!(d.recv_cn(9014, WAIT).await.is_some());
     assert!(d.recv_cn(9014, WAIT).await.is_some());
+    gw.projected().await;
     let (archived, observed, _) = gw.store.counts().unwrap();
     assert_eq!(
         (archived, observed),
@@ -108,6 +111,7 @@ async fn split_packets_are_acknowledged_part_by_part_and_stored_whole() {
             Some(format!("2025092501000000{i}").as_str())
         );
     }
+    gw.projected().await;
     let (archived, observed, _) = gw.store.counts().unwrap();
     assert_eq!((archived, observed), (parts.len() as i64, 6));
     gw.stop().await;
@@ -141,6 +145,7 @@ async fn a_burst_of_24_hours_of_buffered_minute_data_is_all_acknowledged_and_rol
         (1440, 1440, 0),
         "{report:?}"
     );
+    gw.projected().await;
     let hours = gw
         .store
         .hourly_rollups("XJ-01", "a34004", T0, T0 + 86_400)

@@ -80,6 +80,19 @@ impl Gw {
         }
     }
 
+    /// Waits until the gateway's projector has made every accepted observation queryable
+    /// (it is not asked to: this waits for it to do its job).
+    pub async fn projected(&self) {
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while self.store.projection_lag().unwrap() > 0 {
+            assert!(
+                std::time::Instant::now() < until,
+                "the projector did not catch up in 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     pub fn rejects(&self, reason: &str) -> u64 {
         self.metrics.rejects().get(reason).copied().unwrap_or(0)
     }

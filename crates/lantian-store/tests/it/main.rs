@@ -1,10 +1,12 @@
 //! Integration tests of the store: one story on SQLite and on a real PostgreSQL server,
-//! tampering with the archive, and kill -9 in the middle of a batch.
+//! tampering with the archive, kill -9 in the middle of a batch, faults, and the SQLite
+//! journal between acceptance and projection.
 
 #![allow(clippy::unwrap_used)]
 
 mod crash;
 mod faults;
+mod journal;
 mod story;
 mod tamper;
 
@@ -77,10 +79,14 @@ pub fn on_both(tag: &str, f: impl Fn(&Store, &dyn Fn(&str))) {
     let store = Store::open_data_dir(&dir).unwrap();
     let path = dir.join("lantian.db");
     f(&store, &|sql| {
-        rusqlite::Connection::open(&path)
-            .unwrap()
-            .execute_batch(sql)
-            .unwrap()
+        // The archive is in archive.db; attached, its tables resolve by their plain names.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute(
+            "ATTACH DATABASE ?1 AS arc",
+            [dir.join("archive.db").to_str().unwrap()],
+        )
+        .unwrap();
+        c.execute_batch(sql).unwrap()
     });
     if let Some(base) = pg_url() {
         let db = PgDb::create(&base, tag);

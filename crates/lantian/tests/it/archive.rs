@@ -35,7 +35,7 @@ fn verify_passes_on_an_intact_archive_and_names_the_first_bad_record_after_tampe
             .contains("\tmain\t4\t")
     );
 
-    let db = rusqlite::Connection::open(dir.join("lantian.db")).unwrap();
+    let db = rusqlite::Connection::open(dir.join("archive.db")).unwrap();
     db.execute("UPDATE archive SET bytes = X'00' WHERE seq = 3", [])
         .unwrap();
     let bad = lantian(&["archive", "verify", "--data-dir", d]);

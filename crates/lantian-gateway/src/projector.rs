@@ -1,0 +1,75 @@
+//! The projector: moves accepted observations from the store's journal into the
+//! observation tables and rollups, beside the writer, so that an acknowledgement waits for
+//! one sequential append and not for the indexes of every series a batch touches.
+
+use crate::metrics::Metrics;
+use lantian_store::{PROJECT_ROWS_MAX, Store};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+/// How often the projector looks at the journal when the writer is quiet.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+/// The projector's nice value: under a burst the CPU goes to acknowledging first, and the
+/// projection catches up after (the lag is the `lantian_gateway_projection_lag` gauge).
+const NICE: i32 = 19;
+
+/// Runs until `wake`'s sender (the writer) is gone, then projects what is left and returns.
+pub fn run(store: Arc<Store>, metrics: Arc<Metrics>, wake: Receiver<()>) {
+    lower_priority();
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let last = match wake.recv_timeout(IDLE_POLL) {
+            Ok(()) | Err(RecvTimeoutError::Timeout) => false,
+            Err(RecvTimeoutError::Disconnected) => true,
+        };
+        // Project while there is something: under load each round takes all that came
+        // in during the previous one, so rounds grow with the load and cost less per row.
+        loop {
+            match store.project(PROJECT_ROWS_MAX) {
+                Ok(p) => {
+                    backoff = Duration::from_millis(100);
+                    Metrics::add(&metrics.observations_new, p.outcome.observations_new);
+                    Metrics::add(
+                        &metrics.observations_duplicate,
+                        p.outcome.observations_duplicate,
+                    );
+                    for d in &p.damaged {
+                        Metrics::add(&metrics.journal_damaged, 1);
+                        tracing::error!("{d}; the packet stays in the archive");
+                    }
+                    if p.rows == 0 && p.damaged.is_empty() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    Metrics::add(&metrics.projection_errors, 1);
+                    tracing::error!("projection failed ({e}); retrying in {backoff:?}");
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                    if last {
+                        // Left in the journal: the next open projects it.
+                        return;
+                    }
+                    break;
+                }
+            }
+        }
+        if last {
+            return;
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    // On Linux a thread id names the thread alone for setpriority.
+    let tid = rustix::thread::gettid();
+    if let Err(e) = rustix::process::setpriority_process(Some(tid), NICE) {
+        tracing::warn!("could not lower the projector's priority: {e}");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
