@@ -11,10 +11,6 @@ use std::time::Duration;
 /// How often the projector looks at the journal when the writer is quiet.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
-/// The projector's nice value: under a burst the CPU goes to acknowledging first, and the
-/// projection catches up after (the lag is the `lantian_gateway_projection_lag` gauge).
-const NICE: i32 = 19;
-
 /// Runs until `wake`'s sender (the writer) is gone, then projects what is left and returns.
 pub fn run(store: Arc<Store>, metrics: Arc<Metrics>, wake: Receiver<()>) {
     lower_priority();
@@ -62,12 +58,19 @@ pub fn run(store: Arc<Store>, metrics: Arc<Metrics>, wake: Receiver<()>) {
     }
 }
 
+/// SCHED_IDLE: the projector runs only on CPU nothing else wants, so under a burst the CPU
+/// goes to acknowledging first and the projection catches up after (the lag is the
+/// `lantian_gateway_projection_lag` gauge). A nice value is not enough: at nice 19 it still
+/// took a quarter of the machine during a burst, and its slices delayed the acks.
 #[cfg(target_os = "linux")]
 fn lower_priority() {
-    // On Linux a thread id names the thread alone for setpriority.
-    let tid = rustix::thread::gettid();
-    if let Err(e) = rustix::process::setpriority_process(Some(tid), NICE) {
-        tracing::warn!("could not lower the projector's priority: {e}");
+    use thread_priority::{
+        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy, thread_native_id,
+        unix::set_thread_priority_and_policy,
+    };
+    let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+    if let Err(e) = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle) {
+        tracing::warn!("could not lower the projector's priority: {e:?}");
     }
 }
 

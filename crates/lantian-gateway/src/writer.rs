@@ -24,11 +24,17 @@ pub fn run(
     metrics: Arc<Metrics>,
     mut rx: mpsc::Receiver<Job>,
     batch_max: usize,
+    interval_min: Duration,
     projector: std::sync::mpsc::SyncSender<()>,
 ) {
     let mut jobs: Vec<Job> = Vec::with_capacity(batch_max);
+    let mut last_start = std::time::Instant::now() - interval_min;
     while let Some(first) = rx.blocking_recv() {
         jobs.push(first);
+        if let Some(wait) = interval_min.checked_sub(last_start.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        last_start = std::time::Instant::now();
         while jobs.len() < batch_max {
             match rx.try_recv() {
                 Ok(j) => jobs.push(j),
@@ -39,12 +45,11 @@ pub fn run(
             .iter_mut()
             .map(|j| std::mem::take(&mut j.ingest))
             .collect();
-        let started = std::time::Instant::now();
         let result = accept_with_retry(&store, &batch);
         tracing::debug!(
             "group commit: {} packets in {:?}",
             batch.len(),
-            started.elapsed()
+            last_start.elapsed()
         );
         Metrics::add(&metrics.batches_total, 1);
         match &result {

@@ -92,8 +92,8 @@ pub trait Conn {
     ) -> Result<u64, StoreError>;
     /// Appends archive records (already chained).
     fn insert_archive(&mut self, rows: &[ArchiveRow<'_>]) -> Result<(), StoreError>;
-    /// Appends journal rows (archive seq, encoded observations). SQLite only.
-    fn insert_journal(&mut self, _rows: &[(Option<i64>, Vec<u8>)]) -> Result<(), StoreError> {
+    /// Appends journal rows (id, archive seq, encoded observations). SQLite only.
+    fn insert_journal(&mut self, _rows: &[(i64, Option<i64>, Vec<u8>)]) -> Result<(), StoreError> {
         Err(StoreError::Invalid {
             what: "this backend has no journal".to_owned(),
         })
@@ -118,7 +118,8 @@ pub struct ArchiveRow<'a> {
 pub const INSERT_OBSERVATION: &str = "INSERT INTO observations (station_id, code, period, ts, value, flag, packet_seq) \
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (station_id, code, period, ts) DO NOTHING";
 
-pub const INSERT_JOURNAL: &str = "INSERT INTO journal (packet_seq, observations) VALUES ($1, $2)";
+pub const INSERT_JOURNAL: &str =
+    "INSERT INTO journal (id, packet_seq, observations) VALUES ($1, $2, $3)";
 
 pub const INSERT_ARCHIVE: &str = "INSERT INTO archive (chain, seq, received_ms, peer, mn, verdict, bytes, prev_hash, hash) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";

@@ -14,6 +14,9 @@ use std::sync::atomic::Ordering;
 const HOUR_S: i64 = 3600;
 const DAY_S: i64 = 86_400;
 
+/// Projected journal rows an accept deletes at least (when there are).
+const TRIM_ROWS_MIN: usize = 1000;
+
 /// Journal rows projected per transaction at most.
 pub const PROJECT_ROWS_MAX: usize = 20_000;
 
@@ -81,13 +84,19 @@ impl Store {
         let mut heads = lock(&self.heads);
         let (mut seq, mut hash) = heads.get(MAIN_CHAIN).copied().unwrap_or((0, GENESIS));
         let projected = self.projected.load(Ordering::Acquire);
-        let (out, seq, hash) = self.write_to(Part::Archive, |c| {
+        let trimmed = self.trimmed.load(Ordering::Acquire);
+        let trim_to = projected.min(trimmed + (2 * batch.len()).max(TRIM_ROWS_MIN) as i64);
+        let (out, seq, hash, journal_id) = self.write_to(Part::Archive, |c| {
             let chained = chain(batch, &mut seq, &mut hash);
-            let journal_rows: Vec<(Option<i64>, Vec<u8>)> = batch
+            let mut id = self.journal_head.load(Ordering::Acquire);
+            let journal_rows: Vec<(i64, Option<i64>, Vec<u8>)> = batch
                 .iter()
                 .zip(&chained.packet_seqs)
                 .filter(|(ing, _)| !ing.observations.is_empty())
-                .map(|(ing, seq)| (*seq, journal::encode(&ing.observations)))
+                .map(|(ing, seq)| {
+                    id += 1;
+                    (id, *seq, journal::encode(&ing.observations))
+                })
                 .collect();
             chained.write(c, seq, &hash)?;
             c.insert_journal(&journal_rows)?;
@@ -95,13 +104,17 @@ impl Store {
                 packets_archived: chained.rows.len() as u64,
                 ..BatchOutcome::default()
             };
-            // Rows already projected go in the same transaction, at no extra commit.
-            if projected > self.trimmed.load(Ordering::Acquire) {
-                c.exec("DELETE FROM journal WHERE id <= $1", &[projected.into()])?;
+            // Rows already projected go in the same transaction, at no extra commit; a few
+            // at a time (never fewer than this batch adds), so that deleting what one large
+            // projection round freed does not delay one acknowledgement.
+            if trim_to > trimmed {
+                c.exec("DELETE FROM journal WHERE id <= $1", &[trim_to.into()])?;
             }
-            Ok((out, seq, hash))
+            Ok((out, seq, hash, id))
         })?;
-        self.trimmed.fetch_max(projected, Ordering::AcqRel);
+        // Advanced only after the commit, under the heads lock that orders accepts.
+        self.journal_head.store(journal_id, Ordering::Release);
+        self.trimmed.fetch_max(trim_to, Ordering::AcqRel);
         heads.insert(MAIN_CHAIN.to_owned(), (seq, hash));
         Ok(out)
     }
@@ -217,10 +230,13 @@ impl Store {
                 &[],
             )
         })?;
-        self.projected.store(
-            done.first().and_then(|r| r[0].int()).unwrap_or(0),
-            Ordering::Release,
-        );
+        let done = done.first().and_then(|r| r[0].int()).unwrap_or(0);
+        self.projected.store(done, Ordering::Release);
+        let head = self.read_from(Part::Archive, |c| {
+            c.query("SELECT MAX(id) FROM journal", &[])
+        })?;
+        let head = head.first().and_then(|r| r[0].int()).unwrap_or(0);
+        self.journal_head.store(head.max(done), Ordering::Release);
         self.project_all()?;
         Ok(())
     }

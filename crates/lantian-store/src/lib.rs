@@ -58,14 +58,16 @@ pub enum Location {
 /// One SQLite file: its writer connection and pooled readers.
 struct LiteDb {
     path: PathBuf,
+    page_bytes: u32,
     writer: Mutex<rusqlite::Connection>,
     readers: Mutex<Vec<rusqlite::Connection>>,
 }
 
 impl LiteDb {
-    fn new(path: PathBuf, writer: rusqlite::Connection) -> LiteDb {
+    fn new(path: PathBuf, page_bytes: u32, writer: rusqlite::Connection) -> LiteDb {
         LiteDb {
             path,
+            page_bytes,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
         }
@@ -105,6 +107,8 @@ pub struct Store {
     projected: AtomicI64,
     /// Journal rows up to here are deleted.
     trimmed: AtomicI64,
+    /// The highest journal id accepted (SQLite).
+    journal_head: AtomicI64,
 }
 
 impl std::fmt::Debug for Store {
@@ -132,17 +136,17 @@ impl Store {
         let backend = match location {
             Location::Sqlite(path) => {
                 let archive_path = sqlite::archive_path(path);
-                let mut a = sqlite::open(&archive_path)?;
+                let mut a = sqlite::open(&archive_path, sqlite::ARCHIVE_PAGE_BYTES)?;
                 sqlite::migrate(&mut a, sqlite::ARCHIVE_MIGRATIONS)?;
                 // Checkpoints of archive.db run beside the writer (Store::project), not
                 // inside an acknowledgement's commit.
                 a.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
-                let mut c = sqlite::open(path)?;
+                let mut c = sqlite::open(path, sqlite::MAIN_PAGE_BYTES)?;
                 sqlite::migrate(&mut c, sqlite::MIGRATIONS)?;
                 sqlite::move_archive_out(&mut c, &archive_path)?;
                 Backend::Sqlite {
-                    main: Box::new(LiteDb::new(path.clone(), c)),
-                    archive: Box::new(LiteDb::new(archive_path, a)),
+                    main: Box::new(LiteDb::new(path.clone(), sqlite::MAIN_PAGE_BYTES, c)),
+                    archive: Box::new(LiteDb::new(archive_path, sqlite::ARCHIVE_PAGE_BYTES, a)),
                 }
             }
             Location::Postgres(url) => {
@@ -160,6 +164,7 @@ impl Store {
             heads: Mutex::new(HashMap::new()),
             projected: AtomicI64::new(0),
             trimmed: AtomicI64::new(0),
+            journal_head: AtomicI64::new(0),
         };
         let heads = store.load_heads()?;
         *lock(&store.heads) = heads;
@@ -252,7 +257,7 @@ impl Store {
                 let popped = lock(&db.readers).pop();
                 let c = match popped {
                     Some(c) => c,
-                    None => sqlite::open(&db.path)?,
+                    None => sqlite::open(&db.path, db.page_bytes)?,
                 };
                 let out = f(&mut sqlite::Lite(&c));
                 lock(&db.readers).push(c);

@@ -50,7 +50,14 @@ fn val(v: ValueRef<'_>) -> Val {
     }
 }
 
-pub fn open(path: &Path) -> Result<Connection, StoreError> {
+/// Page size of a new `lantian.db`: whole series in few pages for reads.
+pub const MAIN_PAGE_BYTES: u32 = 16_384;
+/// Page size of a new `archive.db`: every acknowledgement's commit rewrites the last page of
+/// the archive, its index and the journal, so small pages keep small commits cheap.
+pub const ARCHIVE_PAGE_BYTES: u32 = 4096;
+
+/// Opens (creating with `page_bytes` pages if new) an SQLite file in WAL mode.
+pub fn open(path: &Path, page_bytes: u32) -> Result<Connection, StoreError> {
     let err = |e: rusqlite::Error| StoreError::Open {
         backend: "SQLite",
         message: format!("{}: {e}", path.display()),
@@ -59,7 +66,7 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     c.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(err)?;
     c.execute_batch(
-        "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+        &format!("PRAGMA page_size = {page_bytes}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"),
     )
     .map_err(err)?;
     Ok(c)
@@ -186,10 +193,10 @@ impl Conn for Lite<'_> {
         Ok(())
     }
 
-    fn insert_journal(&mut self, rows: &[(Option<i64>, Vec<u8>)]) -> Result<(), StoreError> {
+    fn insert_journal(&mut self, rows: &[(i64, Option<i64>, Vec<u8>)]) -> Result<(), StoreError> {
         let mut st = self.0.prepare_cached(INSERT_JOURNAL)?;
-        for (seq, blob) in rows {
-            st.execute(rusqlite::params![seq, blob])?;
+        for (id, seq, blob) in rows {
+            st.execute(rusqlite::params![id, seq, blob])?;
         }
         Ok(())
     }

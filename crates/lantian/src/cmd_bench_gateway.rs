@@ -67,6 +67,18 @@ fn frame(conn: usize, i: usize) -> OutFrame {
     OutFrame::new(encode(&h, &cp))
 }
 
+/// CPU seconds (user + system) used so far by process `pid` ("self" for this one).
+fn cpu_s(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat, 0-based 11 and 12 after the name; clock ticks
+    // are 100 per second on Linux.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn rss_kib(pid: u32) -> Result<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     s.lines()
@@ -182,10 +194,14 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 window,
                 ack_timeout: Duration::from_secs(60),
             };
+            let (server0, client0) = (cpu_s(&pid.to_string()), cpu_s("self"));
             let r = rt.block_on(send(frames, &cfg));
+            let (server_s, client_s) = (cpu_s(&pid.to_string()) - server0, cpu_s("self") - client0);
             // Acknowledged means durable (archive and journal); queryable follows when the
             // projector has caught up. Wait for it, so that runs do not overlap.
             let projected_after_s = rt.block_on(projection_caught_up(&http))?;
+            // Includes the projection's catch-up after the last ack.
+            let server_all_s = cpu_s(&pid.to_string()) - server0;
             runs.push(json!({
                 "connections": conns,
                 "mode": mode,
@@ -201,6 +217,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 "ack_latency_ms_p99": r.ack_latency_ms_p99,
                 "ack_latency_ms_max": r.ack_latency_ms_max,
                 "queryable_after_last_ack_s": projected_after_s,
+                "server_cpu_us_per_packet_until_last_ack": server_s * 1e6 / r.acked.max(1) as f64,
+                "server_cpu_us_per_packet_with_projection": server_all_s * 1e6 / r.acked.max(1) as f64,
+                "simulator_cpu_us_per_packet": client_s * 1e6 / r.acked.max(1) as f64,
             }));
         }
     }

@@ -40,6 +40,16 @@ fn accepted_is_durable_projected_is_visible_and_a_reopen_projects_the_rest() {
         assert_eq!(p.outcome.hours_rolled_up, 1);
         assert_eq!(s.projection_lag().unwrap(), 10);
         s.accept_batch(&minute_packets(30, 30)).unwrap();
+        // That accept deleted the 20 projected rows from the journal.
+        let journal_rows = |dir: &std::path::Path| -> (i64, i64) {
+            rusqlite::Connection::open(dir.join("archive.db"))
+                .unwrap()
+                .query_row("SELECT COUNT(*), MIN(id) FROM journal", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .unwrap()
+        };
+        assert_eq!(journal_rows(&dir), (40, 21));
         // Dropped with 40 rows unprojected: a crash after the acknowledgement.
     }
     let s = Store::open_data_dir(&dir).unwrap();
@@ -52,6 +62,7 @@ fn accepted_is_durable_projected_is_visible_and_a_reopen_projects_the_rest() {
     assert_eq!((hours[0].n_observed, hours[0].valid), (60, true));
     // The same packets again: archived again (the archive keeps every receipt), counted
     // once as observations.
+    // Journal ids go on above every id used before, though the journal was emptied.
     let again = s.commit_batch(&minute_packets(0, 60)).unwrap();
     assert_eq!(
         (again.observations_new, again.observations_duplicate),

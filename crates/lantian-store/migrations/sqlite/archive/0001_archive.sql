@@ -13,7 +13,7 @@ CREATE TABLE archive (
     prev_hash BLOB NOT NULL,
     hash BLOB NOT NULL,
     PRIMARY KEY (chain, seq)
-);
+) WITHOUT ROWID;                   -- one B-tree per append, not a table and an index
 
 -- Published digests of the chain head.
 CREATE TABLE archive_checkpoints (
@@ -24,11 +24,11 @@ CREATE TABLE archive_checkpoints (
     PRIMARY KEY (chain, seq)
 );
 
--- Accepted observations not yet projected into lantian.db, one row per packet (or batch
--- without a packet). Rows at or below lantian.db's projection.journal_id are deleted lazily;
--- AUTOINCREMENT so that an id is never reused once they are.
+-- Accepted observations not yet projected into lantian.db, one row per packet. Rows at or
+-- below lantian.db's projection.journal_id are deleted lazily. The store assigns ids, above
+-- both the highest row and the projection, so an id is never reused.
 CREATE TABLE journal (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     packet_seq INTEGER,            -- the archive record (main chain) they came in
     observations BLOB NOT NULL     -- see lantian-store/src/journal.rs
 );
