@@ -89,16 +89,30 @@ pub async fn send(frames: Vec<OutFrame>, cfg: &SendConfig) -> SendReport {
     }
     let totals = Arc::new(Totals::default());
     let latencies = Arc::new(Mutex::new(Vec::new()));
-    let started = Instant::now();
+    // Every connection is opened before any sends, so that throughput and latency are those
+    // of n open connections and not of n connects.
+    let opened = Arc::new(tokio::sync::Barrier::new(n));
+    let started = Arc::new(std::sync::OnceLock::new());
     let per_conn_rate = cfg.rate_per_s.map(|r| r / n as f64);
     let mut tasks = tokio::task::JoinSet::new();
     for (k, frames) in per_conn.into_iter().enumerate() {
         let (cfg, totals, latencies) = (cfg.clone(), totals.clone(), latencies.clone());
+        let (opened, started) = (opened.clone(), started.clone());
         // Devices are not synchronised: with a rate, connection k starts k/n of an interval
         // late, so that the offered load is spread evenly instead of arriving in bursts.
         let phase = k as f64 / n as f64;
         tasks.spawn(async move {
-            one_connection(frames, &cfg, per_conn_rate, phase, &totals, &latencies).await
+            let start = Start { opened, started };
+            one_connection(
+                frames,
+                &cfg,
+                per_conn_rate,
+                phase,
+                start,
+                &totals,
+                &latencies,
+            )
+            .await
         });
     }
     while tasks.join_next().await.is_some() {}
@@ -119,11 +133,17 @@ pub async fn send(frames: Vec<OutFrame>, cfg: &SendConfig) -> SendReport {
         unanswered: g(&totals.unanswered),
         commands_answered: g(&totals.commands),
         connect_errors: g(&totals.connect_errors),
-        elapsed_s: started.elapsed().as_secs_f64(),
+        elapsed_s: started.get().map_or(0.0, |t| t.elapsed().as_secs_f64()),
         ack_latency_ms_p50: pct(0.5),
         ack_latency_ms_p99: pct(0.99),
         ack_latency_ms_max: lat.last().copied().unwrap_or(0.0),
     }
+}
+
+/// The moment every connection is open: each waits for the others, one notes the time.
+struct Start {
+    opened: Arc<tokio::sync::Barrier>,
+    started: Arc<std::sync::OnceLock<Instant>>,
 }
 
 async fn one_connection(
@@ -131,13 +151,18 @@ async fn one_connection(
     cfg: &SendConfig,
     rate: Option<f64>,
     phase: f64,
+    start: Start,
     totals: &Totals,
     latencies: &Mutex<Vec<f64>>,
 ) {
+    let stream = TcpStream::connect(&cfg.to).await;
+    if start.opened.wait().await.is_leader() {
+        let _ = start.started.set(Instant::now());
+    }
     if frames.is_empty() {
         return;
     }
-    let stream = match TcpStream::connect(&cfg.to).await {
+    let stream = match stream {
         Ok(s) => s,
         Err(_) => {
             totals.connect_errors.fetch_add(1, Ordering::Relaxed);

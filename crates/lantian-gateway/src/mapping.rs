@@ -61,12 +61,15 @@ pub fn observations(
         .as_ref()
         .and_then(cst_seconds)
         .ok_or(MappingError::NoDataTime)?;
-    let mut flags: HashMap<&str, &str> = HashMap::new();
-    for f in &p.fields {
-        if let (Some(code), Suffix::Flag) = (f.code, f.suffix) {
-            flags.insert(code, f.value);
-        }
-    }
+    // A packet has a few dozen fields: a list scanned beats hashing every code.
+    let flags: Vec<(&str, &str)> = p
+        .fields
+        .iter()
+        .filter_map(|f| match (f.code, f.suffix) {
+            (Some(code), Suffix::Flag) => Some((code, f.value)),
+            _ => None,
+        })
+        .collect();
     let mut out = Vec::new();
     for f in &p.fields {
         let Some(code) = f.code else { continue };
@@ -91,13 +94,19 @@ pub fn observations(
             })?;
         let base = stored.split('-').next().unwrap_or(&stored);
         let factor = factors.get(base).copied().unwrap_or(1.0);
+        // The last flag given for a code counts, as a later field overrides an earlier one.
+        let flag = flags
+            .iter()
+            .rev()
+            .find(|(c, _)| *c == code)
+            .map_or("N", |(_, f)| f);
         out.push(Observation {
             station_id: station_id.to_owned(),
-            code: stored.clone(),
+            code: stored,
             period,
             ts,
             value: v * factor,
-            flag: flags.get(code).copied().unwrap_or("N").to_owned(),
+            flag: flag.to_owned(),
         });
     }
     Ok(out)

@@ -119,6 +119,29 @@ impl Store {
         Ok(out)
     }
 
+    /// Deletes up to `rows_max` projected rows from the journal (accepts delete some too);
+    /// returns how many. For a writer with nothing else to do. A no-op on PostgreSQL.
+    pub fn trim_journal(&self, rows_max: usize) -> Result<u64, StoreError> {
+        if !self.journals() {
+            return Ok(0);
+        }
+        // Under the heads lock, like accepts, so that `trimmed` only moves forward in order.
+        let _heads = lock(&self.heads);
+        let trimmed = self.trimmed.load(Ordering::Acquire);
+        let trim_to = self
+            .projected
+            .load(Ordering::Acquire)
+            .min(trimmed + rows_max as i64);
+        if trim_to <= trimmed {
+            return Ok(0);
+        }
+        let n = self.write_to(Part::Archive, |c| {
+            c.exec("DELETE FROM journal WHERE id <= $1", &[trim_to.into()])
+        })?;
+        self.trimmed.store(trim_to, Ordering::Release);
+        Ok(n)
+    }
+
     /// Moves up to `rows_max` journal rows into lantian.db (observations, rollups) in one
     /// transaction that also records how far it got, and checkpoints archive.db's WAL. Safe
     /// to call from several threads: a row is projected once. A no-op on PostgreSQL.

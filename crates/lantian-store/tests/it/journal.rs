@@ -161,4 +161,21 @@ fn projectors_racing_each_other_project_every_row_once() {
     let total = new_total.into_inner() + rest.outcome.observations_new;
     assert_eq!(total, 500);
     assert_eq!(s.counts().unwrap(), (500, 500, 0));
+    // What the accepts did not delete, an idle writer does, a few rows at a time.
+    let mut deleted = 0;
+    loop {
+        match s.trim_journal(7).unwrap() {
+            0 => break,
+            n => {
+                assert!(n <= 7);
+                deleted += n;
+            }
+        }
+    }
+    assert!(deleted > 0);
+    let left: i64 = rusqlite::Connection::open(dir.join("archive.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0, "every projected row deleted");
 }
