@@ -31,6 +31,8 @@ pub struct Metrics {
     pub commit_errors: AtomicU64,
     pub timeouts: AtomicU64,
     pub projection_errors: AtomicU64,
+    /// Times the writer waited for the projector (back-pressure).
+    pub backpressure_waits: AtomicU64,
     pub journal_damaged: AtomicU64,
     rejects: Mutex<BTreeMap<String, u64>>,
     devices: Mutex<HashMap<String, DeviceStats>>,
@@ -155,6 +157,11 @@ impl Metrics {
             "projection_errors_total",
             "Failed attempts to move accepted observations into the tables (retried).",
             Self::get(&self.projection_errors),
+        );
+        counter(
+            "backpressure_waits_total",
+            "10 ms waits of the writer for the projection to catch up (acks slowed).",
+            Self::get(&self.backpressure_waits),
         );
         counter(
             "journal_damaged_total",

@@ -5,6 +5,7 @@
 use crate::metrics::Metrics;
 use lantian_store::{PROJECT_ROWS_MAX, Store};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
@@ -12,7 +13,8 @@ use std::time::Duration;
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
 /// Runs until `wake`'s sender (the writer) is gone, then projects what is left and returns.
-pub fn run(store: Arc<Store>, metrics: Arc<Metrics>, wake: Receiver<()>) {
+/// Stores the time (ms since the epoch) of each look at the journal in `ran_ms`.
+pub fn run(store: Arc<Store>, metrics: Arc<Metrics>, wake: Receiver<()>, ran_ms: Arc<AtomicI64>) {
     lower_priority();
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -25,6 +27,7 @@ pub fn run(store: Arc<Store>, metrics: Arc<Metrics>, wake: Receiver<()>) {
         loop {
             match store.project(PROJECT_ROWS_MAX) {
                 Ok(p) => {
+                    ran_ms.store(crate::conn::now_ms(), Ordering::Release);
                     backoff = Duration::from_millis(100);
                     Metrics::add(&metrics.observations_new, p.outcome.observations_new);
                     Metrics::add(

@@ -2,9 +2,11 @@
 //! thread, each connection told only after its data is durable; the projector is woken
 //! after each commit.
 
+use crate::conn::now_ms;
 use crate::metrics::Metrics;
 use lantian_store::{BatchOutcome, Ingest, Store, StoreError};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
@@ -13,6 +15,15 @@ use tokio::sync::{mpsc, oneshot};
 pub struct Job {
     pub ingest: Ingest,
     pub done: oneshot::Sender<Result<(), String>>,
+}
+
+/// The writer's settings (from [`crate::Config`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub batch_max: usize,
+    pub interval_min: Duration,
+    pub lag_max: i64,
+    pub starved_after_ms: i64,
 }
 
 /// Journal rows deleted per transaction when idle (a millisecond or two).
@@ -26,19 +37,29 @@ pub fn run(
     store: Arc<Store>,
     metrics: Arc<Metrics>,
     mut rx: mpsc::Receiver<Job>,
-    batch_max: usize,
-    interval_min: Duration,
+    limits: Limits,
     projector: std::sync::mpsc::SyncSender<()>,
+    projector_ran_ms: Arc<AtomicI64>,
 ) {
-    let mut jobs: Vec<Job> = Vec::with_capacity(batch_max);
-    let mut last_start = std::time::Instant::now() - interval_min;
+    let mut jobs: Vec<Job> = Vec::with_capacity(limits.batch_max);
+    let mut last_start = std::time::Instant::now() - limits.interval_min;
     while let Some(first) = rx.blocking_recv() {
         jobs.push(first);
-        if let Some(wait) = interval_min.checked_sub(last_start.elapsed()) {
+        if let Some(wait) = limits.interval_min.checked_sub(last_start.elapsed()) {
             std::thread::sleep(wait);
         }
+        // Back-pressure: the projector runs on spare CPU. When it has had none for a while
+        // (acknowledging takes all of it), pause so that it gets some; when too much is
+        // unprojected, wait until it catches up rather than let unqueryable data pile up.
+        while store.projection_lag() > 0
+            && (store.projection_lag() > limits.lag_max
+                || now_ms() - projector_ran_ms.load(Ordering::Acquire) > limits.starved_after_ms)
+        {
+            Metrics::add(&metrics.backpressure_waits, 1);
+            std::thread::sleep(Duration::from_millis(10));
+        }
         last_start = std::time::Instant::now();
-        while jobs.len() < batch_max {
+        while jobs.len() < limits.batch_max {
             match rx.try_recv() {
                 Ok(j) => jobs.push(j),
                 Err(_) => break,

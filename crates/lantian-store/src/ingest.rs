@@ -59,7 +59,9 @@ impl Store {
     /// Commits packets and their observations: archive records (chained), observations (new
     /// ones only), and the rollups of every hour and day they touch, all visible to queries
     /// on return. On SQLite a batch with packets is accepted and then projected (the counts
-    /// are those of what this call projected).
+    /// are those of what this call projected); should the projection fail, the batch is
+    /// still accepted and will be projected later (a retry archives its packets again and
+    /// stores its observations once).
     pub fn commit_batch(&self, batch: &[Ingest]) -> Result<BatchOutcome, StoreError> {
         if self.journals() && batch.iter().any(|i| i.packet.is_some()) {
             let accepted = self.accept_batch(batch)?;
@@ -226,19 +228,11 @@ impl Store {
         }
     }
 
-    /// Journal rows accepted but not yet projected (0 on PostgreSQL).
-    pub fn projection_lag(&self) -> Result<i64, StoreError> {
-        if !self.journals() {
-            return Ok(0);
-        }
+    /// Journal rows accepted but not yet projected, as this process knows them (the one
+    /// running the gateway accepts); 0 on PostgreSQL. Costs two atomic loads.
+    pub fn projection_lag(&self) -> i64 {
         let projected = self.projected.load(Ordering::Acquire);
-        let head = self.read_from(Part::Archive, |c| {
-            c.query("SELECT MAX(id) FROM journal", &[])
-        })?;
-        Ok(head
-            .first()
-            .and_then(|r| r[0].int())
-            .map_or(0, |h| (h - projected).max(0)))
+        (self.journal_head.load(Ordering::Acquire) - projected).max(0)
     }
 
     /// At open: reads how far the journal was projected and projects the rest (what was

@@ -244,7 +244,7 @@ async fn projection_caught_up(http: &str) -> Result<f64> {
         let lag = body
             .lines()
             .find_map(|l| l.strip_prefix("lantian_gateway_projection_lag "))
-            .and_then(|v| v.trim().parse::<i64>().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
             .context("no lantian_gateway_projection_lag in /metrics")?;
         if lag == 0 {
             return Ok(started.elapsed().as_secs_f64());

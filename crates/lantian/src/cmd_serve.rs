@@ -193,10 +193,10 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
     let app = lantian_api::router(lantian_api::AppState::new(
         store.clone(),
         Arc::new(move || {
-            // Read at scrape time (an indexed MAX), so it is never stale.
-            let lag = lag_store.projection_lag().unwrap_or(-1);
+            // Read at scrape time, so it is never stale.
+            let lag = lag_store.projection_lag();
             format!(
-                "{}# HELP lantian_gateway_projection_lag Accepted packets whose observations are not yet queryable (-1: unknown).\n# TYPE lantian_gateway_projection_lag gauge\nlantian_gateway_projection_lag {lag}\n",
+                "{}# HELP lantian_gateway_projection_lag Accepted packets whose observations are not yet queryable.\n# TYPE lantian_gateway_projection_lag gauge\nlantian_gateway_projection_lag {lag}\n",
                 m.render_prometheus()
             )
         }),

@@ -84,7 +84,7 @@ impl Gw {
     /// (it is not asked to: this waits for it to do its job).
     pub async fn projected(&self) {
         let until = std::time::Instant::now() + Duration::from_secs(10);
-        while self.store.projection_lag().unwrap() > 0 {
+        while self.store.projection_lag() > 0 {
             assert!(
                 std::time::Instant::now() < until,
                 "the projector did not catch up in 10 s"
