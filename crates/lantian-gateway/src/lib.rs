@@ -93,7 +93,7 @@ impl Default for Config {
             batch_max: 2048,
             commit_interval_min: Duration::from_millis(4),
             projection_lag_max: 500_000,
-            projector_starved_after: Duration::from_secs(2),
+            projector_starved_after: Duration::from_secs(5),
             pending_per_connection_max: 256,
             setup: Setup::default(),
             reply_edition: Edition::Hj212_2017,

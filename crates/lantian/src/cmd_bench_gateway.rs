@@ -1,12 +1,11 @@
 //! `lantian bench gateway`: runs `lantian serve` as a child process and drives it over
-//! loopback with the device simulator: for 1,000 and 10,000 concurrent connections, the
+//! loopback with `lantian send` (another child, one thread): for 1,000 and 10,000 concurrent connections, the
 //! saturation throughput (durably acknowledged packets per second, each connection keeping
 //! `--window` packets in flight) with its ack latency, the ack latency at a fixed offered
 //! rate (open loop), how long after the last ack the projection made everything queryable,
 //! and resident memory per idle connection.
 
 use anyhow::{Context, Result, bail};
-use lantian_gateway::client::{OutFrame, SendConfig, send};
 use lantian_hj212::encode::{Header, encode};
 use lantian_hj212::{Command, Flag};
 use serde_json::{Value, json};
@@ -37,7 +36,7 @@ pub struct Args {
 
 const MN: &str = "BENCH0000000000000000001";
 
-fn frame(conn: usize, i: usize) -> OutFrame {
+fn frame(conn: usize, i: usize) -> Vec<u8> {
     let qn = format!("{:06}{:011}", conn, i);
     let secs = (conn * 100_000 + i) as i64;
     let d = lantian_core::Date::from_days_since_epoch(20_089 + secs / 86_400);
@@ -64,7 +63,7 @@ fn frame(conn: usize, i: usize) -> OutFrame {
     let cp = format!(
         "DataTime={stamp};a34004-Rtd=35,a34004-Flag=N;a34002-Rtd=70,a34002-Flag=N;a21026-Rtd=8,a21026-Flag=N;a21004-Rtd=30,a21004-Flag=N;a21005-Rtd=0.8,a21005-Flag=N;a05024-Rtd=60,a05024-Flag=N"
     );
-    OutFrame::new(encode(&h, &cp))
+    encode(&h, &cp)
 }
 
 /// CPU seconds (user + system) used so far by process `pid` ("self" for this one).
@@ -77,6 +76,16 @@ fn cpu_s(pid: &str) -> f64 {
     // utime and stime are fields 14 and 15 of stat, 0-based 11 and 12 after the name; clock ticks
     // are 100 per second on Linux.
     (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU seconds of this process's finished (waited-for) children: `cutime` + `cstime`.
+fn children_cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Fields 16 and 17 of stat, 0-based 13 and 14 after the name.
+    (ticks(13) + ticks(14)) / 100.0
 }
 
 fn rss_kib(pid: u32) -> Result<u64> {
@@ -168,8 +177,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
     }
     let (addr, http) = (addr.unwrap_or_default(), http.unwrap_or_default());
     std::thread::spawn(move || for _ in lines {});
-    // One thread for the simulator: it leaves more of the machine to the server than a
-    // work-stealing pool, whose wake-ups cost more than they gain here.
+    // For the idle connections and /metrics. `lantian send` gets one thread: that leaves
+    // more of the machine to the server than a work-stealing pool, whose wake-ups cost more
+    // than they gain here.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -183,43 +193,65 @@ pub fn run(a: Args) -> Result<ExitCode> {
             ("offered_rate", Some(a.rate), a.window.max(8)),
         ] {
             let base = (k * 2 + usize::from(rate.is_some())) * 20_000;
-            let frames: Vec<OutFrame> = (0..per)
+            let frames: Vec<Vec<u8>> = (0..per)
                 .flat_map(|i| (0..conns).map(move |c| (c, i)))
                 .map(|(c, i)| frame(base + c, i))
                 .collect();
-            let cfg = SendConfig {
-                to: addr.clone(),
-                connections: conns,
-                rate_per_s: rate,
-                window,
-                ack_timeout: Duration::from_secs(60),
-            };
-            let (server0, client0) = (cpu_s(&pid.to_string()), cpu_s("self"));
-            let r = rt.block_on(send(frames, &cfg));
-            let (server_s, client_s) = (cpu_s(&pid.to_string()) - server0, cpu_s("self") - client0);
+            let file = dir.join("packets.txt");
+            let mut text = Vec::with_capacity(frames.len() * 300);
+            frames.iter().for_each(|f| text.extend_from_slice(f));
+            std::fs::write(&file, text)?;
+            let mut args = vec![
+                "send".to_owned(),
+                format!("--to={addr}"),
+                format!("--mn={MN}"),
+                "--password=123456".to_owned(),
+                format!("--connections={conns}"),
+                format!("--window={window}"),
+                "--threads=1".to_owned(),
+                "--ack-timeout-s=60".to_owned(),
+                "--format=packets".to_owned(),
+            ];
+            args.extend(rate.map(|r| format!("--rate={r}")));
+            args.push(file.display().to_string());
+            let (server0, client0) = (cpu_s(&pid.to_string()), children_cpu_s());
+            let out = std::process::Command::new(&exe)
+                .args(&args)
+                .stderr(Stdio::inherit())
+                .output()?;
+            let (server_s, client_s) = (
+                cpu_s(&pid.to_string()) - server0,
+                children_cpu_s() - client0,
+            );
+            let _ = std::fs::remove_file(&file);
+            let r: Value = serde_json::from_slice(&out.stdout)
+                .with_context(|| format!("lantian send printed no report ({})", out.status))?;
+            let n = |k: &str| r[k].as_f64().unwrap_or(0.0);
+            let acked = n("acknowledged");
             // Acknowledged means durable (archive and journal); queryable follows when the
             // projector has caught up. Wait for it, so that runs do not overlap.
             let projected_after_s = rt.block_on(projection_caught_up(&http))?;
             // Includes the projection's catch-up after the last ack.
             let server_all_s = cpu_s(&pid.to_string()) - server0;
+            let per_packet_us = |s: f64| s * 1e6 / acked.max(1.0);
             runs.push(json!({
                 "connections": conns,
                 "mode": mode,
                 "offered_per_s": rate,
                 "window": window,
-                "sent": r.sent,
-                "acked": r.acked,
-                "unanswered": r.unanswered,
-                "connect_errors": r.connect_errors,
-                "seconds": r.elapsed_s,
-                "acked_per_s": r.acked as f64 / r.elapsed_s,
-                "ack_latency_ms_p50": r.ack_latency_ms_p50,
-                "ack_latency_ms_p99": r.ack_latency_ms_p99,
-                "ack_latency_ms_max": r.ack_latency_ms_max,
+                "sent": r["sent"],
+                "acked": r["acknowledged"],
+                "unanswered": r["unanswered"],
+                "connect_errors": r["connect_errors"],
+                "seconds": r["seconds"],
+                "acked_per_s": acked / n("seconds").max(1e-9),
+                "ack_latency_ms_p50": r["ack_latency_ms_p50"],
+                "ack_latency_ms_p99": r["ack_latency_ms_p99"],
+                "ack_latency_ms_max": r["ack_latency_ms_max"],
                 "queryable_after_last_ack_s": projected_after_s,
-                "server_cpu_us_per_packet_until_last_ack": server_s * 1e6 / r.acked.max(1) as f64,
-                "server_cpu_us_per_packet_with_projection": server_all_s * 1e6 / r.acked.max(1) as f64,
-                "simulator_cpu_us_per_packet": client_s * 1e6 / r.acked.max(1) as f64,
+                "server_cpu_us_per_packet_until_last_ack": per_packet_us(server_s),
+                "server_cpu_us_per_packet_with_projection": per_packet_us(server_all_s),
+                "sender_cpu_us_per_packet": per_packet_us(client_s),
             }));
         }
     }
@@ -264,7 +296,7 @@ async fn idle_memory(addr: &str, pid: u32, n: usize) -> Result<Value> {
     let mut held = Vec::with_capacity(n);
     for c in 0..n {
         let mut s = tokio::net::TcpStream::connect(addr).await?;
-        s.write_all(&frame(900_000 + c, 0).bytes).await?;
+        s.write_all(&frame(900_000 + c, 0)).await?;
         let mut b = [0u8; 256];
         let _ = tokio::time::timeout(Duration::from_secs(10), s.read(&mut b)).await;
         held.push(s);

@@ -49,6 +49,9 @@ pub struct Args {
     /// Seconds to wait for the last acknowledgements.
     #[arg(long, default_value_t = 30.0)]
     ack_timeout_s: f64,
+    /// Threads driving the connections (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
     /// A file of raw packets (one per line), a CNEMC daily file, or a UCI Beijing file.
     file: PathBuf,
 }
@@ -76,9 +79,17 @@ pub fn run(a: Args) -> Result<ExitCode> {
         window: a.window,
         ack_timeout: Duration::from_secs_f64(a.ack_timeout_s),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = match a.threads {
+        0 => tokio::runtime::Builder::new_multi_thread(),
+        1 => tokio::runtime::Builder::new_current_thread(),
+        n => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(n);
+            b
+        }
+    }
+    .enable_all()
+    .build()?;
     let r = runtime.block_on(send(frames, &cfg));
     println!(
         "{}",
@@ -86,6 +97,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "sent": r.sent, "acknowledged": r.acked, "rejected": r.rejected, "unanswered": r.unanswered,
             "commands_answered": r.commands_answered, "connect_errors": r.connect_errors,
             "seconds": r.elapsed_s, "ack_latency_ms_p50": r.ack_latency_ms_p50, "ack_latency_ms_p99": r.ack_latency_ms_p99,
+            "ack_latency_ms_max": r.ack_latency_ms_max,
         })
     );
     Ok(
