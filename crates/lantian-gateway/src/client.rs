@@ -211,6 +211,10 @@ async fn one_connection(
         }
         if next > first {
             if wr.write_all(&out).await.is_err() {
+                // Not sent after all: counted below as not answered, once.
+                for f in &frames[first..next] {
+                    waiting.remove(f.qn.as_deref().unwrap_or_default());
+                }
                 next = first;
                 break;
             }
