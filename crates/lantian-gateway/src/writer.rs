@@ -115,3 +115,89 @@ fn accept_with_retry(store: &Store, batch: &[Ingest]) -> Result<BatchOutcome, St
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lantian_store::{Observation, Period, RawPacket};
+
+    fn job(n: i64) -> (Job, oneshot::Receiver<Result<(), String>>) {
+        let (done, rx) = oneshot::channel();
+        let ingest = Ingest {
+            packet: Some(RawPacket {
+                received_ms: n,
+                peer: "test".into(),
+                mn: Some("MN".into()),
+                verdict: "accepted".into(),
+                bytes: format!("##{n}").into_bytes(),
+            }),
+            observations: vec![Observation {
+                station_id: "S".into(),
+                code: "a34004".into(),
+                period: Period::Hour,
+                ts: n * 3600,
+                value: 1.0,
+                flag: "N".into(),
+            }],
+        };
+        (Job { ingest, done }, rx)
+    }
+
+    /// With no projector running, the writer acknowledges the first batch, then holds the
+    /// second until the journal is projected: by a starved projector (`starved_after`) or
+    /// by too much lag (`lag_max`).
+    fn holds_acks_until_projected(limits: Limits, tag: &str) {
+        let dir = std::env::temp_dir().join(format!("lantian-writer-{}-{tag}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = Arc::new(Store::open_data_dir(&dir).expect("store"));
+        let (tx, rx) = mpsc::channel(16);
+        let (wake, _woken) = std::sync::mpsc::sync_channel(1);
+        // A projector that has never run.
+        let ran_ms = Arc::new(AtomicI64::new(0));
+        let writer = {
+            let (store, ran) = (store.clone(), ran_ms.clone());
+            std::thread::spawn(move || {
+                run(store, Arc::new(Metrics::default()), rx, limits, wake, ran)
+            })
+        };
+        let (j1, a1) = job(1);
+        tx.blocking_send(j1).expect("send");
+        assert_eq!(a1.blocking_recv().expect("answer"), Ok(()));
+        assert_eq!(store.projection_lag(), 1);
+        let (j2, mut a2) = job(2);
+        tx.blocking_send(j2).expect("send");
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            a2.try_recv().is_err(),
+            "acknowledged while the projector was starved"
+        );
+        store.project_all().expect("project");
+        ran_ms.store(now_ms(), Ordering::Release);
+        assert_eq!(a2.blocking_recv().expect("answer"), Ok(()));
+        drop(tx);
+        writer.join().expect("writer");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_starved_projector_holds_the_next_acknowledgement() {
+        let limits = Limits {
+            batch_max: 16,
+            interval_min: Duration::ZERO,
+            lag_max: i64::MAX,
+            starved_after_ms: 0,
+        };
+        holds_acks_until_projected(limits, "starved");
+    }
+
+    #[test]
+    fn too_much_lag_holds_the_next_acknowledgement() {
+        let limits = Limits {
+            batch_max: 16,
+            interval_min: Duration::ZERO,
+            lag_max: 0,
+            starved_after_ms: i64::MAX,
+        };
+        holds_acks_until_projected(limits, "lag");
+    }
+}
