@@ -179,3 +179,35 @@ fn projectors_racing_each_other_project_every_row_once() {
         .unwrap();
     assert_eq!(left, 0, "every projected row deleted");
 }
+
+#[test]
+fn of_two_values_for_one_key_in_one_round_the_first_received_is_kept() {
+    let dir = temp_dir("journal-first");
+    let s = Store::open_data_dir(&dir).unwrap();
+    setup(&s);
+    let at = 86_400 * 100;
+    let batch: Vec<Ingest> = [3.0, 1.0, 2.0]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Ingest {
+            packet: Some(packet(i as i64)),
+            observations: vec![
+                obs("J", "a34004", Period::Hour, at + 3600, 9.0),
+                obs("J", "a34004", Period::Hour, at, *v),
+            ],
+        })
+        .collect();
+    s.accept_batch(&batch).unwrap();
+    let p = s.project_all().unwrap();
+    assert_eq!(
+        (p.outcome.observations_new, p.outcome.observations_duplicate),
+        (2, 4)
+    );
+    let pts = s
+        .series("J", "a34004", Period::Hour, at, at + 7200, View::Raw)
+        .unwrap();
+    assert_eq!(
+        pts.iter().map(|p| p.value).collect::<Vec<_>>(),
+        vec![3.0, 9.0]
+    );
+}
