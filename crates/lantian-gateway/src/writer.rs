@@ -55,6 +55,10 @@ pub fn run(
             && (store.projection_lag() > limits.lag_max
                 || now_ms() - projector_ran_ms.load(Ordering::Acquire) > limits.starved_after_ms)
         {
+            // No projector (its thread ended): nothing to wait for; the next open projects.
+            if let Err(std::sync::mpsc::TrySendError::Disconnected(())) = projector.try_send(()) {
+                break;
+            }
             Metrics::add(&metrics.backpressure_waits, 1);
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -174,6 +178,42 @@ mod tests {
         store.project_all().expect("project");
         ran_ms.store(now_ms(), Ordering::Release);
         assert_eq!(a2.blocking_recv().expect("answer"), Ok(()));
+        drop(tx);
+        writer.join().expect("writer");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn without_a_projector_nothing_is_held() {
+        let dir = std::env::temp_dir().join(format!("lantian-writer-{}-none", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = Arc::new(Store::open_data_dir(&dir).expect("store"));
+        let (tx, rx) = mpsc::channel(16);
+        let (wake, woken) = std::sync::mpsc::sync_channel(1);
+        drop(woken);
+        let limits = Limits {
+            batch_max: 16,
+            interval_min: Duration::ZERO,
+            lag_max: 0,
+            starved_after_ms: 0,
+        };
+        let writer = {
+            let store = store.clone();
+            let never = Arc::new(AtomicI64::new(0));
+            std::thread::spawn(move || {
+                run(store, Arc::new(Metrics::default()), rx, limits, wake, never)
+            })
+        };
+        for n in 1..=3 {
+            let (j, a) = job(n);
+            tx.blocking_send(j).expect("send");
+            assert_eq!(a.blocking_recv().expect("answer"), Ok(()));
+        }
+        assert_eq!(
+            store.projection_lag(),
+            3,
+            "durable, left for the next open to project"
+        );
         drop(tx);
         writer.join().expect("writer");
         let _ = std::fs::remove_dir_all(&dir);
