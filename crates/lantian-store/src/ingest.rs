@@ -52,10 +52,6 @@ impl Store {
         Ok(heads)
     }
 
-    fn journals(&self) -> bool {
-        self.lite(Part::Archive).is_some()
-    }
-
     /// Commits packets and their observations: archive records (chained), observations (new
     /// ones only), and the rollups of every hour and day they touch, all visible to queries
     /// on return. On SQLite a batch with packets is accepted and then projected (the counts
@@ -63,7 +59,7 @@ impl Store {
     /// still accepted and will be projected later (a retry archives its packets again and
     /// stores its observations once).
     pub fn commit_batch(&self, batch: &[Ingest]) -> Result<BatchOutcome, StoreError> {
-        if self.journals() && batch.iter().any(|i| i.packet.is_some()) {
+        if !self.is_postgres() && batch.iter().any(|i| i.packet.is_some()) {
             let accepted = self.accept_batch(batch)?;
             let projected = self.project_all()?;
             return Ok(BatchOutcome {
@@ -79,7 +75,7 @@ impl Store {
     /// per packet); the observations reach queries when [`Store::project`] runs. PostgreSQL:
     /// the same as [`Store::commit_batch`].
     pub fn accept_batch(&self, batch: &[Ingest]) -> Result<BatchOutcome, StoreError> {
-        if !self.journals() {
+        if self.is_postgres() {
             return self.commit_direct(batch);
         }
         check_observations(batch.iter().flat_map(|i| &i.observations))?;
@@ -124,7 +120,7 @@ impl Store {
     /// Deletes up to `rows_max` projected rows from the journal (accepts delete some too);
     /// returns how many. For a writer with nothing else to do. A no-op on PostgreSQL.
     pub fn trim_journal(&self, rows_max: usize) -> Result<u64, StoreError> {
-        if !self.journals() {
+        if self.is_postgres() {
             return Ok(0);
         }
         // Under the heads lock, like accepts, so that `trimmed` only moves forward in order.
@@ -154,7 +150,7 @@ impl Store {
     /// [`Store::project`], and whether there were journal rows to look at (projected now or
     /// by another thread meanwhile).
     fn project_once(&self, rows_max: usize) -> Result<(Projection, bool), StoreError> {
-        if !self.journals() {
+        if self.is_postgres() {
             return Ok((Projection::default(), false));
         }
         let from = self.projected.load(Ordering::Acquire);
@@ -238,7 +234,7 @@ impl Store {
     /// At open: reads how far the journal was projected and projects the rest (what was
     /// acknowledged before a crash).
     pub(crate) fn recover_journal(&self) -> Result<(), StoreError> {
-        if !self.journals() {
+        if self.is_postgres() {
             return Ok(());
         }
         let done = self.read(|c| {

@@ -187,14 +187,6 @@ impl Store {
         matches!(self.backend, Backend::Postgres { .. })
     }
 
-    fn lite(&self, part: Part) -> Option<&LiteDb> {
-        match &self.backend {
-            Backend::Sqlite { main, .. } if part == Part::Main => Some(main),
-            Backend::Sqlite { archive, .. } => Some(archive),
-            Backend::Postgres { .. } => None,
-        }
-    }
-
     /// Runs `f` in one transaction on `lantian.db`: all of it is committed, or none of it.
     fn write<T>(
         &self,
@@ -210,8 +202,8 @@ impl Store {
         f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         match &self.backend {
-            Backend::Sqlite { .. } => {
-                let db = self.lite(part).expect("SQLite");
+            Backend::Sqlite { main, archive } => {
+                let db = if part == Part::Main { main } else { archive };
                 let mut c = lock(&db.writer);
                 let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 let out = f(&mut sqlite::Lite(&tx))?;
@@ -252,8 +244,8 @@ impl Store {
         f: impl Fn(&mut dyn Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         match &self.backend {
-            Backend::Sqlite { .. } => {
-                let db = self.lite(part).expect("SQLite");
+            Backend::Sqlite { main, archive } => {
+                let db = if part == Part::Main { main } else { archive };
                 let popped = lock(&db.readers).pop();
                 let c = match popped {
                     Some(c) => c,

@@ -66,26 +66,32 @@ fn frame(conn: usize, i: usize) -> Vec<u8> {
     encode(&h, &cp)
 }
 
-/// CPU seconds (user + system) used so far by process `pid` ("self" for this one).
-fn cpu_s(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    let rest = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of stat, 0-based 11 and 12 after the name; clock ticks
-    // are 100 per second on Linux.
-    (ticks(11) + ticks(12)) / 100.0
+/// Which CPU time of a process to read from `/proc/PID/stat`.
+#[derive(Clone, Copy)]
+enum Cpu {
+    /// Its own: `utime` + `stime` (fields 14 and 15).
+    Own,
+    /// Its finished, waited-for children's: `cutime` + `cstime` (fields 16 and 17).
+    Children,
 }
 
-/// CPU seconds of this process's finished (waited-for) children: `cutime` + `cstime`.
-fn children_cpu_s() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+/// CPU seconds (user + system) of process `pid` ("self" for this one) so far.
+fn cpu_s(pid: &str, which: Cpu) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')',
+    // at field 3; clock ticks are 100 per second on Linux.
     let rest = stat.rsplit(')').next().unwrap_or("");
     let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // Fields 16 and 17 of stat, 0-based 13 and 14 after the name.
-    (ticks(13) + ticks(14)) / 100.0
+    let ticks = |field: usize| {
+        f.get(field - 3)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let first = match which {
+        Cpu::Own => 14,
+        Cpu::Children => 16,
+    };
+    (ticks(first) + ticks(first + 1)) / 100.0
 }
 
 fn rss_kib(pid: u32) -> Result<u64> {
@@ -214,14 +220,15 @@ pub fn run(a: Args) -> Result<ExitCode> {
             ];
             args.extend(rate.map(|r| format!("--rate={r}")));
             args.push(file.display().to_string());
-            let (server0, client0) = (cpu_s(&pid.to_string()), children_cpu_s());
+            let server = pid.to_string();
+            let (server0, client0) = (cpu_s(&server, Cpu::Own), cpu_s("self", Cpu::Children));
             let out = std::process::Command::new(&exe)
                 .args(&args)
                 .stderr(Stdio::inherit())
                 .output()?;
             let (server_s, client_s) = (
-                cpu_s(&pid.to_string()) - server0,
-                children_cpu_s() - client0,
+                cpu_s(&server, Cpu::Own) - server0,
+                cpu_s("self", Cpu::Children) - client0,
             );
             let _ = std::fs::remove_file(&file);
             let r: Value = serde_json::from_slice(&out.stdout)
@@ -232,7 +239,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             // projector has caught up. Wait for it, so that runs do not overlap.
             let projected_after_s = rt.block_on(projection_caught_up(&http))?;
             // Includes the projection's catch-up after the last ack.
-            let server_all_s = cpu_s(&pid.to_string()) - server0;
+            let server_all_s = cpu_s(&server, Cpu::Own) - server0;
             let per_packet_us = |s: f64| s * 1e6 / acked.max(1.0);
             runs.push(json!({
                 "connections": conns,
