@@ -22,6 +22,7 @@ use lantian_hj212::{Edition, Limits};
 use lantian_store::Store;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
@@ -69,6 +70,10 @@ pub struct Config {
     /// Accepted packets not yet queryable beyond which acknowledgements wait for the
     /// projector (SQLite; ≈ 10 s at 50,000 packets/s).
     pub projection_lag_max: i64,
+    /// Accepted packets not yet queryable beyond which a second projector, at normal
+    /// priority, shares the CPU with the acknowledgements (SQLite; the first runs only on
+    /// idle CPU, so that bursts are acknowledged at full speed).
+    pub projection_catch_up_above: i64,
     /// A projector that has not looked at the journal for this long while rows wait is
     /// starved (acknowledging took all the CPU): the writer pauses until it has run.
     pub projector_starved_after: Duration,
@@ -93,6 +98,7 @@ impl Default for Config {
             batch_max: 2048,
             commit_interval_min: Duration::from_millis(4),
             projection_lag_max: 500_000,
+            projection_catch_up_above: 100_000,
             projector_starved_after: Duration::from_secs(5),
             pending_per_connection_max: 256,
             setup: Setup::default(),
@@ -121,12 +127,22 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let (tx, rx) = mpsc::channel(config.batch_max * 4);
     let (wake, woken) = std::sync::mpsc::sync_channel(1);
-    let projector_ran_ms = Arc::new(std::sync::atomic::AtomicI64::new(conn::now_ms()));
+    let projection = projector::Shared::new(store.clone(), metrics.clone());
     let projector = {
-        let (store, metrics, ran) = (store.clone(), metrics.clone(), projector_ran_ms.clone());
+        let p = projection.clone();
         std::thread::Builder::new()
             .name("lantian-projector".into())
-            .spawn(move || projector::run(store, metrics, woken, ran))?
+            .spawn(move || projector::run(p, woken))?
+    };
+    let stop_catch_up = Arc::new(AtomicBool::new(false));
+    let catch_up = {
+        let (p, stop) = (projection.clone(), stop_catch_up.clone());
+        let limits = projector::CatchUp {
+            above: config.projection_catch_up_above,
+        };
+        std::thread::Builder::new()
+            .name("lantian-catch-up".into())
+            .spawn(move || projector::catch_up(p, limits, stop))?
     };
     let writer = {
         let (store, metrics) = (store.clone(), metrics.clone());
@@ -138,7 +154,9 @@ pub async fn run(
         };
         std::thread::Builder::new()
             .name("lantian-writer".into())
-            .spawn(move || writer::run(store, metrics, rx, limits, wake, projector_ran_ms))?
+            .spawn(move || {
+                writer::run(store, metrics, rx, limits, wake, projection.ran_ms.clone())
+            })?
     };
     let shared = Arc::new(Shared {
         registry: registry::Registry::new(store),
@@ -185,6 +203,8 @@ pub async fn run(
     // channel closed, projects what is left and returns.
     tokio::task::spawn_blocking(move || {
         let _ = writer.join();
+        stop_catch_up.store(true, Ordering::Release);
+        let _ = catch_up.join();
         let _ = projector.join();
     })
     .await

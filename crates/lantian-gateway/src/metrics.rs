@@ -33,6 +33,8 @@ pub struct Metrics {
     pub projection_errors: AtomicU64,
     /// Times the writer waited for the projector (back-pressure).
     pub backpressure_waits: AtomicU64,
+    /// Times the normal-priority projector stepped in for a large backlog.
+    pub projection_catch_ups: AtomicU64,
     pub journal_damaged: AtomicU64,
     rejects: Mutex<BTreeMap<String, u64>>,
     devices: Mutex<HashMap<String, DeviceStats>>,
@@ -162,6 +164,11 @@ impl Metrics {
             "backpressure_waits_total",
             "10 ms waits of the writer for the projection to catch up (acks slowed).",
             Self::get(&self.backpressure_waits),
+        );
+        counter(
+            "projection_catch_ups_total",
+            "Times a backlog of unprojected packets was projected at normal priority.",
+            Self::get(&self.projection_catch_ups),
         );
         counter(
             "journal_damaged_total",

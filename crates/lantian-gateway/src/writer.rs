@@ -121,13 +121,13 @@ fn accept_with_retry(store: &Store, batch: &[Ingest]) -> Result<BatchOutcome, St
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use lantian_store::{Observation, Period, RawPacket};
 
-    fn job(n: i64) -> (Job, oneshot::Receiver<Result<(), String>>) {
-        let (done, rx) = oneshot::channel();
-        let ingest = Ingest {
+    /// A packet with one hourly observation at hour `n`.
+    pub(crate) fn ingest(n: i64) -> Ingest {
+        Ingest {
             packet: Some(RawPacket {
                 received_ms: n,
                 peer: "test".into(),
@@ -143,8 +143,18 @@ mod tests {
                 value: 1.0,
                 flag: "N".into(),
             }],
-        };
-        (Job { ingest, done }, rx)
+        }
+    }
+
+    fn job(n: i64) -> (Job, oneshot::Receiver<Result<(), String>>) {
+        let (done, rx) = oneshot::channel();
+        (
+            Job {
+                ingest: ingest(n),
+                done,
+            },
+            rx,
+        )
     }
 
     /// With no projector running, the writer acknowledges the first batch, then holds the

@@ -58,16 +58,16 @@ pub enum Location {
 /// One SQLite file: its writer connection and pooled readers.
 struct LiteDb {
     path: PathBuf,
-    page_bytes: u32,
+    geometry: sqlite::Geometry,
     writer: Mutex<rusqlite::Connection>,
     readers: Mutex<Vec<rusqlite::Connection>>,
 }
 
 impl LiteDb {
-    fn new(path: PathBuf, page_bytes: u32, writer: rusqlite::Connection) -> LiteDb {
+    fn new(path: PathBuf, geometry: sqlite::Geometry, writer: rusqlite::Connection) -> LiteDb {
         LiteDb {
             path,
-            page_bytes,
+            geometry,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
         }
@@ -136,17 +136,17 @@ impl Store {
         let backend = match location {
             Location::Sqlite(path) => {
                 let archive_path = sqlite::archive_path(path);
-                let mut a = sqlite::open(&archive_path, sqlite::ARCHIVE_PAGE_BYTES)?;
+                let mut a = sqlite::open(&archive_path, sqlite::ARCHIVE)?;
                 sqlite::migrate(&mut a, sqlite::ARCHIVE_MIGRATIONS)?;
                 // Checkpoints of archive.db run beside the writer (Store::project), not
                 // inside an acknowledgement's commit.
                 a.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
-                let mut c = sqlite::open(path, sqlite::MAIN_PAGE_BYTES)?;
+                let mut c = sqlite::open(path, sqlite::MAIN)?;
                 sqlite::migrate(&mut c, sqlite::MIGRATIONS)?;
                 sqlite::move_archive_out(&mut c, &archive_path)?;
                 Backend::Sqlite {
-                    main: Box::new(LiteDb::new(path.clone(), sqlite::MAIN_PAGE_BYTES, c)),
-                    archive: Box::new(LiteDb::new(archive_path, sqlite::ARCHIVE_PAGE_BYTES, a)),
+                    main: Box::new(LiteDb::new(path.clone(), sqlite::MAIN, c)),
+                    archive: Box::new(LiteDb::new(archive_path, sqlite::ARCHIVE, a)),
                 }
             }
             Location::Postgres(url) => {
@@ -249,7 +249,7 @@ impl Store {
                 let popped = lock(&db.readers).pop();
                 let c = match popped {
                     Some(c) => c,
-                    None => sqlite::open(&db.path, db.page_bytes)?,
+                    None => sqlite::open(&db.path, db.geometry)?,
                 };
                 let out = f(&mut sqlite::Lite(&c));
                 lock(&db.readers).push(c);

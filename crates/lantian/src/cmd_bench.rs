@@ -23,6 +23,9 @@ enum What {
     Gateway(crate::cmd_bench_gateway::Args),
     /// Requests per second and p99 of the public "AQI now" and a 30-day series.
     Api(crate::cmd_bench_api::Args),
+    /// The gateway bench's reference server: answers every frame, stores nothing.
+    #[command(hide = true)]
+    EchoServer(crate::cmd_bench_echo::Args),
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -32,5 +35,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Store(a) => crate::cmd_bench_store::run(a),
         What::Gateway(a) => crate::cmd_bench_gateway::run(a),
         What::Api(a) => crate::cmd_bench_api::run(a),
+        What::EchoServer(a) => crate::cmd_bench_echo::run(a),
     }
 }

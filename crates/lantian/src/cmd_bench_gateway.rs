@@ -1,9 +1,12 @@
 //! `lantian bench gateway`: runs `lantian serve` as a child process and drives it over
-//! loopback with `lantian send` (another child, one thread): for 1,000 and 10,000 concurrent connections, the
-//! saturation throughput (durably acknowledged packets per second, each connection keeping
-//! `--window` packets in flight) with its ack latency, the ack latency at a fixed offered
-//! rate (open loop), how long after the last ack the projection made everything queryable,
-//! and resident memory per idle connection.
+//! loopback with `lantian send` (another child, one thread): for 1,000 and 10,000 concurrent
+//! connections, the saturation throughput (durably acknowledged packets per second, each
+//! connection keeping `--window` packets in flight) with its ack latency, the ack latency at
+//! a fixed offered rate (open loop), how long after the last ack the projection made
+//! everything queryable (and so the sustained rate, acknowledged and queryable), and
+//! resident memory per idle connection. Then the open-loop load once more against
+//! `lantian bench echo-server`, which answers and stores nothing: the floor that loopback
+//! TCP and the sender set on the same machine.
 
 use anyhow::{Context, Result, bail};
 use lantian_hj212::encode::{Header, encode};
@@ -20,7 +23,7 @@ pub struct Args {
     #[arg(long = "connections", default_values_t = vec![1000, 10_000])]
     connections: Vec<usize>,
     /// Packets sent per run.
-    #[arg(long, default_value_t = 300_000)]
+    #[arg(long, default_value_t = 1_000_000)]
     packets: usize,
     /// Unacknowledged packets in flight per connection in the saturation run.
     #[arg(long, default_value_t = 3)]
@@ -113,6 +116,136 @@ impl Drop for Server {
     }
 }
 
+/// A server started as `lantian ARGS`: the process, its HJ 212 address and, if it prints
+/// one, its HTTP address.
+fn spawn(exe: &std::path::Path, args: &[&str], http: bool) -> Result<(Server, String, String)> {
+    let mut child = std::process::Command::new(exe)
+        .args(args)
+        .env("LANTIAN_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut lines = std::io::BufReader::new(child.stdout.take().context("stdout")?).lines();
+    let server = Server(child);
+    let (mut addr, mut http_addr) = (None, (!http).then(String::new));
+    while addr.is_none() || http_addr.is_none() {
+        let l = lines.next().context("the server exited")??;
+        if let Some(a) = l.strip_prefix("hj212 listening on ") {
+            addr = Some(a.to_owned());
+        }
+        if let Some(a) = l.strip_prefix("http listening on http://") {
+            http_addr = Some(a.to_owned());
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    Ok((
+        server,
+        addr.unwrap_or_default(),
+        http_addr.unwrap_or_default(),
+    ))
+}
+
+/// One run's load.
+struct Load {
+    connections: usize,
+    packets: usize,
+    window: usize,
+    rate: Option<f64>,
+    /// First connection number of the run's QNs and timestamps (runs do not overlap).
+    base: usize,
+}
+
+/// What `lantian send` reported, with the CPU both processes used.
+struct Driven {
+    report: Value,
+    acked: f64,
+    seconds: f64,
+    /// The server's CPU seconds before the run.
+    server_before_s: f64,
+    server_s: f64,
+    sender_s: f64,
+}
+
+/// Writes the run's packets to a file and replays them with `lantian send --threads 1`
+/// against `addr` (server process `pid`).
+fn drive(
+    exe: &std::path::Path,
+    dir: &std::path::Path,
+    addr: &str,
+    pid: u32,
+    l: &Load,
+) -> Result<Driven> {
+    let per = l.packets.div_ceil(l.connections);
+    let file = dir.join("packets.txt");
+    let mut text = Vec::with_capacity(per * l.connections * 300);
+    for i in 0..per {
+        for c in 0..l.connections {
+            text.extend_from_slice(&frame(l.base + c, i));
+        }
+    }
+    std::fs::write(&file, text)?;
+    let mut args = vec![
+        "send".to_owned(),
+        format!("--to={addr}"),
+        format!("--mn={MN}"),
+        "--password=123456".to_owned(),
+        format!("--connections={}", l.connections),
+        format!("--window={}", l.window),
+        "--threads=1".to_owned(),
+        "--ack-timeout-s=60".to_owned(),
+        "--format=packets".to_owned(),
+    ];
+    args.extend(l.rate.map(|r| format!("--rate={r}")));
+    args.push(file.display().to_string());
+    let server = pid.to_string();
+    let (server0, client0) = (cpu_s(&server, Cpu::Own), cpu_s("self", Cpu::Children));
+    let out = std::process::Command::new(exe)
+        .args(&args)
+        .stderr(Stdio::inherit())
+        .output()?;
+    let (server_s, sender_s) = (
+        cpu_s(&server, Cpu::Own) - server0,
+        cpu_s("self", Cpu::Children) - client0,
+    );
+    let _ = std::fs::remove_file(&file);
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("lantian send printed no report ({})", out.status))?;
+    let n = |k: &str| report[k].as_f64().unwrap_or(0.0);
+    Ok(Driven {
+        acked: n("acknowledged"),
+        seconds: n("seconds").max(1e-9),
+        server_before_s: server0,
+        server_s,
+        sender_s,
+        report,
+    })
+}
+
+impl Driven {
+    /// The run's JSON line entry; `mode` names the load and the server.
+    fn json(&self, mode: &str, l: &Load) -> Value {
+        let r = &self.report;
+        let per_packet_us = |s: f64| s * 1e6 / self.acked.max(1.0);
+        json!({
+            "connections": l.connections,
+            "mode": mode,
+            "offered_per_s": l.rate,
+            "window": l.window,
+            "sent": r["sent"],
+            "acked": r["acknowledged"],
+            "unanswered": r["unanswered"],
+            "connect_errors": r["connect_errors"],
+            "seconds": r["seconds"],
+            "acked_per_s": self.acked / self.seconds,
+            "ack_latency_ms_p50": r["ack_latency_ms_p50"],
+            "ack_latency_ms_p99": r["ack_latency_ms_p99"],
+            "ack_latency_ms_max": r["ack_latency_ms_max"],
+            "server_cpu_us_per_packet_until_last_ack": per_packet_us(self.server_s),
+            "sender_cpu_us_per_packet": per_packet_us(self.sender_s),
+        })
+    }
+}
+
 pub fn run(a: Args) -> Result<ExitCode> {
     let dir = std::env::temp_dir().join(format!("lantian-bench-gw-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -153,36 +286,18 @@ pub fn run(a: Args) -> Result<ExitCode> {
         "--station",
         "BENCH",
     ])?;
-    let mut child = std::process::Command::new(&exe)
-        .args([
-            "serve",
-            "--data-dir",
-            &d,
-            "--hj212",
-            "127.0.0.1:0",
-            "--http",
-            "127.0.0.1:0",
-            "--no-device-setup",
-        ])
-        .env("LANTIAN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let mut lines = std::io::BufReader::new(child.stdout.take().context("stdout")?).lines();
-    let pid = child.id();
-    let server = Server(child);
-    let (mut addr, mut http) = (None, None);
-    while addr.is_none() || http.is_none() {
-        let l = lines.next().context("serve exited")??;
-        if let Some(a) = l.strip_prefix("hj212 listening on ") {
-            addr = Some(a.to_owned());
-        }
-        if let Some(a) = l.strip_prefix("http listening on http://") {
-            http = Some(a.to_owned());
-        }
-    }
-    let (addr, http) = (addr.unwrap_or_default(), http.unwrap_or_default());
-    std::thread::spawn(move || for _ in lines {});
+    let serve = [
+        "serve",
+        "--data-dir",
+        &d,
+        "--hj212",
+        "127.0.0.1:0",
+        "--http",
+        "127.0.0.1:0",
+        "--no-device-setup",
+    ];
+    let (server, addr, http) = spawn(&exe, &serve, true)?;
+    let pid = server.0.id();
     // For the idle connections and /metrics. `lantian send` gets one thread: that leaves
     // more of the machine to the server than a work-stealing pool, whose wake-ups cost more
     // than they gain here.
@@ -191,78 +306,52 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .build()?;
     // Memory first, on a fresh server, before load has grown its allocator's pools.
     let memory = rt.block_on(idle_memory(&addr, pid, a.idle))?;
-    let mut runs = Vec::new();
-    for (k, &conns) in a.connections.iter().enumerate() {
-        let per = a.packets.div_ceil(conns);
-        for (mode, rate, window) in [
+    let loads = |k: usize, conns: usize| {
+        [
             ("saturation", None, a.window),
             ("offered_rate", Some(a.rate), a.window.max(8)),
-        ] {
-            let base = (k * 2 + usize::from(rate.is_some())) * 20_000;
-            let frames: Vec<Vec<u8>> = (0..per)
-                .flat_map(|i| (0..conns).map(move |c| (c, i)))
-                .map(|(c, i)| frame(base + c, i))
-                .collect();
-            let file = dir.join("packets.txt");
-            let mut text = Vec::with_capacity(frames.len() * 300);
-            frames.iter().for_each(|f| text.extend_from_slice(f));
-            std::fs::write(&file, text)?;
-            let mut args = vec![
-                "send".to_owned(),
-                format!("--to={addr}"),
-                format!("--mn={MN}"),
-                "--password=123456".to_owned(),
-                format!("--connections={conns}"),
-                format!("--window={window}"),
-                "--threads=1".to_owned(),
-                "--ack-timeout-s=60".to_owned(),
-                "--format=packets".to_owned(),
-            ];
-            args.extend(rate.map(|r| format!("--rate={r}")));
-            args.push(file.display().to_string());
-            let server = pid.to_string();
-            let (server0, client0) = (cpu_s(&server, Cpu::Own), cpu_s("self", Cpu::Children));
-            let out = std::process::Command::new(&exe)
-                .args(&args)
-                .stderr(Stdio::inherit())
-                .output()?;
-            let (server_s, client_s) = (
-                cpu_s(&server, Cpu::Own) - server0,
-                cpu_s("self", Cpu::Children) - client0,
-            );
-            let _ = std::fs::remove_file(&file);
-            let r: Value = serde_json::from_slice(&out.stdout)
-                .with_context(|| format!("lantian send printed no report ({})", out.status))?;
-            let n = |k: &str| r[k].as_f64().unwrap_or(0.0);
-            let acked = n("acknowledged");
+        ]
+        .into_iter()
+        .enumerate()
+        .map(move |(m, (mode, rate, window))| {
+            let load = Load {
+                connections: conns,
+                packets: a.packets,
+                window,
+                rate,
+                base: (k * 2 + m) * 20_000,
+            };
+            (mode, load)
+        })
+    };
+    let mut runs = Vec::new();
+    for (k, &conns) in a.connections.iter().enumerate() {
+        for (mode, load) in loads(k, conns) {
+            let run = drive(&exe, &dir, &addr, pid, &load)?;
             // Acknowledged means durable (archive and journal); queryable follows when the
             // projector has caught up. Wait for it, so that runs do not overlap.
             let projected_after_s = rt.block_on(projection_caught_up(&http))?;
-            // Includes the projection's catch-up after the last ack.
-            let server_all_s = cpu_s(&server, Cpu::Own) - server0;
-            let per_packet_us = |s: f64| s * 1e6 / acked.max(1.0);
-            runs.push(json!({
-                "connections": conns,
-                "mode": mode,
-                "offered_per_s": rate,
-                "window": window,
-                "sent": r["sent"],
-                "acked": r["acknowledged"],
-                "unanswered": r["unanswered"],
-                "connect_errors": r["connect_errors"],
-                "seconds": r["seconds"],
-                "acked_per_s": acked / n("seconds").max(1e-9),
-                "ack_latency_ms_p50": r["ack_latency_ms_p50"],
-                "ack_latency_ms_p99": r["ack_latency_ms_p99"],
-                "ack_latency_ms_max": r["ack_latency_ms_max"],
-                "queryable_after_last_ack_s": projected_after_s,
-                "server_cpu_us_per_packet_until_last_ack": per_packet_us(server_s),
-                "server_cpu_us_per_packet_with_projection": per_packet_us(server_all_s),
-                "sender_cpu_us_per_packet": per_packet_us(client_s),
-            }));
+            let server_all_s = cpu_s(&pid.to_string(), Cpu::Own) - run.server_before_s;
+            let mut j = run.json(mode, &load);
+            j["queryable_after_last_ack_s"] = json!(projected_after_s);
+            // Sustained: what the server can take for as long as it lasts, acknowledged
+            // and queryable.
+            j["stored_per_s"] = json!(run.acked / (run.seconds + projected_after_s));
+            j["server_cpu_us_per_packet_with_projection"] =
+                json!(server_all_s * 1e6 / run.acked.max(1.0));
+            runs.push(j);
         }
     }
     drop(server);
+    // The floor: the open-loop load against a server that answers and stores nothing.
+    let (echo, echo_addr, _) = spawn(&exe, &["bench", "echo-server"], false)?;
+    for (k, &conns) in a.connections.iter().enumerate() {
+        for (mode, load) in loads(k, conns).filter(|(_, l)| l.rate.is_some()) {
+            let run = drive(&exe, &dir, &echo_addr, echo.0.id(), &load)?;
+            runs.push(run.json(&format!("{mode}_no_storage"), &load));
+        }
+    }
+    drop(echo);
     let _ = std::fs::remove_dir_all(&dir);
     println!(
         "{}",

@@ -258,7 +258,7 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
 /// queue keeps the kernel from dropping their connections before the gateway accepts them.
 pub const HJ212_ACCEPT_BACKLOG: u32 = 8192;
 
-fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+pub fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     let socket = if addr.is_ipv4() {
         tokio::net::TcpSocket::new_v4()?
     } else {

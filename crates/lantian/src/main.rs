@@ -12,6 +12,7 @@ mod cmd_assess;
 mod cmd_bench;
 mod cmd_bench_api;
 mod cmd_bench_assess;
+mod cmd_bench_echo;
 mod cmd_bench_gateway;
 mod cmd_bench_hj212;
 mod cmd_bench_store;

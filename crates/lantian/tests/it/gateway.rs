@@ -246,3 +246,37 @@ fn serve_reads_a_settings_file_and_names_unknown_settings() {
     assert!(body.contains("\"target_pm25\":30.0"), "{body}");
     assert!(data.join("lantian.db").exists(), "data_dir from the file");
 }
+
+/// The gateway benchmark end to end on a small load: every run acknowledges every packet,
+/// the gateway's runs wait for the projection, and the storage-free reference runs too.
+#[test]
+fn bench_gateway_runs_against_the_gateway_and_the_reference_server() {
+    let out = crate::lantian(&[
+        "bench",
+        "gateway",
+        "--connections",
+        "20",
+        "--packets",
+        "400",
+        "--rate",
+        "2000",
+        "--idle",
+        "10",
+    ]);
+    assert!(out.status.success(), "{}", crate::stderr(&out));
+    let j: serde_json::Value = serde_json::from_str(&crate::stdout(&out)).unwrap();
+    let runs = j["runs"].as_array().unwrap();
+    let modes: Vec<&str> = runs.iter().map(|r| r["mode"].as_str().unwrap()).collect();
+    assert_eq!(
+        modes,
+        ["saturation", "offered_rate", "offered_rate_no_storage"]
+    );
+    for r in runs {
+        assert_eq!(r["acked"], 400, "{r}");
+        assert_eq!(r["unanswered"], 0, "{r}");
+    }
+    assert!(runs[0]["stored_per_s"].as_f64().unwrap() > 0.0);
+    assert!(runs[0]["queryable_after_last_ack_s"].is_number());
+    assert!(runs[2].get("stored_per_s").is_none(), "nothing is stored");
+    assert_eq!(j["idle"]["connections"], 10);
+}
