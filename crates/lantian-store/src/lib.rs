@@ -34,6 +34,8 @@ mod query;
 mod registry;
 pub mod seed;
 mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use archive::{ArchiveReport, Hash};
 pub use error::StoreError;

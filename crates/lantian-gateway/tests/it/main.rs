@@ -1,9 +1,11 @@
-//! Gateway tests over real TCP sockets on 127.0.0.1 with a real SQLite store.
+//! Gateway tests over real TCP sockets on 127.0.0.1 with a real SQLite store, and the main
+//! flow once more on a real PostgreSQL server (`postgres.rs`).
 
 #![allow(clippy::unwrap_used)]
 
 mod faults;
 mod flows;
+mod postgres;
 
 use lantian_gateway::{Config, Metrics, Setup, run};
 use lantian_hj212::encode::{Header, encode};
@@ -27,27 +29,28 @@ pub struct Gw {
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: std::path::PathBuf,
+    /// The PostgreSQL database, dropped after the gateway.
+    _pg: Option<lantian_store::testing::PgDb>,
 }
 
 impl Gw {
+    /// A gateway on a fresh SQLite store with [`register`]ed station and device.
     pub async fn start(tag: &str, config: Config) -> Gw {
         let dir = std::env::temp_dir().join(format!("lantian-gw-{}-{tag}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let store = Arc::new(Store::open_data_dir(&dir).unwrap());
-        store
-            .upsert_station(&Station {
-                id: "XJ-01".into(),
-                name: "辛集镇".into(),
-                role: "township".into(),
-                admin_unit_id: None,
-                lat: None,
-                lon: None,
-                pollutants: vec![],
-                min_interval_min: 1,
-                demo: false,
-            })
-            .unwrap();
-        store.add_device(MN, PW, "XJ-01", "2017", 0).unwrap();
+        let store = Store::open_data_dir(&dir).unwrap();
+        register(&store);
+        Gw::start_on(store, config, dir, None).await
+    }
+
+    /// A gateway on `store`.
+    pub async fn start_on(
+        store: Store,
+        config: Config,
+        dir: std::path::PathBuf,
+        pg: Option<lantian_store::testing::PgDb>,
+    ) -> Gw {
+        let store = Arc::new(store);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let metrics = Arc::new(Metrics::default());
@@ -68,6 +71,7 @@ impl Gw {
             stop: Some(tx),
             task: Some(task),
             _dir: dir,
+            _pg: pg,
         }
     }
 
@@ -96,6 +100,24 @@ impl Gw {
     pub fn rejects(&self, reason: &str) -> u64 {
         self.metrics.rejects().get(reason).copied().unwrap_or(0)
     }
+}
+
+/// Station XJ-01 and device [`MN`] with password [`PW`].
+pub fn register(store: &Store) {
+    store
+        .upsert_station(&Station {
+            id: "XJ-01".into(),
+            name: "辛集镇".into(),
+            role: "township".into(),
+            admin_unit_id: None,
+            lat: None,
+            lon: None,
+            pollutants: vec![],
+            min_interval_min: 1,
+            demo: false,
+        })
+        .unwrap();
+    store.add_device(MN, PW, "XJ-01", "2017", 0).unwrap();
 }
 
 pub fn quiet() -> Config {

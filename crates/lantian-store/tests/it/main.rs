@@ -10,6 +10,7 @@ mod journal;
 mod story;
 mod tamper;
 
+pub use lantian_store::testing::{PgDb, pg_url};
 use lantian_store::{Location, Store};
 use std::path::PathBuf;
 
@@ -18,59 +19,6 @@ pub fn temp_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-/// The PostgreSQL server to test against: `LANTIAN_TEST_PG_URL`. Under CI it must be set
-/// (scripts/test-all starts a server); elsewhere the PostgreSQL half says it did not run.
-pub fn pg_url() -> Option<String> {
-    match std::env::var("LANTIAN_TEST_PG_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must run the PostgreSQL tests: set LANTIAN_TEST_PG_URL (scripts/test-all does)"
-            );
-            eprintln!(
-                "NOT RUN: PostgreSQL half of this test (LANTIAN_TEST_PG_URL is not set; scripts/test-all sets it)"
-            );
-            None
-        }
-    }
-}
-
-/// A fresh database on the test server, dropped when the guard goes.
-#[derive(Debug)]
-pub struct PgDb {
-    pub url: String,
-    admin: String,
-    name: String,
-}
-
-impl PgDb {
-    pub fn create(base: &str, tag: &str) -> PgDb {
-        let name = format!("lantian_t_{}_{}", std::process::id(), tag.replace('-', "_"));
-        let mut c = postgres::Client::connect(base, postgres::NoTls).unwrap();
-        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-            .unwrap();
-        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        let (head, _) = base.rsplit_once('/').unwrap();
-        PgDb {
-            url: format!("{head}/{name}"),
-            admin: base.to_owned(),
-            name,
-        }
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
 }
 
 /// Runs `f` on a fresh SQLite store and, when a server is available, a fresh PostgreSQL one.
