@@ -42,9 +42,11 @@ impl Shared {
         })
     }
 
-    /// Projects rounds until the journal is empty or the lag is at most `until_lag`.
-    /// Returns false after an error (logged, counted, backed off).
-    fn project(&self, until_lag: i64, backoff: &mut Duration) -> bool {
+    /// Projects rounds until the journal is empty or the lag is at most `until_lag`, or
+    /// until an error (logged, counted, backed off; what is left stays in the journal for
+    /// the next call or the next open). Under load each round takes all that came in during
+    /// the previous one, so rounds grow with the load and cost less per row.
+    fn project(&self, until_lag: i64, backoff: &mut Duration) {
         loop {
             match self.store.project(PROJECT_ROWS_MAX) {
                 Ok(p) => {
@@ -60,7 +62,7 @@ impl Shared {
                     if (p.rows == 0 && p.damaged.is_empty())
                         || self.store.projection_lag() <= until_lag
                     {
-                        return true;
+                        return;
                     }
                 }
                 Err(e) => {
@@ -68,7 +70,7 @@ impl Shared {
                     tracing::error!("projection failed ({e}); retrying in {backoff:?}");
                     std::thread::sleep(*backoff);
                     *backoff = (*backoff * 2).min(Duration::from_secs(10));
-                    return false;
+                    return;
                 }
             }
         }
@@ -116,6 +118,10 @@ pub fn catch_up(shared: Arc<Shared>, limits: CatchUp, stop: Arc<AtomicBool>) {
     }
 }
 
+/// SCHED_IDLE: the projector runs only on CPU nothing else wants, so under a burst the CPU
+/// goes to acknowledging first and the projection catches up after (the lag is the
+/// `lantian_gateway_projection_lag` gauge). A nice value is not enough: at nice 19 it still
+/// took a quarter of the machine during a burst, and its slices delayed the acks.
 #[cfg(target_os = "linux")]
 fn lower_priority() {
     use thread_priority::{

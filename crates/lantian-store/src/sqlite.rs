@@ -73,7 +73,7 @@ pub const ARCHIVE: Geometry = Geometry {
     cache_kib: 4096,
 };
 
-/// Opens (creating with `page_bytes` pages if new) an SQLite file in WAL mode.
+/// Opens an SQLite file in WAL mode with `geometry`'s page cache (and page size, if new).
 pub fn open(path: &Path, geometry: Geometry) -> Result<Connection, StoreError> {
     let Geometry {
         page_bytes,
