@@ -3,7 +3,7 @@
 
 use lantian_core::Date;
 use lantian_hj212::{Command, Packet, Suffix, Timestamp, codes::canonical_code};
-use lantian_store::{Observation, Period};
+use lantian_store::{Observation, Period, SmolStr};
 use std::collections::HashMap;
 
 /// The period of the values an upload carries, if it carries any.
@@ -76,13 +76,13 @@ pub fn observations(
         let stored = match (f.suffix, period) {
             (Suffix::Rtd, Period::Rtd)
             | (Suffix::Avg, Period::Min | Period::Hour | Period::Day) => {
-                canonical_code(code).to_owned()
+                SmolStr::new(canonical_code(code))
             }
             (Suffix::ZsRtd, Period::Rtd)
             | (Suffix::ZsAvg, Period::Min | Period::Hour | Period::Day) => {
-                format!("{}-Zs", canonical_code(code))
+                SmolStr::from(format!("{}-Zs", canonical_code(code)))
             }
-            (Suffix::Cou, _) => format!("{}-Cou", canonical_code(code)),
+            (Suffix::Cou, _) => SmolStr::from(format!("{}-Cou", canonical_code(code))),
             _ => continue,
         };
         if f.value.is_empty() {
@@ -101,12 +101,12 @@ pub fn observations(
             .find(|(c, _)| *c == code)
             .map_or("N", |(_, f)| f);
         out.push(Observation {
-            station_id: station_id.to_owned(),
+            station_id: SmolStr::new(station_id),
             code: stored,
             period,
             ts,
             value: v * factor,
-            flag: flag.to_owned(),
+            flag: SmolStr::new(flag),
         });
     }
     Ok(out)

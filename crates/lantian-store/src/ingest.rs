@@ -628,11 +628,11 @@ fn store_observations(
     Ok(())
 }
 
-type Keys = BTreeSet<(String, String, i64)>;
+type Keys = BTreeSet<(SmolStr, SmolStr, i64)>;
 
 /// The first and last touched period start per station and code.
-fn spans(keys: &Keys) -> std::collections::BTreeMap<(String, String), (i64, i64)> {
-    let mut out: std::collections::BTreeMap<(String, String), (i64, i64)> = Default::default();
+fn spans(keys: &Keys) -> std::collections::BTreeMap<(SmolStr, SmolStr), (i64, i64)> {
+    let mut out: std::collections::BTreeMap<(SmolStr, SmolStr), (i64, i64)> = Default::default();
     for (station, code, t) in keys {
         let e = out
             .entry((station.clone(), code.clone()))

@@ -4,7 +4,7 @@
 //! Per observation: station and code (u16 length + UTF-8), period (its name, u8 length +
 //! ASCII), ts (i64), value (f64 bits), flag (u16 length + UTF-8); integers little-endian.
 
-use crate::model::{Observation, Period};
+use crate::model::{Observation, Period, SmolStr};
 
 pub fn encode(obs: &[Observation]) -> Vec<u8> {
     let mut out = Vec::with_capacity(obs.len() * 40);
@@ -71,11 +71,11 @@ fn take<'a>(b: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
     Some(head)
 }
 
-fn take_text16(b: &mut &[u8]) -> Option<String> {
+fn take_text16(b: &mut &[u8]) -> Option<SmolStr> {
     let n = take(b, 2)?;
     let n = usize::from(u16::from_le_bytes([n[0], n[1]]));
     let t = take(b, n)?;
-    String::from_utf8(t.to_vec()).ok()
+    std::str::from_utf8(t).ok().map(SmolStr::new)
 }
 
 #[cfg(test)]
@@ -84,12 +84,12 @@ mod tests {
 
     fn obs(code: &str, period: Period, value: f64) -> Observation {
         Observation {
-            station_id: "辛集-1".to_owned(),
-            code: code.to_owned(),
+            station_id: "辛集-1".into(),
+            code: code.into(),
             period,
             ts: -86_400 * 3 + 17,
             value,
-            flag: "N".to_owned(),
+            flag: "N".into(),
         }
     }
 

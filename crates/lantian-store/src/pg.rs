@@ -183,12 +183,12 @@ impl Conn for Transaction<'_> {
         let mut w = BinaryCopyInWriter::new(sink, &types);
         for (o, seq) in rows {
             w.write(&[
-                &o.station_id,
-                &o.code,
+                &o.station_id.as_str(),
+                &o.code.as_str(),
                 &o.period.as_str(),
                 &o.ts,
                 &o.value,
-                &o.flag,
+                &o.flag.as_str(),
                 seq,
             ])?;
         }

@@ -230,12 +230,12 @@ impl Conn for Lite<'_> {
         let mut new = 0;
         for (o, seq) in rows {
             new += st.execute(rusqlite::params![
-                o.station_id,
-                o.code,
+                o.station_id.as_str(),
+                o.code.as_str(),
                 o.period.as_str(),
                 o.ts,
                 o.value,
-                o.flag,
+                o.flag.as_str(),
                 seq
             ])? as u64;
         }

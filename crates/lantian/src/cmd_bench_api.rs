@@ -50,7 +50,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 ["a21026", "a21004", "a34002", "a21005", "a05024", "a34004"]
                     .into_iter()
                     .map(move |c| Observation {
-                        station_id: id.clone(),
+                        station_id: id.as_str().into(),
                         code: c.into(),
                         period: Period::Hour,
                         ts: last_hour - h * 3600,

@@ -57,8 +57,8 @@ fn run_one(store: &Store, prefix: &str, args: &Args, with_packets: bool) -> Resu
                 .iter()
                 .enumerate()
                 .map(|(k, c)| Observation {
-                    station_id: id.clone(),
-                    code: c.to_string(),
+                    station_id: id.as_str().into(),
+                    code: (*c).into(),
                     period: Period::Hour,
                     ts,
                     value: (h % 97) as f64 + k as f64,

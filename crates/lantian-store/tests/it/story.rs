@@ -19,12 +19,12 @@ pub fn station(id: &str, unit: &str) -> Station {
 
 pub fn obs(station: &str, code: &str, period: Period, ts: i64, value: f64) -> Observation {
     Observation {
-        station_id: station.to_owned(),
-        code: code.to_owned(),
+        station_id: station.into(),
+        code: code.into(),
         period,
         ts,
         value,
-        flag: "N".to_owned(),
+        flag: "N".into(),
     }
 }
 
