@@ -74,6 +74,11 @@ pub struct Config {
     /// priority, shares the CPU with the acknowledgements (SQLite; the first runs only on
     /// idle CPU, so that bursts are acknowledged at full speed).
     pub projection_catch_up_above: i64,
+    /// Packets projected per transaction at most (SQLite). Larger rounds write each B-tree
+    /// page once for more rows and sustain more under an overload; each round holds its
+    /// packets' observations in memory (peak resident memory under a sustained overload:
+    /// 513 MB with 100,000, 255 MB with 20,000; docs/performance.md).
+    pub projection_round_max: usize,
     /// A projector that has not looked at the journal for this long while rows wait is
     /// starved (acknowledging took all the CPU): the writer pauses until it has run.
     pub projector_starved_after: Duration,
@@ -99,6 +104,7 @@ impl Default for Config {
             commit_interval_min: Duration::from_millis(4),
             projection_lag_max: 500_000,
             projection_catch_up_above: 100_000,
+            projection_round_max: lantian_store::PROJECT_ROWS_MAX,
             projector_starved_after: Duration::from_secs(5),
             pending_per_connection_max: 256,
             setup: Setup::default(),
@@ -127,7 +133,8 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let (tx, rx) = mpsc::channel(config.batch_max * 4);
     let (wake, woken) = std::sync::mpsc::sync_channel(1);
-    let projection = projector::Shared::new(store.clone(), metrics.clone());
+    let projection =
+        projector::Shared::new(store.clone(), metrics.clone(), config.projection_round_max);
     let projector = {
         let p = projection.clone();
         std::thread::Builder::new()

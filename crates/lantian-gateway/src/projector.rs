@@ -9,7 +9,7 @@
 //! acknowledgements instead of letting the backlog grow until the writer must pause them.
 
 use crate::metrics::Metrics;
-use lantian_store::{PROJECT_ROWS_MAX, Store};
+use lantian_store::Store;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -30,15 +30,18 @@ pub struct Shared {
     pub ran_ms: Arc<AtomicI64>,
     /// The catch-up thread is working: the idle one leaves the journal to it.
     catching_up: AtomicBool,
+    /// Packets per round at most (`Config::projection_round_max`).
+    round_max: usize,
 }
 
 impl Shared {
-    pub fn new(store: Arc<Store>, metrics: Arc<Metrics>) -> Arc<Shared> {
+    pub fn new(store: Arc<Store>, metrics: Arc<Metrics>, round_max: usize) -> Arc<Shared> {
         Arc::new(Shared {
             store,
             metrics,
             ran_ms: Arc::new(AtomicI64::new(crate::conn::now_ms())),
             catching_up: AtomicBool::new(false),
+            round_max: round_max.max(1),
         })
     }
 
@@ -48,7 +51,7 @@ impl Shared {
     /// the previous one, so rounds grow with the load and cost less per row.
     fn project(&self, until_lag: i64, backoff: &mut Duration) {
         loop {
-            match self.store.project(PROJECT_ROWS_MAX) {
+            match self.store.project(self.round_max) {
                 Ok(p) => {
                     self.ran_ms.store(crate::conn::now_ms(), Ordering::Release);
                     *backoff = Duration::from_millis(100);
@@ -153,7 +156,8 @@ mod tests {
         let batch: Vec<Ingest> = (1..=40).map(ingest).collect();
         store.accept_batch(&batch).expect("accept");
         assert_eq!(store.projection_lag(), 40);
-        let shared = Shared::new(store.clone(), Arc::new(Metrics::default()));
+        // Rounds of 10: the thread keeps going round after round while the lag is high.
+        let shared = Shared::new(store.clone(), Arc::new(Metrics::default()), 10);
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (shared, stop) = (shared.clone(), stop.clone());

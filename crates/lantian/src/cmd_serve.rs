@@ -26,6 +26,10 @@ pub struct Args {
     /// Largest HJ 212 data segment accepted (the standard's limit is 1024).
     #[arg(long, default_value_t = 1024)]
     max_segment_bytes: usize,
+    /// Packets whose observations the gateway projects into the tables per transaction at
+    /// most (SQLite): larger sustains more under an overload, smaller needs less memory.
+    #[arg(long, default_value_t = lantian_store::PROJECT_ROWS_MAX)]
+    projection_round_packets: usize,
     /// The annual PM2.5 target (µg/m³) shown against this year's mean.
     #[arg(long, default_value_t = 35.0)]
     target_pm25: f64,
@@ -35,7 +39,7 @@ pub struct Args {
     #[arg(long)]
     demo: bool,
     /// A JSON file of settings: `http`, `hj212`, `data_dir`, `postgres`, `target_pm25`,
-    /// `max_segment_bytes`, `device_setup`, `demo`. They replace the built-in defaults; a
+    /// `max_segment_bytes`, `projection_round_packets`, `device_setup`, `demo`. They replace the built-in defaults; a
     /// flag given with a non-default value on the command line wins over the file.
     #[arg(long, value_name = "FILE")]
     config: Option<std::path::PathBuf>,
@@ -54,13 +58,14 @@ impl Args {
         let Some(obj) = c.as_object() else {
             anyhow::bail!("{}: expected a JSON object", path.display())
         };
-        const KEYS: [&str; 8] = [
+        const KEYS: [&str; 9] = [
             "http",
             "hj212",
             "data_dir",
             "postgres",
             "target_pm25",
             "max_segment_bytes",
+            "projection_round_packets",
             "device_setup",
             "demo",
         ];
@@ -107,6 +112,16 @@ impl Args {
             && self.max_segment_bytes == 1024
         {
             self.max_segment_bytes = v.as_u64().ok_or_else(|| bad("max_segment_bytes"))? as usize;
+        }
+        if let Some(v) = c.get("projection_round_packets")
+            && self.projection_round_packets == lantian_store::PROJECT_ROWS_MAX
+        {
+            self.projection_round_packets = v.as_u64().filter(|n| *n > 0).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}: setting projection_round_packets must be a whole number above 0",
+                    path.display()
+                )
+            })? as usize;
         }
         if let Some(v) = c.get("device_setup") {
             self.no_device_setup |= !v.as_bool().ok_or_else(|| bad("device_setup"))?;
@@ -166,6 +181,7 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
             segment_bytes_max: args.max_segment_bytes,
             ..Default::default()
         },
+        projection_round_max: args.projection_round_packets,
         ..Config::default()
     };
     let (m, d, lag_store) = (metrics.clone(), metrics.clone(), store.clone());

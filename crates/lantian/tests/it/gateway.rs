@@ -200,24 +200,26 @@ fn kill_9_under_load_loses_no_acknowledged_packet() {
 #[test]
 fn serve_reads_a_settings_file_and_names_unknown_settings() {
     let dir = temp_dir("config");
-    let bad = dir.join("bad.json");
-    std::fs::write(&bad, r#"{"http": "127.0.0.1:0", "colour": "blue"}"#).unwrap();
-    let out = lantian(&[
-        "serve",
-        "--data-dir",
-        dir.to_str().unwrap(),
-        "--config",
-        bad.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("unknown setting \"colour\""),
-        "{}",
-        stderr(&out)
+    // A settings file serve must refuse (exit 2) with `why` on stderr.
+    let refused = |json: &str, why: &str| {
+        let file = dir.join("refused.json");
+        std::fs::write(&file, json).unwrap();
+        let args = ["serve", "--data-dir", dir.to_str().unwrap(), "--config"];
+        let out = lantian(&[&args[..], &[file.to_str().unwrap()]].concat());
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains(why), "{}", stderr(&out));
+    };
+    refused(
+        r#"{"http": "127.0.0.1:0", "colour": "blue"}"#,
+        "unknown setting \"colour\"",
+    );
+    refused(
+        r#"{"projection_round_packets": 0}"#,
+        "projection_round_packets must be a whole number above 0",
     );
     let good = dir.join("good.json");
     let data = dir.join("data");
-    std::fs::write(&good, format!(r#"{{"http": "127.0.0.1:0", "hj212": "127.0.0.1:0", "target_pm25": 30, "data_dir": "{}"}}"#, data.display())).unwrap();
+    std::fs::write(&good, format!(r#"{{"http": "127.0.0.1:0", "hj212": "127.0.0.1:0", "target_pm25": 30, "projection_round_packets": 5000, "data_dir": "{}"}}"#, data.display())).unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lantian"))
         .args(["serve", "--config", good.to_str().unwrap()])
         .stdout(Stdio::piped())
