@@ -70,7 +70,9 @@ pub fn observations(
             _ => None,
         })
         .collect();
-    let mut out = Vec::new();
+    // Built once and copied: SmolStr::new scans its text.
+    let station_id = SmolStr::new(station_id);
+    let mut out = Vec::with_capacity(p.fields.len());
     for f in &p.fields {
         let Some(code) = f.code else { continue };
         let stored = match (f.suffix, period) {
@@ -101,7 +103,7 @@ pub fn observations(
             .find(|(c, _)| *c == code)
             .map_or("N", |(_, f)| f);
         out.push(Observation {
-            station_id: SmolStr::new(station_id),
+            station_id: station_id.clone(),
             code: stored,
             period,
             ts,
