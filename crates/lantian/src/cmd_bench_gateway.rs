@@ -35,6 +35,18 @@ pub struct Args {
     /// Idle connections opened to measure memory per connection.
     #[arg(long, default_value_t = 5000)]
     idle: usize,
+    /// Drive a `lantian serve` already running (on another machine, so that the sender has
+    /// cores of its own) at this HJ 212 address instead of starting one. Device
+    /// `BENCH0000000000000000001` (password 123456) must be registered there; the server's
+    /// CPU and memory are then not measured.
+    #[arg(long, value_name = "HOST:PORT")]
+    server: Option<String>,
+    /// With `--server`: its HTTP address, to wait for the projection after each run.
+    #[arg(long, value_name = "HOST:PORT", requires = "server")]
+    server_http: Option<String>,
+    /// With `--server`: a `lantian bench echo-server` running beside it, for the floor.
+    #[arg(long, value_name = "HOST:PORT", requires = "server")]
+    echo_server: Option<String>,
 }
 
 const MN: &str = "BENCH0000000000000000001";
@@ -160,19 +172,19 @@ struct Driven {
     report: Value,
     acked: f64,
     seconds: f64,
-    /// The server's CPU seconds before the run.
-    server_before_s: f64,
-    server_s: f64,
+    /// The server's CPU seconds before the run and during it (when it runs here).
+    server_before_s: Option<f64>,
+    server_s: Option<f64>,
     sender_s: f64,
 }
 
 /// Writes the run's packets to a file and replays them with `lantian send --threads 1`
-/// against `addr` (server process `pid`).
+/// against `addr` (server process `pid`, if it runs here).
 fn drive(
     exe: &std::path::Path,
     dir: &std::path::Path,
     addr: &str,
-    pid: u32,
+    pid: Option<u32>,
     l: &Load,
 ) -> Result<Driven> {
     let per = l.packets.div_ceil(l.connections);
@@ -197,14 +209,17 @@ fn drive(
     ];
     args.extend(l.rate.map(|r| format!("--rate={r}")));
     args.push(file.display().to_string());
-    let server = pid.to_string();
-    let (server0, client0) = (cpu_s(&server, Cpu::Own), cpu_s("self", Cpu::Children));
+    let server = pid.map(|p| p.to_string());
+    let server_cpu_s = || server.as_deref().map(|p| cpu_s(p, Cpu::Own));
+    let (server0, client0) = (server_cpu_s(), cpu_s("self", Cpu::Children));
     let out = std::process::Command::new(exe)
         .args(&args)
         .stderr(Stdio::inherit())
         .output()?;
     let (server_s, sender_s) = (
-        cpu_s(&server, Cpu::Own) - server0,
+        server_cpu_s()
+            .zip(server0)
+            .map(|(after, before)| after - before),
         cpu_s("self", Cpu::Children) - client0,
     );
     let _ = std::fs::remove_file(&file);
@@ -240,19 +255,31 @@ impl Driven {
             "ack_latency_ms_p50": r["ack_latency_ms_p50"],
             "ack_latency_ms_p99": r["ack_latency_ms_p99"],
             "ack_latency_ms_max": r["ack_latency_ms_max"],
-            "server_cpu_us_per_packet_until_last_ack": per_packet_us(self.server_s),
+            "server_cpu_us_per_packet_until_last_ack": self.server_s.map(per_packet_us),
             "sender_cpu_us_per_packet": per_packet_us(self.sender_s),
         })
     }
 }
 
-pub fn run(a: Args) -> Result<ExitCode> {
-    let dir = std::env::temp_dir().join(format!("lantian-bench-gw-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let d = dir.to_str().context("temp path")?.to_owned();
-    let exe = std::env::current_exe()?;
+/// A server under test: started here (then its process is known and measured) or already
+/// running elsewhere.
+struct Target {
+    addr: String,
+    http: Option<String>,
+    process: Option<Server>,
+}
+
+impl Target {
+    fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(|p| p.0.id())
+    }
+}
+
+/// Starts `lantian serve` on a fresh data directory with the bench's station and device.
+fn start_gateway(exe: &std::path::Path, dir: &std::path::Path) -> Result<Target> {
+    let d = dir.to_str().context("temp path")?;
     let lantian = |args: &[&str]| -> Result<()> {
-        let st = std::process::Command::new(&exe)
+        let st = std::process::Command::new(exe)
             .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -266,7 +293,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         "station",
         "add",
         "--data-dir",
-        &d,
+        d,
         "--id",
         "BENCH",
         "--name",
@@ -278,7 +305,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         "device",
         "add",
         "--data-dir",
-        &d,
+        d,
         "--mn",
         MN,
         "--password",
@@ -289,15 +316,34 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let serve = [
         "serve",
         "--data-dir",
-        &d,
+        d,
         "--hj212",
         "127.0.0.1:0",
         "--http",
         "127.0.0.1:0",
         "--no-device-setup",
     ];
-    let (server, addr, http) = spawn(&exe, &serve, true)?;
-    let pid = server.0.id();
+    let (process, addr, http) = spawn(exe, &serve, true)?;
+    Ok(Target {
+        addr,
+        http: Some(http),
+        process: Some(process),
+    })
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
+    let dir = std::env::temp_dir().join(format!("lantian-bench-gw-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let exe = std::env::current_exe()?;
+    let gateway = match &a.server {
+        Some(addr) => Target {
+            addr: addr.clone(),
+            http: a.server_http.clone(),
+            process: None,
+        },
+        None => start_gateway(&exe, &dir)?,
+    };
     // For the idle connections and /metrics. `lantian send` gets one thread: that leaves
     // more of the machine to the server than a work-stealing pool, whose wake-ups cost more
     // than they gain here.
@@ -305,7 +351,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .enable_all()
         .build()?;
     // Memory first, on a fresh server, before load has grown its allocator's pools.
-    let memory = rt.block_on(idle_memory(&addr, pid, a.idle))?;
+    let memory = match gateway.pid() {
+        Some(pid) => rt.block_on(idle_memory(&gateway.addr, pid, a.idle))?,
+        None => Value::Null,
+    };
     let loads = |k: usize, conns: usize| {
         [
             ("saturation", None, a.window),
@@ -327,28 +376,49 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let mut runs = Vec::new();
     for (k, &conns) in a.connections.iter().enumerate() {
         for (mode, load) in loads(k, conns) {
-            let run = drive(&exe, &dir, &addr, pid, &load)?;
+            let run = drive(&exe, &dir, &gateway.addr, gateway.pid(), &load)?;
+            let mut j = run.json(mode, &load);
             // Acknowledged means durable (archive and journal); queryable follows when the
             // projector has caught up. Wait for it, so that runs do not overlap.
-            let projected_after_s = rt.block_on(projection_caught_up(&http))?;
-            let server_all_s = cpu_s(&pid.to_string(), Cpu::Own) - run.server_before_s;
-            let mut j = run.json(mode, &load);
-            j["queryable_after_last_ack_s"] = json!(projected_after_s);
-            // Sustained: what the server can take for as long as it lasts, acknowledged
-            // and queryable.
-            j["stored_per_s"] = json!(run.acked / (run.seconds + projected_after_s));
-            j["server_cpu_us_per_packet_with_projection"] =
-                json!(server_all_s * 1e6 / run.acked.max(1.0));
+            if let Some(http) = &gateway.http {
+                let projected_after_s = rt.block_on(projection_caught_up(http))?;
+                j["queryable_after_last_ack_s"] = json!(projected_after_s);
+                // Sustained: what the server can take for as long as it lasts,
+                // acknowledged and queryable.
+                j["stored_per_s"] = json!(run.acked / (run.seconds + projected_after_s));
+            }
+            if let (Some(pid), Some(before)) = (gateway.pid(), run.server_before_s) {
+                let all_s = cpu_s(&pid.to_string(), Cpu::Own) - before;
+                j["server_cpu_us_per_packet_with_projection"] =
+                    json!(all_s * 1e6 / run.acked.max(1.0));
+            }
             runs.push(j);
         }
     }
-    drop(server);
+    drop(gateway);
     // The floor: the open-loop load against a server that answers and stores nothing.
-    let (echo, echo_addr, _) = spawn(&exe, &["bench", "echo-server"], false)?;
-    for (k, &conns) in a.connections.iter().enumerate() {
-        for (mode, load) in loads(k, conns).filter(|(_, l)| l.rate.is_some()) {
-            let run = drive(&exe, &dir, &echo_addr, echo.0.id(), &load)?;
-            runs.push(run.json(&format!("{mode}_no_storage"), &load));
+    let echo = match (&a.server, &a.echo_server) {
+        (None, _) => {
+            let (process, addr, _) = spawn(&exe, &["bench", "echo-server"], false)?;
+            Some(Target {
+                addr,
+                http: None,
+                process: Some(process),
+            })
+        }
+        (Some(_), Some(addr)) => Some(Target {
+            addr: addr.clone(),
+            http: None,
+            process: None,
+        }),
+        (Some(_), None) => None,
+    };
+    if let Some(echo) = &echo {
+        for (k, &conns) in a.connections.iter().enumerate() {
+            for (mode, load) in loads(k, conns).filter(|(_, l)| l.rate.is_some()) {
+                let run = drive(&exe, &dir, &echo.addr, echo.pid(), &load)?;
+                runs.push(run.json(&format!("{mode}_no_storage"), &load));
+            }
         }
     }
     drop(echo);

@@ -249,11 +249,11 @@ fn serve_reads_a_settings_file_and_names_unknown_settings() {
     assert!(data.join("lantian.db").exists(), "data_dir from the file");
 }
 
-/// The gateway benchmark end to end on a small load: every run acknowledges every packet,
-/// the gateway's runs wait for the projection, and the storage-free reference runs too.
-#[test]
-fn bench_gateway_runs_against_the_gateway_and_the_reference_server() {
-    let out = crate::lantian(&[
+/// Runs `lantian bench gateway` on a small load (20 connections, 400 packets per run) with
+/// `extra` arguments; checks that every run acknowledged every packet, the gateway's runs
+/// waited for the projection and the storage-free floor ran; returns the JSON line.
+fn small_bench(extra: &[&str]) -> serde_json::Value {
+    let args = [
         "bench",
         "gateway",
         "--connections",
@@ -262,11 +262,10 @@ fn bench_gateway_runs_against_the_gateway_and_the_reference_server() {
         "400",
         "--rate",
         "2000",
-        "--idle",
-        "10",
-    ]);
-    assert!(out.status.success(), "{}", crate::stderr(&out));
-    let j: serde_json::Value = serde_json::from_str(&crate::stdout(&out)).unwrap();
+    ];
+    let out = lantian(&[&args[..], extra].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let runs = j["runs"].as_array().unwrap();
     let modes: Vec<&str> = runs.iter().map(|r| r["mode"].as_str().unwrap()).collect();
     assert_eq!(
@@ -280,5 +279,67 @@ fn bench_gateway_runs_against_the_gateway_and_the_reference_server() {
     assert!(runs[0]["stored_per_s"].as_f64().unwrap() > 0.0);
     assert!(runs[0]["queryable_after_last_ack_s"].is_number());
     assert!(runs[2].get("stored_per_s").is_none(), "nothing is stored");
+    j
+}
+
+/// The gateway benchmark end to end, starting its own server and reference server.
+#[test]
+fn bench_gateway_runs_against_the_gateway_and_the_reference_server() {
+    let j = small_bench(&["--idle", "10"]);
     assert_eq!(j["idle"]["connections"], 10);
+    assert!(j["runs"][0]["server_cpu_us_per_packet_with_projection"].is_number());
+}
+
+/// The benchmark against servers already running, as on a second machine: it waits for the
+/// projection through `--server-http`, runs the floor against `--echo-server`, measures no
+/// server CPU or memory, and the packets are in the server's store.
+#[test]
+fn bench_gateway_drives_servers_already_running() {
+    let dir = temp_dir("bench-remote");
+    let d = dir.to_str().unwrap();
+    register(d);
+    let out = lantian(&[
+        "device",
+        "add",
+        "--data-dir",
+        d,
+        "--mn",
+        "BENCH0000000000000000001",
+        "--password",
+        "123456",
+        "--station",
+        "XJ-01",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (mut server, hj, http) = serve(d);
+    let mut echo = std::process::Command::new(env!("CARGO_BIN_EXE_lantian"))
+        .args(["bench", "echo-server"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(echo.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let echo_addr = line
+        .trim()
+        .strip_prefix("hj212 listening on ")
+        .unwrap()
+        .to_owned();
+    let j = small_bench(&[
+        "--server",
+        &hj,
+        "--server-http",
+        &http,
+        "--echo-server",
+        &echo_addr,
+    ]);
+    for child in [&mut server, &mut echo] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    assert!(j["idle"].is_null());
+    assert!(j["runs"][0]["server_cpu_us_per_packet_until_last_ack"].is_null());
+    let store = Store::open_data_dir(&dir).unwrap();
+    assert_eq!(store.counts().unwrap().0, 800, "both gateway runs archived");
 }
