@@ -14,6 +14,9 @@ use std::sync::atomic::Ordering;
 const HOUR_S: i64 = 3600;
 const DAY_S: i64 = 86_400;
 
+/// Deletes projected journal rows up to an id.
+const TRIM_JOURNAL: &str = "DELETE FROM journal WHERE id <= $1";
+
 /// Projected journal rows an accept deletes at least (when there are).
 const TRIM_ROWS_MIN: usize = 1000;
 
@@ -110,7 +113,7 @@ impl Store {
             // at a time (never fewer than this batch adds), so that deleting what one large
             // projection round freed does not delay one acknowledgement.
             if trim_to > trimmed {
-                c.exec("DELETE FROM journal WHERE id <= $1", &[trim_to.into()])?;
+                c.exec(TRIM_JOURNAL, &[trim_to.into()])?;
             }
             Ok((out, seq, hash, id))
         })?;
@@ -137,9 +140,7 @@ impl Store {
         if trim_to <= trimmed {
             return Ok(0);
         }
-        let n = self.write_to(Part::Archive, |c| {
-            c.exec("DELETE FROM journal WHERE id <= $1", &[trim_to.into()])
-        })?;
+        let n = self.write_to(Part::Archive, |c| c.exec(TRIM_JOURNAL, &[trim_to.into()]))?;
         self.trimmed.store(trim_to, Ordering::Release);
         Ok(n)
     }
@@ -178,11 +179,7 @@ impl Store {
         }
         drop(rows);
         let (done, out) = self.write(|c| {
-            let done = c
-                .query("SELECT journal_id FROM projection WHERE name = 'journal'", &[])?
-                .first()
-                .and_then(|r| r[0].int())
-                .unwrap_or(0);
+            let done = projected_id(c)?;
             let mut out = BatchOutcome::default();
             let mut fresh: Vec<(&Observation, Option<i64>)> = decoded
                 .iter()
@@ -238,13 +235,7 @@ impl Store {
         if self.is_postgres() {
             return Ok(());
         }
-        let done = self.read(|c| {
-            c.query(
-                "SELECT journal_id FROM projection WHERE name = 'journal'",
-                &[],
-            )
-        })?;
-        let done = done.first().and_then(|r| r[0].int()).unwrap_or(0);
+        let done = self.read(projected_id)?;
         self.projected.store(done, Ordering::Release);
         let head = self.read_from(Part::Archive, |c| {
             c.query("SELECT MAX(id) FROM journal", &[])
@@ -572,6 +563,15 @@ fn check_observations<'a>(
     }
 }
 
+/// How far the journal has been projected (`projection.journal_id`; 0 before the first round).
+fn projected_id(c: &mut dyn Conn) -> Result<i64, StoreError> {
+    let rows = c.query(
+        "SELECT journal_id FROM projection WHERE name = 'journal'",
+        &[],
+    )?;
+    Ok(rows.first().and_then(|r| r[0].int()).unwrap_or(0))
+}
+
 /// Puts observations in primary-key order, so that consecutive inserts land on the same
 /// B-tree pages. Stable: of two values for one key the first received is still the one
 /// kept. The few distinct (station, code, period) groups are ranked once, so that the sort
@@ -601,27 +601,18 @@ fn store_observations(
     out.observations_new += new;
     out.observations_duplicate += rows.len() as u64 - new;
     let (hours, days) = touched(rows.iter().map(|(o, _)| *o));
-    for ((station, code), (first, last)) in spans(&hours) {
-        c.exec(
-            ROLLUP_HOURS,
-            &[
-                station.as_str().into(),
-                code.as_str().into(),
-                first.into(),
-                (last + HOUR_S).into(),
-            ],
-        )?;
-    }
-    for ((station, code), (first, last)) in spans(&days) {
-        c.exec(
-            ROLLUP_DAYS,
-            &[
-                station.as_str().into(),
-                code.as_str().into(),
-                first.into(),
-                (last + DAY_S).into(),
-            ],
-        )?;
+    for (rollup, keys, period_s) in [(ROLLUP_HOURS, &hours, HOUR_S), (ROLLUP_DAYS, &days, DAY_S)] {
+        for ((station, code), (first, last)) in spans(keys) {
+            c.exec(
+                rollup,
+                &[
+                    station.as_str().into(),
+                    code.as_str().into(),
+                    first.into(),
+                    (last + period_s).into(),
+                ],
+            )?;
+        }
     }
     out.hours_rolled_up += hours.len() as u64;
     out.days_rolled_up += days.len() as u64;

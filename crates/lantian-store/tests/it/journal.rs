@@ -16,6 +16,14 @@ fn minute_packets(from: i64, n: i64) -> Vec<Ingest> {
         .collect()
 }
 
+/// The one integer `sql` selects from SQLite file `file` of `dir`.
+fn count(dir: &std::path::Path, file: &str, sql: &str) -> i64 {
+    rusqlite::Connection::open(dir.join(file))
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
 fn setup(s: &Store) {
     s.seed_defaults().unwrap();
     s.upsert_station(&station("J", "xinji")).unwrap();
@@ -121,14 +129,11 @@ fn a_database_from_before_archive_db_keeps_its_archive() {
     s.commit_batch(&minute_packets(4, 1)).unwrap();
     let r = s.verify_archive().unwrap();
     assert_eq!((r.records, r.ok()), (4, true), "{r:?}");
-    let c = rusqlite::Connection::open(dir.join("lantian.db")).unwrap();
-    let left: i64 = c
-        .query_row(
-            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'archive'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let left = count(
+        &dir,
+        "lantian.db",
+        "SELECT COUNT(*) FROM sqlite_master WHERE name = 'archive'",
+    );
     assert_eq!(left, 0, "no second archive left behind in lantian.db");
 }
 
@@ -173,10 +178,7 @@ fn projectors_racing_each_other_project_every_row_once() {
         }
     }
     assert!(deleted > 0);
-    let left: i64 = rusqlite::Connection::open(dir.join("archive.db"))
-        .unwrap()
-        .query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))
-        .unwrap();
+    let left = count(&dir, "archive.db", "SELECT COUNT(*) FROM journal");
     assert_eq!(left, 0, "every projected row deleted");
 }
 
