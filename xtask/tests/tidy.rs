@@ -21,7 +21,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "lantian-gateway",
         &["lantian-core", "lantian-hj212", "lantian-store"],
     ),
-    ("lantian-api", &["lantian-core", "lantian-store"]),
+    ("lantian-app", &["lantian-core", "lantian-store"]),
+    ("lantian-api", &["lantian-core", "lantian-store", "lantian-app"]),
     (
         "lantian",
         &[
@@ -31,6 +32,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "lantian-store",
             "lantian-gateway",
             "lantian-api",
+            "lantian-app",
         ],
     ),
 ];
@@ -150,6 +152,39 @@ fn pure_crates_do_no_io_and_read_no_clock() {
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// The application layer knows no transport: no HTTP, no command line, no async runtime.
+#[test]
+fn the_application_layer_has_no_http_and_no_command_line() {
+    let manifest = std::fs::read_to_string(root().join("crates/lantian-app/Cargo.toml")).expect("Cargo.toml");
+    let bad: Vec<String> = dependencies(&manifest)
+        .into_iter()
+        .filter(|d| ["axum", "clap", "tokio", "hyper", "tower", "utoipa"].contains(&d.as_str()))
+        .collect();
+    assert!(bad.is_empty(), "lantian-app depends on {bad:?}");
+}
+
+/// Who may do what is decided once, in `lantian_app::caller::policy`: the front ends never
+/// compare roles or check them themselves.
+#[test]
+fn front_ends_make_no_permission_decisions() {
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/lantian-api/src"), &mut files);
+    rust_files(&root().join("crates/lantian/src"), &mut files);
+    let mut problems = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("source");
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for pat in ["require_role(", ".role ==", ".role !=", "is_bureau(", "policy::"] {
+                if code.contains(pat) {
+                    problems.push(format!("{}:{}: `{pat}`", f.display(), i + 1));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "permission decisions belong to lantian-app: {problems:#?}");
 }
 
 #[test]

@@ -1,11 +1,13 @@
-//! Accounts, sessions and CSRF: HttpOnly SameSite cookies that expire, a CSRF token for
-//! every state-changing request, rate-limited logins, and roles.
+//! Sessions and CSRF: HttpOnly SameSite cookies that expire, a CSRF token for every
+//! state-changing request, rate-limited logins. Who may do what is decided by the
+//! application layer (`lantian_app::caller::policy`), never here.
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
+use lantian_app::{Account, Caller};
 use lantian_store::password;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -20,32 +22,14 @@ pub const LOGIN_FAILURES_MAX: u32 = 5;
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 pub const SESSIONS_MAX: usize = 100_000;
 
-/// Roles, from most to least privileged; the public has no session.
-pub const ROLES: [&str; 6] = [
-    "admin",
-    "bureau",
-    "department",
-    "township",
-    "operations",
-    "enterprise",
-];
-
 #[derive(Clone, Debug, Serialize)]
 pub struct Session {
-    pub username: String,
-    pub role: String,
-    pub unit_id: Option<String>,
+    #[serde(flatten)]
+    pub account: Account,
     pub csrf: String,
     #[serde(skip)]
     pub expires: Instant,
     pub must_change_password: bool,
-}
-
-impl Session {
-    /// Bureau-level access: sees everything.
-    pub fn is_bureau(&self) -> bool {
-        matches!(self.role.as_str(), "admin" | "bureau")
-    }
 }
 
 #[derive(Debug, Default)]
@@ -144,32 +128,15 @@ pub fn expired_cookie() -> String {
     format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
 }
 
-/// The caller: a session, or the public. State-changing requests must carry the CSRF token.
+/// The caller of a request: a session's account, or the public. State-changing requests
+/// must carry the session's CSRF token.
 #[derive(Clone, Debug)]
-pub struct Caller(pub Option<Session>);
+pub struct Who(pub Caller);
 
-impl Caller {
-    pub fn require(&self) -> ApiResult<&Session> {
-        self.0.as_ref().ok_or(ApiError::Unauthorized)
-    }
-
-    pub fn require_role(&self, roles: &[&str]) -> ApiResult<&Session> {
-        let s = self.require()?;
-        if roles.contains(&s.role.as_str()) {
-            Ok(s)
-        } else {
-            Err(ApiError::Forbidden(format!(
-                "角色 {} 无权执行此操作 / role {} may not do this",
-                s.role, s.role
-            )))
-        }
-    }
-}
-
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<AppState> for Who {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Who, ApiError> {
         let session = token(&parts.headers).and_then(|t| state.sessions.get(&t));
         let changes_state = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if changes_state && let Some(s) = &session {
@@ -180,6 +147,8 @@ impl FromRequestParts<AppState> for Caller {
                 ));
             }
         }
-        Ok(Caller(session))
+        Ok(Who(
+            session.map_or(Caller::Public, |s| Caller::Account(s.account))
+        ))
     }
 }

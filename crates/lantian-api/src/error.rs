@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use lantian_app::AppError;
 use lantian_store::StoreError;
 use serde_json::json;
 
@@ -27,6 +28,22 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid { what } => ApiError::BadRequest(what),
             e if e.is_retryable() => ApiError::Unavailable(e.to_string()),
             e => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        match e {
+            AppError::BadRequest(m) => ApiError::BadRequest(m),
+            AppError::Unauthorized => ApiError::Unauthorized,
+            AppError::Forbidden(m) => ApiError::Forbidden(m),
+            AppError::NotFound(m) => ApiError::NotFound(m),
+            AppError::Conflict(m) => ApiError::Conflict(m),
+            AppError::TooManyRequests(m) => ApiError::TooManyRequests(m),
+            AppError::Unavailable(m) => ApiError::Unavailable(m),
+            AppError::Store(e) => ApiError::from(e),
+            AppError::Internal(m) => ApiError::Internal(m),
         }
     }
 }

@@ -1,60 +1,42 @@
 //! Lantian's HTTP side, the only crate that knows HTTP: [`router`] builds the whole
-//! application (JSON API under `/api/v1/`, OpenAPI document, metrics, the embedded web UI)
-//! and is tested with `oneshot`, no server needed.
+//! application (JSON API under `/api/v1/` with its OpenAPI document, metrics, the embedded
+//! web UI) and is tested with `oneshot`, no server needed.
+//!
+//! Handlers are thin: they parse the request, call a use case of `lantian-app` on a blocking
+//! thread, and shape its answer (JSON, a page of a table, CSV or Excel). The OpenAPI
+//! document is generated from the same route table that axum serves (`utoipa-axum`), so it
+//! cannot drift from the routes.
 
-mod analysis;
 pub mod auth;
 mod error;
 pub mod export;
-mod ledger;
-mod openapi;
 mod routes;
 mod ui;
 
 pub use error::ApiError;
+pub use lantian_app::stations::DeviceStatus;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
+use lantian_app::App;
 use lantian_core::aqi::Lang;
-use lantian_store::Store;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Renders the gateway's metrics (the API does not depend on the gateway crate).
 pub type MetricsFn = Arc<dyn Fn() -> String + Send + Sync>;
-/// Device status by MN: (connected, last seen ms, packets, rejects).
-pub type DevicesFn = Arc<dyn Fn() -> HashMap<String, (bool, i64, u64, u64)> + Send + Sync>;
+/// The gateway's status of each device, by MN.
+pub type DevicesFn = Arc<dyn Fn() -> HashMap<String, DeviceStatus> + Send + Sync>;
 
-/// Largest request body accepted.
+/// Largest request body accepted (evidence uploads have their own limit).
 pub const BODY_BYTES_MAX: usize = 64 * 1024;
-/// How long the public "AQI now" answer is reused.
+/// How long the public "AQI now" answer and default series are reused.
 pub const CACHE_TTL: Duration = Duration::from_secs(5);
-
-#[derive(Clone, Debug)]
-pub struct ApiConfig {
-    /// The annual PM2.5 target (µg/m³) for the overview's "still allowed".
-    pub target_pm25_ug_m3: f64,
-    /// A fixed clock (ms since the epoch) for demos and tests; `None` reads the system clock.
-    pub now_ms: Option<i64>,
-    /// Where an administrator may put `boundaries.geojson` to replace the shipped one.
-    pub data_dir: Option<PathBuf>,
-}
-
-impl Default for ApiConfig {
-    fn default() -> ApiConfig {
-        ApiConfig {
-            target_pm25_ug_m3: 35.0,
-            now_ms: None,
-            data_dir: None,
-        }
-    }
-}
 
 /// Short-lived answers of the public endpoints.
 #[derive(Debug, Default)]
@@ -88,26 +70,19 @@ impl Cache {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<Store>,
+    pub app: App,
     pub metrics: MetricsFn,
     pub devices: DevicesFn,
-    pub config: Arc<ApiConfig>,
     pub sessions: Arc<auth::Sessions>,
     pub cache: Arc<Cache>,
 }
 
 impl AppState {
-    pub fn new(
-        store: Arc<Store>,
-        metrics: MetricsFn,
-        devices: DevicesFn,
-        config: ApiConfig,
-    ) -> AppState {
+    pub fn new(app: App, metrics: MetricsFn, devices: DevicesFn) -> AppState {
         AppState {
-            store,
+            app,
             metrics,
             devices,
-            config: Arc::new(config),
             sessions: Arc::default(),
             cache: Arc::default(),
         }
@@ -116,40 +91,27 @@ impl AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AppState({:?})", self.store)
+        write!(f, "AppState({:?})", self.app.store)
     }
 }
 
+/// The whole application: `/api/v1/…` (and its document at `/api/v1/openapi.json`),
+/// `/healthz`, `/metrics` and the web UI.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/units", get(routes::units))
+    let (api, mut doc) = routes::api().split_for_parts();
+    doc.info.title = "Lantian (蓝天) API".to_owned();
+    doc.info.description = Some(
+        "Air-quality supervision platform. Times are Beijing time (UTC+8). State changes need \
+         the session cookie and the X-CSRF-Token header returned by /login."
+            .to_owned(),
+    );
+    doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
+    let doc: Arc<Value> = Arc::new(serde_json::to_value(&doc).unwrap_or(Value::Null));
+    let api = api
         .route(
-            "/stations",
-            get(routes::stations).post(routes::create_station),
+            "/openapi.json",
+            get(move || async move { Json(Value::clone(&doc)) }),
         )
-        .route("/stations/{id}", get(routes::station))
-        .route("/stations/{id}/series", get(routes::series))
-        .route("/devices", get(routes::devices))
-        .route("/aqi/now", get(routes::aqi_now))
-        .route("/daily-aqi", get(routes::daily_aqi))
-        .route("/assessment", get(routes::assessment))
-        .route("/rankings", get(routes::rankings))
-        .route("/targets", get(routes::targets))
-        .route("/audit", get(routes::audit_log))
-        .route("/login", post(routes::login))
-        .route("/logout", post(routes::logout))
-        .route("/me", get(routes::me))
-        .route("/password", post(routes::change_password))
-        .route("/users", post(routes::create_user))
-        .route("/ledger", get(ledger::list))
-        .route("/ledger/{id}", get(ledger::one))
-        .route("/ledger/{id}/events", post(ledger::act))
-        .route("/ledger/{id}/correct", post(ledger::correct))
-        .route(
-            "/ledger/{id}/evidence",
-            post(ledger::evidence).layer(DefaultBodyLimit::max(ledger::EVIDENCE_BYTES_MAX + 1024)),
-        )
-        .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".to_owned()) });
     Router::new()
         .nest("/api/v1", api)
@@ -161,7 +123,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
-    Json(serde_json::json!({ "ok": true, "store": s.store.describe() }))
+    Json(serde_json::json!({ "ok": true, "store": s.app.store.describe() }))
 }
 
 async fn metrics(State(s): State<AppState>) -> impl IntoResponse {

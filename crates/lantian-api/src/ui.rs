@@ -1,5 +1,6 @@
 //! The web UI: static files embedded in the binary (no build step), and the township
-//! boundaries, which an administrator may replace with `DATA_DIR/boundaries.geojson`.
+//! boundaries of the county profile, which an administrator may replace with
+//! `DATA_DIR/boundaries.geojson`.
 
 use crate::AppState;
 use axum::Router;
@@ -56,8 +57,6 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-const BOUNDARIES: &[u8] = include_bytes!("../web/data/xinji-townships.geojson");
-
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { file("index.html") }))
@@ -82,15 +81,17 @@ fn file(path: &str) -> Response {
     }
 }
 
+/// The township boundaries: `DATA_DIR/boundaries.geojson` if an administrator put one
+/// there, else the county profile's.
 async fn boundaries(State(st): State<AppState>) -> Response {
     let custom = st
-        .config
+        .app
         .data_dir
         .as_ref()
         .map(|d| d.join("boundaries.geojson"));
     let body = match custom.and_then(|p| std::fs::read(p).ok()) {
         Some(b) => b,
-        None => BOUNDARIES.to_vec(),
+        None => st.app.county.boundaries_geojson.clone().into_bytes(),
     };
     ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response()
 }

@@ -1,7 +1,5 @@
-//! A proleptic Gregorian calendar date and hour labels, without time zones or a clock.
-//!
-//! Lantian follows CNEMC's labelling: the hourly value labelled `h` on day `D` is the mean
-//! over the hour ending at `h` (local time), and the day `D` is made of the labels `0..=23`.
+//! A proleptic Gregorian calendar date and a calendar month, without time zones or a clock.
+//! Hours, days and Beijing time are in [`crate::cst`].
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -103,6 +101,82 @@ impl TryFrom<String> for Date {
     }
 }
 
+/// A calendar month, written `YYYY-MM` (a report's month, a target's month).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub struct Month {
+    year: i32,
+    month: u8,
+}
+
+impl Month {
+    pub fn new(year: i32, month: u32) -> Option<Month> {
+        (1..=12).contains(&month).then_some(Month {
+            year,
+            month: month as u8,
+        })
+    }
+
+    /// Parses `YYYY-MM`.
+    pub fn parse(text: &str) -> Option<Month> {
+        let t = text.trim();
+        let (y, m) = t.split_once('-')?;
+        if y.len() != 4
+            || m.len() != 2
+            || !t.bytes().filter(|b| *b != b'-').all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        Month::new(y.parse().ok()?, m.parse().ok()?)
+    }
+
+    pub fn year(self) -> i32 {
+        self.year
+    }
+
+    pub fn month(self) -> u32 {
+        u32::from(self.month)
+    }
+
+    pub fn first_day(self) -> Date {
+        Date {
+            year: self.year,
+            month: self.month,
+            day: 1,
+        }
+    }
+
+    pub fn n_days(self) -> u32 {
+        days_in_month(self.year, self.month())
+    }
+
+    pub fn of(d: Date) -> Month {
+        Month {
+            year: d.year,
+            month: d.month,
+        }
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl From<Month> for String {
+    fn from(m: Month) -> String {
+        m.to_string()
+    }
+}
+
+impl TryFrom<String> for Month {
+    type Error = String;
+    fn try_from(s: String) -> Result<Month, String> {
+        Month::parse(&s).ok_or_else(|| format!("not a month (YYYY-MM): {s:?}"))
+    }
+}
+
 pub fn is_leap_year(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
@@ -124,6 +198,18 @@ pub fn days_in_year(year: i32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_are_written_yyyy_mm() {
+        let m = Month::parse("2024-02").unwrap();
+        assert_eq!(
+            (m.to_string(), m.n_days(), m.first_day()),
+            ("2024-02".to_owned(), 29, Date::new(2024, 2, 1).unwrap())
+        );
+        for bad in ["2024-13", "2024-2", "24-02", "2024-0a", "2024-02-01", ""] {
+            assert_eq!(Month::parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn epoch_round_trips_over_four_centuries() {

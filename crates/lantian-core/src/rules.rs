@@ -82,6 +82,28 @@ pub enum RuleChoice {
     Era2026,
 }
 
+impl RuleChoice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleChoice::Auto => "auto",
+            RuleChoice::Era2012 => "2012",
+            RuleChoice::Era2026 => "2026",
+        }
+    }
+}
+
+impl std::str::FromStr for RuleChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<RuleChoice, String> {
+        match s {
+            "auto" => Ok(RuleChoice::Auto),
+            "2012" => Ok(RuleChoice::Era2012),
+            "2026" => Ok(RuleChoice::Era2026),
+            o => Err(format!("rules {o:?}: expected auto, 2012 or 2026")),
+        }
+    }
+}
+
 impl RuleSet {
     pub const ERA_2012: RuleSet = RuleSet {
         aqi: AqiEdition::Hj633_2012,

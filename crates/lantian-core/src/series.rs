@@ -6,21 +6,19 @@ use crate::limits::{Averaging, Grade, limit};
 use crate::pollutant::Pollutant;
 use crate::rules::RuleSet;
 use crate::validity::{self, Validity};
-use serde::{Deserialize, Serialize};
 
-/// What a station is for. Only assessment stations enter city statistics (spec §4.3).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StationRole {
-    /// A national or provincial assessment point (城市点).
-    #[default]
-    Assessment,
-    /// A background or control site (对照点); excluded from the city mean.
-    Background,
-    /// A township (乡镇) station; ranked among townships, never in city statistics.
-    Township,
-    /// A micro or grid sensor.
-    Micro,
+crate::org::named_enum! {
+    /// What a station is for. Only assessment stations enter city statistics (spec §4.3).
+    StationRole {
+        /// A national or provincial assessment point (城市点).
+        Assessment = "assessment",
+        /// A background or control site (对照点); excluded from the city mean.
+        Background = "background",
+        /// A township (乡镇) station; ranked among townships, never in city statistics.
+        Township = "township",
+        /// A micro or grid sensor.
+        Micro = "micro",
+    }
 }
 
 impl StationRole {
@@ -30,7 +28,8 @@ impl StationRole {
 }
 
 /// Hourly values of whole days, one vector per pollutant in standard units (CO in mg/m³).
-/// `NaN` marks a missing or invalid hour. Index `day * 24 + hour_label`.
+/// `NaN` marks a missing or invalid hour. Index `day * 24 + slot`, slot `h` being the hour
+/// that starts at `h:00` and is labelled `h + 1` (the natural day, [`crate::cst`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct HourlySeries {
     pub start: Date,
@@ -49,16 +48,24 @@ impl HourlySeries {
         }
     }
 
-    /// Index of the hour labelled `hour` (0–23) on `date`, if within the series.
-    pub fn index(&self, date: Date, hour: u32) -> Option<usize> {
+    /// Index of the hour in `slot` (0–23, the hour starting `slot:00`) of `date`, if within
+    /// the series.
+    pub fn index(&self, date: Date, slot: u32) -> Option<usize> {
         let day = date.days_since_epoch() - self.start.days_since_epoch();
-        (hour < 24 && day >= 0 && (day as usize) < self.n_days)
-            .then(|| day as usize * 24 + hour as usize)
+        (slot < 24 && day >= 0 && (day as usize) < self.n_days)
+            .then(|| day as usize * 24 + slot as usize)
+    }
+
+    /// Index of the hour labelled `label` (0–24, CNEMC: the hour's end) on `date`.
+    pub fn index_of_label(&self, date: Date, label: u32) -> Option<usize> {
+        (label <= 24)
+            .then(|| crate::cst::slot_of_label(date, label))
+            .and_then(|(d, slot)| self.index(d, slot))
     }
 
     /// Sets one value; returns false when the hour lies outside the series.
-    pub fn set(&mut self, date: Date, hour: u32, p: Pollutant, value: f64) -> bool {
-        match self.index(date, hour) {
+    pub fn set(&mut self, date: Date, slot: u32, p: Pollutant, value: f64) -> bool {
+        match self.index(date, slot) {
             Some(i) => {
                 self.values[p.index()][i] = value;
                 true

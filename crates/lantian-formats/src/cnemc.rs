@@ -70,11 +70,17 @@ impl Kind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct HourBlock {
     pub date: Date,
+    /// The hour label (0–23): the hour ending then (00:00 ends the day before).
     pub hour: u32,
     rows: [Option<Vec<Option<f64>>>; Kind::COUNT],
 }
 
 impl HourBlock {
+    /// The start of the hour (CST seconds, [`lantian_core::cst`]).
+    pub fn start(&self) -> i64 {
+        lantian_core::cst::day_start(self.date) + i64::from(self.hour) * 3600 - 3600
+    }
+
     pub fn value(&self, kind: Kind, station: usize) -> Option<f64> {
         self.rows[kind as usize]
             .as_ref()?

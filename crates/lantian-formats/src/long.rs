@@ -6,38 +6,34 @@
 //! XJ-01,2025-01-01T01:00:00,a21005,0.9,N
 //! ```
 //!
-//! * `time` is the hour label in local time, `YYYY-MM-DD HH:MM[:SS]` (or with `T`); the value
-//!   labelled 01:00 is the mean over 00:00–01:00. Minutes and seconds must be zero.
+//! * `time` is the hour label in Beijing time, `YYYY-MM-DD HH:MM[:SS]` (or with `T`): the
+//!   end of the hour (CNEMC), so the value labelled 01:00 is the mean over 00:00–01:00 and
+//!   the last hour of a day may be written `24:00` or `00:00` of the next. Minutes and
+//!   seconds must be zero.
 //! * `pollutant` is a name (`SO2`, `NO2`, `PM10`, `CO`, `O3`, `PM2.5`) or HJ 212 code.
 //! * `value` is in the standard unit: µg/m³, CO in mg/m³.
 //! * `flag` is an HJ 212 data flag; empty or `N` is valid, anything else is excluded from
 //!   statistics (and counted).
 
 use crate::{Diagnostics, FormatError, parse_concentration};
-use lantian_core::Date;
+use lantian_core::cst;
 use lantian_core::pollutant::Pollutant;
 use std::io::Read;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LongRecord {
     pub station: String,
-    pub date: Date,
-    pub hour: u32,
+    /// The start of the hour (CST seconds, [`cst`]): one hour before its label.
+    pub start: i64,
     pub pollutant: Pollutant,
     pub value: f64,
 }
 
-/// Parses `YYYY-MM-DD HH:MM[:SS]` (or `T` as separator) into a date and hour label.
-pub fn parse_hour_label(text: &str) -> Option<(Date, u32)> {
-    let t = text.trim();
-    let (d, rest) = t.split_at_checked(10)?;
-    let date = Date::parse(d)?;
-    let rest = rest.strip_prefix([' ', 'T'])?;
-    let mut parts = rest.split(':');
-    let hour: u32 = parts.next()?.parse().ok()?;
-    let zero = |p: Option<&str>| p.is_none_or(|s| s.parse::<u32>().ok() == Some(0));
-    let (m, s) = (parts.next(), parts.next());
-    (hour < 24 && zero(m) && zero(s) && parts.next().is_none()).then_some((date, hour))
+/// The start (CST seconds) of the hour labelled by `text` (`YYYY-MM-DD HH:00`, its end).
+pub fn parse_hour_label(text: &str) -> Option<i64> {
+    cst::parse_minute(text)
+        .filter(|t| t.rem_euclid(cst::HOUR_S) == 0)
+        .map(|end| end - cst::HOUR_S)
 }
 
 /// Reads a long CSV. Bad rows are skipped and reported with their line and field.
@@ -96,7 +92,7 @@ pub fn read(
             diag.skip(file, n, Some("station"), "empty station");
             continue;
         }
-        let Some((date, hour)) = parse_hour_label(&record[1]) else {
+        let Some(start) = parse_hour_label(&record[1]) else {
             diag.skip(file, n, Some("time"), "not an hour label YYYY-MM-DD HH:00");
             continue;
         };
@@ -126,8 +122,7 @@ pub fn read(
         }
         out.push(LongRecord {
             station: station.to_owned(),
-            date,
-            hour,
+            start,
             pollutant,
             value,
         });
@@ -144,6 +139,7 @@ mod tests {
         let text = "station,time,pollutant,value,flag\n\
                     A,2025-01-01 01:00,PM2.5,41,\n\
                     A,2025-01-01T02:00:00,a21005,0.9,N\n\
+                    A,2025-01-01 24:00,a21005,0.7,N\n\
                     A,2025-01-01 02:30,PM2.5,1,\n\
                     A,2025-01-01 03:00,NOx,1,\n\
                     A,2025-01-01 03:00,PM10,-1,\n\
@@ -151,18 +147,28 @@ mod tests {
                     ,2025-01-01 03:00,PM10,5,N\n";
         let mut diag = Diagnostics::default();
         let recs = read(text.as_bytes(), "l.csv", &mut diag).unwrap();
-        assert_eq!(recs.len(), 2);
+        assert_eq!(recs.len(), 3);
         assert_eq!(recs[1].pollutant, Pollutant::Co);
-        assert_eq!((recs[1].hour, recs[1].value), (2, 0.9));
+        let day = lantian_core::Date::new(2025, 1, 1).unwrap();
+        // Labelled 02:00: the hour starting 01:00, slot 1 of the day.
+        assert_eq!(
+            (cst::slot_of(recs[1].start), recs[1].value),
+            ((day, 1), 0.9)
+        );
+        assert_eq!(
+            cst::slot_of(recs[2].start),
+            (day, 23),
+            "24:00 ends the day's last hour"
+        );
         let reasons: Vec<String> = diag.examples.iter().map(|s| s.to_string()).collect();
         assert_eq!(
             reasons,
             [
-                "l.csv:4: field time: not an hour label YYYY-MM-DD HH:00",
-                "l.csv:5: field pollutant: unknown pollutant",
-                "l.csv:6: field value: negative concentration",
-                "l.csv:7: field flag: data flag M is not N: excluded",
-                "l.csv:8: field station: empty station",
+                "l.csv:5: field time: not an hour label YYYY-MM-DD HH:00",
+                "l.csv:6: field pollutant: unknown pollutant",
+                "l.csv:7: field value: negative concentration",
+                "l.csv:8: field flag: data flag M is not N: excluded",
+                "l.csv:9: field station: empty station",
             ]
         );
     }

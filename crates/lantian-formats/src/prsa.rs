@@ -2,6 +2,8 @@
 //!
 //! Data: Song Xi Chen, Beijing Multi-Site Air-Quality Data, UCI Machine Learning Repository
 //! (CC BY 4.0). CO is in µg/m³ there; this reader converts it to mg/m³. `NA` is missing.
+//! `hour` is CNEMC's label, the end of the hour: the UCI values at every hour of 2017-01-01
+//! are CNEMC's published values at the same labels (docs/findings.md F5).
 
 use crate::{Diagnostics, FormatError, parse_concentration};
 use lantian_core::Date;
@@ -13,6 +15,7 @@ use std::io::Read;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PrsaRow {
     pub date: Date,
+    /// The hour label (0–23): the row's value is the mean over the hour ending then.
     pub hour: u32,
     pub values: [Option<f64>; 6],
 }
@@ -32,7 +35,8 @@ const COLUMNS: [(&str, Pollutant); 6] = [
     ("O3", Pollutant::O3),
 ];
 
-/// Reads a PRSA file, keeping the rows of `year` (all rows when `None`).
+/// Reads a PRSA file, keeping the rows of `year` and the row labelled 00:00 on the next 1
+/// January, which ends the year's last hour (all rows when `None`).
 pub fn read(
     reader: impl Read,
     file: &str,
@@ -98,7 +102,11 @@ pub fn read(
             );
             continue;
         };
-        if year.is_some_and(|want| i64::from(want) != y) {
+        // The hour labelled 00:00 on 1 January ends the last hour of the year before.
+        let ends_previous_year = (m, d, h) == (1, 1, 0);
+        if year.is_some_and(|want| {
+            i64::from(want) != y && !(ends_previous_year && i64::from(want) + 1 == y)
+        }) {
             continue;
         }
         let date = Date::new(y as i32, m.clamp(0, 99) as u32, d.clamp(0, 99) as u32);
@@ -136,13 +144,20 @@ pub fn read(
     Ok(PrsaFile { station, rows })
 }
 
+impl PrsaRow {
+    /// The start of the hour (CST seconds, [`lantian_core::cst`]).
+    pub fn start(&self) -> i64 {
+        lantian_core::cst::day_start(self.date) + i64::from(self.hour) * 3600 - 3600
+    }
+}
+
 impl PrsaFile {
     /// The rows of `year` as an hourly series of the whole calendar year.
     pub fn year_series(&self, year: i32) -> Option<HourlySeries> {
         let start = Date::new(year, 1, 1)?;
         let mut s = HourlySeries::new(start, lantian_core::date::days_in_year(year) as usize);
         for r in &self.rows {
-            if let Some(i) = s.index(r.date, r.hour) {
+            if let Some(i) = s.index_of_label(r.date, r.hour) {
                 for p in Pollutant::ALL {
                     if let Some(v) = r.values[p.index()] {
                         s.values[p.index()][i] = v;
@@ -183,7 +198,14 @@ mod tests {
         assert_eq!(diag.examples[1].reason, "negative concentration");
         assert_eq!(diag.examples[2].line, 4);
         let s = f.year_series(2014).unwrap();
-        assert_eq!(s.values[Pollutant::O3.index()][1], 77.0);
+        // Labelled 01:00: the hour starting 00:00, the first of 2014. The row labelled 00:00
+        // on 1 January ends 2013 and is not in 2014's series.
+        assert_eq!(s.values[Pollutant::O3.index()][0], 77.0);
+        assert_eq!(
+            s.count_values(),
+            3,
+            "NO2, CO and O3 of one row (PM2.5 missing, PM10 and SO2 bad)"
+        );
     }
 
     #[test]

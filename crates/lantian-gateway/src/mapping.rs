@@ -28,6 +28,21 @@ pub fn cst_seconds(t: &Timestamp) -> Option<i64> {
     )
 }
 
+/// The device timestamp of a CST time (seconds since 1970-01-01T00:00 China Standard Time).
+pub fn timestamp(cst_s: i64) -> Timestamp {
+    let d = lantian_core::cst::date_of(cst_s);
+    let s = cst_s.rem_euclid(86_400);
+    Timestamp {
+        year: d.year() as u16,
+        month: d.month() as u8,
+        day: d.day() as u8,
+        hour: (s / 3600) as u8,
+        minute: (s % 3600 / 60) as u8,
+        second: (s % 60) as u8,
+        millis: 0,
+    }
+}
+
 /// Why a data packet yields no observations.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MappingError {
@@ -112,4 +127,17 @@ pub fn observations(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_timestamps_and_cst_seconds_round_trip() {
+        for t in [0, 1_733_000_000, 20_767 * 86_400 + 23 * 3600 + 59 * 60 + 59] {
+            assert_eq!(cst_seconds(&timestamp(t)), Some(t));
+        }
+        assert_eq!(timestamp(20_767 * 86_400 + 3600).n14(), "20261110010000");
+    }
 }

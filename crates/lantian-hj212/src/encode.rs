@@ -48,6 +48,41 @@ pub fn encode(h: &Header<'_>, cp: &str) -> Vec<u8> {
     wrap(segment(h, cp).as_bytes())
 }
 
+/// A station's data upload that asks for an answer (Flag 5: HJ 212-2017 with A=1): `cn` is
+/// 2011 (values sent as `-Rtd`) or 2051, 2061, 2031 (`-Avg`), each value flagged `N`.
+pub fn data_upload(
+    st: &str,
+    cn: Command,
+    qn: &str,
+    pw: &str,
+    mn: &str,
+    data_time: &Timestamp,
+    values: &[(&str, f64)],
+) -> Vec<u8> {
+    let suffix = if cn == Command::REALTIME_DATA {
+        "Rtd"
+    } else {
+        "Avg"
+    };
+    let mut cp = format!("DataTime={}", data_time.n14());
+    for (code, v) in values {
+        let _ = write!(cp, ";{code}-{suffix}={v},{code}-Flag=N");
+    }
+    encode(
+        &Header {
+            qn: Some(qn),
+            st,
+            cn,
+            pw: Some(pw),
+            mn: Some(mn),
+            flag: Some(Flag(5)),
+            pnum: None,
+            pno: None,
+        },
+        &cp,
+    )
+}
+
 impl Packet<'_> {
     /// The header of this packet.
     pub fn header(&self) -> Header<'_> {

@@ -125,26 +125,27 @@ pub const INSERT_ARCHIVE: &str = "INSERT INTO archive (chain, seq, received_ms, 
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
 /// Hourly rollups of minute data for one station and code over `$3 <= ts < $4`, with
-/// coverage (≥ 45 minutes make a valid hour). Hours without a normal value get no row.
-pub const ROLLUP_HOURS: &str = "INSERT INTO rollup_hourly (station_id, code, hour_ts, source, n_expected, n_observed, valid, mean, min, max) \
-     SELECT o.station_id, o.code, o.ts - (o.ts % 3600), 'min', 60 / s.min_interval_min, COUNT(*), \
-            CASE WHEN COUNT(*) * s.min_interval_min >= 45 THEN 1 ELSE 0 END, AVG(o.value), MIN(o.value), MAX(o.value) \
+/// coverage in minutes (`$5` = the minutes a valid hour needs, from `lantian-core`'s
+/// validity rules). Hours without a normal value get no row. A minute rollup replaces a
+/// real-time one of the same hour.
+pub const ROLLUP_HOURS_FROM_MINUTES: &str = "INSERT INTO rollup_hourly (station_id, code, hour_ts, source, n_expected, n_observed, valid, mean, min, max) \
+     SELECT o.station_id, o.code, o.ts - (o.ts % 3600), 'min', 60, COUNT(*) * s.min_interval_min, \
+            CASE WHEN COUNT(*) * s.min_interval_min >= $5 THEN 1 ELSE 0 END, AVG(o.value), MIN(o.value), MAX(o.value) \
      FROM observations o JOIN stations s ON s.id = o.station_id \
      WHERE o.station_id = $1 AND o.code = $2 AND o.period = 'min' AND o.ts >= $3 AND o.ts < $4 AND o.flag = 'N' \
      GROUP BY o.station_id, o.code, o.ts - (o.ts % 3600), s.min_interval_min \
-     ON CONFLICT (station_id, code, hour_ts) DO UPDATE SET n_expected = excluded.n_expected, \
+     ON CONFLICT (station_id, code, hour_ts) DO UPDATE SET source = excluded.source, n_expected = excluded.n_expected, \
           n_observed = excluded.n_observed, valid = excluded.valid, mean = excluded.mean, min = excluded.min, max = excluded.max";
 
-/// Daily rollups for one station and code over `$3 <= day < $4` from hourly values (hourly
-/// data, else valid minute rollups): ≥ 20 valid hours make a valid day.
-pub const ROLLUP_DAYS: &str = "INSERT INTO rollup_daily (station_id, code, day_ts, n_expected, n_observed, valid, mean) \
-     SELECT station_id, code, day_ts, 24, COUNT(*), CASE WHEN COUNT(*) >= 20 THEN 1 ELSE 0 END, AVG(v) FROM ( \
-        SELECT station_id, code, ts - (ts % 86400) AS day_ts, value AS v FROM observations \
-              WHERE station_id = $1 AND code = $2 AND period = 'hour' AND ts >= $3 AND ts < $4 AND flag = 'N' \
-        UNION ALL \
-        SELECT r.station_id, r.code, r.hour_ts - (r.hour_ts % 86400) AS day_ts, r.mean AS v FROM rollup_hourly r \
-              WHERE r.station_id = $1 AND r.code = $2 AND r.hour_ts >= $3 AND r.hour_ts < $4 AND r.valid = 1 \
-              AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.station_id = $1 AND o.code = $2 \
-                              AND o.period = 'hour' AND o.ts = r.hour_ts) \
-     ) hours WHERE true GROUP BY station_id, code, day_ts \
-     ON CONFLICT (station_id, code, day_ts) DO UPDATE SET n_observed = excluded.n_observed, valid = excluded.valid, mean = excluded.mean";
+/// Hourly rollups of real-time values (2011) for one station and code over `$3 <= ts < $4`:
+/// coverage is the number of distinct minutes with a normal value (`$5` make a valid hour).
+/// Never replaces a minute rollup of the same hour.
+pub const ROLLUP_HOURS_FROM_REALTIME: &str = "INSERT INTO rollup_hourly (station_id, code, hour_ts, source, n_expected, n_observed, valid, mean, min, max) \
+     SELECT o.station_id, o.code, o.ts - (o.ts % 3600), 'rtd', 60, COUNT(DISTINCT o.ts - (o.ts % 60)), \
+            CASE WHEN COUNT(DISTINCT o.ts - (o.ts % 60)) >= $5 THEN 1 ELSE 0 END, AVG(o.value), MIN(o.value), MAX(o.value) \
+     FROM observations o \
+     WHERE o.station_id = $1 AND o.code = $2 AND o.period = 'rtd' AND o.ts >= $3 AND o.ts < $4 AND o.flag = 'N' \
+     GROUP BY o.station_id, o.code, o.ts - (o.ts % 3600) \
+     ON CONFLICT (station_id, code, hour_ts) DO UPDATE SET n_expected = excluded.n_expected, \
+          n_observed = excluded.n_observed, valid = excluded.valid, mean = excluded.mean, min = excluded.min, max = excluded.max \
+          WHERE rollup_hourly.source = 'rtd'";

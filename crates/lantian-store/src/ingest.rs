@@ -4,15 +4,14 @@
 use crate::archive::{
     self, ArchiveReport, CHECKPOINT_EVERY, GENESIS, Hash, MAIN_CHAIN, record_hash,
 };
-use crate::db::{ArchiveRow, Conn, ROLLUP_DAYS, ROLLUP_HOURS, Val};
+use crate::db::{ArchiveRow, Conn, ROLLUP_HOURS_FROM_MINUTES, ROLLUP_HOURS_FROM_REALTIME, Val};
 use crate::error::StoreError;
 use crate::model::*;
 use crate::{Part, Store, journal, lock};
+use lantian_core::cst::HOUR_S;
+use lantian_core::validity::HOUR_SAMPLING_MINUTES_MIN;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
-
-const HOUR_S: i64 = 3600;
-const DAY_S: i64 = 86_400;
 
 /// Deletes projected journal rows up to an id.
 const TRIM_JOURNAL: &str = "DELETE FROM journal WHERE id <= $1";
@@ -218,7 +217,6 @@ impl Store {
             t.observations_new += o.observations_new;
             t.observations_duplicate += o.observations_duplicate;
             t.hours_rolled_up += o.hours_rolled_up;
-            t.days_rolled_up += o.days_rolled_up;
         }
     }
 
@@ -590,8 +588,9 @@ fn sort_by_key_order(rows: &mut [(&Observation, Option<i64>)]) {
     rows.sort_by_cached_key(|(o, _)| (rank[&group(o)], o.ts));
 }
 
-/// Inserts observations (new ones only) and recomputes the rollups of the hours and days
-/// they touch: one statement per station and code covers every touched hour (then day).
+/// Inserts observations (new ones only) and recomputes the hourly rollups of the hours of
+/// minute and real-time data they touch: one statement per station and code covers every
+/// touched hour. Real-time rollups go first, so that a minute rollup of the same hour wins.
 fn store_observations(
     c: &mut dyn Conn,
     rows: &[(&Observation, Option<i64>)],
@@ -600,8 +599,12 @@ fn store_observations(
     let new = c.insert_observations(rows)?;
     out.observations_new += new;
     out.observations_duplicate += rows.len() as u64 - new;
-    let (hours, days) = touched(rows.iter().map(|(o, _)| *o));
-    for (rollup, keys, period_s) in [(ROLLUP_HOURS, &hours, HOUR_S), (ROLLUP_DAYS, &days, DAY_S)] {
+    let (realtime, minutes) = touched(rows.iter().map(|(o, _)| *o));
+    let minutes_min = i64::from(HOUR_SAMPLING_MINUTES_MIN);
+    for (rollup, keys) in [
+        (ROLLUP_HOURS_FROM_REALTIME, &realtime),
+        (ROLLUP_HOURS_FROM_MINUTES, &minutes),
+    ] {
         for ((station, code), (first, last)) in spans(keys) {
             c.exec(
                 rollup,
@@ -609,19 +612,19 @@ fn store_observations(
                     station.as_str().into(),
                     code.as_str().into(),
                     first.into(),
-                    (last + period_s).into(),
+                    (last + HOUR_S).into(),
+                    minutes_min.into(),
                 ],
             )?;
         }
     }
-    out.hours_rolled_up += hours.len() as u64;
-    out.days_rolled_up += days.len() as u64;
+    out.hours_rolled_up += realtime.union(&minutes).count() as u64;
     Ok(())
 }
 
 type Keys = BTreeSet<(SmolStr, SmolStr, i64)>;
 
-/// The first and last touched period start per station and code.
+/// The first and last touched hour start per station and code.
 fn spans(keys: &Keys) -> std::collections::BTreeMap<(SmolStr, SmolStr), (i64, i64)> {
     let mut out: std::collections::BTreeMap<(SmolStr, SmolStr), (i64, i64)> = Default::default();
     for (station, code, t) in keys {
@@ -634,32 +637,20 @@ fn spans(keys: &Keys) -> std::collections::BTreeMap<(SmolStr, SmolStr), (i64, i6
     out
 }
 
-/// The hours (of minute data) and days (of minute and hourly data) a set of observations touches.
+/// The hours of real-time and of minute values a set of observations touches.
 fn touched<'a>(obs: impl Iterator<Item = &'a Observation>) -> (Keys, Keys) {
-    let (mut hours, mut days) = (Keys::new(), Keys::new());
+    let (mut realtime, mut minutes) = (Keys::new(), Keys::new());
     for o in obs {
-        match o.period {
-            Period::Min => {
-                hours.insert((
-                    o.station_id.clone(),
-                    o.code.clone(),
-                    o.ts - o.ts.rem_euclid(HOUR_S),
-                ));
-                days.insert((
-                    o.station_id.clone(),
-                    o.code.clone(),
-                    o.ts - o.ts.rem_euclid(DAY_S),
-                ));
-            }
-            Period::Hour => {
-                days.insert((
-                    o.station_id.clone(),
-                    o.code.clone(),
-                    o.ts - o.ts.rem_euclid(DAY_S),
-                ));
-            }
-            Period::Rtd | Period::Day => {}
-        }
+        let keys = match o.period {
+            Period::Rtd => &mut realtime,
+            Period::Min => &mut minutes,
+            Period::Hour | Period::Day => continue,
+        };
+        keys.insert((
+            o.station_id.clone(),
+            o.code.clone(),
+            o.ts - o.ts.rem_euclid(HOUR_S),
+        ));
     }
-    (hours, days)
+    (realtime, minutes)
 }

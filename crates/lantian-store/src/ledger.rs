@@ -1,12 +1,16 @@
-//! The measures ledger in the store: measures (text as written, parsed fields as JSON,
-//! status) and every event of their history.
+//! The measures ledger in the store: measures (text as written, typed fields kept as a JSON
+//! column, status) and every event of their history.
 
 use crate::Store;
 use crate::db::Row;
 use crate::error::StoreError;
+use lantian_core::Month;
+use lantian_core::ledger::status::Status;
+use lantian_core::ledger::{EventKind, Fields, Measure};
 use serde::Serialize;
 
-/// A stored measure.
+/// A stored measure: the text as written, the fields read from it (or corrected by hand),
+/// and its recorded status.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MeasureRow {
     pub id: String,
@@ -16,12 +20,12 @@ pub struct MeasureRow {
     pub measure: String,
     pub section: String,
     pub responsibility: String,
-    /// JSON object: `lead_units`, `supporting_units`, `deadlines`, `targets`.
-    pub parsed: String,
-    pub status: String,
+    pub fields: Fields,
+    pub status: Status,
     pub updated_ms: i64,
 }
 
+/// An entry of a measure's history.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MeasureEvent {
     pub id: i64,
@@ -29,15 +33,18 @@ pub struct MeasureEvent {
     pub at_ms: i64,
     pub actor: String,
     pub unit: Option<String>,
-    pub action: String,
-    pub month: Option<String>,
+    pub action: EventKind,
+    pub month: Option<Month>,
     pub text: String,
-    pub status_after: String,
+    pub status_after: Status,
 }
 
-fn measure(r: &Row) -> MeasureRow {
+fn measure(r: &Row) -> Result<MeasureRow, StoreError> {
     let t = |i: usize| r[i].text().unwrap_or_default();
-    MeasureRow {
+    let bad = |what: &str| StoreError::Invalid {
+        what: format!("measure {}: stored {what} cannot be read", t(0)),
+    };
+    Ok(MeasureRow {
         id: t(0),
         position: r[1].int().unwrap_or(0),
         category: t(2),
@@ -45,15 +52,20 @@ fn measure(r: &Row) -> MeasureRow {
         measure: t(4),
         section: t(5),
         responsibility: t(6),
-        parsed: t(7),
-        status: t(8),
+        fields: serde_json::from_str(&t(7)).map_err(|_| bad("fields"))?,
+        status: Status::parse(&t(8)).ok_or_else(|| bad("status"))?,
         updated_ms: r[9].int().unwrap_or(0),
-    }
+    })
+}
+
+fn fields_json(f: &Fields) -> String {
+    // Serialising plain data to a string cannot fail.
+    serde_json::to_string(f).unwrap_or_default()
 }
 
 impl MeasureRow {
     /// A parsed measure as a row, not started.
-    pub fn from_measure(m: &lantian_core::ledger::Measure, position: i64) -> MeasureRow {
+    pub fn from_measure(m: &Measure, position: i64) -> MeasureRow {
         MeasureRow {
             id: m.id.clone(),
             position,
@@ -62,32 +74,14 @@ impl MeasureRow {
             measure: m.measure.clone(),
             section: m.section.clone(),
             responsibility: m.responsibility.clone(),
-            parsed: serde_json::json!({
-                "lead_units": m.lead_units, "supporting_units": m.supporting_units, "unknown_units": m.unknown_units,
-                "deadlines": m.deadlines, "targets": m.targets,
-            })
-            .to_string(),
-            status: lantian_core::ledger::status::Status::NotStarted.as_str().to_owned(),
+            fields: m.fields.clone(),
+            status: Status::NotStarted,
             updated_ms: 0,
         }
     }
 }
 
 impl Store {
-    /// Loads the shipped measures of Xinji's plan into an empty ledger.
-    pub fn seed_measures(&self, at_ms: i64) -> Result<usize, StoreError> {
-        if !self.measures()?.is_empty() {
-            return Ok(0);
-        }
-        let rows: Vec<MeasureRow> = lantian_core::ledger::xinji()
-            .iter()
-            .enumerate()
-            .map(|(i, m)| MeasureRow::from_measure(m, i as i64 + 1))
-            .collect();
-        self.replace_measures(&rows, "system", at_ms)?;
-        Ok(rows.len())
-    }
-
     /// Replaces the whole ledger (a new plan or an imported list), in one transaction.
     pub fn replace_measures(
         &self,
@@ -110,7 +104,7 @@ impl Store {
                         m.measure.as_str().into(),
                         m.section.as_str().into(),
                         m.responsibility.as_str().into(),
-                        m.parsed.as_str().into(),
+                        fields_json(&m.fields).into(),
                         m.status.as_str().into(),
                         at_ms.into(),
                     ],
@@ -128,13 +122,35 @@ impl Store {
         let rows = self.read(|c| {
             c.query("SELECT id, position, category, task, measure, section, responsibility, parsed, status, updated_ms FROM measures ORDER BY position", &[])
         })?;
-        Ok(rows.iter().map(measure).collect())
+        rows.iter().map(measure).collect()
     }
 
-    /// Records an event and the status it leaves the measure in.
-    pub fn add_measure_event(&self, e: &MeasureEvent) -> Result<(), StoreError> {
+    /// One measure, if it exists.
+    pub fn measure(&self, id: &str) -> Result<Option<MeasureRow>, StoreError> {
+        let rows = self.read(|c| {
+            c.query("SELECT id, position, category, task, measure, section, responsibility, parsed, status, updated_ms FROM measures WHERE id = $1", &[id.into()])
+        })?;
+        rows.first().map(measure).transpose()
+    }
+
+    /// Records an event and the status it leaves the measure in; with `fields`, also
+    /// replaces the measure's fields (a hand correction). One transaction.
+    pub fn add_measure_event(
+        &self,
+        e: &MeasureEvent,
+        fields: Option<&Fields>,
+    ) -> Result<(), StoreError> {
         self.write(|c| {
-            let n = c.exec("UPDATE measures SET status = $1, updated_ms = $2 WHERE id = $3", &[e.status_after.as_str().into(), e.at_ms.into(), e.measure_id.as_str().into()])?;
+            let n = match fields {
+                Some(f) => c.exec(
+                    "UPDATE measures SET status = $1, updated_ms = $2, parsed = $4 WHERE id = $3",
+                    &[e.status_after.as_str().into(), e.at_ms.into(), e.measure_id.as_str().into(), fields_json(f).into()],
+                )?,
+                None => c.exec(
+                    "UPDATE measures SET status = $1, updated_ms = $2 WHERE id = $3",
+                    &[e.status_after.as_str().into(), e.at_ms.into(), e.measure_id.as_str().into()],
+                )?,
+            };
             if n == 0 {
                 return Err(StoreError::NotFound { what: format!("measure {}", e.measure_id) });
             }
@@ -146,30 +162,10 @@ impl Store {
                     e.actor.as_str().into(),
                     e.unit.clone().into(),
                     e.action.as_str().into(),
-                    e.month.clone().into(),
+                    e.month.map(|m| m.to_string()).into(),
                     e.text.as_str().into(),
                     e.status_after.as_str().into(),
                 ],
-            )?;
-            Ok(())
-        })
-    }
-
-    /// Replaces the parsed fields of a measure (a hand correction), with an event.
-    pub fn correct_measure(
-        &self,
-        id: &str,
-        parsed: &str,
-        e: &MeasureEvent,
-    ) -> Result<(), StoreError> {
-        self.write(|c| {
-            let n = c.exec("UPDATE measures SET parsed = $1, updated_ms = $2 WHERE id = $3", &[parsed.into(), e.at_ms.into(), id.into()])?;
-            if n == 0 {
-                return Err(StoreError::NotFound { what: format!("measure {id}") });
-            }
-            c.exec(
-                "INSERT INTO measure_events (measure_id, at_ms, actor, unit, action, month, text, status_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                &[id.into(), e.at_ms.into(), e.actor.as_str().into(), e.unit.clone().into(), e.action.as_str().into(), e.month.clone().into(), e.text.as_str().into(), e.status_after.as_str().into()],
             )?;
             Ok(())
         })
@@ -182,19 +178,31 @@ impl Store {
                 &[measure_id.into()],
             )
         })?;
-        Ok(rows
-            .iter()
-            .map(|r| MeasureEvent {
-                id: r[0].int().unwrap_or(0),
-                measure_id: r[1].text().unwrap_or_default(),
-                at_ms: r[2].int().unwrap_or(0),
-                actor: r[3].text().unwrap_or_default(),
-                unit: r[4].text(),
-                action: r[5].text().unwrap_or_default(),
-                month: r[6].text(),
-                text: r[7].text().unwrap_or_default(),
-                status_after: r[8].text().unwrap_or_default(),
+        rows.iter()
+            .map(|r| {
+                let bad = |what: &str| StoreError::Invalid {
+                    what: format!(
+                        "event {} of measure {measure_id}: stored {what} cannot be read",
+                        r[0].int().unwrap_or(0)
+                    ),
+                };
+                Ok(MeasureEvent {
+                    id: r[0].int().unwrap_or(0),
+                    measure_id: r[1].text().unwrap_or_default(),
+                    at_ms: r[2].int().unwrap_or(0),
+                    actor: r[3].text().unwrap_or_default(),
+                    unit: r[4].text(),
+                    action: EventKind::parse(&r[5].text().unwrap_or_default())
+                        .ok_or_else(|| bad("action"))?,
+                    month: match r[6].text() {
+                        Some(m) => Some(Month::parse(&m).ok_or_else(|| bad("month"))?),
+                        None => None,
+                    },
+                    text: r[7].text().unwrap_or_default(),
+                    status_after: Status::parse(&r[8].text().unwrap_or_default())
+                        .ok_or_else(|| bad("status"))?,
+                })
             })
-            .collect())
+            .collect()
     }
 }

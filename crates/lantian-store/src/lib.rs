@@ -32,7 +32,6 @@ pub mod password;
 mod pg;
 mod query;
 mod registry;
-pub mod seed;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;

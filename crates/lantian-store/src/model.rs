@@ -1,6 +1,8 @@
 //! The records the store keeps. Times are seconds since 1970-01-01T00:00 China Standard Time
 //! (UTC+8) unless named `_ms` (milliseconds since the Unix epoch, UTC).
 
+pub use lantian_core::org::{Role, UnitKind};
+pub use lantian_core::series::StationRole;
 use serde::{Deserialize, Serialize};
 pub use smol_str::SmolStr;
 
@@ -10,8 +12,7 @@ pub struct AdminUnit {
     pub id: String,
     pub name_zh: String,
     pub name_en: String,
-    /// `town`, `township`, `zone`, `city`, `department`, ...
-    pub kind: String,
+    pub kind: UnitKind,
     pub parent_id: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
@@ -21,8 +22,7 @@ pub struct AdminUnit {
 pub struct Station {
     pub id: String,
     pub name: String,
-    /// `assessment`, `background`, `township` or `micro` ([`lantian_core::series::StationRole`]).
-    pub role: String,
+    pub role: StationRole,
     pub admin_unit_id: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
@@ -139,7 +139,6 @@ pub struct BatchOutcome {
     /// Observations already stored (the same packet twice counts once).
     pub observations_duplicate: u64,
     pub hours_rolled_up: u64,
-    pub days_rolled_up: u64,
 }
 
 /// A correction or invalidation of an observation; raw values are never overwritten.
@@ -206,21 +205,41 @@ pub struct Point {
     pub corrected: Option<String>,
 }
 
-/// An hourly or daily rollup with its coverage.
+/// An hourly rollup of minute or real-time values with its coverage.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rollup {
     pub ts: i64,
+    /// `min` (from minute data) or `rtd` (from real-time values).
+    pub source: Period,
+    /// Minutes the hour should have values for, and minutes it has.
     pub n_expected: i64,
     pub n_observed: i64,
     pub valid: bool,
     pub mean: Option<f64>,
 }
 
+/// One station-hour of one code as the standards engine reads it: the hourly value the
+/// station sent, or else the valid rollup of its minute or real-time values.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HourValue {
+    /// The start of the hour (CST seconds).
+    pub ts: i64,
+    pub value: f64,
+    /// `hour`: sent as an hourly value (2061); `min` / `rtd`: rolled up from minute (2051)
+    /// or real-time (2011) values.
+    pub source: Period,
+    /// Minutes covered of those expected (60 of 60 for a valid hourly value).
+    pub n_observed: i64,
+    pub n_expected: i64,
+    /// The reason code of the correction applied (audited view of hourly values only).
+    pub corrected: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct User {
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub unit_id: Option<String>,
     pub must_change_password: bool,
     pub created_ms: i64,

@@ -17,6 +17,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_ledger",
         include_str!("../migrations/postgres/0002_ledger.sql"),
     ),
+    (
+        "0003_data_path",
+        include_str!("../migrations/postgres/0003_data_path.sql"),
+    ),
 ];
 
 impl ToSql for Val {

@@ -15,21 +15,35 @@ impl Store {
         to: i64,
         view: View,
     ) -> Result<Vec<Point>, StoreError> {
-        let key = [
-            station_id.into(),
-            code.into(),
-            period.as_str().into(),
-            from.into(),
-            to.into(),
-        ];
+        let raw = self.raw_series(station_id, code, period, from, to)?;
+        match view {
+            View::Raw => Ok(raw),
+            View::Audited => self.audit_points(raw, station_id, code, period, from, to),
+        }
+    }
+
+    fn raw_series(
+        &self,
+        station_id: &str,
+        code: &str,
+        period: Period,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Point>, StoreError> {
         let rows = self.read(|c| {
             c.query(
                 "SELECT ts, value, flag FROM observations WHERE station_id = $1 AND code = $2 AND period = $3 \
                  AND ts >= $4 AND ts < $5 ORDER BY ts",
-                &key,
+                &[
+                    station_id.into(),
+                    code.into(),
+                    period.as_str().into(),
+                    from.into(),
+                    to.into(),
+                ],
             )
         })?;
-        let mut points: Vec<Point> = rows
+        Ok(rows
             .iter()
             .map(|r| Point {
                 ts: r[0].int().unwrap_or(0),
@@ -37,18 +51,33 @@ impl Store {
                 flag: r[2].text().unwrap_or_default(),
                 corrected: None,
             })
-            .collect();
-        if view == View::Raw {
-            return Ok(points);
-        }
+            .collect())
+    }
+
+    /// Applies the latest correction of each value: invalidated values go, corrected ones
+    /// take the new value and say why.
+    fn audit_points(
+        &self,
+        mut points: Vec<Point>,
+        station_id: &str,
+        code: &str,
+        period: Period,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Point>, StoreError> {
         let corrections = self.read(|c| {
             c.query(
                 "SELECT ts, action, value, reason_code FROM corrections WHERE station_id = $1 AND code = $2 AND period = $3 \
                  AND ts >= $4 AND ts < $5 ORDER BY ts, seq",
-                &key,
+                &[
+                    station_id.into(),
+                    code.into(),
+                    period.as_str().into(),
+                    from.into(),
+                    to.into(),
+                ],
             )
         })?;
-        // The latest correction of each value wins.
         let mut latest: std::collections::HashMap<i64, (String, Option<f64>, String)> =
             Default::default();
         for r in &corrections {
@@ -73,7 +102,57 @@ impl Store {
         Ok(points)
     }
 
-    /// Hourly rollups of minute data with coverage, `from <= hour_ts < to`.
+    /// The valid hourly values of one station and code with `from <= hour start < to`, as the
+    /// standards engine reads them: the hourly values the station sent (flag `N`; audited:
+    /// with corrections), and for hours it sent none, the valid rollup of its minute or
+    /// real-time values. An hour the station sent as invalid, or that an auditor invalidated,
+    /// is not replaced by a rollup. Rollups are of raw values.
+    pub fn hourly(
+        &self,
+        station_id: &str,
+        code: &str,
+        from: i64,
+        to: i64,
+        view: View,
+    ) -> Result<Vec<HourValue>, StoreError> {
+        let raw = self.raw_series(station_id, code, Period::Hour, from, to)?;
+        let sent: std::collections::HashSet<i64> = raw.iter().map(|p| p.ts).collect();
+        let points = match view {
+            View::Raw => raw,
+            View::Audited => self.audit_points(raw, station_id, code, Period::Hour, from, to)?,
+        };
+        let mut out: Vec<HourValue> = points
+            .into_iter()
+            .filter(|p| p.flag == "N")
+            .map(|p| HourValue {
+                ts: p.ts,
+                value: p.value,
+                source: Period::Hour,
+                n_observed: 60,
+                n_expected: 60,
+                corrected: p.corrected,
+            })
+            .collect();
+        out.extend(
+            self.hourly_rollups(station_id, code, from, to)?
+                .into_iter()
+                .filter(|r| r.valid && !sent.contains(&r.ts))
+                .filter_map(|r| {
+                    Some(HourValue {
+                        ts: r.ts,
+                        value: r.mean?,
+                        source: r.source,
+                        n_observed: r.n_observed,
+                        n_expected: r.n_expected,
+                        corrected: None,
+                    })
+                }),
+        );
+        out.sort_by_key(|h| h.ts);
+        Ok(out)
+    }
+
+    /// Hourly rollups of minute and real-time data with coverage, `from <= hour_ts < to`.
     pub fn hourly_rollups(
         &self,
         station_id: &str,
@@ -81,41 +160,47 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<Rollup>, StoreError> {
-        self.rollups("rollup_hourly", "hour_ts", station_id, code, from, to)
-    }
-
-    /// Daily rollups with coverage (valid with ≥ 20 valid hours), `from <= day_ts < to`.
-    pub fn daily_rollups(
-        &self,
-        station_id: &str,
-        code: &str,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<Rollup>, StoreError> {
-        self.rollups("rollup_daily", "day_ts", station_id, code, from, to)
-    }
-
-    /// Rows of one rollup table (a constant name, never user input) in time order.
-    fn rollups(
-        &self,
-        table: &str,
-        ts_column: &str,
-        station_id: &str,
-        code: &str,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<Rollup>, StoreError> {
-        let sql = format!(
-            "SELECT {ts_column}, n_expected, n_observed, valid, mean FROM {table} WHERE station_id = $1 AND code = $2 \
-             AND {ts_column} >= $3 AND {ts_column} < $4 ORDER BY {ts_column}"
-        );
         let rows = self.read(|c| {
             c.query(
-                &sql,
+                "SELECT hour_ts, source, n_expected, n_observed, valid, mean FROM rollup_hourly WHERE station_id = $1 \
+                 AND code = $2 AND hour_ts >= $3 AND hour_ts < $4 ORDER BY hour_ts",
                 &[station_id.into(), code.into(), from.into(), to.into()],
             )
         })?;
-        Ok(rows.iter().map(rollup).collect())
+        Ok(rows
+            .iter()
+            .map(|r| Rollup {
+                ts: r[0].int().unwrap_or(0),
+                source: r[1]
+                    .text()
+                    .and_then(|s| Period::parse(&s))
+                    .unwrap_or(Period::Min),
+                n_expected: r[2].int().unwrap_or(0),
+                n_observed: r[3].int().unwrap_or(0),
+                valid: r[4].int() == Some(1),
+                mean: r[5].real(),
+            })
+            .collect())
+    }
+
+    /// The start of the latest hour with a value the engine can read (an hourly value or a
+    /// valid rollup) of a station, over some codes (index seeks per code).
+    pub fn latest_hour(&self, station_id: &str, codes: &[&str]) -> Result<Option<i64>, StoreError> {
+        let mut latest = None;
+        for code in codes {
+            let key = [station_id.into(), (*code).into()];
+            for sql in [
+                "SELECT MAX(ts) FROM observations WHERE station_id = $1 AND code = $2 AND period = 'hour'",
+                "SELECT MAX(hour_ts) FROM rollup_hourly WHERE station_id = $1 AND code = $2 AND valid = 1",
+            ] {
+                let t = self
+                    .read(|c| c.query(sql, &key))?
+                    .first()
+                    .and_then(|r| r[0].int());
+                latest = latest.max(t);
+            }
+        }
+        Ok(latest)
     }
 
     /// The latest value of each code of a station for a period: (code, ts, value, flag).
@@ -173,15 +258,5 @@ impl Store {
             count(crate::Part::Main, "observations")?,
             count(crate::Part::Main, "corrections")?,
         ))
-    }
-}
-
-fn rollup(r: &crate::db::Row) -> Rollup {
-    Rollup {
-        ts: r[0].int().unwrap_or(0),
-        n_expected: r[1].int().unwrap_or(0),
-        n_observed: r[2].int().unwrap_or(0),
-        valid: r[3].int() == Some(1),
-        mean: r[4].real(),
     }
 }

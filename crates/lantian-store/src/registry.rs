@@ -10,11 +10,19 @@ fn text(r: &Row, i: usize) -> String {
     r[i].text().unwrap_or_default()
 }
 
-fn station(r: &Row) -> Station {
-    Station {
+/// A stored name of a closed set, or an error naming the row (a database edited by hand).
+fn named<T>(r: &Row, i: usize, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    let s = text(r, i);
+    parse(&s).ok_or_else(|| StoreError::Invalid {
+        what: format!("{what} {:?} of {:?} is not a known value", s, text(r, 0)),
+    })
+}
+
+fn station(r: &Row) -> Result<Station, StoreError> {
+    Ok(Station {
         id: text(r, 0),
         name: text(r, 1),
-        role: text(r, 2),
+        role: named(r, 2, "station role", StationRole::parse)?,
         admin_unit_id: r[3].text(),
         lat: r[4].real(),
         lon: r[5].real(),
@@ -25,12 +33,11 @@ fn station(r: &Row) -> Station {
             .collect(),
         min_interval_min: r[7].int().unwrap_or(1),
         demo: r[8].int() == Some(1),
-    }
+    })
 }
 
 const STATION_COLUMNS: &str =
     "id, name, role, admin_unit_id, lat, lon, pollutants, min_interval_min, demo";
-const ROLES: [&str; 4] = ["assessment", "background", "township", "micro"];
 
 impl Store {
     pub fn upsert_admin_unit(&self, u: &AdminUnit) -> Result<(), StoreError> {
@@ -55,30 +62,22 @@ impl Store {
 
     pub fn admin_units(&self) -> Result<Vec<AdminUnit>, StoreError> {
         let rows = self.read(|c| c.query("SELECT id, name_zh, name_en, kind, parent_id, lat, lon FROM admin_units ORDER BY id", &[]))?;
-        Ok(rows
-            .iter()
-            .map(|r| AdminUnit {
-                id: text(r, 0),
-                name_zh: text(r, 1),
-                name_en: text(r, 2),
-                kind: text(r, 3),
-                parent_id: r[4].text(),
-                lat: r[5].real(),
-                lon: r[6].real(),
+        rows.iter()
+            .map(|r| {
+                Ok(AdminUnit {
+                    id: text(r, 0),
+                    name_zh: text(r, 1),
+                    name_en: text(r, 2),
+                    kind: named(r, 3, "unit kind", UnitKind::parse)?,
+                    parent_id: r[4].text(),
+                    lat: r[5].real(),
+                    lon: r[6].real(),
+                })
             })
-            .collect())
+            .collect()
     }
 
     pub fn upsert_station(&self, s: &Station) -> Result<(), StoreError> {
-        if !ROLES.contains(&s.role.as_str()) {
-            return Err(StoreError::Invalid {
-                what: format!(
-                    "station role {:?} (expected one of {})",
-                    s.role,
-                    ROLES.join(", ")
-                ),
-            });
-        }
         if s.min_interval_min < 1 || 60 % s.min_interval_min != 0 {
             return Err(StoreError::Invalid {
                 what: format!(
@@ -111,19 +110,18 @@ impl Store {
 
     pub fn station(&self, id: &str) -> Result<Option<Station>, StoreError> {
         let sql = format!("SELECT {STATION_COLUMNS} FROM stations WHERE id = $1");
-        Ok(self
-            .read(|c| c.query(&sql, &[id.into()]))?
+        self.read(|c| c.query(&sql, &[id.into()]))?
             .first()
-            .map(station))
+            .map(station)
+            .transpose()
     }
 
     pub fn stations(&self) -> Result<Vec<Station>, StoreError> {
         let sql = format!("SELECT {STATION_COLUMNS} FROM stations ORDER BY id");
-        Ok(self
-            .read(|c| c.query(&sql, &[]))?
+        self.read(|c| c.query(&sql, &[]))?
             .iter()
             .map(station)
-            .collect())
+            .collect()
     }
 
     pub fn set_station_unit(&self, u: &StationUnit) -> Result<(), StoreError> {
@@ -291,14 +289,18 @@ impl Store {
                 &[username.into()],
             )
         })?;
-        Ok(rows.first().map(|r| User {
-            username: text(r, 0),
-            password_hash: text(r, 1),
-            role: text(r, 2),
-            unit_id: r[3].text(),
-            must_change_password: r[4].int() == Some(1),
-            created_ms: r[5].int().unwrap_or(0),
-        }))
+        rows.first()
+            .map(|r| {
+                Ok(User {
+                    username: text(r, 0),
+                    password_hash: text(r, 1),
+                    role: named(r, 2, "role", Role::parse)?,
+                    unit_id: r[3].text(),
+                    must_change_password: r[4].int() == Some(1),
+                    created_ms: r[5].int().unwrap_or(0),
+                })
+            })
+            .transpose()
     }
 
     pub fn set_password(&self, username: &str, password_hash: &str) -> Result<(), StoreError> {
@@ -322,6 +324,24 @@ impl Store {
             .first()
             .and_then(|r| r[0].int())
             .unwrap_or(0))
+    }
+
+    /// A setting of this deployment (`county`: the id of the county it serves).
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .read(|c| c.query("SELECT value FROM settings WHERE key = $1", &[key.into()]))?
+            .first()
+            .and_then(|r| r[0].text()))
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.write(|c| {
+            c.exec(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[key.into(), value.into()],
+            )
+            .map(drop)
+        })
     }
 
     /// Appends to the audit log (who did what to which object, and why).

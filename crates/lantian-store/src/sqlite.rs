@@ -21,6 +21,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_projection",
         include_str!("../migrations/sqlite/0003_projection.sql"),
     ),
+    (
+        "0004_data_path",
+        include_str!("../migrations/sqlite/0004_data_path.sql"),
+    ),
 ];
 
 pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[(

@@ -16,8 +16,8 @@ pub struct Args {
     #[arg(long, value_enum)]
     format: Format,
     /// Rule set: by the date of the data (auto), or 2012-era / 2026 rules for every hour.
-    #[arg(long, value_enum, default_value = "auto")]
-    rules: Rules,
+    #[arg(long, default_value = "auto")]
+    rules: RuleChoice,
     /// Real-time method: `published` (1-h values, as CNEMC published) or `table4` (HJ
     /// 633-2012 Table 4 read literally: PM from 24-h means, O3 8-h included).
     #[arg(long, value_enum)]
@@ -39,25 +39,6 @@ pub struct Args {
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Format {
     Cnemc,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Rules {
-    Auto,
-    #[value(name = "2012")]
-    Era2012,
-    #[value(name = "2026")]
-    Era2026,
-}
-
-impl Rules {
-    pub fn choice(self) -> RuleChoice {
-        match self {
-            Rules::Auto => RuleChoice::Auto,
-            Rules::Era2012 => RuleChoice::Era2012,
-            Rules::Era2026 => RuleChoice::Era2026,
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -104,7 +85,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         };
         for block in &file.hours {
             let date = block.date.to_string();
-            let mut opts = AqiOptions::for_date(block.date, args.rules.choice());
+            let mut opts = AqiOptions::for_date(block.date, args.rules);
             if let Some(m) = args.method {
                 opts.realtime_method = match m {
                     Method::Published => RealtimeMethod::Published,

@@ -1,8 +1,9 @@
 //! `lantian archive verify|digest`: check the hash chain of the raw archive, or write and
 //! print a digest of its head for publication.
 
-use crate::store_args::{StoreArgs, now_ms};
+use crate::context::StoreArgs;
 use anyhow::Result;
+use lantian_app::Clock;
 use serde_json::json;
 use std::io::Write;
 use std::process::ExitCode;
@@ -49,7 +50,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         What::Digest(s) => {
             let store = s.open()?;
-            let at = now_ms();
+            let at = Clock::System.now_ms();
             let heads = store.checkpoint(at)?;
             let mut log = std::fs::OpenOptions::new()
                 .create(true)

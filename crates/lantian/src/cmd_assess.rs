@@ -1,6 +1,5 @@
 //! `lantian assess`: a calendar year of a city's assessment stations, per HJ 663, as JSON.
 
-use crate::cmd_aqi::Rules;
 use crate::input::{self, Progress};
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
@@ -10,6 +9,7 @@ use lantian_core::assess::{AssessOptions, Assessment, CompositeWeights, assess};
 use lantian_core::city::{CityO3Method, city_daily};
 use lantian_core::date::days_in_year;
 use lantian_core::pollutant::Pollutant;
+use lantian_core::rules::RuleChoice;
 use lantian_core::series::HourlySeries;
 use lantian_formats::{Diagnostics, long, prsa};
 use serde_json::{Value, json};
@@ -31,8 +31,8 @@ pub struct Args {
     #[arg(long, value_name = "STATION")]
     exclude: Vec<String>,
     /// Rule set: by the date of the data (auto), or the 2012-era / 2026 rules throughout.
-    #[arg(long, value_enum, default_value = "auto")]
-    rules: Rules,
+    #[arg(long, default_value = "auto")]
+    rules: RuleChoice,
     /// Composite index weights: equal (default); weighted = PM2.5×3, NO2×2, O3×2 (unverified
     /// HJ 663-2026 reading); weighted-normalised = the same divided by the weight sum.
     #[arg(long, value_enum, default_value = "equal")]
@@ -131,7 +131,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     let opts = AssessOptions {
-        rules: args.rules.choice(),
+        rules: args.rules,
         composite: match args.weights {
             Weights::Equal => CompositeWeights::Equal,
             Weights::Weighted => CompositeWeights::Weighted {
@@ -193,7 +193,8 @@ fn read_long(
         let s = stations
             .entry(r.station)
             .or_insert_with(|| HourlySeries::new(start, n_days));
-        s.set(r.date, r.hour, r.pollutant, r.value);
+        let (date, slot) = lantian_core::cst::slot_of(r.start);
+        s.set(date, slot, r.pollutant, r.value);
     }
     Ok(())
 }

@@ -1,13 +1,15 @@
 //! `lantian ledger …`: the measures ledger (措施责任清单) from the command line: list, import
-//! another county's list, export the 台账 as Excel, report progress.
+//! another county's list, export the 台账 as Excel, and act on a measure as an account.
+//! Every decision is the application layer's, as in the web UI.
 
-use crate::store_args::{StoreArgs, now_ms};
+use crate::context::{AsArgs, StoreArgs, operator};
 use anyhow::{Context, Result, bail};
-use lantian_core::ledger::status::{Action, Status, effective, transition};
-use lantian_core::ledger::{Measure, import::import_rows};
-use lantian_store::Store;
-use lantian_store::ledger::{MeasureEvent, MeasureRow};
-use serde_json::{Value, json};
+use lantian_app::ledger::{self, Correction, Filter};
+use lantian_core::ledger::MonthlyTarget;
+use lantian_core::ledger::import::import_rows;
+use lantian_core::ledger::status::Action;
+use lantian_core::{Date, Month};
+use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,7 +29,7 @@ enum What {
         json: bool,
     },
     /// Import a list in the four-column layout (类别, 重点工作, 工作措施, 责任单位) from CSV or
-    /// XLSX (merged cells of the original table handled).
+    /// XLSX (merged cells of the original table handled), replacing the ledger.
     /// Nothing is imported while any row has an error; --dry-run only reports.
     Import {
         #[command(flatten)]
@@ -43,20 +45,17 @@ enum What {
         store: StoreArgs,
         file: PathBuf,
     },
-    /// Record progress, confirmation, closing (销号) or reopening of a measure.
+    /// Record progress, confirmation, closing (销号) or reopening of a measure, as an account.
     Report {
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        who: AsArgs,
         #[arg(long)]
         measure: String,
         /// report | confirm | close | reopen
         #[arg(long, default_value = "report")]
         action: String,
-        /// Who (a user name) and for which unit.
-        #[arg(long)]
-        actor: String,
-        #[arg(long)]
-        unit: Option<String>,
         /// The month the report covers, YYYY-MM.
         #[arg(long)]
         month: Option<String>,
@@ -64,63 +63,60 @@ enum What {
         #[arg(long, default_value = "")]
         text: String,
     },
+    /// Attach an evidence file (PDF, JPEG or PNG, at most 5 MiB) to a measure, as an account.
+    Evidence {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        who: AsArgs,
+        #[arg(long)]
+        measure: String,
+        file: PathBuf,
+    },
+    /// Correct what was read from a measure's text, or break a target down by month (the
+    /// bureau), as an account.
+    Correct {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        who: AsArgs,
+        #[arg(long)]
+        measure: String,
+        /// Lead units, separated by 、 or commas.
+        #[arg(long)]
+        lead_units: Option<String>,
+        #[arg(long)]
+        supporting_units: Option<String>,
+        /// Deadlines YYYY-MM-DD, comma-separated.
+        #[arg(long)]
+        deadlines: Option<String>,
+        /// A month's share of the target, YYYY-MM=VALUE; repeatable.
+        #[arg(long = "monthly-target", value_name = "YYYY-MM=VALUE")]
+        monthly_targets: Vec<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
 }
 
-/// The store rows of parsed measures.
-pub fn rows(measures: &[Measure]) -> Vec<MeasureRow> {
-    measures
-        .iter()
-        .enumerate()
-        .map(|(i, m)| MeasureRow::from_measure(m, i as i64 + 1))
+fn units(s: &str) -> Vec<String> {
+    s.split(['、', ',', '，'])
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
         .collect()
-}
-
-/// Loads Xinji's shipped list into an empty ledger.
-pub fn seed(store: &Store) -> Result<()> {
-    store.seed_measures(now_ms())?;
-    Ok(())
-}
-
-fn today() -> lantian_core::Date {
-    let ms = now_ms() + 8 * 3_600_000;
-    lantian_core::Date::from_days_since_epoch(ms.div_euclid(86_400_000))
-}
-
-fn measure_json(m: &MeasureRow) -> Value {
-    let p: Value = serde_json::from_str(&m.parsed).unwrap_or(Value::Null);
-    let deadlines: Vec<lantian_core::Date> =
-        serde_json::from_value(p["deadlines"].clone()).unwrap_or_default();
-    let recorded = Status::parse(&m.status).unwrap_or(Status::NotStarted);
-    let status = effective(recorded, &deadlines, today());
-    json!({
-        "id": m.id, "category": m.category, "task": m.task, "measure": m.measure, "section": m.section,
-        "responsibility": m.responsibility, "lead_units": p["lead_units"], "supporting_units": p["supporting_units"],
-        "unknown_units": p["unknown_units"], "deadlines": p["deadlines"], "targets": p["targets"],
-        "status": status.as_str(), "status_zh": status.name_zh(),
-    })
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
     match a.what {
         What::List { store, json } => {
-            let s = store.open()?;
-            let list: Vec<Value> = s.measures()?.iter().map(measure_json).collect();
+            let app = store.app()?;
+            let list = ledger::list(&app, &Filter::default())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
                 for m in &list {
-                    println!(
-                        "{}\t{}\t{}\t{}",
-                        m["id"].as_str().unwrap_or(""),
-                        m["section"].as_str().unwrap_or(""),
-                        m["status_zh"].as_str().unwrap_or(""),
-                        m["measure"]
-                            .as_str()
-                            .unwrap_or("")
-                            .chars()
-                            .take(40)
-                            .collect::<String>()
-                    );
+                    let short: String = m.measure.chars().take(40).collect();
+                    println!("{}\t{}\t{}\t{short}", m.id, m.section, m.status_zh);
                 }
             }
         }
@@ -129,8 +125,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
             dry_run,
             file,
         } => {
+            let app = store.app()?;
             let cells = read_table(&file)?;
-            let r = import_rows(&cells);
+            let r = import_rows(&cells, &app.county.known_units());
             println!(
                 "{}",
                 json!({ "measures": r.measures.len(), "errors": r.errors, "warnings": r.warnings, "dry_run": dry_run })
@@ -143,55 +140,32 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
             if !dry_run {
-                store
-                    .open()?
-                    .replace_measures(&rows(&r.measures), "import", now_ms())?;
+                ledger::replace(&app, &r.measures, operator().name())?;
                 eprintln!("lantian: imported {} measures", r.measures.len());
             }
         }
         What::Export { store, file } => {
-            let s = store.open()?;
-            let lines: Vec<_> = s
-                .measures()?
-                .iter()
-                .map(|m| {
-                    let latest = s
-                        .measure_events(&m.id)
-                        .ok()
-                        .and_then(|e| e.into_iter().rev().find(|e| e.action != "import"))
-                        .map(|e| e.text)
-                        .unwrap_or_default();
-                    lantian_api::export::LedgerLine::from_json(&measure_json(m), latest)
-                })
-                .collect();
-            let bytes = lantian_api::export::ledger_xlsx(
-                "辛集市空气质量持续改善实施方案措施责任清单（台账）",
-                &lines,
-            )
-            .map_err(|e| anyhow::anyhow!(e))?;
+            let app = store.app()?;
+            let list = ledger::list(&app, &Filter::default())?;
+            let bytes = ledger::xlsx(&app, &list)?;
             std::fs::write(&file, bytes)
                 .with_context(|| format!("{}: cannot write", file.display()))?;
             eprintln!(
                 "lantian: wrote {} measures to {}",
-                lines.len(),
+                list.len(),
                 file.display()
             );
         }
         What::Report {
             store,
+            who,
             measure,
             action,
-            actor,
-            unit,
             month,
             text,
         } => {
-            let s = store.open()?;
-            let m = s
-                .measures()?
-                .into_iter()
-                .find(|x| x.id == measure)
-                .with_context(|| format!("no measure {measure}"))?;
+            let app = store.app()?;
+            let caller = who.required(&app)?;
             let act = match action.as_str() {
                 "report" => Action::Report,
                 "confirm" => Action::Confirm,
@@ -199,33 +173,85 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 "reopen" => Action::Reopen,
                 o => bail!("--action {o}: expected report, confirm, close or reopen"),
             };
-            if act == Action::Close && text.trim().is_empty() {
-                bail!("closing (销号) needs a reason: --text");
-            }
-            let parsed: Value = serde_json::from_str(&m.parsed).unwrap_or(Value::Null);
-            let leads: Vec<String> =
-                serde_json::from_value(parsed["lead_units"].clone()).unwrap_or_default();
-            let is_lead = unit.as_ref().is_some_and(|u| leads.contains(u));
-            let is_bureau = unit.as_deref() == Some("市生态环境局") || unit.is_none();
-            let next = transition(
-                Status::parse(&m.status).unwrap_or(Status::NotStarted),
-                act,
-                is_bureau,
-                is_lead,
-            )
-            .map_err(|e| anyhow::anyhow!(e.0))?;
-            s.add_measure_event(&MeasureEvent {
-                id: 0,
-                measure_id: measure,
-                at_ms: now_ms(),
-                actor,
-                unit,
-                action,
-                month,
-                text,
-                status_after: next.as_str().to_owned(),
-            })?;
-            eprintln!("lantian: measure now {}", next.name_zh());
+            let month = match month {
+                Some(m) => Some(
+                    Month::parse(&m).with_context(|| format!("--month {m}: expected YYYY-MM"))?,
+                ),
+                None => None,
+            };
+            let out = ledger::act(&app, &caller, &measure, act, month, &text)?;
+            eprintln!("lantian: measure {measure} now {}", out.status_zh);
+        }
+        What::Evidence {
+            store,
+            who,
+            measure,
+            file,
+        } => {
+            let app = store.app()?;
+            let caller = who.required(&app)?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("{}: cannot read", file.display()))?;
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("evidence");
+            let stored = ledger::evidence(&app, &caller, &measure, name, &bytes)?;
+            eprintln!("lantian: evidence {stored} attached to {measure}");
+        }
+        What::Correct {
+            store,
+            who,
+            measure,
+            lead_units,
+            supporting_units,
+            deadlines,
+            monthly_targets,
+            note,
+        } => {
+            let app = store.app()?;
+            let caller = who.required(&app)?;
+            let deadlines = match deadlines {
+                Some(d) => Some(
+                    units(&d)
+                        .iter()
+                        .map(|x| {
+                            Date::parse(x)
+                                .with_context(|| format!("--deadlines: {x:?} is not YYYY-MM-DD"))
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+                None => None,
+            };
+            let monthly = monthly_targets
+                .iter()
+                .map(|t| {
+                    let (m, v) = t
+                        .split_once('=')
+                        .with_context(|| format!("--monthly-target {t}: expected YYYY-MM=VALUE"))?;
+                    Ok(MonthlyTarget {
+                        month: Month::parse(m).with_context(|| {
+                            format!("--monthly-target {t}: {m:?} is not YYYY-MM")
+                        })?,
+                        value: v.parse().with_context(|| {
+                            format!("--monthly-target {t}: {v:?} is not a number")
+                        })?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let c = Correction {
+                lead_units: lead_units.as_deref().map(units),
+                supporting_units: supporting_units.as_deref().map(units),
+                deadlines,
+                targets: None,
+                monthly_targets: (!monthly.is_empty()).then_some(monthly),
+                note,
+            };
+            let changed = ledger::correct(&app, &caller, &measure, c)?;
+            eprintln!(
+                "lantian: measure {measure}: corrected {}",
+                changed.join(", ")
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -262,33 +288,4 @@ fn read_table(file: &std::path::Path) -> Result<Vec<Vec<String>>> {
         cells.push(rec.iter().map(str::to_owned).collect::<Vec<_>>());
     }
     Ok(cells)
-}
-
-/// Records, once, that unfinished measures have passed their deadline (the scheduled check
-/// of `lantian serve`). Returns how many were flagged.
-pub fn flag_overdue(store: &Store) -> Result<usize> {
-    let mut n = 0;
-    for m in store.measures()? {
-        let p: Value = serde_json::from_str(&m.parsed).unwrap_or(Value::Null);
-        let deadlines: Vec<lantian_core::Date> =
-            serde_json::from_value(p["deadlines"].clone()).unwrap_or_default();
-        let recorded = Status::parse(&m.status).unwrap_or(Status::NotStarted);
-        if recorded != Status::Overdue
-            && effective(recorded, &deadlines, today()) == Status::Overdue
-        {
-            store.add_measure_event(&MeasureEvent {
-                id: 0,
-                measure_id: m.id.clone(),
-                at_ms: now_ms(),
-                actor: "system".into(),
-                unit: None,
-                action: "overdue".into(),
-                month: None,
-                text: "已过完成时限 / past its deadline".into(),
-                status_after: Status::Overdue.as_str().into(),
-            })?;
-            n += 1;
-        }
-    }
-    Ok(n)
 }

@@ -1,8 +1,10 @@
 //! `lantian station …` and `lantian device …`: the registry from the command line.
 
-use crate::store_args::{StoreArgs, now_ms};
+use crate::context::{AsArgs, StoreArgs};
 use anyhow::{Result, bail};
-use lantian_store::{Station, StationUnit};
+use lantian_app::stations::{self, NewStation};
+use lantian_core::series::StationRole;
+use lantian_store::StationUnit;
 use serde_json::json;
 use std::process::ExitCode;
 
@@ -18,13 +20,15 @@ enum StationCmd {
     Add {
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        who: AsArgs,
         #[arg(long)]
         id: String,
         #[arg(long)]
         name: String,
         /// assessment | background | township | micro
         #[arg(long, default_value = "township")]
-        role: String,
+        role: StationRole,
         /// The administrative unit (e.g. xinji, wangkou, devzone).
         #[arg(long)]
         unit: Option<String>,
@@ -74,6 +78,7 @@ pub fn run_station(a: StationArgs) -> Result<ExitCode> {
     match a.what {
         StationCmd::Add {
             store,
+            who,
             id,
             name,
             role,
@@ -83,23 +88,28 @@ pub fn run_station(a: StationArgs) -> Result<ExitCode> {
             pollutants,
             factors,
         } => {
-            let s = store.open()?;
-            s.upsert_station(&Station {
-                id: id.clone(),
-                name,
-                role,
-                admin_unit_id: unit,
-                lat,
-                lon,
-                pollutants: pollutants
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-                min_interval_min: 1,
-                demo: false,
-            })?;
+            let app = store.app()?;
+            let caller = who.caller(&app)?;
+            stations::register(
+                &app,
+                &caller,
+                NewStation {
+                    id: id.clone(),
+                    name,
+                    role,
+                    unit,
+                    lat,
+                    lon,
+                    pollutants: pollutants
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    min_interval_min: 1,
+                },
+            )?;
+            let s = &app.store;
             for f in factors {
                 let Some((code, factor)) = f.split_once('=') else {
                     bail!("--factor {f}: expected CODE=FACTOR")
@@ -116,10 +126,11 @@ pub fn run_station(a: StationArgs) -> Result<ExitCode> {
             }
             eprintln!("lantian: station {id} saved");
         }
-        StationCmd::List(store) => println!(
-            "{}",
-            serde_json::to_string_pretty(&store.open()?.stations()?)?
-        ),
+        StationCmd::List(store) => {
+            let app = store.app()?;
+            let list = stations::list(&app, &crate::context::operator())?;
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -133,9 +144,10 @@ pub fn run_device(a: DeviceArgs) -> Result<ExitCode> {
             station,
             edition,
         } => {
-            let d = store
-                .open()?
-                .add_device(&mn, &password, &station, &edition, now_ms())?;
+            let app = store.app()?;
+            let d = app
+                .store
+                .add_device(&mn, &password, &station, &edition, app.clock.now_ms())?;
             eprintln!(
                 "lantian: device {} registered for station {}",
                 d.mn, d.station_id
@@ -143,7 +155,8 @@ pub fn run_device(a: DeviceArgs) -> Result<ExitCode> {
         }
         DeviceCmd::List(store) => {
             let list: Vec<_> = store
-                .open()?
+                .app()?
+                .store
                 .devices()?
                 .into_iter()
                 .map(|d| json!({ "mn": d.mn, "station": d.station_id, "edition": d.edition, "created_ms": d.created_ms }))

@@ -5,12 +5,12 @@
 use crate::input;
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
-use lantian_core::Date;
 use lantian_core::pollutant::Pollutant;
 use lantian_formats::{Diagnostics, cnemc, prsa};
 use lantian_gateway::client::{OutFrame, SendConfig, send};
-use lantian_hj212::encode::{Header, encode};
-use lantian_hj212::{Command, Flag};
+use lantian_gateway::mapping::timestamp;
+use lantian_hj212::Command;
+use lantian_hj212::encode::data_upload;
 use serde_json::json;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -43,6 +43,10 @@ pub struct Args {
     /// For CNEMC files: the station column to replay (default: the first with data).
     #[arg(long)]
     station: Option<String>,
+    /// Send each hour of a data file as one hourly upload (2061), or as 60 minute uploads
+    /// (2051) of the hour's value: a station that sends minute data only.
+    #[arg(long, value_enum, default_value = "hour")]
+    period: SendPeriod,
     /// Send at most this many packets.
     #[arg(long)]
     limit: Option<usize>,
@@ -54,6 +58,12 @@ pub struct Args {
     threads: usize,
     /// A file of raw packets (one per line), a CNEMC daily file, or a UCI Beijing file.
     file: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SendPeriod {
+    Hour,
+    Min,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -134,7 +144,7 @@ fn frames(a: &Args) -> Result<Vec<OutFrame>> {
     };
     let name = a.file.display().to_string();
     let mut diag = Diagnostics::default();
-    let hours: Vec<(Date, u32, [Option<f64>; 6])> = match format {
+    let hours: Vec<(i64, [Option<f64>; 6])> = match format {
         Format::Packets => {
             let mut out = Vec::new();
             for line in input::open(&a.file)?.lines() {
@@ -164,59 +174,58 @@ fn frames(a: &Args) -> Result<Vec<OutFrame>> {
             };
             f.hours
                 .iter()
-                .map(|h| (h.date, h.hour, h.realtime_inputs(col).hour))
+                .map(|h| (h.start(), h.realtime_inputs(col).hour))
                 .collect()
         }
         Format::Prsa => prsa::read(input::open(&a.file)?, &name, None, &mut diag)?
             .rows
             .into_iter()
-            .map(|r| (r.date, r.hour, r.values))
+            .map(|r| (r.start(), r.values))
             .collect(),
         Format::Auto => unreachable!("resolved above"),
     };
-    Ok(hours
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (d, h, v))| hourly_packet(&a.mn, &a.password, *d, *h, v, i))
-        .collect())
+    let minutes: &[i64] = match a.period {
+        SendPeriod::Hour => &[0],
+        SendPeriod::Min => &MINUTES,
+    };
+    let cn = match a.period {
+        SendPeriod::Hour => Command::HOURLY_DATA,
+        SendPeriod::Min => Command::MINUTE_DATA,
+    };
+    let mut out = Vec::with_capacity(hours.len() * minutes.len());
+    for (start, v) in &hours {
+        let values: Vec<(&str, f64)> = Pollutant::ALL
+            .iter()
+            .filter_map(|p| v[p.index()].map(|x| (p.hj212_code(), x)))
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        for m in minutes {
+            // The device's DataTime is the start of the hour (or minute) it averages.
+            let t = timestamp(start + m * 60);
+            let qn = format!("{}{:03}", t.n14(), out.len() % 1000);
+            out.push(OutFrame::new(data_upload(
+                "22",
+                cn,
+                &qn,
+                &a.password,
+                &a.mn,
+                &t,
+                &values,
+            )));
+        }
+    }
+    Ok(out)
 }
 
-/// A 2061 hourly upload for the hour labelled `hour` on `date` (CNEMC labels the end of the
-/// hour; HJ 212 `DataTime` is its start).
-fn hourly_packet(
-    mn: &str,
-    pw: &str,
-    date: Date,
-    hour: u32,
-    v: &[Option<f64>; 6],
-    i: usize,
-) -> Option<OutFrame> {
-    let (d, h) = if hour == 0 {
-        (date.add_days(-1), 23)
-    } else {
-        (date, hour - 1)
-    };
-    let items: Vec<String> = Pollutant::ALL
-        .iter()
-        .filter_map(|p| v[p.index()].map(|x| format!("{c}-Avg={x},{c}-Flag=N", c = p.hj212_code())))
-        .collect();
-    if items.is_empty() {
-        return None;
+/// The minutes of an hour.
+const MINUTES: [i64; 60] = {
+    let mut m = [0; 60];
+    let mut i = 0;
+    while i < 60 {
+        m[i] = i as i64;
+        i += 1;
     }
-    let stamp = format!("{:04}{:02}{:02}{h:02}0000", d.year(), d.month(), d.day());
-    let qn = format!("{stamp}{:03}", i % 1000);
-    let header = Header {
-        qn: Some(&qn),
-        st: "22",
-        cn: Command::HOURLY_DATA,
-        pw: Some(pw),
-        mn: Some(mn),
-        flag: Some(Flag(5)),
-        pnum: None,
-        pno: None,
-    };
-    Some(OutFrame::new(encode(
-        &header,
-        &format!("DataTime={stamp};{}", items.join(";")),
-    )))
-}
+    m
+};

@@ -1,10 +1,13 @@
 //! `lantian serve`: the platform in one process: the HJ 212 gateway, the HTTP API and the
 //! web UI, on the embedded database (or PostgreSQL).
 
-use crate::store_args::{StoreArgs, now_ms};
+use crate::context::StoreArgs;
 use anyhow::{Context, Result};
+use lantian_app::App;
+use lantian_app::accounts::{self, NewUser};
+use lantian_core::org::Role;
 use lantian_gateway::{Config, Metrics, Setup};
-use lantian_store::{User, password};
+use lantian_store::password;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -30,17 +33,19 @@ pub struct Args {
     /// most (SQLite): larger sustains more under an overload, smaller needs less memory.
     #[arg(long, default_value_t = lantian_store::PROJECT_ROWS_MAX)]
     projection_round_packets: usize,
-    /// The annual PM2.5 target (µg/m³) shown against this year's mean.
-    #[arg(long, default_value_t = 35.0)]
-    target_pm25: f64,
+    /// The annual PM2.5 target (µg/m³) shown against this year's mean (default: the county
+    /// profile's).
+    #[arg(long)]
+    target_pm25: Option<f64>,
     /// Add twelve demo stations at the township seats and feed them, through the gateway,
     /// with 60 days of real public data (UCI Beijing, CC BY 4.0) ending now. Labelled as
     /// demo data everywhere.
     #[arg(long)]
     demo: bool,
-    /// A JSON file of settings: `http`, `hj212`, `data_dir`, `postgres`, `target_pm25`,
-    /// `max_segment_bytes`, `projection_round_packets`, `device_setup`, `demo`. They replace the built-in defaults; a
-    /// flag given with a non-default value on the command line wins over the file.
+    /// A JSON file of settings: `http`, `hj212`, `data_dir`, `postgres`, `county`,
+    /// `target_pm25`, `max_segment_bytes`, `projection_round_packets`, `device_setup`,
+    /// `demo`. They replace the built-in defaults; a flag given with a non-default value on
+    /// the command line wins over the file.
     #[arg(long, value_name = "FILE")]
     config: Option<std::path::PathBuf>,
 }
@@ -58,11 +63,12 @@ impl Args {
         let Some(obj) = c.as_object() else {
             anyhow::bail!("{}: expected a JSON object", path.display())
         };
-        const KEYS: [&str; 9] = [
+        const KEYS: [&str; 10] = [
             "http",
             "hj212",
             "data_dir",
             "postgres",
+            "county",
             "target_pm25",
             "max_segment_bytes",
             "projection_round_packets",
@@ -103,10 +109,19 @@ impl Args {
         {
             self.store.postgres = Some(v.as_str().ok_or_else(|| bad("postgres"))?.to_owned());
         }
-        if let Some(v) = c.get("target_pm25")
-            && self.target_pm25 == 35.0
+        if let Some(v) = c.get("county")
+            && self.store.county.is_none()
         {
-            self.target_pm25 = v.as_f64().ok_or_else(|| bad("target_pm25"))?;
+            self.store.county = Some(v.as_str().ok_or_else(|| bad("county"))?.into());
+        }
+        if let Some(v) = c.get("target_pm25")
+            && self.target_pm25.is_none()
+        {
+            self.target_pm25 = Some(
+                v.as_f64()
+                    .filter(|t| *t > 0.0)
+                    .ok_or_else(|| bad("target_pm25"))?,
+            );
         }
         if let Some(v) = c.get("max_segment_bytes")
             && self.max_segment_bytes == 1024
@@ -135,33 +150,41 @@ impl Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let args = args.with_config()?;
-    let store = Arc::new(args.store.open()?);
-    if store.count_users()? == 0 {
+    let mut app = args.store.app()?;
+    if let Some(t) = args.target_pm25 {
+        anyhow::ensure!(
+            t > 0.0 && t.is_finite(),
+            "--target-pm25 {t}: must be above 0"
+        );
+        let mut county = (*app.county).clone();
+        county.profile.targets.pm25_ug_m3 = t;
+        app.county = Arc::new(county);
+    }
+    if app.store.count_users()? == 0 {
         let pw = password::random(16);
-        store.add_user(&User {
+        let admin = NewUser {
             username: "admin".into(),
-            password_hash: password::hash(&pw, password::Strength::User),
-            role: "admin".into(),
-            unit_id: None,
-            must_change_password: true,
-            created_ms: now_ms(),
-        })?;
+            password: pw.clone(),
+            role: Role::Admin,
+            unit: None,
+        };
+        accounts::create(&app, admin, "system")?;
         println!(
             "administrator created: user admin, one-time password {pw} (shown once; change it at first login)"
         );
     }
     if args.demo {
-        crate::demo::register(&store)?;
+        crate::demo::register(&app)?;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(serve(args, store))?;
+    runtime.block_on(serve(args, app))?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
-    let store_for_ledger = store.clone();
+async fn serve(args: Args, app: App) -> Result<()> {
+    let store = app.store.clone();
     let metrics = Arc::new(Metrics::default());
     let hj212 = listen(args.hj212).with_context(|| format!("binding {}", args.hj212))?;
     let http = tokio::net::TcpListener::bind(args.http)
@@ -171,6 +194,10 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
     println!("hj212 listening on {gateway_addr}");
     println!("http listening on http://{}", http.local_addr()?);
     println!("store: {}", store.describe());
+    println!(
+        "county: {} ({})",
+        app.county.profile.name_zh, app.county.profile.id
+    );
     std::io::stdout().flush()?;
     let config = Config {
         setup: Setup {
@@ -189,25 +216,18 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
         d.devices()
             .into_iter()
             .map(|(mn, s)| {
-                (
-                    mn,
-                    (
-                        s.connected,
-                        s.last_seen_ms,
-                        s.packets,
-                        s.rejects.values().sum(),
-                    ),
-                )
+                let status = lantian_api::DeviceStatus {
+                    connected: s.connected,
+                    last_seen_ms: s.last_seen_ms,
+                    packets: s.packets,
+                    rejects: s.rejects.values().sum(),
+                };
+                (mn, status)
             })
             .collect()
     });
-    let api_config = lantian_api::ApiConfig {
-        target_pm25_ug_m3: args.target_pm25,
-        now_ms: None,
-        data_dir: Some(args.store.data_dir.clone()),
-    };
-    let app = lantian_api::router(lantian_api::AppState::new(
-        store.clone(),
+    let web_app = lantian_api::router(lantian_api::AppState::new(
+        app.clone(),
         Arc::new(move || {
             // Read at scrape time, so it is never stale.
             let lag = lag_store.projection_lag();
@@ -217,7 +237,6 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
             )
         }),
         devices,
-        api_config,
     ));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut gw_stop = stop_rx.clone();
@@ -232,20 +251,20 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
     ));
     let mut http_stop = stop_rx.clone();
     let web = tokio::spawn(async move {
-        axum::serve(http, app)
+        axum::serve(http, web_app)
             .with_graceful_shutdown(async move {
                 let _ = http_stop.changed().await;
             })
             .await
     });
     // The ledger's scheduled check: flag measures past their deadline, hourly.
-    let ledger_store = store_for_ledger.clone();
+    let ledger_app = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            let s = ledger_store.clone();
-            match tokio::task::spawn_blocking(move || crate::cmd_ledger::flag_overdue(&s)).await {
+            let a = ledger_app.clone();
+            match tokio::task::spawn_blocking(move || lantian_app::ledger::flag_overdue(&a)).await {
                 Ok(Ok(n)) if n > 0 => tracing::info!("ledger: {n} measures flagged overdue"),
                 Ok(Err(e)) => tracing::warn!("ledger overdue check failed: {e:#}"),
                 _ => {}
@@ -254,9 +273,11 @@ async fn serve(args: Args, store: Arc<lantian_store::Store>) -> Result<()> {
     });
     if args.demo {
         let addr = gateway_addr.to_string();
-        let now_cst_s = (crate::store_args::now_ms() / 1000) + 8 * 3600;
+        let last_hour =
+            lantian_core::cst::hour_start(app.clock.now_cst()) - lantian_core::cst::HOUR_S;
+        let demo_app = app.clone();
         tokio::spawn(async move {
-            match crate::demo::feed(addr, now_cst_s - now_cst_s.rem_euclid(3600) - 3600).await {
+            match crate::demo::feed(&demo_app, addr, last_hour).await {
                 Ok((sent, acked)) => println!("demo feed: {acked} of {sent} packets acknowledged"),
                 Err(e) => eprintln!("lantian: demo feed failed: {e:#}"),
             }

@@ -1,14 +1,17 @@
-//! `lantian serve --demo`: twelve demo stations at Xinji's township seats, fed through the
-//! real gateway by the device simulator from a real public data file shipped with Lantian
-//! (UCI Beijing, CC BY 4.0; see demo/SOURCE.md), its times shifted to end now.
+//! `lantian serve --demo`: twelve demo stations at the county's township seats (Xinji's by
+//! default), fed through the real gateway by the device simulator from a real public data
+//! file shipped with Lantian (UCI Beijing, CC BY 4.0; see demo/SOURCE.md), its times shifted
+//! to end now.
 
 use anyhow::Result;
-use lantian_core::Date;
+use lantian_app::App;
+use lantian_core::series::StationRole;
 use lantian_formats::{Diagnostics, long};
 use lantian_gateway::client::{OutFrame, SendConfig, send};
-use lantian_hj212::encode::{Header, encode};
-use lantian_hj212::{Command, Flag};
-use lantian_store::{Station, Store, seed::XINJI_UNITS};
+use lantian_gateway::mapping::timestamp;
+use lantian_hj212::Command;
+use lantian_hj212::encode::data_upload;
+use lantian_store::Station;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -20,14 +23,14 @@ struct DemoStation {
     id: String,
     mn: String,
     name: String,
-    unit: &'static str,
-    role: &'static str,
+    unit: String,
+    role: StationRole,
     lat: f64,
     lon: f64,
     prsa: &'static str,
 }
 
-fn plan() -> Vec<DemoStation> {
+fn plan(app: &App) -> Vec<DemoStation> {
     const PRSA: [&str; 12] = [
         "Dongsi",
         "Guanyuan",
@@ -42,12 +45,22 @@ fn plan() -> Vec<DemoStation> {
         "Wanliu",
         "Wanshouxigong",
     ];
-    let units: Vec<_> = XINJI_UNITS.iter().filter(|u| u.0 != "devzone").collect();
+    let units = &app.county.units;
+    let centre = app.county.profile.center;
     PRSA.iter()
         .enumerate()
         .map(|(i, prsa)| {
-            let (unit, zh, _, _, lat, lon) = *units[i % units.len()];
-            let role = if i < 2 { "assessment" } else { "township" };
+            let u = &units[i % units.len()];
+            let (zh, lat, lon) = (
+                &u.name_zh,
+                u.lat.unwrap_or(centre.lat),
+                u.lon.unwrap_or(centre.lon),
+            );
+            let role = if i < 2 {
+                StationRole::Assessment
+            } else {
+                StationRole::Township
+            };
             let id = format!("DEMO-{:02}", i + 1);
             let mn = format!("DEMO0000000000000000{:04}", i + 1);
             let name = if i < 2 {
@@ -65,7 +78,7 @@ fn plan() -> Vec<DemoStation> {
                 id,
                 mn,
                 name,
-                unit,
+                unit: u.id.clone(),
                 role,
                 lat,
                 lon,
@@ -76,7 +89,8 @@ fn plan() -> Vec<DemoStation> {
 }
 
 /// Registers the demo stations and their devices (idempotent).
-pub fn register(store: &Store) -> Result<()> {
+pub fn register(app: &App) -> Result<()> {
+    let store = &app.store;
     for DemoStation {
         id,
         mn,
@@ -86,13 +100,13 @@ pub fn register(store: &Store) -> Result<()> {
         lat,
         lon,
         ..
-    } in plan()
+    } in plan(app)
     {
         store.upsert_station(&Station {
             id: id.clone(),
             name,
-            role: role.into(),
-            admin_unit_id: Some(unit.into()),
+            role,
+            admin_unit_id: Some(unit),
             lat: Some(lat),
             lon: Some(lon),
             pollutants: vec![
@@ -107,24 +121,23 @@ pub fn register(store: &Store) -> Result<()> {
             demo: true,
         })?;
         if store.device(&mn)?.is_none() {
-            store.add_device(&mn, PASSWORD, &id, "2017", 0)?;
+            store.add_device(&mn, PASSWORD, &id, "2017", app.clock.now_ms())?;
         }
     }
     Ok(())
 }
 
-/// Replays the feed to the gateway at `addr`, the last hour ending at `now_hour_start`
+/// Replays the feed to the gateway at `addr`, its last hour starting at `last_hour_start`
 /// (CST seconds); returns (sent, acknowledged).
-pub async fn feed(addr: String, now_hour_start: i64) -> Result<(u64, u64)> {
+pub async fn feed(app: &App, addr: String, last_hour_start: i64) -> Result<(u64, u64)> {
     let mut diag = Diagnostics::default();
     let records = long::read(flate2::read::GzDecoder::new(FEED), "demo feed", &mut diag)?;
     let mut by_station: BTreeMap<String, BTreeMap<i64, Vec<(String, f64)>>> = BTreeMap::new();
     for r in records {
-        let start = r.date.days_since_epoch() * 86_400 + i64::from(r.hour) * 3600 - 3600;
         by_station
             .entry(r.station)
             .or_default()
-            .entry(start)
+            .entry(r.start)
             .or_default()
             .push((r.pollutant.hj212_code().to_owned(), r.value));
     }
@@ -134,9 +147,9 @@ pub async fn feed(addr: String, now_hour_start: i64) -> Result<(u64, u64)> {
         .max()
         .copied()
         .unwrap_or(0);
-    let shift = now_hour_start - last;
+    let shift = last_hour_start - last;
     let (mut sent, mut acked) = (0, 0);
-    for DemoStation { id, mn, prsa, .. } in plan() {
+    for DemoStation { id, mn, prsa, .. } in plan(app) {
         let Some(hours) = by_station.get(prsa) else {
             continue;
         };
@@ -144,28 +157,18 @@ pub async fn feed(addr: String, now_hour_start: i64) -> Result<(u64, u64)> {
             .iter()
             .enumerate()
             .map(|(i, (start, values))| {
-                let ts = start + shift;
-                let d = Date::from_days_since_epoch(ts.div_euclid(86_400));
-                let h = ts.rem_euclid(86_400) / 3600;
-                let stamp = format!("{:04}{:02}{:02}{h:02}0000", d.year(), d.month(), d.day());
-                let qn = format!("{stamp}{:03}", i % 1000);
-                let items: Vec<String> = values
-                    .iter()
-                    .map(|(c, v)| format!("{c}-Avg={v},{c}-Flag=N"))
-                    .collect();
-                let header = Header {
-                    qn: Some(&qn),
-                    st: "22",
-                    cn: Command::HOURLY_DATA,
-                    pw: Some(PASSWORD),
-                    mn: Some(&mn),
-                    flag: Some(Flag(5)),
-                    pnum: None,
-                    pno: None,
-                };
-                OutFrame::new(encode(
-                    &header,
-                    &format!("DataTime={stamp};{}", items.join(";")),
+                let t = timestamp(start + shift);
+                let qn = format!("{}{:03}", t.n14(), i % 1000);
+                let values: Vec<(&str, f64)> =
+                    values.iter().map(|(c, v)| (c.as_str(), *v)).collect();
+                OutFrame::new(data_upload(
+                    "22",
+                    Command::HOURLY_DATA,
+                    &qn,
+                    PASSWORD,
+                    &mn,
+                    &t,
+                    &values,
                 ))
             })
             .collect();

@@ -6,24 +6,21 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod bench;
 mod cmd_aqi;
 mod cmd_archive;
 mod cmd_assess;
-mod cmd_bench;
-mod cmd_bench_api;
-mod cmd_bench_assess;
-mod cmd_bench_echo;
-mod cmd_bench_gateway;
-mod cmd_bench_hj212;
-mod cmd_bench_store;
+mod cmd_county;
 mod cmd_hj212;
 mod cmd_ledger;
+mod cmd_query;
 mod cmd_registry;
 mod cmd_send;
 mod cmd_serve;
+mod cmd_user;
+mod context;
 mod demo;
 mod input;
-mod store_args;
 
 use clap::{Parser, Subcommand};
 
@@ -52,6 +49,19 @@ enum Command {
     ///
     /// Example: lantian serve --data-dir ./lantian-data
     Serve(cmd_serve::Args),
+    /// Hourly or daily concentrations, AQI and coverage of the city, a unit or a station:
+    /// one JSON line per period with --json (read-only).
+    ///
+    /// Example: lantian query --scope city --period day --from 2026-11-01 --to 2026-11-30 --json
+    Query(cmd_query::Args),
+    /// A county as data: write the shipped profile out to edit, or check one.
+    ///
+    /// Example: lantian county init ./my-county
+    County(cmd_county::Args),
+    /// Accounts: create one from the server's console.
+    ///
+    /// Example: lantian user add --username jt --role department --unit 市交通运输局
+    User(cmd_user::Args),
     /// Register and list monitoring stations.
     Station(cmd_registry::StationArgs),
     /// Register and list devices (data loggers) by MN.
@@ -73,7 +83,7 @@ enum Command {
     /// Example: lantian archive verify --data-dir ./data
     Archive(cmd_archive::Args),
     /// Measure performance; each benchmark prints one JSON line.
-    Bench(cmd_bench::Args),
+    Bench(bench::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -90,12 +100,15 @@ fn main() -> std::process::ExitCode {
         Command::Assess(a) => cmd_assess::run(a),
         Command::Hj212(a) => cmd_hj212::run(a),
         Command::Ledger(a) => cmd_ledger::run(a),
+        Command::Query(a) => cmd_query::run(a),
+        Command::County(a) => cmd_county::run(a),
+        Command::User(a) => cmd_user::run(a),
         Command::Serve(a) => cmd_serve::run(a),
         Command::Station(a) => cmd_registry::run_station(a),
         Command::Device(a) => cmd_registry::run_device(a),
         Command::Send(a) => cmd_send::run(a),
         Command::Archive(a) => cmd_archive::run(a),
-        Command::Bench(a) => cmd_bench::run(a),
+        Command::Bench(a) => bench::run(a),
     };
     match result {
         Ok(code) => code,

@@ -29,8 +29,25 @@ async fn random_requests_to_every_route_never_get_a_5xx() {
         .collect();
     assert!(routes.len() >= 15);
     let params = [
-        "code", "days", "from", "to", "view", "avg", "format", "page", "per_page", "scope", "year",
-        "month", "rules", "lang",
+        "code",
+        "days",
+        "from",
+        "to",
+        "view",
+        "avg",
+        "format",
+        "page",
+        "per_page",
+        "scope",
+        "year",
+        "month",
+        "rules",
+        "lang",
+        "period",
+        "status",
+        "deadline_before",
+        "unit",
+        "category",
     ];
     let values = [
         "",
@@ -54,6 +71,11 @@ async fn random_requests_to_every_route_never_get_a_5xx() {
         "%E4%B8%AD",
         "auto",
         "2012",
+        "2026-11-09",
+        "2026-13-01",
+        "station:T-WK",
+        "hour",
+        "overdue",
     ];
     let ids = ["CITY-1", "T-WK", "nope", "%2e%2e", "x%00y", "中文"];
     let bodies = [

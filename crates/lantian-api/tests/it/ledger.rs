@@ -5,12 +5,11 @@ use serde_json::json;
 
 async fn ledger_app(tag: &str) -> (Router, Arc<Store>) {
     let (app, store) = app(tag);
-    store.seed_measures(0).unwrap();
     store
         .add_user(&User {
             username: "jt".into(),
             password_hash: password::hash("correct horse battery", password::Strength::Device),
-            role: "department".into(),
+            role: Role::Department,
             unit_id: Some("市交通运输局".into()),
             must_change_password: false,
             created_ms: 0,
@@ -20,7 +19,7 @@ async fn ledger_app(tag: &str) -> (Router, Arc<Store>) {
         .add_user(&User {
             username: "gx".into(),
             password_hash: password::hash("correct horse battery", password::Strength::Device),
-            role: "department".into(),
+            role: Role::Department,
             unit_id: Some("市科学技术和工业信息化局".into()),
             must_change_password: false,
             created_ms: 0,

@@ -11,8 +11,11 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use lantian_api::{ApiConfig, AppState, router};
-use lantian_store::{Ingest, Observation, Period, Station, Store, User, password};
+use lantian_api::{AppState, router};
+use lantian_app::{App, Clock, County};
+use lantian_store::{
+    Ingest, Observation, Period, Role, Station, StationRole, Store, User, password,
+};
 use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -25,17 +28,18 @@ pub fn app(tag: &str) -> (Router, Arc<Store>) {
     let dir = std::env::temp_dir().join(format!("lantian-api-{}-{tag}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let store = Arc::new(Store::open_data_dir(&dir).unwrap());
-    store.seed_defaults().unwrap();
+    let county = Arc::new(County::xinji());
+    county.install(&store, 0).unwrap();
     for (id, role, unit) in [
-        ("CITY-1", "assessment", "xinji"),
-        ("T-WK", "township", "wangkou"),
-        ("T-XC", "township", "xincheng"),
+        ("CITY-1", StationRole::Assessment, "xinji"),
+        ("T-WK", StationRole::Township, "wangkou"),
+        ("T-XC", StationRole::Township, "xincheng"),
     ] {
         store
             .upsert_station(&Station {
                 id: id.into(),
                 name: format!("{id} 站"),
-                role: role.into(),
+                role,
                 admin_unit_id: Some(unit.into()),
                 lat: Some(37.9),
                 lon: Some(115.2),
@@ -74,31 +78,31 @@ pub fn app(tag: &str) -> (Router, Arc<Store>) {
         }])
         .unwrap();
     for (u, role, unit) in [
-        ("admin", "admin", None),
-        ("wk", "township", Some("wangkou")),
-        ("ops", "operations", None),
+        ("admin", Role::Admin, None),
+        ("wk", Role::Township, Some("wangkou")),
+        ("ops", Role::Operations, None),
     ] {
         store
             .add_user(&User {
                 username: u.into(),
                 password_hash: password::hash("correct horse battery", password::Strength::Device),
-                role: role.into(),
+                role,
                 unit_id: unit.map(str::to_owned),
                 must_change_password: false,
                 created_ms: 0,
             })
             .unwrap();
     }
-    let config = ApiConfig {
-        target_pm25_ug_m3: 35.0,
-        now_ms: Some(NOW_MS),
-        data_dir: Some(dir.clone()),
-    };
-    let state = AppState::new(
+    let app = App::new(
         store.clone(),
+        Clock::Fixed { unix_ms: NOW_MS },
+        county,
+        Some(dir.clone()),
+    );
+    let state = AppState::new(
+        app,
         Arc::new(|| "lantian_gateway_acks_total 0\n".to_owned()),
         Arc::new(Default::default),
-        config,
     );
     (router(state), store)
 }

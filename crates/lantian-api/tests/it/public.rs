@@ -175,8 +175,29 @@ async fn ui_openapi_and_metrics_are_served() {
     let doc = call(&app, "GET", "/api/v1/openapi.json", None, &[])
         .await
         .json();
-    assert_eq!(doc["openapi"], "3.0.3");
-    assert!(doc["paths"]["/aqi/now"]["get"].is_object());
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (path, method) in [
+        ("/aqi/now", "get"),
+        ("/daily-aqi", "get"),
+        ("/query", "get"),
+        ("/ledger/{id}/correct", "post"),
+        ("/ledger/{id}/evidence", "post"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{path} is documented"
+        );
+    }
+    let params: Vec<&str> = doc["paths"]["/stations/{id}/series"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        params,
+        ["id", "code", "days", "from", "to", "view", "avg", "format"]
+    );
     let m = call(&app, "GET", "/metrics", None, &[]).await;
     assert!(String::from_utf8_lossy(&m.body).contains("lantian_gateway_acks_total"));
 }

@@ -134,6 +134,17 @@ impl Assessment {
     }
 }
 
+/// Ranks for values where smaller is better (a composite index): equal values share a rank
+/// and the next rank skips ("1, 2, 2, 4"), as published rankings do; `None` (no value)
+/// ranks after every value, all `None`s sharing that rank.
+pub fn competition_ranks(values: &[Option<f64>]) -> Vec<u32> {
+    let key = |v: Option<f64>| v.unwrap_or(f64::INFINITY);
+    values
+        .iter()
+        .map(|v| 1 + values.iter().filter(|w| key(**w) < key(*v)).count() as u32)
+        .collect()
+}
+
 /// Assesses consecutive daily records (a month, a year or any span).
 pub fn assess(days: &[DailyRecord], opts: &AssessOptions) -> Option<Assessment> {
     let first_day = days.first()?.date;

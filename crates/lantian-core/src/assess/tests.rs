@@ -183,3 +183,10 @@ fn three_year_mean_needs_all_three_years() {
     );
     assert_eq!(three_year_moving_mean([Some(30.0), None, Some(36.0)]), None);
 }
+
+#[test]
+fn equal_composite_indexes_share_a_rank_and_units_without_one_come_last() {
+    let r = competition_ranks(&[Some(5.1), None, Some(4.2), Some(5.1), Some(6.0), None]);
+    assert_eq!(r, [2, 5, 1, 2, 4, 5]);
+    assert!(competition_ranks(&[]).is_empty());
+}

@@ -23,7 +23,7 @@ pub struct ImportReport {
 /// Reads rows of cells. Rows before the header (类别, 重点工作, 工作措施, 责任单位), such as a
 /// title, are skipped; without such a header the first row is taken as one. Sections are
 /// numbered by category and key task.
-pub fn import_rows(rows: &[Vec<String>]) -> ImportReport {
+pub fn import_rows(rows: &[Vec<String>], known_units: &[String]) -> ImportReport {
     let is_header =
         |r: &Vec<String>| r.len() >= 4 && r[0].trim() == "类别" && r[2].trim() == "工作措施";
     let skip = rows.iter().position(is_header).unwrap_or(0);
@@ -82,20 +82,17 @@ pub fn import_rows(rows: &[Vec<String>]) -> ImportReport {
         );
         let m = Measure::new(
             &format!("M{:02}", r.measures.len() + 1),
-            &category,
-            &task,
-            &measure,
-            &section,
-            &units,
+            [&category, &task, &measure, &section, &units],
+            known_units,
         );
-        if m.lead_units.is_empty() {
+        if m.fields.lead_units.is_empty() {
             r.errors.push(RowProblem {
                 row: n,
                 problem: format!("no responsible unit can be read from {units:?}"),
             });
             continue;
         }
-        for u in &m.unknown_units {
+        for u in &m.fields.unknown_units {
             r.warnings.push(RowProblem {
                 row: n,
                 problem: format!("unit {u:?} is not registered yet"),
@@ -118,15 +115,18 @@ mod tests {
 
     #[test]
     fn merged_cells_continue_and_bad_rows_are_named() {
-        let r = import_rows(&rows(
-            "类别|重点工作|工作措施|责任单位\n\
+        let r = import_rows(
+            &rows(
+                "类别|重点工作|工作措施|责任单位\n\
              产业|遏制两高|措施一|市发展改革局牵头,市生态环境局配合\n\
              ||措施二|市生态环境局\n\
              |新任务|措施三|市文化局\n\
              |||市生态环境局\n\
              ||措施五\n\
              ||措施六|",
-        ));
+            ),
+            &["市发展改革局".to_owned(), "市生态环境局".to_owned()],
+        );
         assert_eq!(r.measures.len(), 3);
         assert_eq!(
             (r.measures[1].category.as_str(), r.measures[1].task.as_str()),

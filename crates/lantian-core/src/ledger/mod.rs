@@ -6,10 +6,43 @@ pub mod import;
 pub mod responsibility;
 pub mod status;
 
-use crate::date::Date;
+use crate::date::{Date, Month};
 use extract::{Target, deadlines, targets};
 use responsibility::{Responsibility, parse_responsibility};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// What is read from a measure's text (and what the bureau may correct by hand): the text
+/// as written never changes, these fields may.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Fields {
+    pub lead_units: Vec<String>,
+    pub supporting_units: Vec<String>,
+    /// Unit names not among the county's known units (reported, kept).
+    #[serde(default)]
+    pub unknown_units: Vec<String>,
+    pub deadlines: Vec<Date>,
+    pub targets: Vec<Target>,
+    /// A target broken down by month (plan §9(一): 分解目标至每月), set by the bureau.
+    #[serde(default)]
+    pub monthly_targets: Vec<MonthlyTarget>,
+}
+
+impl Fields {
+    /// Whether `unit` leads or supports the measure.
+    pub fn involves(&self, unit: &str) -> bool {
+        self.lead_units
+            .iter()
+            .chain(&self.supporting_units)
+            .any(|u| u == unit)
+    }
+}
+
+/// One month's share of a target.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MonthlyTarget {
+    pub month: Month,
+    pub value: f64,
+}
 
 /// One measure of the list, as written and as parsed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -25,28 +58,23 @@ pub struct Measure {
     pub section: String,
     /// 责任单位, exactly as written.
     pub responsibility: String,
-    pub lead_units: Vec<String>,
-    pub supporting_units: Vec<String>,
-    /// Unit names not in the registry of known units (reported, kept).
-    pub unknown_units: Vec<String>,
-    pub deadlines: Vec<Date>,
-    pub targets: Vec<Target>,
+    #[serde(flatten)]
+    pub fields: Fields,
 }
 
 impl Measure {
+    /// A measure as written, its fields read from the text; `known_units` are the county's
+    /// departments and bodies (anything else is reported as unknown).
     pub fn new(
         id: &str,
-        category: &str,
-        task: &str,
-        measure: &str,
-        section: &str,
-        responsibility: &str,
+        [category, task, measure, section, responsibility]: [&str; 5],
+        known_units: &[String],
     ) -> Measure {
         let Responsibility {
             leads,
             supporting,
             unknown,
-        } = parse_responsibility(responsibility);
+        } = parse_responsibility(responsibility, known_units);
         let text = format!("{task}{measure}");
         Measure {
             id: id.to_owned(),
@@ -55,32 +83,100 @@ impl Measure {
             measure: measure.to_owned(),
             section: section.to_owned(),
             responsibility: responsibility.to_owned(),
-            lead_units: leads,
-            supporting_units: supporting,
-            unknown_units: unknown,
-            deadlines: deadlines(&text),
-            targets: targets(measure),
+            fields: Fields {
+                lead_units: leads,
+                supporting_units: supporting,
+                unknown_units: unknown,
+                deadlines: deadlines(&text),
+                targets: targets(measure),
+                monthly_targets: Vec::new(),
+            },
         }
     }
 }
 
-/// The shipped list of Xinji's plan (辛政办发〔2024〕1号, attachment): 53 measures.
-pub const XINJI_TSV: &str = include_str!("../../data/xinji-measures.tsv");
-
-/// Parses the shipped TSV (`id, category, task, measure, section, responsibility`).
-pub fn from_tsv(text: &str) -> Vec<Measure> {
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .filter_map(|l| {
-            let c: Vec<&str> = l.split('\t').collect();
-            (c.len() == 6).then(|| Measure::new(c[0], c[1], c[2], c[3], c[4], c[5]))
-        })
-        .collect()
+/// Parses a list in the shipped TSV layout (`id, category, task, measure, section,
+/// responsibility`, one header line). Returns the measures, or the first bad line.
+pub fn from_tsv(text: &str, known_units: &[String]) -> Result<Vec<Measure>, String> {
+    let mut out = Vec::new();
+    for (i, l) in text.lines().enumerate().skip(1) {
+        if l.trim().is_empty() {
+            continue;
+        }
+        let c: Vec<&str> = l.split('\t').collect();
+        let [id, category, task, measure, section, responsibility] = c[..] else {
+            return Err(format!(
+                "line {}: {} tab-separated cells, expected 6 (id, category, task, measure, section, responsibility)",
+                i + 1,
+                c.len()
+            ));
+        };
+        out.push(Measure::new(
+            id,
+            [category, task, measure, section, responsibility],
+            known_units,
+        ));
+    }
+    Ok(out)
 }
 
-pub fn xinji() -> Vec<Measure> {
-    from_tsv(XINJI_TSV)
+/// What happened to a measure: an entry of its history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// Loaded from the plan or an imported list.
+    Import,
+    Report,
+    Confirm,
+    Close,
+    Reopen,
+    /// The bureau corrected the parsed fields.
+    Correct,
+    /// An evidence file was attached.
+    Evidence,
+    /// The scheduled check found it past its deadline.
+    Overdue,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Import => "import",
+            EventKind::Report => "report",
+            EventKind::Confirm => "confirm",
+            EventKind::Close => "close",
+            EventKind::Reopen => "reopen",
+            EventKind::Correct => "correct",
+            EventKind::Evidence => "evidence",
+            EventKind::Overdue => "overdue",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        [
+            EventKind::Import,
+            EventKind::Report,
+            EventKind::Confirm,
+            EventKind::Close,
+            EventKind::Reopen,
+            EventKind::Correct,
+            EventKind::Evidence,
+            EventKind::Overdue,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+impl From<status::Action> for EventKind {
+    fn from(a: status::Action) -> EventKind {
+        match a {
+            status::Action::Report => EventKind::Report,
+            status::Action::Confirm => EventKind::Confirm,
+            status::Action::Close => EventKind::Close,
+            status::Action::Reopen => EventKind::Reopen,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -88,20 +184,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_shipped_list_has_53_measures_with_every_field() {
-        let m = xinji();
-        assert_eq!(m.len(), 53);
-        assert!(m.iter().all(|x| !x.category.is_empty()
-            && !x.task.is_empty()
-            && !x.measure.is_empty()
-            && !x.lead_units.is_empty()));
-        let unknown: Vec<&String> = m.iter().flat_map(|x| &x.unknown_units).collect();
-        assert!(unknown.is_empty(), "{unknown:?}");
-        // Merged cells: the second row inherits the category and key task of the first.
-        assert_eq!(
-            (m[1].category.as_str(), m[1].task.as_str()),
-            (m[0].category.as_str(), m[0].task.as_str())
-        );
-        assert_eq!(m[1].lead_units, ["市生态环境局"]);
+    fn a_tsv_list_is_read_with_its_fields_and_a_bad_line_is_named() {
+        let known = vec!["市生态环境局".to_owned(), "市公安局".to_owned()];
+        let text = "id\tcategory\ttask\tmeasure\tsection\tresponsibility\n\
+                    M01\t面源\t禁烧\t2025年底前秸秆综合利用率稳定在97%以上。\t五(二)\t市生态环境局牵头,市公安局配合\n\
+                    M02\t面源\t禁烧\t开展巡查。\t五(二)\t市文化局\n";
+        let m = from_tsv(text, &known).unwrap();
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].fields.lead_units, ["市生态环境局"]);
+        assert_eq!(m[0].fields.supporting_units, ["市公安局"]);
+        assert_eq!(m[0].fields.deadlines, [Date::new(2025, 12, 31).unwrap()]);
+        assert_eq!(m[0].fields.targets[0].text, "稳定在97%以上");
+        assert_eq!(m[1].fields.unknown_units, ["市文化局"]);
+        let e = from_tsv("head\nM01\tonly\ttwo\n", &known).unwrap_err();
+        assert!(e.starts_with("line 2: 3 tab-separated cells"), "{e}");
+    }
+
+    #[test]
+    fn event_kinds_read_back() {
+        for a in [
+            status::Action::Report,
+            status::Action::Confirm,
+            status::Action::Close,
+            status::Action::Reopen,
+        ] {
+            let k = EventKind::from(a);
+            assert_eq!(EventKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(EventKind::parse("overdue"), Some(EventKind::Overdue));
+        assert_eq!(EventKind::parse("nonsense"), None);
     }
 }

@@ -152,13 +152,16 @@ async fn a_burst_of_24_hours_of_buffered_minute_data_is_all_acknowledged_and_rol
         .unwrap();
     assert_eq!(hours.len(), 24);
     assert!(hours.iter().all(|h| h.valid && h.n_observed == 60));
-    let days = gw
+    // What the standards engine reads for that day: 24 hours rolled up from minutes.
+    let engine = gw
         .store
-        .daily_rollups("XJ-01", "a21026", T0, T0 + 86_400)
+        .hourly("XJ-01", "a21026", T0, T0 + 86_400, lantian_store::View::Raw)
         .unwrap();
-    assert_eq!(
-        (days[0].n_observed, days[0].valid, days[0].mean),
-        (24, true, Some(8.0))
+    assert_eq!(engine.len(), 24);
+    assert!(
+        engine.iter().all(|h| h.source == lantian_store::Period::Min
+            && h.value == 8.0
+            && h.n_observed == 60)
     );
     gw.stop().await;
 }

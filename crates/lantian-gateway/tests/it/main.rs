@@ -108,7 +108,7 @@ pub fn register(store: &Store) {
         .upsert_station(&Station {
             id: "XJ-01".into(),
             name: "辛集镇".into(),
-            role: "township".into(),
+            role: lantian_store::StationRole::Township,
             admin_unit_id: None,
             lat: None,
             lon: None,

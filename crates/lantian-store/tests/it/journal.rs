@@ -25,7 +25,7 @@ fn count(dir: &std::path::Path, file: &str, sql: &str) -> i64 {
 }
 
 fn setup(s: &Store) {
-    s.seed_defaults().unwrap();
+    crate::story::units(s);
     s.upsert_station(&station("J", "xinji")).unwrap();
 }
 

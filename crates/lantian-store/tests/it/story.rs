@@ -7,7 +7,7 @@ pub fn station(id: &str, unit: &str) -> Station {
     Station {
         id: id.to_owned(),
         name: format!("{id} 站"),
-        role: "township".to_owned(),
+        role: StationRole::Township,
         admin_unit_id: Some(unit.to_owned()),
         lat: Some(37.9),
         lon: Some(115.2),
@@ -43,28 +43,36 @@ const DAY0: i64 = 20_000 * 86_400; // a day boundary
 #[test]
 fn story_registry_ingest_rollups_corrections_archive() {
     on_both("story", |s, _sql| {
-        // Registry and default data.
-        assert_eq!(
-            s.seed_defaults().unwrap(),
-            17 + 21,
-            "15 towns and townships, the zone, the city, 21 departments"
-        );
-        assert_eq!(s.seed_defaults().unwrap(), 0, "seeding twice adds nothing");
+        // Registry.
+        units(s);
+        s.upsert_admin_unit(&AdminUnit {
+            name_en: "Hemujing".into(),
+            ..unit("hemujing", "和睦井乡", UnitKind::Township)
+        })
+        .unwrap();
         let units = s.admin_units().unwrap();
-        assert_eq!(units.len(), 38);
+        assert_eq!(units.len(), 3, "an upsert of the same id replaces it");
         assert!(
             units
                 .iter()
-                .any(|u| u.name_zh == "和睦井乡" && u.kind == "township")
+                .any(|u| u.name_en == "Hemujing" && u.kind == UnitKind::Township)
         );
         s.upsert_station(&station("XJ-T01", "xinji")).unwrap();
+        assert_eq!(
+            s.station("XJ-T01").unwrap().unwrap().role,
+            StationRole::Township
+        );
         assert!(matches!(
             s.upsert_station(&Station {
-                role: "weird".into(),
+                min_interval_min: 7,
                 ..station("X", "xinji")
             }),
             Err(StoreError::Invalid { .. })
         ));
+        assert_eq!(s.setting("county").unwrap(), None);
+        s.set_setting("county", "130181").unwrap();
+        s.set_setting("county", "999999").unwrap();
+        assert_eq!(s.setting("county").unwrap().as_deref(), Some("999999"));
         s.set_station_unit(&StationUnit {
             station_id: "XJ-T01".into(),
             code: "a21005".into(),
@@ -97,7 +105,7 @@ fn story_registry_ingest_rollups_corrections_archive() {
             credit_code: None,
             industry: Some("steel".into()),
             grade: Some("B".into()),
-            admin_unit_id: Some("devzone".into()),
+            admin_unit_id: Some("xinji".into()),
         })
         .unwrap();
         s.add_enterprise_part(true, "E1-O1", "E1", "1# 烧结机头", None)
@@ -135,11 +143,14 @@ fn story_registry_ingest_rollups_corrections_archive() {
             (2, 24, 0)
         );
         let day = s
-            .daily_rollups("XJ-T01", "a34004", DAY0, DAY0 + 86_400)
+            .hourly("XJ-T01", "a34004", DAY0, DAY0 + 86_400, View::Raw)
             .unwrap();
-        assert_eq!(day.len(), 1);
-        assert_eq!((day[0].n_observed, day[0].valid), (24, true));
-        assert!((day[0].mean.unwrap() - 51.5).abs() < 1e-9);
+        assert_eq!(day.len(), 24);
+        assert!(
+            day.iter()
+                .all(|h| h.source == Period::Hour && h.n_observed == 60)
+        );
+        assert_eq!((day[23].ts, day[23].value), (DAY0 + 23 * 3600, 63.0));
 
         // The same packets again: archived as received, but the values count once.
         let again = s.commit_batch(&[a, b]).unwrap();
@@ -174,13 +185,75 @@ fn story_registry_ingest_rollups_corrections_archive() {
             .hourly_rollups("XJ-T01", "a21026", day1, day1 + 3600)
             .unwrap();
         assert_eq!((h[0].n_observed, h[0].valid), (46, true));
-        let d1 = s
-            .daily_rollups("XJ-T01", "a21026", day1, day1 + 86_400)
+        let engine = s
+            .hourly("XJ-T01", "a21026", day1, day1 + 86_400, View::Audited)
+            .unwrap();
+        assert_eq!(engine.len(), 1, "the valid minute hour reaches the engine");
+        assert_eq!(
+            (engine[0].source, engine[0].n_observed, engine[0].value),
+            (Period::Min, 46, 10.0)
+        );
+
+        // Real-time values every 30 s for 50 minutes of the next hour: 50 distinct minutes
+        // make a valid hour; minute data of the same hour replaces it; an hourly value sent
+        // for an hour wins over any rollup of it.
+        let hour2 = day1 + 3600;
+        let realtime = Ingest {
+            packet: Some(packet(300)),
+            observations: (0..100)
+                .map(|i| {
+                    obs(
+                        "XJ-T01",
+                        "a21026",
+                        Period::Rtd,
+                        hour2 + i * 30,
+                        20.0 + (i % 2) as f64,
+                    )
+                })
+                .collect(),
+        };
+        s.commit_batch(&[realtime]).unwrap();
+        let r = s
+            .hourly_rollups("XJ-T01", "a21026", hour2, hour2 + 3600)
             .unwrap();
         assert_eq!(
-            (d1[0].n_observed, d1[0].valid),
-            (1, false),
-            "one valid hour is not a day"
+            (r[0].source, r[0].n_observed, r[0].valid, r[0].mean),
+            (Period::Rtd, 50, true, Some(20.5))
+        );
+        s.commit_batch(&[Ingest {
+            packet: Some(packet(301)),
+            observations: (0..45)
+                .map(|m| obs("XJ-T01", "a21026", Period::Min, hour2 + m * 60, 30.0))
+                .collect(),
+        }])
+        .unwrap();
+        s.commit_batch(&[Ingest {
+            packet: Some(packet(302)),
+            observations: vec![obs("XJ-T01", "a21026", Period::Rtd, hour2 + 3000, 99.0)],
+        }])
+        .unwrap();
+        let r = s
+            .hourly_rollups("XJ-T01", "a21026", hour2, hour2 + 3600)
+            .unwrap();
+        assert_eq!(
+            (r[0].source, r[0].mean),
+            (Period::Min, Some(30.0)),
+            "late real-time data does not replace minute data"
+        );
+        s.commit_batch(&[Ingest {
+            packet: Some(packet(303)),
+            observations: vec![obs("XJ-T01", "a21026", Period::Hour, hour2, 33.0)],
+        }])
+        .unwrap();
+        let engine = s
+            .hourly("XJ-T01", "a21026", day1, day1 + 86_400, View::Raw)
+            .unwrap();
+        assert_eq!(
+            engine
+                .iter()
+                .map(|h| (h.source, h.value))
+                .collect::<Vec<_>>(),
+            [(Period::Min, 10.0), (Period::Hour, 33.0)]
         );
 
         // Audited values beside raw ones.
@@ -287,31 +360,36 @@ fn story_registry_ingest_rollups_corrections_archive() {
         }])
         .unwrap();
 
-        // Latest values, users, audit log.
-        let latest = s.latest("XJ-T01", Period::Hour).unwrap();
+        // Latest hours, users, audit log.
         assert_eq!(
-            latest,
-            vec![("a34004".to_owned(), DAY0 + 23 * 3600, 63.0, "N".to_owned())]
+            s.latest_hour("XJ-T01", &["a34004"]).unwrap(),
+            Some(DAY0 + 23 * 3600)
         );
+        assert_eq!(
+            s.latest_hour("XJ-T01", &["a34004", "a21026"]).unwrap(),
+            Some(day1 + 3600)
+        );
+        assert_eq!(s.latest_hour("XJ-T01", &["a21004"]).unwrap(), None);
         s.add_user(&User {
             username: "admin".into(),
             password_hash: password::hash("pw", password::Strength::Device),
-            role: "admin".into(),
+            role: Role::Admin,
             unit_id: None,
             must_change_password: true,
             created_ms: 1,
         })
         .unwrap();
-        assert!(s.user("admin").unwrap().unwrap().must_change_password);
+        let admin = s.user("admin").unwrap().unwrap();
+        assert!(admin.must_change_password && admin.role == Role::Admin);
         s.audit(1, "admin", "add_station", "XJ-T01", "created")
             .unwrap();
         assert_eq!(s.audit_events(10).unwrap()[0].object, "XJ-T01");
 
         let report = s.verify_archive().unwrap();
         assert!(report.ok(), "{report:?}");
-        assert_eq!(report.records, 7);
+        assert_eq!(report.records, 11);
         let cp = s.checkpoint(2).unwrap();
-        assert_eq!(cp[0].1, 7);
+        assert_eq!(cp[0].1, 11);
         assert!(s.verify_archive().unwrap().ok());
         assert_eq!(
             s.archived(1, 2).unwrap()[1].1.bytes,
@@ -323,22 +401,23 @@ fn story_registry_ingest_rollups_corrections_archive() {
 #[test]
 fn concurrent_batches_of_one_station_roll_up_every_hour() {
     on_both("concurrent", |s, _sql| {
-        s.seed_defaults().unwrap();
+        units(s);
         s.upsert_station(&station("XJ-C", "xinji")).unwrap();
-        // Two writers race on the same station-days; each day's rollup must see all 24 hours.
+        // Two writers race on the same station-hours of minute data; each hour's rollup must
+        // see all 60 minutes.
         let barrier = std::sync::Barrier::new(2);
         std::thread::scope(|scope| {
             for half in 0..2i64 {
                 let barrier = &barrier;
                 scope.spawn(move || {
-                    let obs = (0..1000i64)
-                        .flat_map(|day| (0..12).map(move |h| (day, h)))
-                        .map(|(day, h)| {
+                    let obs = (0..400i64)
+                        .flat_map(|hour| (0..30).map(move |m| (hour, m)))
+                        .map(|(hour, m)| {
                             obs(
                                 "XJ-C",
                                 "a34004",
-                                Period::Hour,
-                                DAY0 + day * 86_400 + (half * 12 + h) * 3600,
+                                Period::Min,
+                                DAY0 + hour * 3600 + (half * 30 + m) * 60,
                                 10.0,
                             )
                         })
@@ -360,14 +439,14 @@ fn concurrent_batches_of_one_station_roll_up_every_hour() {
                 });
             }
         });
-        let days = s
-            .daily_rollups("XJ-C", "a34004", DAY0, DAY0 + 1000 * 86_400)
+        let hours = s
+            .hourly_rollups("XJ-C", "a34004", DAY0, DAY0 + 400 * 3600)
             .unwrap();
-        assert_eq!(days.len(), 1000);
-        let short: Vec<_> = days.iter().filter(|d| d.n_observed != 24).collect();
+        assert_eq!(hours.len(), 400);
+        let short: Vec<_> = hours.iter().filter(|h| h.n_observed != 60).collect();
         assert!(
             short.is_empty(),
-            "{} days rolled up without the other writer's hours",
+            "{} hours rolled up without the other writer's minutes",
             short.len()
         );
     });
@@ -375,4 +454,27 @@ fn concurrent_batches_of_one_station_roll_up_every_hour() {
 
 fn obs_one(station: &str, ts: i64) -> Observation {
     obs(station, "a21026", Period::Hour, ts, 1.0)
+}
+
+pub fn unit(id: &str, name: &str, kind: UnitKind) -> AdminUnit {
+    AdminUnit {
+        id: id.into(),
+        name_zh: name.into(),
+        name_en: id.into(),
+        kind,
+        parent_id: None,
+        lat: None,
+        lon: None,
+    }
+}
+
+/// The city and two of its units.
+pub fn units(s: &Store) {
+    for (id, name, kind) in [
+        ("130181", "辛集市", UnitKind::City),
+        ("xinji", "辛集镇", UnitKind::Town),
+        ("hemujing", "和睦井乡", UnitKind::Township),
+    ] {
+        s.upsert_admin_unit(&unit(id, name, kind)).unwrap();
+    }
 }

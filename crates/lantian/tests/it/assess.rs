@@ -13,7 +13,7 @@ fn assess_json(args: &[&str]) -> Value {
 /// means over days with ≥ 20 hours, city day = mean of the stations' valid days.
 fn independent_pm25_mean(year: i32, exclude: &str) -> (f64, usize) {
     let dir = shared("beijing-prsa");
-    let mut by_day: std::collections::BTreeMap<(u32, u32), Vec<f64>> = Default::default();
+    let mut by_day: std::collections::BTreeMap<lantian_core::Date, Vec<f64>> = Default::default();
     for e in std::fs::read_dir(dir).unwrap() {
         let path = e.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -21,15 +21,18 @@ fn independent_pm25_mean(year: i32, exclude: &str) -> (f64, usize) {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        let mut days: std::collections::BTreeMap<(u32, u32), Vec<f64>> = Default::default();
+        // Natural days: the hour labelled 00:00 ends the day before (CNEMC's labels).
+        let mut days: std::collections::BTreeMap<lantian_core::Date, Vec<f64>> =
+            Default::default();
         for line in text.lines().skip(1) {
             let c: Vec<&str> = line.split(',').collect();
-            if c[1] != year.to_string() || c[5] == "NA" {
+            let n = |i: usize| c[i].parse::<u32>().unwrap();
+            let label = lantian_core::Date::new(n(1) as i32, n(2), n(3)).unwrap();
+            let day = if n(4) == 0 { label.add_days(-1) } else { label };
+            if day.year() != year || c[5] == "NA" {
                 continue;
             }
-            days.entry((c[2].parse().unwrap(), c[3].parse().unwrap()))
-                .or_default()
-                .push(c[5].parse().unwrap());
+            days.entry(day).or_default().push(c[5].parse().unwrap());
         }
         for (k, v) in days {
             if v.len() >= 20 {
@@ -164,8 +167,9 @@ fn long_format_keeps_valid_rows_and_reports_bad_ones() {
     let dir = temp_dir("long");
     let path = dir.join("obs.csv");
     let mut text = String::from("station,time,pollutant,value,flag\n");
+    // Hours labelled by their end, 01:00 … 24:00: each day's own 24 hours.
     for day in 1..=31 {
-        for h in 0..24 {
+        for h in 1..=24 {
             text.push_str(&format!(
                 "XJ-01,2025-01-{day:02} {h:02}:00,PM2.5,{}\n",
                 40 + day

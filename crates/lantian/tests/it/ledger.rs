@@ -330,92 +330,50 @@ fn import_reports_bad_rows_and_imports_nothing_until_fixed() {
     assert_eq!(strings(&m[1]["lead_units"]), ["市生态环境局"]);
 }
 
+/// Creates an account from the console.
+pub fn user(dir: &str, name: &str, role: &str, unit: Option<&str>) {
+    let mut a = vec!["user", "add", "--data-dir", dir, "--username", name, "--role", role, "--password", "correct horse battery"];
+    if let Some(u) = unit {
+        a.extend(["--unit", u]);
+    }
+    let out = lantian(&a);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 #[test]
 fn only_the_lead_confirms_and_only_the_bureau_closes_with_a_reason() {
     let dir = temp_dir("ledger-report");
     let d = dir.to_str().unwrap();
-    let run = |args: &[&str]| {
-        let mut a = vec!["ledger", "report", "--data-dir", d, "--measure", "M21"];
+    user(d, "jt", "department", Some("市交通运输局"));
+    user(d, "gx", "department", Some("市科学技术和工业信息化局"));
+    user(d, "sthj", "bureau", Some("市生态环境局"));
+    let run = |who: &str, args: &[&str]| {
+        let mut a = vec!["ledger", "report", "--data-dir", d, "--measure", "M21", "--as", who];
         a.extend_from_slice(args);
         lantian(&a)
     };
-    assert!(
-        run(&[
-            "--actor",
-            "jt",
-            "--unit",
-            "市交通运输局",
-            "--month",
-            "2026-11",
-            "--text",
-            "已完成 12 辆新能源公交采购"
-        ])
-        .status
-        .success()
-    );
-    let r = run(&[
-        "--action",
-        "confirm",
-        "--actor",
-        "jt",
-        "--unit",
-        "市交通运输局",
-    ]);
+    let r = run("jt", &["--month", "2026-11", "--text", "已完成 12 辆新能源公交采购"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let r = run("jt", &["--action", "confirm"]);
     assert!(
         !r.status.success() && stderr(&r).contains("only the lead unit confirms"),
         "{}",
         stderr(&r)
     );
-    assert!(
-        run(&[
-            "--action",
-            "confirm",
-            "--actor",
-            "gx",
-            "--unit",
-            "市科学技术和工业信息化局"
-        ])
-        .status
-        .success()
-    );
-    let r = run(&[
-        "--action",
-        "close",
-        "--actor",
-        "gx",
-        "--unit",
-        "市科学技术和工业信息化局",
-        "--text",
-        "done",
-    ]);
+    assert!(run("gx", &["--action", "confirm"]).status.success());
+    let r = run("gx", &["--action", "close", "--text", "done"]);
     assert!(
         !r.status.success() && stderr(&r).contains("only the bureau closes"),
         "{}",
         stderr(&r)
     );
-    let r = run(&[
-        "--action",
-        "close",
-        "--actor",
-        "sthj",
-        "--unit",
-        "市生态环境局",
-    ]);
+    let r = run("sthj", &["--action", "close"]);
     assert!(!r.status.success() && stderr(&r).contains("needs a reason"));
-    assert!(
-        run(&[
-            "--action",
-            "close",
-            "--actor",
-            "sthj",
-            "--unit",
-            "市生态环境局",
-            "--text",
-            "经核查已完成"
-        ])
-        .status
-        .success()
-    );
+    assert!(run("sthj", &["--action", "close", "--text", "经核查已完成"]).status.success());
+    let r = lantian(&["ledger", "report", "--data-dir", d, "--measure", "M21", "--text", "x"]);
+    assert!(!r.status.success() && stderr(&r).contains("--as USER"), "{}", stderr(&r));
+    let r = run("nobody", &["--text", "x"]);
+    assert!(!r.status.success() && stderr(&r).contains("user nobody"), "{}", stderr(&r));
     let m = list(d);
     assert_eq!(
         m.iter().find(|x| x["id"] == "M21").unwrap()["status_zh"],

@@ -3,7 +3,8 @@
 //! HTTP/1.1 load generator.
 
 use anyhow::{Context, Result};
-use lantian_store::{Ingest, Observation, Period, Station, Store};
+use lantian_app::{App, Clock, County};
+use lantian_store::{Ingest, Observation, Period, Station, StationRole, Store};
 use serde_json::json;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -24,18 +25,19 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let dir = std::env::temp_dir().join(format!("lantian-bench-api-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let store = Arc::new(Store::open_data_dir(&dir)?);
-    store.seed_defaults()?;
-    let now_s = crate::store_args::now_ms() / 1000 + 8 * 3600;
-    let last_hour = now_s - now_s.rem_euclid(3600) - 3600;
+    let county = Arc::new(County::xinji());
+    county.install(&store, 0)?;
+    let app = App::new(store.clone(), Clock::System, county, Some(dir.clone()));
+    let last_hour = lantian_core::cst::hour_start(app.clock.now_cst()) - 3600;
     for i in 0..12 {
         let id = format!("S{i:02}");
         store.upsert_station(&Station {
             id: id.clone(),
             name: id.clone(),
             role: if i < 2 {
-                "assessment".into()
+                StationRole::Assessment
             } else {
-                "township".into()
+                StationRole::Township
             },
             admin_unit_id: Some("xinji".into()),
             lat: Some(37.9),
@@ -68,12 +70,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .enable_all()
         .build()?;
     let out = rt.block_on(async move {
-        let state = lantian_api::AppState::new(
-            store,
-            Arc::new(String::new),
-            Arc::new(Default::default),
-            lantian_api::ApiConfig::default(),
-        );
+        let state =
+            lantian_api::AppState::new(app, Arc::new(String::new), Arc::new(Default::default));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         tokio::spawn(async move { axum::serve(listener, lantian_api::router(state)).await });

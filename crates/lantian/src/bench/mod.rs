@@ -1,4 +1,12 @@
-//! `lantian bench`: performance measurements, one JSON line each.
+//! `lantian bench`: performance measurements, one JSON line each. Kept in this module tree,
+//! out of the product's way; docs/performance.md has every figure and how to read it.
+
+mod api;
+mod assess;
+mod echo;
+mod gateway;
+mod hj212;
+mod store;
 
 use anyhow::Result;
 use std::process::ExitCode;
@@ -12,29 +20,29 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum What {
     /// Full-year HJ 663 assessment of many station-years synthesised from real files.
-    Assess(crate::cmd_bench_assess::Args),
+    Assess(assess::Args),
     /// HJ 212 decoding on the real sample packets (one core).
-    Hj212(crate::cmd_bench_hj212::Args),
+    Hj212(hj212::Args),
     /// Observations per second into SQLite (and PostgreSQL with --postgres), and the time
     /// to read one station-year.
-    Store(crate::cmd_bench_store::Args),
+    Store(store::Args),
     /// Durably acknowledged packets per second, ack latency and memory per connection of
     /// `lantian serve`, driven over loopback.
-    Gateway(crate::cmd_bench_gateway::Args),
+    Gateway(gateway::Args),
     /// Requests per second and p99 of the public "AQI now" and a 30-day series.
-    Api(crate::cmd_bench_api::Args),
+    Api(api::Args),
     /// The gateway bench's reference server: answers every frame, stores nothing.
     #[command(hide = true)]
-    EchoServer(crate::cmd_bench_echo::Args),
+    EchoServer(echo::Args),
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.what {
-        What::Assess(a) => crate::cmd_bench_assess::run(a),
-        What::Hj212(a) => crate::cmd_bench_hj212::run(a),
-        What::Store(a) => crate::cmd_bench_store::run(a),
-        What::Gateway(a) => crate::cmd_bench_gateway::run(a),
-        What::Api(a) => crate::cmd_bench_api::run(a),
-        What::EchoServer(a) => crate::cmd_bench_echo::run(a),
+        What::Assess(a) => assess::run(a),
+        What::Hj212(a) => hj212::run(a),
+        What::Store(a) => store::run(a),
+        What::Gateway(a) => gateway::run(a),
+        What::Api(a) => api::run(a),
+        What::EchoServer(a) => echo::run(a),
     }
 }

@@ -36,7 +36,7 @@ fn run_one(store: &Store, prefix: &str, args: &Args, with_packets: bool) -> Resu
         store.upsert_station(&Station {
             id: id.clone(),
             name: id.clone(),
-            role: "assessment".into(),
+            role: lantian_store::StationRole::Assessment,
             admin_unit_id: None,
             lat: None,
             lon: None,

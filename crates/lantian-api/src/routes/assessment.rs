@@ -1,0 +1,108 @@
+//! Assessments (HJ 663), the township ranking and this year's target.
+
+use super::{Q, run};
+use crate::AppState;
+use crate::error::ApiResult;
+use crate::export::{TableQuery, rows, table};
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use lantian_app::assessment::{self, Span};
+use lantian_app::data::Scope;
+use lantian_core::rules::RuleChoice;
+use lantian_store::View;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// `city` (default) or `unit:ID` (assessment only).
+    pub scope: Option<String>,
+    /// The year (2000-2100; default this year).
+    pub year: Option<i32>,
+    /// A month 1-12, or the whole year when absent.
+    pub month: Option<u32>,
+    /// `auto` (by the data's date, default), `2012` or `2026`.
+    #[param(value_type = Option<String>)]
+    pub rules: Option<RuleChoice>,
+    /// `audited` (default) or `raw`.
+    #[param(value_type = Option<String>)]
+    pub view: Option<View>,
+    /// `json` (default), `csv` or `xlsx` (rankings only).
+    pub format: Option<String>,
+}
+
+fn span(st: &AppState, q: &PeriodQuery) -> ApiResult<Span> {
+    Ok(Span::of(
+        q.year.unwrap_or_else(|| st.app.clock.today().year()),
+        q.month,
+    )?)
+}
+
+/// The HJ 663 assessment of the city or of a unit for a month or a year, from audited data
+/// by default.
+#[utoipa::path(get, path = "/assessment", tag = "assessment", params(PeriodQuery), responses((status = 200, body = Object)))]
+pub async fn assessment(
+    State(st): State<AppState>,
+    Q(q): Q<PeriodQuery>,
+) -> ApiResult<Json<Value>> {
+    let span = span(&st, &q)?;
+    let scope = Scope::parse(q.scope.as_deref().unwrap_or("city"))?;
+    let (rules, view) = (q.rules.unwrap_or_default(), q.view.unwrap_or(View::Audited));
+    let a = run(&st, move |app| {
+        assessment::assessment(app, &scope, span, rules, view)
+    })
+    .await?;
+    Ok(Json(json!(a)))
+}
+
+/// Towns, townships and the zone ranked by composite index for a month or a year (1 is the
+/// cleanest), from audited data by default.
+#[utoipa::path(get, path = "/rankings", tag = "assessment", params(PeriodQuery), responses((status = 200, body = Object)))]
+pub async fn rankings(State(st): State<AppState>, Q(q): Q<PeriodQuery>) -> ApiResult<Response> {
+    let span = span(&st, &q)?;
+    let (rules, view) = (q.rules.unwrap_or_default(), q.view.unwrap_or(View::Audited));
+    let list = run(&st, move |app| assessment::rankings(app, span, rules, view)).await?;
+    let tq = TableQuery {
+        format: q.format,
+        per_page: Some(1000),
+        page: Some(1),
+    };
+    table(
+        rows(&list),
+        &[
+            "rank",
+            "unit",
+            "name_zh",
+            "name_en",
+            "composite_index",
+            "pm25",
+            "pm10",
+            "good_day_ratio",
+            "valid_days",
+            "rule_set",
+            "view",
+        ],
+        &tq,
+        "rankings",
+    )
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ViewQuery {
+    /// `audited` (default) or `raw`.
+    #[param(value_type = Option<String>)]
+    pub view: Option<View>,
+}
+
+/// This year's PM2.5 against the county's target, and the highest mean the rest of the year
+/// may have.
+#[utoipa::path(get, path = "/targets", tag = "assessment", params(ViewQuery), responses((status = 200, body = Object)))]
+pub async fn targets(State(st): State<AppState>, Q(q): Q<ViewQuery>) -> ApiResult<Json<Value>> {
+    let view = q.view.unwrap_or(View::Audited);
+    Ok(Json(json!(
+        run(&st, move |app| assessment::targets(app, view)).await?
+    )))
+}

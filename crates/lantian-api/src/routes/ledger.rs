@@ -1,0 +1,217 @@
+//! The measures ledger over HTTP: the list (and the Excel 台账), one measure with its
+//! history, acts on a measure, corrections, evidence files.
+
+use super::{J, Q, run};
+use crate::AppState;
+use crate::auth::Who;
+use crate::error::{ApiError, ApiResult};
+use crate::export::{TableQuery, download, rows, table};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use lantian_app::ledger::{self, Correction, EVIDENCE_BYTES_MAX, Filter};
+use lantian_core::ledger::MonthlyTarget;
+use lantian_core::ledger::extract::Target;
+use lantian_core::ledger::status::{Action, Status};
+use lantian_core::{Date, Month};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LedgerQuery {
+    /// 类别, exactly.
+    pub category: Option<String>,
+    /// Measures this unit leads or supports.
+    pub unit: Option<String>,
+    /// `not_started`, `in_progress`, `completed`, `closed` or `overdue` (as of today).
+    pub status: Option<String>,
+    /// Only measures with a deadline on or before this date (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>)]
+    pub deadline_before: Option<Date>,
+    pub page: Option<usize>,
+    pub per_page: Option<usize>,
+    /// `json` (default), `csv` or `xlsx` (the 台账 in the plan's layout).
+    pub format: Option<String>,
+}
+
+/// The measures of the plan with their units, deadlines, targets and status. Public.
+#[utoipa::path(get, path = "/ledger", tag = "ledger", params(LedgerQuery), responses((status = 200, body = Object)))]
+pub async fn list(State(st): State<AppState>, Q(q): Q<LedgerQuery>) -> ApiResult<Response> {
+    let status = match q.status.as_deref() {
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "status {s:?}: expected not_started, in_progress, completed, closed or overdue"
+            ))
+        })?),
+        None => None,
+    };
+    let f = Filter {
+        category: q.category,
+        unit: q.unit,
+        status,
+        deadline_before: q.deadline_before,
+    };
+    if q.format.as_deref() == Some("xlsx") {
+        let bytes = run(&st, move |app| ledger::xlsx(app, &ledger::list(app, &f)?)).await?;
+        return Ok(download(
+            bytes,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "ledger.xlsx",
+        ));
+    }
+    let list = run(&st, move |app| ledger::list(app, &f)).await?;
+    let mut items = rows(&list);
+    for v in &mut items {
+        for k in ["lead_units", "supporting_units", "deadlines"] {
+            if let Some(a) = v[k].as_array() {
+                v[k] = json!(
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join("、")
+                );
+            }
+        }
+    }
+    table(
+        items,
+        &[
+            "id",
+            "section",
+            "category",
+            "task",
+            "measure",
+            "responsibility",
+            "lead_units",
+            "supporting_units",
+            "deadlines",
+            "status_zh",
+            "at_risk",
+        ],
+        &TableQuery {
+            page: q.page,
+            per_page: q.per_page,
+            format: q.format,
+        },
+        "ledger",
+    )
+}
+
+/// One measure with its history (times in Beijing time). Public.
+#[utoipa::path(get, path = "/ledger/{id}", tag = "ledger", params(("id" = String, Path, description = "Measure id, e.g. M21")),
+    responses((status = 200, body = Object), (status = 404, description = "No such measure")))]
+pub async fn one(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(
+        run(&st, move |app| ledger::one(app, &id)).await?
+    )))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EventBody {
+    /// `report`, `confirm`, `close` or `reopen`.
+    #[schema(value_type = String)]
+    pub action: Action,
+    /// The month a report covers, `YYYY-MM`.
+    #[schema(value_type = Option<String>)]
+    pub month: Option<Month>,
+    /// Progress, or the reason for closing (required to close).
+    #[serde(default)]
+    pub text: String,
+}
+
+/// Reports progress, confirms completion, closes (销号) or reopens a measure. A department
+/// acts on the measures its unit leads or supports (confirming only those it leads), a
+/// township on those of every township; only the bureau closes and reopens.
+#[utoipa::path(post, path = "/ledger/{id}/events", tag = "ledger", params(("id" = String, Path, description = "Measure id")),
+    request_body = EventBody, responses((status = 200, body = Object), (status = 403, description = "Not allowed (audited)")))]
+pub async fn act(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Path(id): Path<String>,
+    J(b): J<EventBody>,
+) -> ApiResult<Json<Value>> {
+    let out = run(&st, move |app| {
+        ledger::act(app, &caller, &id, b.action, b.month, &b.text)
+    })
+    .await?;
+    Ok(Json(
+        json!({ "ok": true, "status": out.status, "status_zh": out.status_zh }),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CorrectionBody {
+    pub lead_units: Option<Vec<String>>,
+    pub supporting_units: Option<Vec<String>>,
+    #[schema(value_type = Option<Vec<String>>)]
+    pub deadlines: Option<Vec<Date>>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub targets: Option<Vec<Target>>,
+    /// `[{ "month": "2025-01", "value": 60.0 }, …]`: the target broken down by month.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub monthly_targets: Option<Vec<MonthlyTarget>>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The bureau corrects what was read from a measure's text (units, deadlines, targets) or
+/// breaks a target down by month; the text as written never changes.
+#[utoipa::path(post, path = "/ledger/{id}/correct", tag = "ledger", params(("id" = String, Path, description = "Measure id")),
+    request_body = CorrectionBody, responses((status = 200, body = Object), (status = 403, description = "Not the bureau")))]
+pub async fn correct(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Path(id): Path<String>,
+    J(b): J<CorrectionBody>,
+) -> ApiResult<Json<Value>> {
+    let c = Correction {
+        lead_units: b.lead_units,
+        supporting_units: b.supporting_units,
+        deadlines: b.deadlines,
+        targets: b.targets,
+        monthly_targets: b.monthly_targets,
+        note: b.note,
+    };
+    let changed = run(&st, move |app| ledger::correct(app, &caller, &id, c)).await?;
+    Ok(Json(json!({ "ok": true, "corrected": changed })))
+}
+
+/// Attaches an evidence file (PDF, JPEG or PNG by content, at most 5 MiB; the body is the
+/// file, `X-Filename` its name) to a measure the caller's unit leads or supports.
+#[utoipa::path(post, path = "/ledger/{id}/evidence", tag = "ledger", params(("id" = String, Path, description = "Measure id")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = Object), (status = 413, description = "Larger than 5 MiB")))]
+pub async fn evidence(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    if body.len() > EVIDENCE_BYTES_MAX {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let name = headers
+        .get("x-filename")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("evidence")
+        .to_owned();
+    let n = body.len();
+    let file = run(&st, move |app| {
+        ledger::evidence(app, &caller, &id, &name, &body)
+    })
+    .await?;
+    Ok(Json(json!({ "ok": true, "file": file, "bytes": n })))
+}
+
+/// The evidence route, with a body limit of its own.
+pub fn evidence_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(evidence))
+        .layer(DefaultBodyLimit::max(EVIDENCE_BYTES_MAX + 1024))
+}

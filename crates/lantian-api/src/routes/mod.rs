@@ -1,0 +1,99 @@
+//! The `/api/v1/` routes, grouped by feature; [`api`] is the one route table that both axum
+//! serves and the OpenAPI document is generated from.
+
+mod accounts;
+mod aqi;
+mod assessment;
+mod county;
+mod ledger;
+mod stations;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use lantian_app::{App, AppResult};
+use serde::de::DeserializeOwned;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Every route of the API.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(county::county))
+        .routes(routes!(stations::units))
+        .routes(routes!(stations::stations, stations::create_station))
+        .routes(routes!(stations::station))
+        .routes(routes!(stations::series))
+        .routes(routes!(stations::devices))
+        .routes(routes!(aqi::now))
+        .routes(routes!(aqi::daily))
+        .routes(routes!(aqi::query))
+        .routes(routes!(assessment::assessment))
+        .routes(routes!(assessment::rankings))
+        .routes(routes!(assessment::targets))
+        .routes(routes!(accounts::login))
+        .routes(routes!(accounts::logout))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::password))
+        .routes(routes!(accounts::create_user))
+        .routes(routes!(accounts::audit))
+        .routes(routes!(ledger::list))
+        .routes(routes!(ledger::one))
+        .routes(routes!(ledger::act))
+        .routes(routes!(ledger::correct))
+        .merge(ledger::evidence_routes())
+}
+
+/// Runs a use case on a blocking thread (the store blocks) and maps its error.
+pub(crate) async fn run<T: Send + 'static>(
+    st: &AppState,
+    f: impl FnOnce(&App) -> AppResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let app = st.app.clone();
+    tokio::task::spawn_blocking(move || f(&app))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::from)
+}
+
+/// Query parameters; a bad one is a JSON 400 that names it.
+#[derive(Debug)]
+pub struct Q<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Q<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Q<T>, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(q) => Ok(Q(q.0)),
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
+}
+
+/// A JSON body; a bad one is a JSON 400 (413 when too large) that says what is wrong.
+#[derive(Debug)]
+pub struct J<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for J<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<J<T>, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(j) => Ok(J(j.0)),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge)
+            }
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
+}
+
+/// `lang=en` for English; Chinese otherwise.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LangQuery {
+    /// `zh` (default) or `en`.
+    pub lang: Option<String>,
+}

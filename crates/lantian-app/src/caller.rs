@@ -1,0 +1,314 @@
+//! Who is asking, and what they may do: every permission decision of Lantian is one function
+//! in [`policy`], called by the use cases and never by a front end on its own.
+
+use crate::error::{AppError, AppResult};
+use lantian_core::ledger::Fields;
+use lantian_core::ledger::responsibility::{ALL_RESPONSIBLE, ALL_TOWNSHIPS, DEVELOPMENT_ZONE};
+use lantian_core::org::{Role, UnitKind};
+use serde::Serialize;
+
+/// A person with an account: their role and the unit they belong to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub username: String,
+    pub role: Role,
+    /// The unit's id: a department's is its name (`市交通运输局`), a township's its id
+    /// (`wangkou`).
+    pub unit_id: Option<String>,
+    /// What kind of unit it is, when known (a township-level unit reports for 各乡镇).
+    #[serde(skip)]
+    pub unit_kind: Option<UnitKind>,
+}
+
+/// The caller of a use case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// No login: sees what is public.
+    Public,
+    Account(Account),
+}
+
+impl Caller {
+    pub fn account(&self) -> Option<&Account> {
+        match self {
+            Caller::Public => None,
+            Caller::Account(a) => Some(a),
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.account().map(|a| a.role)
+    }
+
+    /// The account, or [`AppError::Unauthorized`].
+    pub fn require(&self) -> AppResult<&Account> {
+        self.account().ok_or(AppError::Unauthorized)
+    }
+
+    /// The account if its role is one of `roles`.
+    pub fn require_role(&self, roles: &[Role]) -> AppResult<&Account> {
+        let a = self.require()?;
+        if roles.contains(&a.role) {
+            Ok(a)
+        } else {
+            Err(AppError::Forbidden(format!(
+                "角色“{}”无权执行此操作 / role {} may not do this",
+                a.role.name_zh(),
+                a.role
+            )))
+        }
+    }
+
+    /// The name written in audit records: the user name, or `public`.
+    pub fn name(&self) -> &str {
+        self.account().map_or("public", |a| a.username.as_str())
+    }
+}
+
+/// The permission decisions, one function per act. Each is pure: the caller and the subject
+/// in, the decision out.
+pub mod policy {
+    use super::*;
+
+    /// Registering or changing stations, devices; correcting a measure's fields.
+    pub const MANAGE: &[Role] = &[Role::Admin, Role::Bureau];
+    /// Seeing devices and their gateway status.
+    pub const SEE_DEVICES: &[Role] = &[Role::Admin, Role::Bureau, Role::Operations];
+    /// Reading the audit log.
+    pub const SEE_AUDIT: &[Role] = &[Role::Admin, Role::Bureau];
+    /// Creating accounts.
+    pub const MANAGE_ACCOUNTS: &[Role] = &[Role::Admin];
+
+    /// Whether the caller sees a station's details (what it measures, its data beyond the
+    /// public AQI): every account but a township's, which sees its own unit's stations.
+    pub fn sees_station_detail(caller: &Caller, station_unit: Option<&str>) -> bool {
+        match caller.account() {
+            None => false,
+            Some(a) if a.role == Role::Township => {
+                a.unit_id.is_some() && a.unit_id.as_deref() == station_unit
+            }
+            Some(_) => true,
+        }
+    }
+
+    /// Whether the caller may read a township station's series: everyone but another
+    /// township's account (the public reads the published hourly values).
+    pub fn reads_series(
+        caller: &Caller,
+        station_is_township: bool,
+        station_unit: Option<&str>,
+    ) -> bool {
+        !(station_is_township
+            && caller.role() == Some(Role::Township)
+            && !sees_station_detail(caller, station_unit))
+    }
+
+    /// What someone may do to a measure of the ledger.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum LedgerAct {
+        /// Report progress.
+        Report,
+        /// Confirm completion.
+        Confirm,
+        /// Close the item (销号).
+        Close,
+        /// Reopen a closed item.
+        Reopen,
+        /// Attach an evidence file.
+        Evidence,
+        /// Correct the fields read from the text, or break a target down by month.
+        Correct,
+    }
+
+    impl LedgerAct {
+        pub const ALL: [LedgerAct; 6] = [
+            LedgerAct::Report,
+            LedgerAct::Confirm,
+            LedgerAct::Close,
+            LedgerAct::Reopen,
+            LedgerAct::Evidence,
+            LedgerAct::Correct,
+        ];
+    }
+
+    /// How an account stands to a measure.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Standing {
+        /// Bureau-level (admin, bureau): acts on every measure.
+        pub bureau: bool,
+        /// Its unit leads the measure (or the measure is for every township and it is one,
+        /// or for every responsible unit).
+        pub lead: bool,
+        /// Its unit leads or supports it.
+        pub involved: bool,
+    }
+
+    /// Whether `unit` of `kind` answers for a named unit or group of the list.
+    fn answers_for(name: &str, unit: &str, kind: Option<UnitKind>) -> bool {
+        name == unit
+            || match name {
+                ALL_TOWNSHIPS => matches!(kind, Some(UnitKind::Town | UnitKind::Township)),
+                DEVELOPMENT_ZONE => kind == Some(UnitKind::Zone),
+                ALL_RESPONSIBLE => {
+                    matches!(kind, Some(k) if k == UnitKind::Department || k.is_township_level())
+                }
+                _ => false,
+            }
+    }
+
+    /// The caller's standing on a measure with these fields.
+    pub fn standing(account: &Account, fields: &Fields) -> Standing {
+        let bureau = account.role.is_bureau();
+        let mine = |names: &[String]| {
+            account.unit_id.as_deref().is_some_and(|unit| {
+                matches!(account.role, Role::Department | Role::Township)
+                    && names
+                        .iter()
+                        .any(|n| answers_for(n, unit, account.unit_kind))
+            })
+        };
+        let lead = mine(&fields.lead_units);
+        Standing {
+            bureau,
+            lead,
+            involved: lead || mine(&fields.supporting_units),
+        }
+    }
+
+    /// Whether the caller may attempt `act` on a measure (the status machine then decides
+    /// whether the measure's status allows it). `Err` says why not.
+    pub fn ledger(caller: &Caller, act: LedgerAct, fields: &Fields) -> AppResult<Standing> {
+        let a = caller.require()?;
+        let s = standing(a, fields);
+        let allowed = match act {
+            LedgerAct::Report | LedgerAct::Evidence => s.bureau || s.involved,
+            LedgerAct::Confirm => s.bureau || s.lead,
+            LedgerAct::Close | LedgerAct::Reopen | LedgerAct::Correct => s.bureau,
+        };
+        if allowed {
+            return Ok(s);
+        }
+        Err(AppError::Forbidden(
+            match act {
+                LedgerAct::Report | LedgerAct::Evidence => {
+                    "只能处理本单位牵头或配合的措施 / only measures your unit leads or supports"
+                }
+                LedgerAct::Confirm => {
+                    "只有牵头单位可以确认完成 / only the lead unit confirms completion"
+                }
+                LedgerAct::Close => "只有生态环境局可以销号 / only the bureau closes items",
+                LedgerAct::Reopen => "只有生态环境局可以重新打开 / only the bureau reopens items",
+                LedgerAct::Correct => "只有生态环境局可以更正 / only the bureau corrects a measure",
+            }
+            .to_owned(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::policy::{LedgerAct, ledger};
+    use super::*;
+
+    fn account(role: Role, unit: Option<&str>, kind: Option<UnitKind>) -> Caller {
+        Caller::Account(Account {
+            username: "u".into(),
+            role,
+            unit_id: unit.map(str::to_owned),
+            unit_kind: kind,
+        })
+    }
+
+    fn fields(leads: &[&str], supporting: &[&str]) -> Fields {
+        Fields {
+            lead_units: leads.iter().map(|s| (*s).to_owned()).collect(),
+            supporting_units: supporting.iter().map(|s| (*s).to_owned()).collect(),
+            ..Fields::default()
+        }
+    }
+
+    #[test]
+    fn every_role_against_every_ledger_act() {
+        let m = fields(&["市交通运输局"], &["市公安局"]);
+        let towns = fields(&[ALL_TOWNSHIPS, DEVELOPMENT_ZONE], &[]);
+        let dep = Some(UnitKind::Department);
+        let cases: Vec<(Caller, &Fields, [bool; 6])> = vec![
+            // report, confirm, close, reopen, evidence, correct
+            (account(Role::Admin, None, None), &m, [true; 6]),
+            (
+                account(Role::Bureau, Some("市生态环境局"), dep),
+                &m,
+                [true; 6],
+            ),
+            (
+                account(Role::Department, Some("市交通运输局"), dep),
+                &m,
+                [true, true, false, false, true, false],
+            ),
+            (
+                account(Role::Department, Some("市公安局"), dep),
+                &m,
+                [true, false, false, false, true, false],
+            ),
+            (
+                account(Role::Department, Some("市水务局"), dep),
+                &m,
+                [false; 6],
+            ),
+            (account(Role::Department, None, None), &m, [false; 6]),
+            (
+                account(Role::Township, Some("wangkou"), Some(UnitKind::Town)),
+                &towns,
+                [true, true, false, false, true, false],
+            ),
+            (
+                account(Role::Township, Some("devzone"), Some(UnitKind::Zone)),
+                &towns,
+                [true, true, false, false, true, false],
+            ),
+            (
+                account(Role::Township, Some("wangkou"), Some(UnitKind::Town)),
+                &m,
+                [false; 6],
+            ),
+            (
+                account(Role::Operations, Some("市交通运输局"), dep),
+                &m,
+                [false; 6],
+            ),
+            (account(Role::Enterprise, None, None), &towns, [false; 6]),
+        ];
+        for (caller, f, expected) in cases {
+            for (act, want) in LedgerAct::ALL.iter().zip(expected) {
+                assert_eq!(ledger(&caller, *act, f).is_ok(), want, "{caller:?} {act:?}");
+            }
+        }
+        assert!(matches!(
+            ledger(&Caller::Public, LedgerAct::Report, &m),
+            Err(AppError::Unauthorized)
+        ));
+    }
+
+    #[test]
+    fn a_township_sees_its_own_stations_only() {
+        let wk = account(Role::Township, Some("wangkou"), Some(UnitKind::Town));
+        assert!(policy::sees_station_detail(&wk, Some("wangkou")));
+        assert!(!policy::sees_station_detail(&wk, Some("xincheng")));
+        assert!(!policy::sees_station_detail(
+            &Caller::Public,
+            Some("wangkou")
+        ));
+        assert!(policy::sees_station_detail(
+            &account(Role::Operations, None, None),
+            Some("x")
+        ));
+        assert!(!policy::reads_series(&wk, true, Some("xincheng")));
+        assert!(policy::reads_series(&wk, false, Some("xincheng")));
+        assert!(policy::reads_series(
+            &Caller::Public,
+            true,
+            Some("xincheng")
+        ));
+    }
+}

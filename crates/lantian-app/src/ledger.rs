@@ -1,0 +1,469 @@
+//! The measures ledger (措施责任清单): the list with its filters, one measure with its
+//! history, progress reports, confirmation, closing (销号) and reopening, hand corrections of
+//! what was read from the text, evidence files, the scheduled overdue check, and the Excel
+//! 台账. Who may do what is [`crate::caller::policy::ledger`]; the status machine is
+//! `lantian_core::ledger::status`.
+
+use crate::caller::policy::{self, LedgerAct};
+use crate::error::{AppError, AppResult};
+use crate::{App, Caller};
+use lantian_core::cst;
+use lantian_core::ledger::extract::Target;
+use lantian_core::ledger::status::{Action, Status, at_risk, effective, transition};
+use lantian_core::ledger::{EventKind, Fields, MonthlyTarget};
+use lantian_core::{Date, Month};
+use lantian_store::ledger::{MeasureEvent, MeasureRow};
+use serde::Serialize;
+
+/// Largest evidence file accepted.
+pub const EVIDENCE_BYTES_MAX: usize = 5 * 1024 * 1024;
+/// Longest progress text or reason.
+pub const TEXT_BYTES_MAX: usize = 10_000;
+
+/// A measure as shown: as written, its fields, and its status today.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MeasureView {
+    pub id: String,
+    pub category: String,
+    pub task: String,
+    pub measure: String,
+    pub section: String,
+    pub responsibility: String,
+    #[serde(flatten)]
+    pub fields: Fields,
+    /// The status today: unfinished work past its last deadline is overdue.
+    pub status: Status,
+    pub status_zh: &'static str,
+    /// Unfinished with a deadline within 30 days.
+    pub at_risk: bool,
+}
+
+fn view(today: Date, m: MeasureRow) -> MeasureView {
+    let status = effective(m.status, &m.fields.deadlines, today);
+    MeasureView {
+        at_risk: at_risk(m.status, &m.fields.deadlines, today),
+        status_zh: status.name_zh(),
+        status,
+        id: m.id,
+        category: m.category,
+        task: m.task,
+        measure: m.measure,
+        section: m.section,
+        responsibility: m.responsibility,
+        fields: m.fields,
+    }
+}
+
+/// Which measures to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub category: Option<String>,
+    /// Led or supported by this unit.
+    pub unit: Option<String>,
+    pub status: Option<Status>,
+    /// With a deadline on or before this date.
+    pub deadline_before: Option<Date>,
+}
+
+/// The measures that pass the filter, in the order of the plan. Public.
+pub fn list(app: &App, f: &Filter) -> AppResult<Vec<MeasureView>> {
+    let today = app.clock.today();
+    Ok(app
+        .store
+        .measures()?
+        .into_iter()
+        .map(|m| view(today, m))
+        .filter(|v| f.category.as_ref().is_none_or(|c| v.category == *c))
+        .filter(|v| f.unit.as_ref().is_none_or(|u| v.fields.involves(u)))
+        .filter(|v| f.status.is_none_or(|s| v.status == s))
+        .filter(|v| {
+            f.deadline_before
+                .is_none_or(|b| v.fields.deadlines.iter().any(|d| *d <= b))
+        })
+        .collect())
+}
+
+/// An entry of a measure's history, its time in Beijing time.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventView {
+    pub id: i64,
+    /// `YYYY-MM-DD HH:MM` Beijing time.
+    pub at: String,
+    pub actor: String,
+    pub unit: Option<String>,
+    pub action: EventKind,
+    pub month: Option<Month>,
+    pub text: String,
+    pub status_after: Status,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MeasureDetail {
+    #[serde(flatten)]
+    pub measure: MeasureView,
+    pub history: Vec<EventView>,
+}
+
+fn find(app: &App, id: &str) -> AppResult<MeasureRow> {
+    app.store
+        .measure(id)?
+        .ok_or_else(|| AppError::NotFound(format!("measure {id}")))
+}
+
+/// One measure with its history. Public.
+pub fn one(app: &App, id: &str) -> AppResult<MeasureDetail> {
+    let m = find(app, id)?;
+    let history = app
+        .store
+        .measure_events(id)?
+        .into_iter()
+        .map(|e| EventView {
+            id: e.id,
+            at: cst::format_unix_ms(e.at_ms),
+            actor: e.actor,
+            unit: e.unit,
+            action: e.action,
+            month: e.month,
+            text: e.text,
+            status_after: e.status_after,
+        })
+        .collect();
+    Ok(MeasureDetail {
+        measure: view(app.clock.today(), m),
+        history,
+    })
+}
+
+/// Refuses `act` with `reason`, auditing the refusal.
+fn denied(app: &App, caller: &Caller, id: &str, act: LedgerAct, e: AppError) -> AppError {
+    if let AppError::Forbidden(reason) = &e
+        && let Err(a) = app.audit(
+            caller.name(),
+            "ledger.denied",
+            id,
+            &format!("{act:?}: {reason}"),
+        )
+    {
+        return a;
+    }
+    e
+}
+
+fn check(
+    app: &App,
+    caller: &Caller,
+    m: &MeasureRow,
+    act: LedgerAct,
+) -> AppResult<policy::Standing> {
+    policy::ledger(caller, act, &m.fields).map_err(|e| denied(app, caller, &m.id, act, e))
+}
+
+/// What an act did.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Outcome {
+    pub status: Status,
+    pub status_zh: &'static str,
+}
+
+fn event(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    action: EventKind,
+    month: Option<Month>,
+    text: String,
+    status_after: Status,
+) -> MeasureEvent {
+    let a = caller.account();
+    MeasureEvent {
+        id: 0,
+        measure_id: id.to_owned(),
+        at_ms: app.clock.now_ms(),
+        actor: caller.name().to_owned(),
+        unit: a.and_then(|a| a.unit_id.clone()),
+        action,
+        month,
+        text,
+        status_after,
+    }
+}
+
+/// Reports progress, confirms, closes (销号, with a reason) or reopens a measure.
+pub fn act(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    action: Action,
+    month: Option<Month>,
+    text: &str,
+) -> AppResult<Outcome> {
+    if text.len() > TEXT_BYTES_MAX || (action == Action::Close && text.trim().is_empty()) {
+        return Err(AppError::BadRequest(format!(
+            "销号需要说明理由；文字不超过 {TEXT_BYTES_MAX} 字节 / closing needs a reason; text at most {TEXT_BYTES_MAX} bytes"
+        )));
+    }
+    let m = find(app, id)?;
+    let act = match action {
+        Action::Report => LedgerAct::Report,
+        Action::Confirm => LedgerAct::Confirm,
+        Action::Close => LedgerAct::Close,
+        Action::Reopen => LedgerAct::Reopen,
+    };
+    let s = check(app, caller, &m, act)?;
+    let next = transition(m.status, action, s.bureau, s.lead)
+        .map_err(|e| denied(app, caller, id, act, AppError::Forbidden(e.0)))?;
+    let kind = EventKind::from(action);
+    app.store.add_measure_event(
+        &event(app, caller, id, kind, month, text.to_owned(), next),
+        None,
+    )?;
+    app.audit(
+        caller.name(),
+        &format!("ledger.{}", kind.as_str()),
+        id,
+        text,
+    )?;
+    Ok(Outcome {
+        status: next,
+        status_zh: next.name_zh(),
+    })
+}
+
+/// A hand correction of what was read from a measure's text; `None` leaves a field alone.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Correction {
+    pub lead_units: Option<Vec<String>>,
+    pub supporting_units: Option<Vec<String>>,
+    pub deadlines: Option<Vec<Date>>,
+    pub targets: Option<Vec<Target>>,
+    /// The target broken down by month.
+    pub monthly_targets: Option<Vec<MonthlyTarget>>,
+    pub note: String,
+}
+
+/// The bureau corrects a measure's fields; the text as written never changes. Returns the
+/// names of the fields corrected.
+pub fn correct(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    c: Correction,
+) -> AppResult<Vec<&'static str>> {
+    if let Some(bad) = c
+        .monthly_targets
+        .iter()
+        .flatten()
+        .find(|m| !m.value.is_finite())
+    {
+        return Err(AppError::BadRequest(format!(
+            "monthly target {}: not a number",
+            bad.month
+        )));
+    }
+    if c.note.len() > TEXT_BYTES_MAX {
+        return Err(AppError::BadRequest(format!(
+            "note at most {TEXT_BYTES_MAX} bytes"
+        )));
+    }
+    let m = find(app, id)?;
+    check(app, caller, &m, LedgerAct::Correct)?;
+    let mut f = m.fields.clone();
+    let mut changed = Vec::new();
+    if let Some(v) = c.lead_units {
+        f.lead_units = v;
+        changed.push("lead_units");
+    }
+    if let Some(v) = c.supporting_units {
+        f.supporting_units = v;
+        changed.push("supporting_units");
+    }
+    if let Some(v) = c.deadlines {
+        f.deadlines = v;
+        changed.push("deadlines");
+    }
+    if let Some(v) = c.targets {
+        f.targets = v;
+        changed.push("targets");
+    }
+    if let Some(v) = c.monthly_targets {
+        f.monthly_targets = v;
+        changed.push("monthly_targets");
+    }
+    if changed.is_empty() {
+        return Err(AppError::BadRequest("nothing to correct".to_owned()));
+    }
+    let text = if c.note.is_empty() {
+        changed.join(", ")
+    } else {
+        format!("{}: {}", changed.join(", "), c.note)
+    };
+    app.store.add_measure_event(
+        &event(
+            app,
+            caller,
+            id,
+            EventKind::Correct,
+            None,
+            text.clone(),
+            m.status,
+        ),
+        Some(&f),
+    )?;
+    app.audit(caller.name(), "ledger.correct", id, &text)?;
+    Ok(changed)
+}
+
+/// The type of an evidence file from its first bytes: PDF, JPEG or PNG.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("pdf")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("jpg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("png")
+    } else {
+        None
+    }
+}
+
+/// Stores an evidence file (PDF, JPEG or PNG by content, at most 5 MiB) for a measure under
+/// `DATA_DIR/evidence/ID/`; returns the stored file's name.
+pub fn evidence(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    name: &str,
+    bytes: &[u8],
+) -> AppResult<String> {
+    caller.require()?;
+    if bytes.len() > EVIDENCE_BYTES_MAX {
+        return Err(AppError::BadRequest(format!(
+            "证明材料不超过 5 MiB / evidence files are at most {EVIDENCE_BYTES_MAX} bytes"
+        )));
+    }
+    let ext = sniff(bytes).ok_or_else(|| {
+        AppError::BadRequest(
+            "证明材料须为 PDF、JPEG 或 PNG / evidence must be a PDF, JPEG or PNG file".to_owned(),
+        )
+    })?;
+    let m = find(app, id)?;
+    check(app, caller, &m, LedgerAct::Evidence)?;
+    let dir = app
+        .data_dir
+        .clone()
+        .ok_or_else(|| AppError::Unavailable("no data directory for evidence files".to_owned()))?;
+    let clean: String = name
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(80)
+        .collect();
+    let folder = dir.join("evidence").join(&m.id);
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| AppError::Internal(format!("{}: {e}", folder.display())))?;
+    let file = format!(
+        "{}-{}.{ext}",
+        app.clock.now_ms(),
+        if clean.is_empty() { "evidence" } else { &clean }
+    );
+    std::fs::write(folder.join(&file), bytes)
+        .map_err(|e| AppError::Internal(format!("{}: {e}", folder.display())))?;
+    app.store.add_measure_event(
+        &event(
+            app,
+            caller,
+            id,
+            EventKind::Evidence,
+            None,
+            file.clone(),
+            m.status,
+        ),
+        None,
+    )?;
+    app.audit(caller.name(), "ledger.evidence", id, &file)?;
+    Ok(file)
+}
+
+/// Records, once, that unfinished measures have passed their deadline (the scheduled check
+/// of `lantian serve`). Returns how many were flagged.
+pub fn flag_overdue(app: &App) -> AppResult<usize> {
+    let today = app.clock.today();
+    let mut n = 0;
+    for m in app.store.measures()? {
+        if m.status != Status::Overdue
+            && effective(m.status, &m.fields.deadlines, today) == Status::Overdue
+        {
+            let e = MeasureEvent {
+                id: 0,
+                measure_id: m.id.clone(),
+                at_ms: app.clock.now_ms(),
+                actor: "system".into(),
+                unit: None,
+                action: EventKind::Overdue,
+                month: None,
+                text: "已过完成时限 / past its deadline".into(),
+                status_after: Status::Overdue,
+            };
+            app.store.add_measure_event(&e, None)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Replaces the ledger with an imported list (the bureau and administrators, or an operator
+/// on the server).
+pub fn replace(
+    app: &App,
+    measures: &[lantian_core::ledger::Measure],
+    actor: &str,
+) -> AppResult<()> {
+    let rows: Vec<MeasureRow> = measures
+        .iter()
+        .enumerate()
+        .map(|(i, m)| MeasureRow::from_measure(m, i as i64 + 1))
+        .collect();
+    app.store
+        .replace_measures(&rows, actor, app.clock.now_ms())?;
+    Ok(())
+}
+
+/// The ledger (台账) as an Excel workbook in the layout of the plan's attachment (类别,
+/// 重点工作, 工作措施, 责任单位, category and key-task cells merged as in the original), with
+/// status, the latest progress and its time (Beijing time), under the county's title.
+pub fn xlsx(app: &App, measures: &[MeasureView]) -> AppResult<Vec<u8>> {
+    let mut lines = Vec::with_capacity(measures.len());
+    for m in measures {
+        let latest = app
+            .store
+            .measure_events(&m.id)?
+            .into_iter()
+            .rev()
+            .find(|e| e.action != EventKind::Import);
+        lines.push(crate::ledger_xlsx::Line {
+            category: m.category.clone(),
+            task: m.task.clone(),
+            measure: m.measure.clone(),
+            responsibility: m.responsibility.clone(),
+            lead_units: m.fields.lead_units.join("、"),
+            supporting_units: m.fields.supporting_units.join("、"),
+            deadlines: m
+                .fields
+                .deadlines
+                .iter()
+                .map(Date::to_string)
+                .collect::<Vec<_>>()
+                .join("、"),
+            status: m.status_zh.to_owned(),
+            latest_progress: latest.as_ref().map(|e| e.text.clone()).unwrap_or_default(),
+            latest_at: latest
+                .map(|e| cst::format_unix_ms(e.at_ms))
+                .unwrap_or_default(),
+        });
+    }
+    let title = format!(
+        "{}（{} 北京时间）",
+        app.county.profile.titles.ledger_zh,
+        cst::format_unix_ms(app.clock.now_ms())
+    );
+    crate::ledger_xlsx::write(&title, &lines).map_err(AppError::Internal)
+}
