@@ -9,52 +9,34 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+/// One embedded file: its path under `web/` and its content type.
+macro_rules! web {
+    ($path:literal, $mime:literal) => {
+        ($path, $mime, include_bytes!(concat!("../web/", $path)))
+    };
+}
+
+/// Every file of the UI: one ES module per page, a shared core and dictionary, and the
+/// vendored libraries under their licences.
 const FILES: &[(&str, &str, &[u8])] = &[
-    (
-        "index.html",
-        "text/html; charset=utf-8",
-        include_bytes!("../web/index.html"),
-    ),
-    (
-        "app.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/app.js"),
-    ),
-    (
-        "style.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../web/style.css"),
-    ),
-    (
-        "vendor/leaflet/leaflet.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/vendor/leaflet/leaflet.js"),
-    ),
-    (
-        "vendor/leaflet/leaflet.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../web/vendor/leaflet/leaflet.css"),
-    ),
-    (
-        "vendor/leaflet/LICENSE",
-        "text/plain; charset=utf-8",
-        include_bytes!("../web/vendor/leaflet/LICENSE"),
-    ),
-    (
-        "vendor/uplot/uPlot.iife.min.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/vendor/uplot/uPlot.iife.min.js"),
-    ),
-    (
-        "vendor/uplot/uPlot.min.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../web/vendor/uplot/uPlot.min.css"),
-    ),
-    (
-        "vendor/uplot/LICENSE",
-        "text/plain; charset=utf-8",
-        include_bytes!("../web/vendor/uplot/LICENSE"),
-    ),
+    web!("index.html", "text/html; charset=utf-8"),
+    web!("style.css", "text/css; charset=utf-8"),
+    web!("js/main.js", "text/javascript; charset=utf-8"),
+    web!("js/core.js", "text/javascript; charset=utf-8"),
+    web!("js/i18n.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/overview.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/map.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/station.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/rankings.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/ledger.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/public.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/login.js", "text/javascript; charset=utf-8"),
+    web!("vendor/leaflet/leaflet.js", "text/javascript; charset=utf-8"),
+    web!("vendor/leaflet/leaflet.css", "text/css; charset=utf-8"),
+    web!("vendor/leaflet/LICENSE", "text/plain; charset=utf-8"),
+    web!("vendor/uplot/uPlot.iife.min.js", "text/javascript; charset=utf-8"),
+    web!("vendor/uplot/uPlot.min.css", "text/css; charset=utf-8"),
+    web!("vendor/uplot/LICENSE", "text/plain; charset=utf-8"),
 ];
 
 pub fn routes() -> Router<AppState> {

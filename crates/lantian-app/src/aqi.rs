@@ -125,17 +125,16 @@ pub struct DailyAqi {
     pub view: View,
 }
 
-/// The daily AQI of a scope for the `days` days ending today: the same rows as
+/// The daily AQI of a scope from `first` to `last` (inclusive): the same rows as
 /// `lantian query --period day`, with the category in the reader's language.
 pub fn daily(
     app: &App,
     scope: &Scope,
-    days: i64,
+    first: Date,
+    last: Date,
     lang: Lang,
     view: View,
 ) -> AppResult<Vec<DailyAqi>> {
-    let last = app.clock.today();
-    let first = last.add_days(-(days - 1));
     let rows = data::aggregate(app, scope, Period::Day, first, last, view)?;
     Ok(rows
         .into_iter()

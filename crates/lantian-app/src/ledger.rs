@@ -352,7 +352,12 @@ pub fn evidence(
         .data_dir
         .clone()
         .ok_or_else(|| AppError::Unavailable("no data directory for evidence files".to_owned()))?;
-    let clean: String = name
+    // The stored name ends in the type found in the content; a name's own extension goes.
+    let stem = name
+        .rsplit_once('.')
+        .filter(|(_, x)| ["pdf", "jpg", "jpeg", "png"].contains(&x.to_ascii_lowercase().as_str()))
+        .map_or(name, |(s, _)| s);
+    let clean: String = stem
         .chars()
         .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
         .take(80)

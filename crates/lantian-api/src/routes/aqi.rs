@@ -35,6 +35,11 @@ pub struct DailyQuery {
     pub scope: Option<String>,
     /// The last N days up to today (1-400, default 30).
     pub days: Option<i64>,
+    /// First and last day, Beijing time (`YYYY-MM-DD`), instead of `days`.
+    #[param(value_type = Option<String>)]
+    pub from: Option<Date>,
+    #[param(value_type = Option<String>)]
+    pub to: Option<Date>,
     /// `audited` (default) or `raw`.
     #[param(value_type = Option<String>)]
     pub view: Option<View>,
@@ -47,17 +52,29 @@ pub struct DailyQuery {
 /// The daily AQI (日报) of the city, a unit or a station, from audited data by default.
 #[utoipa::path(get, path = "/daily-aqi", tag = "aqi", params(DailyQuery), responses((status = 200, body = Object)))]
 pub async fn daily(State(st): State<AppState>, Q(q): Q<DailyQuery>) -> ApiResult<Response> {
-    let days = q.days.unwrap_or(30);
-    if !(1..=data::SPAN_DAYS_MAX).contains(&days) {
-        return Err(crate::ApiError::BadRequest(format!(
-            "days must be 1-{}",
-            data::SPAN_DAYS_MAX
-        )));
-    }
+    let (first, last) = match (q.from, q.to, q.days) {
+        (Some(f), Some(t), None) => (f, t),
+        (None, None, days) => {
+            let days = days.unwrap_or(30);
+            if !(1..=data::SPAN_DAYS_MAX).contains(&days) {
+                return Err(crate::ApiError::BadRequest(format!(
+                    "days must be 1-{}",
+                    data::SPAN_DAYS_MAX
+                )));
+            }
+            let today = st.app.clock.today();
+            (today.add_days(-(days - 1)), today)
+        }
+        _ => {
+            return Err(crate::ApiError::BadRequest(
+                "give days, or both from and to (YYYY-MM-DD)".to_owned(),
+            ));
+        }
+    };
     let scope = Scope::parse(q.scope.as_deref().unwrap_or("city"))?;
     let (l, view) = (lang(q.lang.as_deref()), q.view.unwrap_or(View::Audited));
     let list = run(&st, move |app| {
-        lantian_app::aqi::daily(app, &scope, days, l, view)
+        lantian_app::aqi::daily(app, &scope, first, last, l, view)
     })
     .await?;
     let q = TableQuery {

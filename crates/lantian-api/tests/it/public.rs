@@ -168,6 +168,34 @@ async fn ui_openapi_and_metrics_are_served() {
             .status,
         StatusCode::OK
     );
+    // Every ES module the UI imports is served, from main.js down.
+    let mut todo = vec!["js/main.js".to_owned()];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(path) = todo.pop() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let r = call(&app, "GET", &format!("/{path}"), None, &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(r.headers["content-type"], "text/javascript; charset=utf-8", "{path}");
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        for line in String::from_utf8_lossy(&r.body).lines() {
+            if let Some(rel) = line.split(" from '").nth(1).and_then(|x| x.split('\'').next()) {
+                let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+                for seg in rel.split('/') {
+                    match seg {
+                        "." => {}
+                        ".." => {
+                            parts.pop();
+                        }
+                        s => parts.push(s),
+                    }
+                }
+                todo.push(parts.join("/"));
+            }
+        }
+    }
+    assert!(seen.len() >= 10, "{seen:?}");
     let g = call(&app, "GET", "/data/boundaries.geojson", None, &[])
         .await
         .json();

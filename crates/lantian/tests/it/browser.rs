@@ -3,6 +3,7 @@
 //! that the overview, the map and a station chart show those values. Screenshots go to
 //! `test-artifacts/`.
 
+use super::serve::Server;
 use super::*;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -232,40 +233,9 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
         "--station",
         "XJ-01",
     ]));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lantian"))
-        .args([
-            "serve",
-            "--data-dir",
-            d,
-            "--hj212",
-            "127.0.0.1:0",
-            "--http",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let server = Killed(child);
-    let (mut pw, mut hj, mut web) = (String::new(), String::new(), String::new());
-    while hj.is_empty() || web.is_empty() {
-        let l = lines.next().unwrap().unwrap();
-        if let Some(rest) = l.split("one-time password ").nth(1) {
-            pw = rest.split_whitespace().next().unwrap().to_owned();
-        }
-        if let Some(a) = l.strip_prefix("hj212 listening on ") {
-            hj = a.to_owned();
-        }
-        if let Some(a) = l.strip_prefix("http listening on ") {
-            web = a.to_owned();
-        }
-    }
-    assert!(
-        !pw.is_empty(),
-        "the first start prints a one-time administrator password"
-    );
-    std::thread::spawn(move || for _ in lines {});
+    let server = Server::start(d, &[]);
+    let pw = server.password.clone().expect("the first start prints a one-time administrator password");
+    let (hj, web) = (server.hj.clone(), server.url());
 
     eprintln!("browser test: Push a real day");
     // Push a real day of one CNEMC station through the gateway.
@@ -311,11 +281,15 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
     )
     .aqi
     .unwrap();
+    // The hour as CNEMC labels it (its end), in Beijing time.
+    let last_label = format!("{} {:02}:00", last.date, last.hour);
 
     eprintln!("browser test: start chromedriver");
     let driver_port = free_port();
+    // A browser in China: times must read the same whatever the browser's zone.
     let mut cd = Command::new("/usr/bin/chromedriver")
         .arg(format!("--port={driver_port}"))
+        .env("TZ", "Asia/Shanghai")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -357,6 +331,12 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
         shown.as_str().unwrap().starts_with(&expected.to_string()),
         "overview shows {shown}, expected AQI {expected}"
     );
+    let overview_time = b.js("return document.querySelector('#city-aqi-time').textContent");
+    assert_eq!(
+        overview_time.as_str(),
+        Some(format!("{last_label} 北京时间").as_str()),
+        "the overview names the hour in Beijing time"
+    );
     b.screenshot("overview.png");
 
     eprintln!("browser test: Map");
@@ -386,6 +366,13 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
             .as_bool()
             .unwrap()
     );
+    // Hover the last point as a user would: the legend names its time.
+    let legend = b.js("const c = document.querySelector('#chart'); const u = c.uplot; const xs = u.data[0]; \
+        u.setCursor({ left: u.valToPos(xs[xs.length - 1], 'x'), top: 10 }); \
+        return c.querySelector('.u-legend .u-series:first-child .u-value').textContent");
+    assert_eq!(legend.as_str(), Some(last_label.as_str()), "the chart's last point");
+    let below = b.js("return document.querySelector('#chart-last-time').textContent");
+    assert_eq!(below, overview_time, "chart and overview name the same hour");
     b.screenshot("station.png");
 
     eprintln!("browser test: Ledger");
@@ -427,6 +414,23 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
         "English",
         "return document.querySelector('[data-i18n=nav_map]').textContent === 'Map'",
     );
+    b.click("#lang");
+
+    eprintln!("browser test: another county");
+    let county = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/county-qinghe");
+    let other = temp_dir("browser-county");
+    let other_server = Server::start(other.to_str().unwrap(), &["--county", county.to_str().unwrap()]);
+    let web2 = other_server.url();
+    b.go(&format!("{web2}/#/ledger"));
+    let rows = b.wait("the county's ledger", "const r = document.querySelectorAll('#ledger-table tbody tr'); return r.length > 1 ? r.length : null");
+    assert_eq!(rows.as_u64(), Some(5), "the made-up county's five measures");
+    let brand = b.js("return document.querySelector('#brand').textContent");
+    assert_eq!(brand.as_str(), Some("蓝天 · 青禾县空气质量监管平台"));
+    b.screenshot("county-ledger.png");
+    b.go(&format!("{web2}/#/map"));
+    let polygons = b.wait("the county's townships", "const p = document.querySelectorAll('path.leaflet-interactive'); return p.length >= 3 ? p.length : null");
+    assert_eq!(polygons.as_u64(), Some(3), "three township polygons, no station");
+    b.screenshot("county-map.png");
     drop(b);
     drop(server);
 }

@@ -6,9 +6,12 @@ mod aqi;
 mod archive;
 mod assess;
 mod browser;
+mod data_path;
 mod gateway;
 mod hj212;
 mod ledger;
+mod roles;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -1,0 +1,63 @@
+// Lantian web UI: hash routes to pages (one ES module each), the language switch, the
+// session. Chinese first, English available; every time shown is Beijing time.
+import { $, api, state, t } from './core.js';
+import { ledgerPage, measurePage } from './pages/ledger.js';
+import { loginPage, logout } from './pages/login.js';
+import { mapPage } from './pages/map.js';
+import { overview } from './pages/overview.js';
+import { publicPage } from './pages/public.js';
+import { rankingsPage } from './pages/rankings.js';
+import { stationPage } from './pages/station.js';
+
+/** Path prefix → page; the first match wins. */
+const ROUTES = [
+  ['/map', () => mapPage()],
+  ['/station/', (rest) => stationPage(decodeURIComponent(rest))],
+  ['/rankings', () => rankingsPage()],
+  ['/ledger', (rest) => ledgerPage(rest.replace(/^\?/, ''))],
+  ['/measure/', (rest) => measurePage(decodeURIComponent(rest))],
+  ['/public', () => publicPage()],
+  ['/login', () => loginPage(applyStatic)],
+  ['/logout', () => logout()],
+];
+
+function applyStatic() {
+  document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
+  document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  const c = state.county;
+  if (c) {
+    const name = state.lang === 'zh' ? c.titles.platform_zh : c.titles.platform_en;
+    $('#brand').textContent = t('brand') + ' · ' + name;
+    document.title = t('brand') + ' · ' + name;
+  }
+  $('#lang').textContent = state.lang === 'zh' ? 'English' : '中文';
+  const nav = $('#nav-login');
+  nav.textContent = state.me ? t('nav_logout') + ' (' + state.me.username + ')' : t('nav_login');
+  nav.href = state.me ? '#/logout' : '#/login';
+}
+
+async function route() {
+  applyStatic();
+  const h = location.hash.replace(/^#/, '') || '/';
+  try {
+    const hit = ROUTES.find(([prefix]) => h.startsWith(prefix));
+    if (hit) await hit[1](h.slice(hit[0].length));
+    else await overview();
+  } catch (err) {
+    $('#view').innerHTML = '';
+    const p = document.createElement('p');
+    p.className = 'error';
+    p.textContent = err.message;
+    $('#view').append(p);
+  }
+}
+
+$('#lang').onclick = () => { state.lang = state.lang === 'zh' ? 'en' : 'zh'; localStorage.setItem('lang', state.lang); route(); };
+window.addEventListener('hashchange', route);
+(async () => {
+  state.county = await api('/county').catch(() => null);
+  if (sessionStorage.getItem('me')) {
+    try { state.me = (await api('/me')).user; } catch (_) { state.me = null; sessionStorage.removeItem('me'); }
+  }
+  route();
+})();
