@@ -22,7 +22,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["lantian-core", "lantian-hj212", "lantian-store"],
     ),
     ("lantian-app", &["lantian-core", "lantian-store"]),
-    ("lantian-api", &["lantian-core", "lantian-store", "lantian-app"]),
+    (
+        "lantian-api",
+        &["lantian-core", "lantian-store", "lantian-app"],
+    ),
     (
         "lantian",
         &[
@@ -157,7 +160,8 @@ fn pure_crates_do_no_io_and_read_no_clock() {
 /// The application layer knows no transport: no HTTP, no command line, no async runtime.
 #[test]
 fn the_application_layer_has_no_http_and_no_command_line() {
-    let manifest = std::fs::read_to_string(root().join("crates/lantian-app/Cargo.toml")).expect("Cargo.toml");
+    let manifest =
+        std::fs::read_to_string(root().join("crates/lantian-app/Cargo.toml")).expect("Cargo.toml");
     let bad: Vec<String> = dependencies(&manifest)
         .into_iter()
         .filter(|d| ["axum", "clap", "tokio", "hyper", "tower", "utoipa"].contains(&d.as_str()))
@@ -177,14 +181,23 @@ fn front_ends_make_no_permission_decisions() {
         let text = std::fs::read_to_string(&f).expect("source");
         for (i, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or("");
-            for pat in ["require_role(", ".role ==", ".role !=", "is_bureau(", "policy::"] {
+            for pat in [
+                "require_role(",
+                ".role ==",
+                ".role !=",
+                "is_bureau(",
+                "policy::",
+            ] {
                 if code.contains(pat) {
                     problems.push(format!("{}:{}: `{pat}`", f.display(), i + 1));
                 }
             }
         }
     }
-    assert!(problems.is_empty(), "permission decisions belong to lantian-app: {problems:#?}");
+    assert!(
+        problems.is_empty(),
+        "permission decisions belong to lantian-app: {problems:#?}"
+    );
 }
 
 #[test]

@@ -30,6 +30,18 @@ pub fn rows<T: serde::Serialize>(items: &[T]) -> Vec<Value> {
         .collect()
 }
 
+/// Columns that hold Beijing times or dates: a file's header says so.
+const BEIJING_TIME_COLUMNS: [&str; 6] = ["start", "time", "at", "last_seen", "date", "today"];
+
+/// The header of a column in a file: its key, and "(北京时间)" for times.
+fn header(column: &str) -> String {
+    if BEIJING_TIME_COLUMNS.contains(&column) {
+        format!("{column} (北京时间)")
+    } else {
+        column.to_owned()
+    }
+}
+
 /// Answers with one page of `rows` as JSON, or all rows as CSV or xlsx.
 pub fn table(
     rows: Vec<Value>,
@@ -62,7 +74,7 @@ pub fn table(
         }
         "csv" => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            let _ = w.write_record(columns);
+            let _ = w.write_record(columns.iter().map(|c| header(c)));
             for r in &rows {
                 let _ = w.write_record(columns.iter().map(|c| cell(&r[*c])));
             }
@@ -85,7 +97,7 @@ pub fn table(
             let err = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(e.to_string());
             for (c, name) in columns.iter().enumerate() {
                 sheet
-                    .write_string_with_format(0, c as u16, *name, &bold)
+                    .write_string_with_format(0, c as u16, header(name), &bold)
                     .map_err(err)?;
             }
             for (r, row) in rows.iter().enumerate() {

@@ -31,10 +31,16 @@ const FILES: &[(&str, &str, &[u8])] = &[
     web!("js/pages/ledger.js", "text/javascript; charset=utf-8"),
     web!("js/pages/public.js", "text/javascript; charset=utf-8"),
     web!("js/pages/login.js", "text/javascript; charset=utf-8"),
-    web!("vendor/leaflet/leaflet.js", "text/javascript; charset=utf-8"),
+    web!(
+        "vendor/leaflet/leaflet.js",
+        "text/javascript; charset=utf-8"
+    ),
     web!("vendor/leaflet/leaflet.css", "text/css; charset=utf-8"),
     web!("vendor/leaflet/LICENSE", "text/plain; charset=utf-8"),
-    web!("vendor/uplot/uPlot.iife.min.js", "text/javascript; charset=utf-8"),
+    web!(
+        "vendor/uplot/uPlot.iife.min.js",
+        "text/javascript; charset=utf-8"
+    ),
     web!("vendor/uplot/uPlot.min.css", "text/css; charset=utf-8"),
     web!("vendor/uplot/LICENSE", "text/plain; charset=utf-8"),
 ];

@@ -1,4 +1,5 @@
-//! Reading series: raw or audited values, rollups, latest values.
+//! Reading series: raw or audited values, hourly values as the engine reads them (sent
+//! hourly, or rolled up from minute or real-time data), rollups, the latest hour.
 
 use crate::Store;
 use crate::error::StoreError;
@@ -201,49 +202,6 @@ impl Store {
             }
         }
         Ok(latest)
-    }
-
-    /// The latest value of each code of a station for a period: (code, ts, value, flag).
-    pub fn latest(
-        &self,
-        station_id: &str,
-        period: Period,
-    ) -> Result<Vec<(String, i64, f64, String)>, StoreError> {
-        let rows = self.read(|c| {
-            c.query(
-                "SELECT o.code, o.ts, o.value, o.flag FROM observations o WHERE o.station_id = $1 AND o.period = $2 \
-                 AND o.ts = (SELECT MAX(ts) FROM observations i WHERE i.station_id = $1 AND i.code = o.code AND i.period = $2) \
-                 ORDER BY o.code",
-                &[station_id.into(), period.as_str().into()],
-            )
-        })?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                (
-                    r[0].text().unwrap_or_default(),
-                    r[1].int().unwrap_or(0),
-                    r[2].real().unwrap_or(f64::NAN),
-                    r[3].text().unwrap_or_default(),
-                )
-            })
-            .collect())
-    }
-
-    /// The time of the latest value of one station, code and period (an index seek).
-    pub fn latest_ts(
-        &self,
-        station_id: &str,
-        code: &str,
-        period: Period,
-    ) -> Result<Option<i64>, StoreError> {
-        let rows = self.read(|c| {
-            c.query(
-                "SELECT MAX(ts) FROM observations WHERE station_id = $1 AND code = $2 AND period = $3",
-                &[station_id.into(), code.into(), period.as_str().into()],
-            )
-        })?;
-        Ok(rows.first().and_then(|r| r[0].int()))
     }
 
     /// Counts of archive records, observations and corrections (for status pages and tests).

@@ -58,7 +58,22 @@ async fn series_pages_and_exports() {
     )
     .await;
     assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
-    assert_eq!(String::from_utf8_lossy(&csv.body).lines().count(), 49);
+    let text = String::from_utf8_lossy(&csv.body);
+    assert_eq!(text.lines().count(), 49);
+    assert!(
+        text.starts_with("\u{feff}start (北京时间),time (北京时间),value,"),
+        "{}",
+        text.lines().next().unwrap_or("")
+    );
+    // The first hour of the fixture starts at 2026-11-09 00:00 Beijing time, and is
+    // labelled by its end.
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("2026-11-09 00:00,2026-11-09 01:00,40"),
+        "{text}"
+    );
     let xlsx = call(&app, "GET", "/api/v1/units?format=xlsx", None, &[]).await;
     assert_eq!(xlsx.status, StatusCode::OK);
     assert!(xlsx.body.starts_with(b"PK"), "an xlsx file is a zip");
@@ -177,10 +192,17 @@ async fn ui_openapi_and_metrics_are_served() {
         }
         let r = call(&app, "GET", &format!("/{path}"), None, &[]).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
-        assert_eq!(r.headers["content-type"], "text/javascript; charset=utf-8", "{path}");
+        assert_eq!(
+            r.headers["content-type"], "text/javascript; charset=utf-8",
+            "{path}"
+        );
         let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
         for line in String::from_utf8_lossy(&r.body).lines() {
-            if let Some(rel) = line.split(" from '").nth(1).and_then(|x| x.split('\'').next()) {
+            if let Some(rel) = line
+                .split(" from '")
+                .nth(1)
+                .and_then(|x| x.split('\'').next())
+            {
                 let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
                 for seg in rel.split('/') {
                     match seg {

@@ -22,8 +22,7 @@ fn independent_pm25_mean(year: i32, exclude: &str) -> (f64, usize) {
         }
         let text = std::fs::read_to_string(&path).unwrap();
         // Natural days: the hour labelled 00:00 ends the day before (CNEMC's labels).
-        let mut days: std::collections::BTreeMap<lantian_core::Date, Vec<f64>> =
-            Default::default();
+        let mut days: std::collections::BTreeMap<lantian_core::Date, Vec<f64>> = Default::default();
         for line in text.lines().skip(1) {
             let c: Vec<&str> = line.split(',').collect();
             let n = |i: usize| c[i].parse::<u32>().unwrap();

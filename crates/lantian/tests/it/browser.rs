@@ -234,7 +234,10 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
         "XJ-01",
     ]));
     let server = Server::start(d, &[]);
-    let pw = server.password.clone().expect("the first start prints a one-time administrator password");
+    let pw = server
+        .password
+        .clone()
+        .expect("the first start prints a one-time administrator password");
     let (hj, web) = (server.hj.clone(), server.url());
 
     eprintln!("browser test: Push a real day");
@@ -367,12 +370,21 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
             .unwrap()
     );
     // Hover the last point as a user would: the legend names its time.
-    let legend = b.js("const c = document.querySelector('#chart'); const u = c.uplot; const xs = u.data[0]; \
+    let legend = b.js(
+        "const c = document.querySelector('#chart'); const u = c.uplot; const xs = u.data[0]; \
         u.setCursor({ left: u.valToPos(xs[xs.length - 1], 'x'), top: 10 }); \
-        return c.querySelector('.u-legend .u-series:first-child .u-value').textContent");
-    assert_eq!(legend.as_str(), Some(last_label.as_str()), "the chart's last point");
+        return c.querySelector('.u-legend .u-series:first-child .u-value').textContent",
+    );
+    assert_eq!(
+        legend.as_str(),
+        Some(last_label.as_str()),
+        "the chart's last point"
+    );
     let below = b.js("return document.querySelector('#chart-last-time').textContent");
-    assert_eq!(below, overview_time, "chart and overview name the same hour");
+    assert_eq!(
+        below, overview_time,
+        "chart and overview name the same hour"
+    );
     b.screenshot("station.png");
 
     eprintln!("browser test: Ledger");
@@ -419,7 +431,10 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
     eprintln!("browser test: another county");
     let county = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/county-qinghe");
     let other = temp_dir("browser-county");
-    let other_server = Server::start(other.to_str().unwrap(), &["--county", county.to_str().unwrap()]);
+    let other_server = Server::start(
+        other.to_str().unwrap(),
+        &["--county", county.to_str().unwrap()],
+    );
     let web2 = other_server.url();
     b.go(&format!("{web2}/#/ledger"));
     let rows = b.wait("the county's ledger", "const r = document.querySelectorAll('#ledger-table tbody tr'); return r.length > 1 ? r.length : null");
@@ -429,7 +444,11 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
     b.screenshot("county-ledger.png");
     b.go(&format!("{web2}/#/map"));
     let polygons = b.wait("the county's townships", "const p = document.querySelectorAll('path.leaflet-interactive'); return p.length >= 3 ? p.length : null");
-    assert_eq!(polygons.as_u64(), Some(3), "three township polygons, no station");
+    assert_eq!(
+        polygons.as_u64(),
+        Some(3),
+        "three township polygons, no station"
+    );
     b.screenshot("county-map.png");
     drop(b);
     drop(server);

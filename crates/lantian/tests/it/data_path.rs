@@ -14,31 +14,82 @@ use lantian_formats::cnemc;
 use serde_json::Value;
 
 fn cnemc_file(day: u32) -> PathBuf {
-    shared(&format!("cnemc-sample/china_sites_201901/china_sites_201901{day:02}.csv.gz"))
+    shared(&format!(
+        "cnemc-sample/china_sites_201901/china_sites_201901{day:02}.csv.gz"
+    ))
 }
 
 /// Registers a station and its data logger from the command line.
 fn station(dir: &str, id: &str, role: &str, unit: &str, mn: &str) {
-    let out = lantian(&["station", "add", "--data-dir", dir, "--id", id, "--name", id, "--role", role, "--unit", unit]);
+    let out = lantian(&[
+        "station",
+        "add",
+        "--data-dir",
+        dir,
+        "--id",
+        id,
+        "--name",
+        id,
+        "--role",
+        role,
+        "--unit",
+        unit,
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = lantian(&["device", "add", "--data-dir", dir, "--mn", mn, "--password", "123456", "--station", id]);
+    let out = lantian(&[
+        "device",
+        "add",
+        "--data-dir",
+        dir,
+        "--mn",
+        mn,
+        "--password",
+        "123456",
+        "--station",
+        id,
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
 /// Replays one CNEMC station's day to the gateway as hourly or minute uploads.
-fn send(server: &Server, mn: &str, cnemc_station: &str, file: &std::path::Path, period: &str) -> u64 {
+fn send(
+    server: &Server,
+    mn: &str,
+    cnemc_station: &str,
+    file: &std::path::Path,
+    period: &str,
+) -> u64 {
     let out = lantian(&[
-        "send", "--to", &server.hj, "--mn", mn, "--password", "123456", "--station", cnemc_station, "--period", period,
-        "--window", "64", file.to_str().unwrap(),
+        "send",
+        "--to",
+        &server.hj,
+        "--mn",
+        mn,
+        "--password",
+        "123456",
+        "--station",
+        cnemc_station,
+        "--period",
+        period,
+        "--window",
+        "64",
+        file.to_str().unwrap(),
     ]);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    assert_eq!(report["acknowledged"], report["sent"], "{report} {}", stderr(&out));
+    assert_eq!(
+        report["acknowledged"],
+        report["sent"],
+        "{report} {}",
+        stderr(&out)
+    );
     report["acknowledged"].as_u64().unwrap()
 }
 
 fn read_cnemc(file: &std::path::Path) -> cnemc::CnemcFile {
     cnemc::read(
-        std::io::BufReader::new(flate2::read::GzDecoder::new(std::fs::File::open(file).unwrap())),
+        std::io::BufReader::new(flate2::read::GzDecoder::new(
+            std::fs::File::open(file).unwrap(),
+        )),
         "f",
         &mut lantian_formats::Diagnostics::default(),
     )
@@ -51,7 +102,10 @@ fn query(dir: &str, args: &[&str]) -> Vec<Value> {
     a.extend_from_slice(args);
     let out = lantian(&a);
     assert!(out.status.success(), "{}", stderr(&out));
-    stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[test]
@@ -64,7 +118,13 @@ fn a_station_sending_only_minute_data_gets_its_hourly_aqi_and_daily_means() {
     let files = [read_cnemc(&cnemc_file(1)), read_cnemc(&cnemc_file(2))];
     let mut sent = 0;
     for day in 1..=2 {
-        sent += send(&server, "MINUTES00000000000000001", "1003A", &cnemc_file(day), "min");
+        sent += send(
+            &server,
+            "MINUTES00000000000000001",
+            "1003A",
+            &cnemc_file(day),
+            "min",
+        );
     }
     server.projected();
 
@@ -76,25 +136,46 @@ fn a_station_sending_only_minute_data_gets_its_hourly_aqi_and_daily_means() {
         .flat_map(|f| &f.hours)
         .filter(|h| h.realtime_inputs(col).hour.iter().any(Option::is_some))
         .collect();
-    assert_eq!(sent, 60 * hours.len() as u64, "sixty minute uploads per hour");
+    assert_eq!(
+        sent,
+        60 * hours.len() as u64,
+        "sixty minute uploads per hour"
+    );
     assert_eq!(hours.len(), 48);
 
     // Hourly: every hour is there, from minute data, with its real-time AQI.
-    let rows = server.get("/api/v1/query?scope=station:XJ-M&period=hour&from=2018-12-31&to=2019-01-02&view=raw")["items"].clone();
+    let rows = server
+        .get("/api/v1/query?scope=station:XJ-M&period=hour&from=2018-12-31&to=2019-01-02&view=raw")
+        ["items"]
+        .clone();
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 72);
     for h in &hours {
         let start = cst::format_minute(h.start());
         let row = rows.iter().find(|r| r["start"] == start.as_str()).unwrap();
         let inputs = h.realtime_inputs(col).hour;
-        assert_eq!(row["pm25"].as_f64(), inputs[Pollutant::Pm25.index()], "{start}");
+        assert_eq!(
+            row["pm25"].as_f64(),
+            inputs[Pollutant::Pm25.index()],
+            "{start}"
+        );
         let expected = aqi::realtime(
             &AqiOptions::for_date(h.date, RuleChoice::Auto),
-            &RealtimeInputs { hour: inputs, ..Default::default() },
+            &RealtimeInputs {
+                hour: inputs,
+                ..Default::default()
+            },
         );
-        assert_eq!(row["aqi"].as_u64().map(|a| a as u16), expected.aqi, "{start}");
+        assert_eq!(
+            row["aqi"].as_u64().map(|a| a as u16),
+            expected.aqi,
+            "{start}"
+        );
         let present = inputs.iter().filter(|v| v.is_some()).count() as f64;
-        assert!((row["coverage"].as_f64().unwrap() - present / 6.0).abs() < 1e-4, "{start}: {row}");
+        assert!(
+            (row["coverage"].as_f64().unwrap() - present / 6.0).abs() < 1e-4,
+            "{start}: {row}"
+        );
     }
 
     // Daily: the natural day 2019-01-01 is the hours labelled 01:00 … 24:00 (the last is
@@ -103,24 +184,50 @@ fn a_station_sending_only_minute_data_gets_its_hourly_aqi_and_daily_means() {
     let mut series = HourlySeries::new(first, 1);
     for h in &hours {
         for p in Pollutant::ALL {
-            if let (Some(v), Some(i)) = (h.realtime_inputs(col).hour[p.index()], series.index_of_label(h.date, h.hour)) {
+            if let (Some(v), Some(i)) = (
+                h.realtime_inputs(col).hour[p.index()],
+                series.index_of_label(h.date, h.hour),
+            ) {
                 series.values[p.index()][i] = v;
             }
         }
     }
     let day = daily_records(&series)[0];
-    let rows = query(d, &["--scope", "station:XJ-M", "--period", "day", "--from", "2019-01-01", "--to", "2019-01-01"]);
+    let rows = query(
+        d,
+        &[
+            "--scope",
+            "station:XJ-M",
+            "--period",
+            "day",
+            "--from",
+            "2019-01-01",
+            "--to",
+            "2019-01-01",
+        ],
+    );
     assert_eq!(rows.len(), 1);
     let r = &rows[0];
     assert_eq!(r["start"], "2019-01-01");
-    for p in [Pollutant::Pm25, Pollutant::Pm10, Pollutant::So2, Pollutant::No2] {
+    for p in [
+        Pollutant::Pm25,
+        Pollutant::Pm10,
+        Pollutant::So2,
+        Pollutant::No2,
+    ] {
         let want = day.values[p.index()];
         assert!(want.is_finite(), "{p:?} has a valid day in the file");
         assert_eq!(r[p.key()].as_f64(), Some(round_half_even(want, 1)), "{p:?}");
     }
-    let want = aqi::daily(&AqiOptions::for_date(first, RuleChoice::Auto), &day.aqi_inputs());
+    let want = aqi::daily(
+        &AqiOptions::for_date(first, RuleChoice::Auto),
+        &day.aqi_inputs(),
+    );
     assert_eq!(r["aqi"].as_u64().map(|a| a as u16), want.aqi);
-    assert!(r["aqi"].as_u64().is_some(), "a daily AQI from minute data alone");
+    assert!(
+        r["aqi"].as_u64().is_some(),
+        "a daily AQI from minute data alone"
+    );
 }
 
 /// For every day of a week of data: the same numbers through the three paths.
@@ -132,10 +239,22 @@ fn series_daily_aqi_and_query_agree_on_every_day() {
     station(d, "WK-M", "township", "wangkou", "MINUTES00000000000000002");
     let server = Server::start(d, &["--no-device-setup"]);
     for day in 1..=7 {
-        send(&server, "HOURLY000000000000000001", "1001A", &cnemc_file(day), "hour");
+        send(
+            &server,
+            "HOURLY000000000000000001",
+            "1001A",
+            &cnemc_file(day),
+            "hour",
+        );
     }
     for day in 1..=2 {
-        send(&server, "MINUTES00000000000000002", "1005A", &cnemc_file(day), "min");
+        send(
+            &server,
+            "MINUTES00000000000000002",
+            "1005A",
+            &cnemc_file(day),
+            "min",
+        );
     }
     server.projected();
     // An auditor invalidates 6 hours of PM2.5 on the 3rd: the audited day has 18 valid hours
@@ -163,10 +282,22 @@ fn series_daily_aqi_and_query_agree_on_every_day() {
     }
     let (from, to) = ("2018-12-31", "2019-01-08");
     let mut compared = 0;
-    for (scope, station) in [("station:XJ-H", "XJ-H"), ("city", "XJ-H"), ("unit:wangkou", "WK-M")] {
+    for (scope, station) in [
+        ("station:XJ-H", "XJ-H"),
+        ("city", "XJ-H"),
+        ("unit:wangkou", "WK-M"),
+    ] {
         for view in ["raw", "audited"] {
-            let cli = query(d, &["--scope", scope, "--period", "day", "--from", from, "--to", to, "--view", view]);
-            let daily = server.get(&format!("/api/v1/daily-aqi?scope={scope}&from={from}&to={to}&view={view}"))["items"].clone();
+            let cli = query(
+                d,
+                &[
+                    "--scope", scope, "--period", "day", "--from", from, "--to", to, "--view", view,
+                ],
+            );
+            let daily = server.get(&format!(
+                "/api/v1/daily-aqi?scope={scope}&from={from}&to={to}&view={view}"
+            ))["items"]
+                .clone();
             let series = |code: &str| {
                 server.get(&format!("/api/v1/stations/{station}/series?code={code}&avg=day&from={from}&to={to}&view={view}"))["points"].clone()
             };
@@ -178,19 +309,38 @@ fn series_daily_aqi_and_query_agree_on_every_day() {
                 assert_eq!(a["date"], date);
                 let what = format!("{scope} {view} {date}");
                 assert_eq!(pm25[i]["date"], date, "{what}");
-                assert_eq!((&q["pm25"], &a["pm25"], &pm25[i]["value"]), (&q["pm25"], &q["pm25"], &q["pm25"]), "{what} PM2.5");
-                assert_eq!((&a["pm10"], &pm10[i]["value"]), (&q["pm10"], &q["pm10"]), "{what} PM10");
-                assert_eq!((&a["o3_8h"], &o3[i]["value"]), (&q["o3_8h"], &q["o3_8h"]), "{what} O3 MDA8");
+                assert_eq!(
+                    (&q["pm25"], &a["pm25"], &pm25[i]["value"]),
+                    (&q["pm25"], &q["pm25"], &q["pm25"]),
+                    "{what} PM2.5"
+                );
+                assert_eq!(
+                    (&a["pm10"], &pm10[i]["value"]),
+                    (&q["pm10"], &q["pm10"]),
+                    "{what} PM10"
+                );
+                assert_eq!(
+                    (&a["o3_8h"], &o3[i]["value"]),
+                    (&q["o3_8h"], &q["o3_8h"]),
+                    "{what} O3 MDA8"
+                );
                 assert_eq!(a["aqi"], q["aqi"], "{what} AQI");
                 assert_eq!(a["coverage"], q["coverage"], "{what} coverage");
                 compared += 1;
             }
             if station == "XJ-H" {
                 let third = &cli.iter().find(|q| q["start"] == "2019-01-03").unwrap()["pm25"];
-                assert_eq!(third.is_null(), view == "audited", "{scope} {view}: 2019-01-03 PM2.5 {third}");
+                assert_eq!(
+                    third.is_null(),
+                    view == "audited",
+                    "{scope} {view}: 2019-01-03 PM2.5 {third}"
+                );
             }
             // Days with data have values: the comparison is not of nulls alone.
-            let valid = cli.iter().filter(|q| q["pm25"].is_number() && q["aqi"].is_number()).count();
+            let valid = cli
+                .iter()
+                .filter(|q| q["pm25"].is_number() && q["aqi"].is_number())
+                .count();
             let want = if station == "WK-M" { 1 } else { 6 };
             assert!(valid >= want, "{scope} {view}: {valid} valid days");
         }

@@ -3,8 +3,8 @@
 //! archive verifies.
 
 use super::*;
-use lantian_hj212::encode::{Header, encode};
-use lantian_hj212::{Check, Command, Flag, Limits, check, decode};
+use lantian_hj212::encode::data_upload;
+use lantian_hj212::{Check, Command, Limits, check, decode};
 use lantian_store::{Period, Store, View};
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -78,28 +78,18 @@ pub fn serve(dir: &str) -> (std::process::Child, String, String) {
 
 fn packet(conn: usize, i: usize) -> (Vec<u8>, String, i64) {
     let ts = BASE_TS + ((conn * 100_000 + i) as i64) * 3600;
-    let d = lantian_core::Date::from_days_since_epoch(ts.div_euclid(86_400));
-    let h = ts.rem_euclid(86_400) / 3600;
-    let stamp = format!("{:04}{:02}{:02}{h:02}0000", d.year(), d.month(), d.day());
     let qn = format!("{:02}{:015}", conn, i);
-    let header = Header {
-        qn: Some(&qn),
-        st: "22",
-        cn: Command::HOURLY_DATA,
-        pw: Some("123456"),
-        mn: Some(MN),
-        flag: Some(Flag(5)),
-        pnum: None,
-        pno: None,
-    };
-    (
-        encode(
-            &header,
-            &format!("DataTime={stamp};a34004-Avg={i},a34004-Flag=N"),
-        ),
-        qn,
-        ts,
-    )
+    let t = lantian_gateway::mapping::timestamp(ts);
+    let bytes = data_upload(
+        "22",
+        Command::HOURLY_DATA,
+        &qn,
+        "123456",
+        MN,
+        &t,
+        &[("a34004", i as f64)],
+    );
+    (bytes, qn, ts)
 }
 
 #[test]

@@ -332,7 +332,18 @@ fn import_reports_bad_rows_and_imports_nothing_until_fixed() {
 
 /// Creates an account from the console.
 pub fn user(dir: &str, name: &str, role: &str, unit: Option<&str>) {
-    let mut a = vec!["user", "add", "--data-dir", dir, "--username", name, "--role", role, "--password", "correct horse battery"];
+    let mut a = vec![
+        "user",
+        "add",
+        "--data-dir",
+        dir,
+        "--username",
+        name,
+        "--role",
+        role,
+        "--password",
+        "correct horse battery",
+    ];
     if let Some(u) = unit {
         a.extend(["--unit", u]);
     }
@@ -348,11 +359,23 @@ fn only_the_lead_confirms_and_only_the_bureau_closes_with_a_reason() {
     user(d, "gx", "department", Some("市科学技术和工业信息化局"));
     user(d, "sthj", "bureau", Some("市生态环境局"));
     let run = |who: &str, args: &[&str]| {
-        let mut a = vec!["ledger", "report", "--data-dir", d, "--measure", "M21", "--as", who];
+        let mut a = vec![
+            "ledger",
+            "report",
+            "--data-dir",
+            d,
+            "--measure",
+            "M21",
+            "--as",
+            who,
+        ];
         a.extend_from_slice(args);
         lantian(&a)
     };
-    let r = run("jt", &["--month", "2026-11", "--text", "已完成 12 辆新能源公交采购"]);
+    let r = run(
+        "jt",
+        &["--month", "2026-11", "--text", "已完成 12 辆新能源公交采购"],
+    );
     assert!(r.status.success(), "{}", stderr(&r));
     let r = run("jt", &["--action", "confirm"]);
     assert!(
@@ -369,11 +392,32 @@ fn only_the_lead_confirms_and_only_the_bureau_closes_with_a_reason() {
     );
     let r = run("sthj", &["--action", "close"]);
     assert!(!r.status.success() && stderr(&r).contains("needs a reason"));
-    assert!(run("sthj", &["--action", "close", "--text", "经核查已完成"]).status.success());
-    let r = lantian(&["ledger", "report", "--data-dir", d, "--measure", "M21", "--text", "x"]);
-    assert!(!r.status.success() && stderr(&r).contains("--as USER"), "{}", stderr(&r));
+    assert!(
+        run("sthj", &["--action", "close", "--text", "经核查已完成"])
+            .status
+            .success()
+    );
+    let r = lantian(&[
+        "ledger",
+        "report",
+        "--data-dir",
+        d,
+        "--measure",
+        "M21",
+        "--text",
+        "x",
+    ]);
+    assert!(
+        !r.status.success() && stderr(&r).contains("--as USER"),
+        "{}",
+        stderr(&r)
+    );
     let r = run("nobody", &["--text", "x"]);
-    assert!(!r.status.success() && stderr(&r).contains("user nobody"), "{}", stderr(&r));
+    assert!(
+        !r.status.success() && stderr(&r).contains("user nobody"),
+        "{}",
+        stderr(&r)
+    );
     let m = list(d);
     assert_eq!(
         m.iter().find(|x| x["id"] == "M21").unwrap()["status_zh"],

@@ -6,6 +6,7 @@ mod aqi;
 mod archive;
 mod assess;
 mod browser;
+mod county;
 mod data_path;
 mod gateway;
 mod hj212;

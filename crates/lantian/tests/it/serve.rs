@@ -21,7 +21,15 @@ impl Server {
     /// addresses.
     pub fn start(dir: &str, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_lantian"))
-            .args(["serve", "--data-dir", dir, "--hj212", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+            .args([
+                "serve",
+                "--data-dir",
+                dir,
+                "--hj212",
+                "127.0.0.1:0",
+                "--http",
+                "127.0.0.1:0",
+            ])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -30,7 +38,10 @@ impl Server {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let (mut hj, mut http, mut password) = (String::new(), String::new(), None);
         while hj.is_empty() || http.is_empty() {
-            let l = lines.next().expect("lantian serve prints its addresses").unwrap();
+            let l = lines
+                .next()
+                .expect("lantian serve prints its addresses")
+                .unwrap();
             if let Some(rest) = l.split("one-time password ").nth(1) {
                 password = rest.split_whitespace().next().map(str::to_owned);
             }
@@ -42,7 +53,12 @@ impl Server {
             }
         }
         std::thread::spawn(move || for _ in lines {});
-        Server { child, hj, http, password }
+        Server {
+            child,
+            hj,
+            http,
+            password,
+        }
     }
 
     /// `http://host:port`.
@@ -53,7 +69,12 @@ impl Server {
     /// A GET of the API, parsed as JSON; panics unless it answers 200.
     pub fn get(&self, path: &str) -> Value {
         let r = request(&self.http, "GET", path, &[], b"");
-        assert_eq!(r.status, 200, "GET {path}: {}", String::from_utf8_lossy(&r.body));
+        assert_eq!(
+            r.status,
+            200,
+            "GET {path}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
         r.json()
     }
 
@@ -65,7 +86,10 @@ impl Server {
             if String::from_utf8_lossy(&m.body).contains("\nlantian_gateway_projection_lag 0\n") {
                 return;
             }
-            assert!(started.elapsed().as_secs() < 30, "the projection did not catch up");
+            assert!(
+                started.elapsed().as_secs() < 30,
+                "the projection did not catch up"
+            );
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
     }
@@ -92,7 +116,13 @@ impl Reply {
 }
 
 /// One HTTP/1.1 request on a fresh connection (`Connection: close`).
-pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+pub fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
     let mut s = TcpStream::connect(addr).unwrap();
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n",
@@ -136,7 +166,11 @@ pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], b
             reader.read_to_end(&mut body).unwrap();
         }
     }
-    Reply { status, cookies, body }
+    Reply {
+        status,
+        cookies,
+        body,
+    }
 }
 
 /// A logged-in account of the API: its session cookie and CSRF token.
@@ -148,14 +182,21 @@ pub struct Login {
 /// Logs `name` in with `password`.
 pub fn login(addr: &str, name: &str, password: &str) -> Login {
     let body = json!({ "username": name, "password": password }).to_string();
-    let r = request(addr, "POST", "/api/v1/login", &[("Content-Type", "application/json")], body.as_bytes());
+    let r = request(
+        addr,
+        "POST",
+        "/api/v1/login",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    );
     assert_eq!(r.status, 200, "login {name}: {}", r.json());
     let cookie = r
         .cookies
         .iter()
         .find_map(|c| {
             let pair = c.split(';').next()?.trim();
-            pair.starts_with("lantian_session=").then(|| pair.to_owned())
+            pair.starts_with("lantian_session=")
+                .then(|| pair.to_owned())
         })
         .unwrap_or_else(|| panic!("login {name}: no session cookie in {:?}", r.cookies));
     let csrf = r.json()["user"]["csrf"].as_str().unwrap().to_owned();
