@@ -146,6 +146,14 @@ impl FromRequestParts<AppState> for Who {
                     "缺少或错误的 CSRF 令牌 / missing or wrong CSRF token".to_owned(),
                 ));
             }
+            // An initial (or reset) password is changed before anything else is done.
+            let path = parts.uri.path();
+            if s.must_change_password && !path.ends_with("/password") && !path.ends_with("/logout")
+            {
+                return Err(ApiError::Forbidden(
+                    "请先修改初始密码 / change your initial password first".to_owned(),
+                ));
+            }
         }
         Ok(Who(
             session.map_or(Caller::Public, |s| Caller::Account(s.account))

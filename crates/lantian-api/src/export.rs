@@ -30,16 +30,77 @@ pub fn rows<T: serde::Serialize>(items: &[T]) -> Vec<Value> {
         .collect()
 }
 
-/// Columns that hold Beijing times or dates: a file's header says so.
-const BEIJING_TIME_COLUMNS: [&str; 6] = ["start", "time", "at", "last_seen", "date", "today"];
+/// Chinese headers of the columns files carry (CSV and Excel are for people; JSON keeps the
+/// keys). Times say they are Beijing time.
+const HEADERS: &[(&str, &str)] = &[
+    ("start", "开始时间（北京时间）"),
+    ("time", "时段（北京时间，按结束时刻）"),
+    ("date", "日期（北京时间）"),
+    ("at", "时间（北京时间）"),
+    ("last_seen", "最后通信（北京时间）"),
+    ("value", "浓度"),
+    ("source", "数据来源"),
+    ("n_observed", "有效数"),
+    ("n_expected", "应有数"),
+    ("corrected", "修正原因"),
+    ("valid", "有效"),
+    ("id", "编号"),
+    ("name", "名称"),
+    ("name_zh", "名称"),
+    ("name_en", "英文名称"),
+    ("kind", "类型"),
+    ("parent_id", "上级单位"),
+    ("lat", "纬度"),
+    ("lon", "经度"),
+    ("role", "站点类型"),
+    ("unit", "单位"),
+    ("demo", "演示"),
+    ("pollutants", "监测项目"),
+    ("mn", "设备编码(MN)"),
+    ("station", "站点"),
+    ("edition", "HJ 212 版本"),
+    ("connected", "在线"),
+    ("packets", "数据包数"),
+    ("rejects", "拒收数"),
+    ("category", "类别"),
+    ("primary", "首要污染物"),
+    ("pm25", "PM2.5"),
+    ("pm10", "PM10"),
+    ("so2", "SO2"),
+    ("no2", "NO2"),
+    ("co", "CO"),
+    ("o3", "O3"),
+    ("o3_8h", "O3_8h"),
+    ("coverage", "数据完整率"),
+    ("rule_set", "标准版本"),
+    ("view", "数据类型"),
+    ("rank", "排名"),
+    ("composite_index", "综合指数"),
+    ("good_day_ratio", "优良天数比例(%)"),
+    ("valid_days", "有效天数"),
+    ("scope", "范围"),
+    ("period", "时段类型"),
+    ("section", "方案条款"),
+    ("task", "重点工作"),
+    ("measure", "工作措施"),
+    ("responsibility", "责任单位"),
+    ("lead_units", "牵头单位"),
+    ("supporting_units", "配合单位"),
+    ("deadlines", "完成时限"),
+    ("status_zh", "状态"),
+    ("at_risk", "临近时限"),
+    ("actor", "操作人"),
+    ("action", "操作"),
+    ("object", "对象"),
+    ("detail", "详情"),
+];
 
-/// The header of a column in a file: its key, and "(北京时间)" for times.
-fn header(column: &str) -> String {
-    if BEIJING_TIME_COLUMNS.contains(&column) {
-        format!("{column} (北京时间)")
-    } else {
-        column.to_owned()
-    }
+/// The header of a column in a file.
+fn header(column: &str) -> &str {
+    HEADERS
+        .iter()
+        .find(|(k, _)| *k == column)
+        .map_or(column, |(_, h)| h)
 }
 
 /// Answers with one page of `rows` as JSON, or all rows as CSV or xlsx.
@@ -129,13 +190,26 @@ pub fn table(
 fn cell(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
+        Value::Bool(true) => "是".to_owned(),
+        Value::Bool(false) => "否".to_owned(),
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
 }
 
-/// A file to download.
+/// A file to download; its name keeps ASCII letters, digits, `-`, `_` and `.` (a header is
+/// ISO-8859-1).
 pub fn download(body: Vec<u8>, mime: &str, file: &str) -> Response {
+    let file: String = file
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     (
         [
             (header::CONTENT_TYPE, mime.to_owned()),

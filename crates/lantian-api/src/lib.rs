@@ -38,25 +38,33 @@ pub const BODY_BYTES_MAX: usize = 64 * 1024;
 /// How long the public "AQI now" answer and default series are reused.
 pub const CACHE_TTL: Duration = Duration::from_secs(5);
 
-/// Short-lived answers of the public endpoints.
+/// Short-lived answers of the public endpoints, kept serialised: a hit costs a copy of the
+/// bytes, not a serialisation.
 #[derive(Debug, Default)]
-pub struct Cache(Mutex<HashMap<String, (Instant, Arc<Value>)>>);
+pub struct Cache(Mutex<HashMap<String, (Instant, axum::body::Bytes)>>);
 
 /// Entries kept at most; the cache is emptied when it would grow past this.
 pub const CACHE_ENTRIES_MAX: usize = 10_000;
 
 impl Cache {
-    fn get(&self, key: &str, lang: Lang) -> Option<Arc<Value>> {
+    fn get(&self, key: &str, lang: Lang) -> Option<axum::response::Response> {
         let map = self
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         map.get(&format!("{key}|{}", lang == Lang::En))
             .filter(|(t, _)| t.elapsed() < CACHE_TTL)
-            .map(|(_, v)| v.clone())
+            .map(|(_, body)| json_response(body.clone()))
     }
 
-    fn put(&self, key: &str, lang: Lang, v: Arc<Value>) {
+    /// Keeps `value` as JSON under `key` and answers with it.
+    fn put(
+        &self,
+        key: &str,
+        lang: Lang,
+        value: &impl serde::Serialize,
+    ) -> axum::response::Response {
+        let body = axum::body::Bytes::from(serde_json::to_vec(value).unwrap_or_default());
         let mut map = self
             .0
             .lock()
@@ -64,8 +72,17 @@ impl Cache {
         if map.len() >= CACHE_ENTRIES_MAX {
             map.clear();
         }
-        map.insert(format!("{key}|{}", lang == Lang::En), (Instant::now(), v));
+        map.insert(
+            format!("{key}|{}", lang == Lang::En),
+            (Instant::now(), body.clone()),
+        );
+        json_response(body)
     }
+}
+
+/// A JSON answer from serialised bytes.
+fn json_response(body: axum::body::Bytes) -> axum::response::Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 #[derive(Clone)]

@@ -31,6 +31,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     web!("js/pages/ledger.js", "text/javascript; charset=utf-8"),
     web!("js/pages/public.js", "text/javascript; charset=utf-8"),
     web!("js/pages/login.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/account.js", "text/javascript; charset=utf-8"),
     web!(
         "vendor/leaflet/leaflet.js",
         "text/javascript; charset=utf-8"

@@ -76,6 +76,11 @@ pub fn change_password(app: &App, caller: &Caller, old: &str, new: &str) -> AppR
         .store
         .user(&name)?
         .ok_or_else(|| AppError::NotFound(format!("user {name}")))?;
+    if new == old {
+        return Err(AppError::BadRequest(
+            "新密码不能与旧密码相同 / the new password must differ from the old one".to_owned(),
+        ));
+    }
     if !password::verify(old, &u.password_hash) {
         return Err(AppError::Forbidden(
             "旧密码错误 / wrong current password".to_owned(),

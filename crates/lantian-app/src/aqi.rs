@@ -5,11 +5,11 @@ use crate::App;
 use crate::data::{self, Hours, Period, Scope};
 use crate::error::AppResult;
 use crate::present::{self, AqiView, aqi_view, concentrations};
+use crate::stations::StationView;
 use lantian_core::Date;
 use lantian_core::aqi::{Lang, Level};
 use lantian_core::cst;
 use lantian_core::rules::RuleSet;
-use lantian_core::series::StationRole;
 use lantian_store::View;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -27,13 +27,9 @@ pub struct HourNow {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StationNow {
-    pub id: String,
-    pub name: String,
-    pub role: StationRole,
-    pub unit: Option<String>,
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
-    pub demo: bool,
+    /// The station as the public sees it.
+    #[serde(flatten)]
+    pub station: StationView,
     #[serde(flatten)]
     pub now: Option<HourNow>,
 }
@@ -91,13 +87,7 @@ pub fn now(app: &App, lang: Lang) -> AppResult<Now> {
     for s in all {
         let now = hour_now(app, std::slice::from_ref(&s), lang)?;
         stations.push(StationNow {
-            id: s.id,
-            name: s.name,
-            role: s.role,
-            unit: s.admin_unit_id,
-            lat: s.lat,
-            lon: s.lon,
-            demo: s.demo,
+            station: crate::stations::view(&crate::Caller::Public, &s),
             now,
         });
     }

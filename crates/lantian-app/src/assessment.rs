@@ -121,13 +121,12 @@ pub fn rankings(app: &App, span: Span, rules: RuleChoice, view: View) -> AppResu
             continue;
         }
         let days = Hours::load(app, mine, span.first, span.n_days, view)?.days();
-        let Some(a) = assess(
-            &days,
-            &AssessOptions {
-                rules,
-                ..AssessOptions::default()
-            },
-        ) else {
+        let opts = AssessOptions {
+            rules,
+            ..AssessOptions::default()
+        };
+        // A unit without a valid day has nothing to rank.
+        let Some(a) = assess(&days, &opts).filter(|a| a.valid_days > 0) else {
             continue;
         };
         rows.push(RankRow {

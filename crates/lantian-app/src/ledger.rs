@@ -60,6 +60,9 @@ pub struct Filter {
     pub category: Option<String>,
     /// Led or supported by this unit.
     pub unit: Option<String>,
+    /// The measures this account's unit answers for (本单位措施): those it leads or supports,
+    /// and for a township also those of every township.
+    pub mine: Option<crate::Account>,
     pub status: Option<Status>,
     /// With a deadline on or before this date.
     pub deadline_before: Option<Date>,
@@ -75,6 +78,12 @@ pub fn list(app: &App, f: &Filter) -> AppResult<Vec<MeasureView>> {
         .map(|m| view(today, m))
         .filter(|v| f.category.as_ref().is_none_or(|c| v.category == *c))
         .filter(|v| f.unit.as_ref().is_none_or(|u| v.fields.involves(u)))
+        .filter(|v| {
+            f.mine.as_ref().is_none_or(|a| {
+                policy::standing(a, &v.fields).involved
+                    || a.unit_id.as_ref().is_some_and(|u| v.fields.involves(u))
+            })
+        })
         .filter(|v| f.status.is_none_or(|s| v.status == s))
         .filter(|v| {
             f.deadline_before
@@ -91,6 +100,8 @@ pub struct EventView {
     pub at: String,
     pub actor: String,
     pub unit: Option<String>,
+    /// The unit's Chinese name (a township's id is not its name).
+    pub unit_name: Option<String>,
     pub action: EventKind,
     pub month: Option<Month>,
     pub text: String,
@@ -102,6 +113,9 @@ pub struct MeasureDetail {
     #[serde(flatten)]
     pub measure: MeasureView,
     pub history: Vec<EventView>,
+    /// What the caller may do to it now (nothing for the public): the permission and the
+    /// status machine, asked before the caller tries.
+    pub allowed: Vec<LedgerAct>,
 }
 
 fn find(app: &App, id: &str) -> AppResult<MeasureRow> {
@@ -110,9 +124,19 @@ fn find(app: &App, id: &str) -> AppResult<MeasureRow> {
         .ok_or_else(|| AppError::NotFound(format!("measure {id}")))
 }
 
-/// One measure with its history. Public.
-pub fn one(app: &App, id: &str) -> AppResult<MeasureDetail> {
+/// One measure with its history, and what the caller may do to it. Public.
+pub fn one(app: &App, caller: &Caller, id: &str) -> AppResult<MeasureDetail> {
     let m = find(app, id)?;
+    let allowed = LedgerAct::ALL
+        .into_iter()
+        .filter(|act| match policy::ledger(caller, *act, &m.fields) {
+            Err(_) => false,
+            Ok(s) => {
+                action_of(*act).is_none_or(|a| transition(m.status, a, s.bureau, s.lead).is_ok())
+            }
+        })
+        .collect();
+    let names = app.store.admin_units()?;
     let history = app
         .store
         .measure_events(id)?
@@ -121,6 +145,11 @@ pub fn one(app: &App, id: &str) -> AppResult<MeasureDetail> {
             id: e.id,
             at: cst::format_unix_ms(e.at_ms),
             actor: e.actor,
+            unit_name: e
+                .unit
+                .as_ref()
+                .and_then(|u| names.iter().find(|x| x.id == *u))
+                .map(|x| x.name_zh.clone()),
             unit: e.unit,
             action: e.action,
             month: e.month,
@@ -131,7 +160,19 @@ pub fn one(app: &App, id: &str) -> AppResult<MeasureDetail> {
     Ok(MeasureDetail {
         measure: view(app.clock.today(), m),
         history,
+        allowed,
     })
+}
+
+/// The status-machine action of an act, if it has one.
+fn action_of(act: LedgerAct) -> Option<Action> {
+    match act {
+        LedgerAct::Report => Some(Action::Report),
+        LedgerAct::Confirm => Some(Action::Confirm),
+        LedgerAct::Close => Some(Action::Close),
+        LedgerAct::Reopen => Some(Action::Reopen),
+        LedgerAct::Evidence | LedgerAct::Correct => None,
+    }
 }
 
 /// Refuses `act` with `reason`, auditing the refusal.
@@ -209,6 +250,7 @@ pub fn act(
         Action::Close => LedgerAct::Close,
         Action::Reopen => LedgerAct::Reopen,
     };
+    debug_assert_eq!(action_of(act), Some(action));
     let s = check(app, caller, &m, act)?;
     let next = transition(m.status, action, s.bureau, s.lead)
         .map_err(|e| denied(app, caller, id, act, AppError::Forbidden(e.0)))?;
@@ -438,13 +480,15 @@ pub fn replace(
 pub fn xlsx(app: &App, measures: &[MeasureView]) -> AppResult<Vec<u8>> {
     let mut lines = Vec::with_capacity(measures.len());
     for m in measures {
+        // The latest progress report (not an evidence file, a correction or a reopening).
         let latest = app
             .store
             .measure_events(&m.id)?
             .into_iter()
             .rev()
-            .find(|e| e.action != EventKind::Import);
+            .find(|e| e.action == EventKind::Report);
         lines.push(crate::ledger_xlsx::Line {
+            id: m.id.clone(),
             category: m.category.clone(),
             task: m.task.clone(),
             measure: m.measure.clone(),

@@ -3,6 +3,8 @@
 /// One row of the ledger workbook.
 #[derive(Clone, Debug, Default)]
 pub struct Line {
+    /// 编号, as the web UI shows it.
+    pub id: String,
     pub category: String,
     pub task: String,
     pub measure: String,
@@ -48,8 +50,12 @@ pub fn write(title: &str, lines: &[Line]) -> Result<Vec<u8>, String> {
         "状态",
         "最近进展",
         "进展时间（北京时间）",
+        // Last, so that the first four columns stay the plan's layout (and import back).
+        "编号",
     ];
-    let widths = [18.0, 22.0, 60.0, 30.0, 20.0, 28.0, 14.0, 10.0, 30.0, 18.0];
+    let widths = [
+        18.0, 22.0, 60.0, 30.0, 20.0, 28.0, 14.0, 10.0, 30.0, 18.0, 8.0,
+    ];
     sheet
         .merge_range(0, 0, 0, columns.len() as u16 - 1, title, &titlef)
         .map_err(e)?;
@@ -73,6 +79,7 @@ pub fn write(title: &str, lines: &[Line]) -> Result<Vec<u8>, String> {
             &l.status,
             &l.latest_progress,
             &l.latest_at,
+            &l.id,
         ];
         for (c, v) in values.iter().enumerate() {
             sheet

@@ -28,7 +28,8 @@ pub struct StationView {
     pub pollutants: Option<Vec<String>>,
 }
 
-fn view(caller: &Caller, s: &Station) -> StationView {
+/// A station as `caller` may see it.
+pub fn view(caller: &Caller, s: &Station) -> StationView {
     let detail = policy::sees_station_detail(caller, s.admin_unit_id.as_deref());
     StationView {
         id: s.id.clone(),

@@ -5,6 +5,28 @@ use crate::Store;
 use crate::error::StoreError;
 use crate::model::*;
 
+/// One station's values of one code and period, `from <= ts < to`.
+#[derive(Clone, Copy)]
+struct Span<'a> {
+    station_id: &'a str,
+    code: &'a str,
+    period: Period,
+    from: i64,
+    to: i64,
+}
+
+impl Span<'_> {
+    fn params(&self) -> [crate::db::Val; 5] {
+        [
+            self.station_id.into(),
+            self.code.into(),
+            self.period.as_str().into(),
+            self.from.into(),
+            self.to.into(),
+        ]
+    }
+}
+
 impl Store {
     /// Values of one station, code and period with `from <= ts < to`, raw or audited.
     pub fn series(
@@ -16,32 +38,26 @@ impl Store {
         to: i64,
         view: View,
     ) -> Result<Vec<Point>, StoreError> {
-        let raw = self.raw_series(station_id, code, period, from, to)?;
+        let span = Span {
+            station_id,
+            code,
+            period,
+            from,
+            to,
+        };
+        let raw = self.raw_series(span)?;
         match view {
             View::Raw => Ok(raw),
-            View::Audited => self.audit_points(raw, station_id, code, period, from, to),
+            View::Audited => self.audit_points(raw, span),
         }
     }
 
-    fn raw_series(
-        &self,
-        station_id: &str,
-        code: &str,
-        period: Period,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<Point>, StoreError> {
+    fn raw_series(&self, span: Span<'_>) -> Result<Vec<Point>, StoreError> {
         let rows = self.read(|c| {
             c.query(
                 "SELECT ts, value, flag FROM observations WHERE station_id = $1 AND code = $2 AND period = $3 \
                  AND ts >= $4 AND ts < $5 ORDER BY ts",
-                &[
-                    station_id.into(),
-                    code.into(),
-                    period.as_str().into(),
-                    from.into(),
-                    to.into(),
-                ],
+                &span.params(),
             )
         })?;
         Ok(rows
@@ -60,23 +76,13 @@ impl Store {
     fn audit_points(
         &self,
         mut points: Vec<Point>,
-        station_id: &str,
-        code: &str,
-        period: Period,
-        from: i64,
-        to: i64,
+        span: Span<'_>,
     ) -> Result<Vec<Point>, StoreError> {
         let corrections = self.read(|c| {
             c.query(
                 "SELECT ts, action, value, reason_code FROM corrections WHERE station_id = $1 AND code = $2 AND period = $3 \
                  AND ts >= $4 AND ts < $5 ORDER BY ts, seq",
-                &[
-                    station_id.into(),
-                    code.into(),
-                    period.as_str().into(),
-                    from.into(),
-                    to.into(),
-                ],
+                &span.params(),
             )
         })?;
         let mut latest: std::collections::HashMap<i64, (String, Option<f64>, String)> =
@@ -116,11 +122,20 @@ impl Store {
         to: i64,
         view: View,
     ) -> Result<Vec<HourValue>, StoreError> {
-        let raw = self.raw_series(station_id, code, Period::Hour, from, to)?;
+        let raw = self.series(station_id, code, Period::Hour, from, to, View::Raw)?;
         let sent: std::collections::HashSet<i64> = raw.iter().map(|p| p.ts).collect();
         let points = match view {
             View::Raw => raw,
-            View::Audited => self.audit_points(raw, station_id, code, Period::Hour, from, to)?,
+            View::Audited => {
+                let span = Span {
+                    station_id,
+                    code,
+                    period: Period::Hour,
+                    from,
+                    to,
+                };
+                self.audit_points(raw, span)?
+            }
         };
         let mut out: Vec<HourValue> = points
             .into_iter()

@@ -12,20 +12,18 @@ use lantian_app::present::lang;
 use lantian_core::Date;
 use lantian_store::View;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use std::sync::Arc;
+use serde_json::json;
 
 /// AQI now of the city (assessment stations) and of every station, from raw real-time data.
 /// Public; reused for 5 s.
 #[utoipa::path(get, path = "/aqi/now", tag = "aqi", params(LangQuery), responses((status = 200, body = Object)))]
-pub async fn now(State(st): State<AppState>, Q(q): Q<LangQuery>) -> ApiResult<Json<Value>> {
+pub async fn now(State(st): State<AppState>, Q(q): Q<LangQuery>) -> ApiResult<Response> {
     let l = lang(q.lang.as_deref());
-    if let Some(v) = st.cache.get("aqi_now", l) {
-        return Ok(Json(Value::clone(&v)));
+    if let Some(r) = st.cache.get("aqi_now", l) {
+        return Ok(r);
     }
-    let v = json!(run(&st, move |app| lantian_app::aqi::now(app, l)).await?);
-    st.cache.put("aqi_now", l, Arc::new(v.clone()));
-    Ok(Json(v))
+    let now = run(&st, move |app| lantian_app::aqi::now(app, l)).await?;
+    Ok(st.cache.put("aqi_now", l, &now))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -33,6 +33,15 @@ pub struct PeriodQuery {
     pub format: Option<String>,
 }
 
+/// `2026` or `2026-11`: what a ranking file covers.
+fn name_of(span: Span) -> String {
+    if span.n_days >= 365 {
+        span.first.year().to_string()
+    } else {
+        lantian_core::Month::of(span.first).to_string()
+    }
+}
+
 fn span(st: &AppState, q: &PeriodQuery) -> ApiResult<Span> {
     Ok(Span::of(
         q.year.unwrap_or_else(|| st.app.clock.today().year()),
@@ -85,7 +94,7 @@ pub async fn rankings(State(st): State<AppState>, Q(q): Q<PeriodQuery>) -> ApiRe
             "view",
         ],
         &tq,
-        "rankings",
+        &format!("rankings-{}", name_of(span)),
     )
 }
 

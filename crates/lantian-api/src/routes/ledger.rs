@@ -28,6 +28,8 @@ pub struct LedgerQuery {
     pub category: Option<String>,
     /// Measures this unit leads or supports.
     pub unit: Option<String>,
+    /// `1`: the measures the logged-in account's unit answers for (本单位措施).
+    pub mine: Option<u8>,
     /// `not_started`, `in_progress`, `completed`, `closed` or `overdue` (as of today).
     pub status: Option<String>,
     /// Only measures with a deadline on or before this date (`YYYY-MM-DD`).
@@ -41,7 +43,11 @@ pub struct LedgerQuery {
 
 /// The measures of the plan with their units, deadlines, targets and status. Public.
 #[utoipa::path(get, path = "/ledger", tag = "ledger", params(LedgerQuery), responses((status = 200, body = Object)))]
-pub async fn list(State(st): State<AppState>, Q(q): Q<LedgerQuery>) -> ApiResult<Response> {
+pub async fn list(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<LedgerQuery>,
+) -> ApiResult<Response> {
     let status = match q.status.as_deref() {
         Some(s) => Some(Status::parse(s).ok_or_else(|| {
             ApiError::BadRequest(format!(
@@ -50,9 +56,14 @@ pub async fn list(State(st): State<AppState>, Q(q): Q<LedgerQuery>) -> ApiResult
         })?),
         None => None,
     };
+    let mine = match q.mine {
+        Some(1) => Some(caller.require()?.clone()),
+        _ => None,
+    };
     let f = Filter {
         category: q.category,
         unit: q.unit,
+        mine,
         status,
         deadline_before: q.deadline_before,
     };
@@ -102,12 +113,17 @@ pub async fn list(State(st): State<AppState>, Q(q): Q<LedgerQuery>) -> ApiResult
     )
 }
 
-/// One measure with its history (times in Beijing time). Public.
+/// One measure with its history (times in Beijing time), and what the caller may do to it
+/// now (`allowed`). Public.
 #[utoipa::path(get, path = "/ledger/{id}", tag = "ledger", params(("id" = String, Path, description = "Measure id, e.g. M21")),
     responses((status = 200, body = Object), (status = 404, description = "No such measure")))]
-pub async fn one(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn one(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(json!(
-        run(&st, move |app| ledger::one(app, &id)).await?
+        run(&st, move |app| ledger::one(app, &caller, &id)).await?
     )))
 }
 
@@ -196,11 +212,11 @@ pub async fn evidence(
     if body.len() > EVIDENCE_BYTES_MAX {
         return Err(ApiError::PayloadTooLarge);
     }
+    // Browsers send non-ASCII names percent-encoded (a header is ISO-8859-1).
     let name = headers
         .get("x-filename")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("evidence")
-        .to_owned();
+        .map(|v| percent_decode(v.as_bytes()))
+        .unwrap_or_else(|| "evidence".to_owned());
     let n = body.len();
     let file = run(&st, move |app| {
         ledger::evidence(app, &caller, &id, &name, &body)
@@ -214,4 +230,28 @@ pub fn evidence_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(evidence))
         .layer(DefaultBodyLimit::max(EVIDENCE_BYTES_MAX + 1024))
+}
+
+/// `%E8%AF%81…` → the UTF-8 text it encodes; anything that is not an escape stays as it is.
+fn percent_decode(raw: &[u8]) -> String {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match (
+            raw[i],
+            raw.get(i + 1).copied().and_then(hex),
+            raw.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(h << 4 | l);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -226,8 +226,8 @@ pub async fn series(
             caller.name()
         )
     });
-    if let Some(v) = key.as_deref().and_then(|k| st.cache.get(k, Lang::Zh)) {
-        return Ok(Json(Value::clone(&v)).into_response());
+    if let Some(r) = key.as_deref().and_then(|k| st.cache.get(k, Lang::Zh)) {
+        return Ok(r);
     }
     let s = run(&st, move |app| series::series(app, &caller, &req)).await?;
     if format != "json" {
@@ -253,16 +253,20 @@ pub async fn series(
             format: Some(format),
             ..TableQuery::default()
         };
-        return table(
-            items,
-            columns,
-            &q,
-            &format!("{}-{}-{}", s.station, s.pollutant, s.avg),
+        // The file's name says what it holds: station, pollutant, hour or day, raw or audited, dates.
+        let view = if s.view == View::Raw {
+            "raw"
+        } else {
+            "audited"
+        };
+        let name = format!(
+            "{}-{}-{}-{view}-{}-{}",
+            s.station, s.pollutant, s.avg, s.from, s.to
         );
+        return table(items, columns, &q, &name);
     }
-    let v = json!(s);
-    if let Some(k) = &key {
-        st.cache.put(k, Lang::Zh, std::sync::Arc::new(v.clone()));
-    }
-    Ok(Json(v).into_response())
+    Ok(match &key {
+        Some(k) => st.cache.put(k, Lang::Zh, &s),
+        None => Json(s).into_response(),
+    })
 }

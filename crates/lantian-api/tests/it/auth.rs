@@ -205,8 +205,59 @@ async fn password_change_and_account_creation() {
         "a much longer secret",
         &store.user("admin").unwrap().unwrap().password_hash
     ));
-    let r = call(&app, "POST", "/api/v1/users", Some(json!({ "username": "dept", "password": "department pw 1", "role": "department", "unit": null })), &h).await;
+    let r = call(&app, "POST", "/api/v1/users", Some(json!({ "username": "dept", "password": "department pw 1", "role": "department", "unit": "市交通运输局" })), &h).await;
     assert_eq!(r.status, StatusCode::OK);
+    // The new account changes its initial password before it may change anything.
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/login",
+        Some(json!({ "username": "dept", "password": "department pw 1" })),
+        &[],
+    )
+    .await;
+    assert_eq!(r.json()["user"]["must_change_password"], true);
+    let dc = r.headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let dcsrf = r.json()["user"]["csrf"].as_str().unwrap().to_owned();
+    let d = [("cookie", dc.as_str()), ("x-csrf-token", dcsrf.as_str())];
+    let report = json!({ "action": "report", "text": "进展" });
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/ledger/M21/events",
+        Some(report.clone()),
+        &d,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(String::from_utf8_lossy(&r.body).contains("change your initial password"));
+    let same = json!({ "old": "department pw 1", "new": "department pw 1" });
+    assert_eq!(
+        call(&app, "POST", "/api/v1/password", Some(same), &d)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let new = json!({ "old": "department pw 1", "new": "department pw 2" });
+    assert_eq!(
+        call(&app, "POST", "/api/v1/password", Some(new), &d)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = call(&app, "POST", "/api/v1/ledger/M21/events", Some(report), &d).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
     let r = call(
         &app,
         "POST",

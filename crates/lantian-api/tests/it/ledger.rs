@@ -329,3 +329,88 @@ async fn the_bureau_corrects_parsed_fields_and_breaks_a_target_down_by_month() {
             .any(|e| e.action == "ledger.correct")
     );
 }
+
+#[tokio::test]
+async fn a_township_lists_its_own_measures_and_each_reader_sees_what_it_may_do() {
+    let (app, _) = ledger_app("ledger-mine").await;
+    assert_eq!(
+        call(&app, "GET", "/api/v1/ledger?mine=1", None, &[])
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "本单位 needs a login"
+    );
+    let (wk, _) = login(&app, "wk").await;
+    let mine = call(
+        &app,
+        "GET",
+        "/api/v1/ledger?mine=1&per_page=100",
+        None,
+        &[("cookie", &wk)],
+    )
+    .await
+    .json();
+    let ids: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.is_empty() && ids.contains(&"M33"),
+        "the measures of every township: {ids:?}"
+    );
+    for m in mine["items"].as_array().unwrap() {
+        let units = format!(
+            "{}、{}",
+            m["lead_units"].as_str().unwrap(),
+            m["supporting_units"].as_str().unwrap()
+        );
+        assert!(
+            units.contains("各乡镇") || units.contains("各相关责任单位"),
+            "{units}"
+        );
+    }
+    let (jt, _) = login(&app, "jt").await;
+    let mine = call(
+        &app,
+        "GET",
+        "/api/v1/ledger?mine=1&per_page=100",
+        None,
+        &[("cookie", &jt)],
+    )
+    .await
+    .json();
+    assert!(
+        mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == "M21"),
+        "jt supports M21"
+    );
+    let (admin, _) = login(&app, "admin").await;
+    for (cookie, want, who) in [
+        ("", json!([]), "the public reads, and does nothing"),
+        (
+            jt.as_str(),
+            json!(["report", "evidence"]),
+            "a supporting unit",
+        ),
+        (
+            admin.as_str(),
+            json!(["report", "confirm", "evidence", "correct"]),
+            "not started: no close, no reopen",
+        ),
+    ] {
+        let h: Vec<(&str, &str)> = if cookie.is_empty() {
+            vec![]
+        } else {
+            vec![("cookie", cookie)]
+        };
+        let one = call(&app, "GET", "/api/v1/ledger/M21", None, &h)
+            .await
+            .json();
+        assert_eq!(one["allowed"], want, "{who}");
+    }
+}

@@ -61,7 +61,7 @@ async fn series_pages_and_exports() {
     let text = String::from_utf8_lossy(&csv.body);
     assert_eq!(text.lines().count(), 49);
     assert!(
-        text.starts_with("\u{feff}start (北京时间),time (北京时间),value,"),
+        text.starts_with("\u{feff}开始时间（北京时间）,时段（北京时间，按结束时刻）,浓度,"),
         "{}",
         text.lines().next().unwrap_or("")
     );

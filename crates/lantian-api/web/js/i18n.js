@@ -20,6 +20,11 @@ export const I18N = {
     bj: '北京时间', view: '数据', view_raw: '原始数据（实时，未审核）', view_audited: '审核数据',
     note_raw: '实时数据，未经审核', note_audited: '基于审核数据', avg: '时间分辨率', avg_hour: '小时值', avg_day: '日均值',
     last_point: '最新', source_min: '由分钟数据汇总', source_rtd: '由实时数据汇总', coverage: '数据完整率',
+    colon: '：', ledger_xlsx: 'Excel 台账', n_hours: '个小时值', n_days: '个日值', o3_daily: '日最大8小时平均',
+    nav_password: '修改密码', old_password: '当前密码', new_password: '新密码（至少10个字符）', new_password_again: '再次输入新密码',
+    password_mismatch: '两次输入的新密码不一致', must_change: '首次登录请先修改初始密码。', to_station: '站点详情',
+    approximate_boundaries: '乡镇边界为近似范围，仅供示意。', act_month: '报送月份', act_text: '进展说明 / 销号理由',
+    allowed_none: '您对该措施暂无可执行的操作。',
     ev_import: '导入', ev_report: '报送进展', ev_confirm: '确认完成', ev_close: '销号', ev_reopen: '重新打开', ev_correct: '更正', ev_evidence: '上传材料', ev_overdue: '逾期',
   },
   en: {
@@ -42,6 +47,11 @@ export const I18N = {
     bj: 'Beijing time', view: 'Data', view_raw: 'Raw (real time, not audited)', view_audited: 'Audited',
     note_raw: 'real-time data, not audited', note_audited: 'from audited data', avg: 'Resolution', avg_hour: 'Hourly', avg_day: 'Daily mean',
     last_point: 'Latest', source_min: 'from minute data', source_rtd: 'from real-time data', coverage: 'Coverage',
+    colon: ': ', ledger_xlsx: 'Excel ledger (台账)', n_hours: 'hourly values', n_days: 'daily values', o3_daily: 'daily maximum 8-h mean',
+    nav_password: 'Change password', old_password: 'Current password', new_password: 'New password (at least 10 characters)', new_password_again: 'New password again',
+    password_mismatch: 'The two new passwords differ', must_change: 'Please change your initial password first.', to_station: 'Station details',
+    approximate_boundaries: 'Township boundaries are approximate, for orientation only.', act_month: 'Month reported', act_text: 'Progress, or the reason for closing',
+    allowed_none: 'There is nothing you may do to this measure now.',
     ev_import: 'Imported', ev_report: 'Progress', ev_confirm: 'Confirmed', ev_close: 'Closed', ev_reopen: 'Reopened', ev_correct: 'Corrected', ev_evidence: 'Evidence', ev_overdue: 'Overdue',
   },
 };

@@ -4,6 +4,7 @@ import { $, api, state, t } from './core.js';
 import { ledgerPage, measurePage } from './pages/ledger.js';
 import { loginPage, logout } from './pages/login.js';
 import { mapPage } from './pages/map.js';
+import { passwordPage } from './pages/account.js';
 import { overview } from './pages/overview.js';
 import { publicPage } from './pages/public.js';
 import { rankingsPage } from './pages/rankings.js';
@@ -18,6 +19,7 @@ const ROUTES = [
   ['/measure/', (rest) => measurePage(decodeURIComponent(rest))],
   ['/public', () => publicPage()],
   ['/login', () => loginPage(applyStatic)],
+  ['/password', () => passwordPage()],
   ['/logout', () => logout()],
 ];
 
@@ -34,6 +36,7 @@ function applyStatic() {
   const nav = $('#nav-login');
   nav.textContent = state.me ? t('nav_logout') + ' (' + state.me.username + ')' : t('nav_login');
   nav.href = state.me ? '#/logout' : '#/login';
+  $('#nav-password').hidden = !state.me;
 }
 
 async function route() {
@@ -56,8 +59,7 @@ $('#lang').onclick = () => { state.lang = state.lang === 'zh' ? 'en' : 'zh'; loc
 window.addEventListener('hashchange', route);
 (async () => {
   state.county = await api('/county').catch(() => null);
-  if (sessionStorage.getItem('me')) {
-    try { state.me = (await api('/me')).user; } catch (_) { state.me = null; sessionStorage.removeItem('me'); }
-  }
+  // The session cookie is shared by every tab: ask who is logged in.
+  state.me = await api('/me').then((r) => r.user).catch(() => null);
   route();
 })();

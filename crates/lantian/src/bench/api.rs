@@ -66,6 +66,15 @@ pub fn run(a: Args) -> Result<ExitCode> {
             observations: obs,
         }])?;
     }
+    let last_day = lantian_core::cst::date_of(last_hour);
+    let series_dates = format!(
+        "/api/v1/stations/S03/series?code=a34004&from={}&to={last_day}",
+        last_day.add_days(-29)
+    );
+    let query_90d = format!(
+        "/api/v1/query?scope=city&period=day&from={}&to={last_day}",
+        last_day.add_days(-89)
+    );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -82,6 +91,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 "series_30d",
                 "/api/v1/stations/S03/series?code=a34004&days=30",
             ),
+            // Not cached: the data path itself (store → hourly values → engine).
+            ("series_30d_dates", series_dates.as_str()),
+            ("query_city_day_90d", query_90d.as_str()),
         ] {
             let r = load(
                 addr,

@@ -2,6 +2,7 @@
 //! killed with SIGKILL under load; after restart every acknowledged packet is stored and the
 //! archive verifies.
 
+use super::serve::Server;
 use super::*;
 use lantian_hj212::encode::data_upload;
 use lantian_hj212::{Check, Command, Limits, check, decode};
@@ -44,38 +45,6 @@ pub fn register(dir: &str) {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
-/// Starts `lantian serve` on free ports; returns the child and the HJ 212 and HTTP addresses.
-pub fn serve(dir: &str) -> (std::process::Child, String, String) {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lantian"))
-        .args([
-            "serve",
-            "--data-dir",
-            dir,
-            "--hj212",
-            "127.0.0.1:0",
-            "--http",
-            "127.0.0.1:0",
-            "--no-device-setup",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut hj, mut http) = (String::new(), String::new());
-    while hj.is_empty() || http.is_empty() {
-        let l = lines.next().expect("serve prints its addresses").unwrap();
-        if let Some(a) = l.strip_prefix("hj212 listening on ") {
-            hj = a.to_owned();
-        }
-        if let Some(a) = l.strip_prefix("http listening on http://") {
-            http = a.to_owned();
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    (child, hj, http)
-}
-
 fn packet(conn: usize, i: usize) -> (Vec<u8>, String, i64) {
     let ts = BASE_TS + ((conn * 100_000 + i) as i64) * 3600;
     let qn = format!("{:02}{:015}", conn, i);
@@ -97,7 +66,8 @@ fn kill_9_under_load_loses_no_acknowledged_packet() {
     let dir = temp_dir("kill9");
     let d = dir.to_str().unwrap();
     register(d);
-    let (mut child, addr, _) = serve(d);
+    let mut server = Server::start(d, &["--no-device-setup"]);
+    let addr = server.hj.clone();
     let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let mut senders = Vec::new();
@@ -141,8 +111,7 @@ fn kill_9_under_load_loses_no_acknowledged_packet() {
     {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    child.kill().unwrap(); // SIGKILL, mid-load
-    child.wait().unwrap();
+    server.kill(); // SIGKILL, mid-load
     stop.store(true, Ordering::Relaxed);
     for s in senders {
         let _ = s.join();
@@ -182,9 +151,7 @@ fn kill_9_under_load_loses_no_acknowledged_packet() {
     assert_eq!(missing, 0, "acknowledged packets missing after kill -9");
     assert!(stored.len() >= acked.len());
     // And the platform starts again on the same data.
-    let (mut again, _, _) = serve(d);
-    again.kill().unwrap();
-    again.wait().unwrap();
+    drop(Server::start(d, &["--no-device-setup"]));
 }
 
 #[test]
@@ -301,7 +268,8 @@ fn bench_gateway_drives_servers_already_running() {
         "XJ-01",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let (mut server, hj, http) = serve(d);
+    let server = Server::start(d, &["--no-device-setup"]);
+    let (hj, http) = (server.hj.clone(), server.http.clone());
     let mut echo = std::process::Command::new(env!("CARGO_BIN_EXE_lantian"))
         .args(["bench", "echo-server"])
         .stdout(Stdio::piped())
@@ -324,10 +292,9 @@ fn bench_gateway_drives_servers_already_running() {
         "--echo-server",
         &echo_addr,
     ]);
-    for child in [&mut server, &mut echo] {
-        child.kill().unwrap();
-        child.wait().unwrap();
-    }
+    drop(server);
+    echo.kill().unwrap();
+    echo.wait().unwrap();
     assert!(j["idle"].is_null());
     assert!(j["runs"][0]["server_cpu_us_per_packet_until_last_ack"].is_null());
     let store = Store::open_data_dir(&dir).unwrap();

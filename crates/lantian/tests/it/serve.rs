@@ -61,6 +61,12 @@ impl Server {
         }
     }
 
+    /// Kills the server with SIGKILL, as a power cut would, and waits for it.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
     /// `http://host:port`.
     pub fn url(&self) -> String {
         format!("http://{}", self.http)
@@ -179,7 +185,7 @@ pub struct Login {
     pub csrf: String,
 }
 
-/// Logs `name` in with `password`.
+/// Logs `name` in with `password`; a new account's initial password is changed first.
 pub fn login(addr: &str, name: &str, password: &str) -> Login {
     let body = json!({ "username": name, "password": password }).to_string();
     let r = request(
@@ -200,5 +206,16 @@ pub fn login(addr: &str, name: &str, password: &str) -> Login {
         })
         .unwrap_or_else(|| panic!("login {name}: no session cookie in {:?}", r.cookies));
     let csrf = r.json()["user"]["csrf"].as_str().unwrap().to_owned();
+    if r.json()["user"]["must_change_password"] == true {
+        // A new account changes its initial password before it may change anything else.
+        let body = json!({ "old": password, "new": format!("{password} (changed)") }).to_string();
+        let headers = [
+            ("Content-Type", "application/json"),
+            ("Cookie", cookie.as_str()),
+            ("X-CSRF-Token", csrf.as_str()),
+        ];
+        let c = request(addr, "POST", "/api/v1/password", &headers, body.as_bytes());
+        assert_eq!(c.status, 200, "password change of {name}: {}", c.json());
+    }
     Login { cookie, csrf }
 }

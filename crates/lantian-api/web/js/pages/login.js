@@ -9,9 +9,8 @@ export function loginPage(onChange) {
     try {
       const r = await api('/login', { method: 'POST', body: JSON.stringify({ username: $('#username').value, password: $('#password').value }) });
       state.me = r.user;
-      sessionStorage.setItem('me', JSON.stringify(state.me));
       onChange();
-      location.hash = '#/';
+      location.hash = r.user.must_change_password ? '#/password' : '#/';
     } catch (err) {
       $('#login-error').textContent = t('login_failed') + ': ' + err.message;
     }
@@ -21,6 +20,5 @@ export function loginPage(onChange) {
 export async function logout() {
   await api('/logout', { method: 'POST' }).catch(() => {});
   state.me = null;
-  sessionStorage.removeItem('me');
   location.hash = '#/';
 }

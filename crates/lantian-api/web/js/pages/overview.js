@@ -14,14 +14,14 @@ export async function overview() {
   const c = now.city;
   $('#city-aqi').innerHTML = c ? badge(c.aqi) : t('no_data');
   $('#city-aqi-time').textContent = c ? bj(c.time) : '';
-  $('#city-advice').textContent = c && c.aqi.advice ? t('advice') + '：' + c.aqi.advice : '';
+  $('#city-advice').textContent = c && c.aqi.advice ? t('advice') + t('colon') + c.aqi.advice : '';
   const td = now.today;
   $('#city-aqi-today').innerHTML = td && td.aqi && td.aqi.aqi != null ? badge(td.aqi) : 'NA';
   $('#city-aqi-today-note').textContent = td ? td.date + (td.aqi.aqi == null ? ' · ' + t('today_pending') : '') : '';
   $('#pm25-year').textContent = tg.pm25_mean_so_far == null ? t('no_data') : tg.pm25_mean_so_far + ' µg/m³';
   $('#pm25-target').textContent = t('target') + ' ' + tg.target_pm25 + ' µg/m³';
   const al = tg.allowed;
-  $('#pm25-allowed').textContent = !al ? '' : al.status === 'allowed' ? t('allowed') + '：' + al.mean_max.toFixed(1) + ' µg/m³' : al.status === 'unreachable' ? t('unreachable') : t('final');
+  $('#pm25-allowed').textContent = !al ? '' : al.status === 'allowed' ? t('allowed') + t('colon') + al.mean_max.toFixed(1) + ' µg/m³' : al.status === 'unreachable' ? t('unreachable') : t('final');
   $('#heavy-days').textContent = tg.heavy_or_worse_days;
   $('#station-table tbody').innerHTML = now.stations.map((s) => `<tr><td><a href="#/station/${encodeURIComponent(s.id)}">${esc(s.name)}</a>${s.demo ? ' <span class="muted">(' + t('demo') + ')</span>' : ''}</td><td>${esc(t('role_' + s.role))}</td><td>${badge(s.aqi)}</td><td>${esc(((s.aqi && s.aqi.primary) || []).join(', '))}</td><td class="muted station-time">${esc(s.time || '')}</td></tr>`).join('');
 }

@@ -27,8 +27,15 @@ export async function stationPage(id) {
     const daily = r.avg === 'day';
     // x: CST seconds of each hour's end (its label) or of each day's midnight.
     const pts = daily ? r.points.filter((p) => p.value != null) : r.points;
-    const xs = pts.map((p) => (daily ? dayStart(p.date) : p.ts + HOUR_S));
-    const ys = pts.map((p) => p.value);
+    const step = daily ? DAY_S : HOUR_S;
+    // A missing hour (or day) breaks the line: a null where the next point is more than a step on.
+    const xs = [], ys = [];
+    pts.forEach((p) => {
+      const x = daily ? dayStart(p.date) : p.ts + HOUR_S;
+      if (xs.length && x - xs[xs.length - 1] > step) { xs.push(xs[xs.length - 1] + step); ys.push(null); }
+      xs.push(x);
+      ys.push(p.value);
+    });
     // x values are Beijing wall-clock seconds: read them in UTC so that no browser zone moves
     // them. The axis, the legend (what a user hovering sees) and the chart all use this.
     const tz = (x) => uPlot.tzDate(new Date(x * 1000), 'Etc/UTC');
@@ -36,12 +43,13 @@ export async function stationPage(id) {
     const fmtDay = uPlot.fmtDate('{MM}-{DD}');
     const fmtHour = uPlot.fmtDate('{HH}:{mm}');
     $('#chart').innerHTML = '';
-    $('#chart-info').textContent = `${r.pollutant} (${r.unit}) · ${pts.length} ${daily ? t('avg_day') : t('hour')} · ${r.view === 'raw' ? t('note_raw') : t('note_audited')} · ${t('bj')}`;
+    const what = r.statistic === 'mda8' ? t('o3_daily') : daily ? t('avg_day') : t('avg_hour');
+    $('#chart-info').textContent = `${r.pollutant} ${what} (${r.unit}) · ${pts.length} ${daily ? t('n_days') : t('n_hours')} · ${r.view === 'raw' ? t('note_raw') : t('note_audited')} · ${t('bj')}`;
     $('#chart').dataset.points = String(pts.length);
     const last = pts.length ? pts[pts.length - 1] : null;
-    $('#chart-last').innerHTML = last ? `${t('last_point')}：<span id="chart-last-time">${esc(bj(daily ? last.date : last.time))}</span> · ${esc(last.value)} ${esc(r.unit)}` : t('no_data');
+    $('#chart-last').innerHTML = last ? `${t('last_point')}${t('colon')}<span id="chart-last-time">${esc(bj(daily ? last.date : last.time))}</span> · ${esc(last.value)} ${esc(r.unit)}` : t('no_data');
     const chart = new uPlot({
-      width: Math.min(1060, window.innerWidth - 40), height: 320, title: daily ? t('chart_daily') : t('chart_hourly'),
+      width: Math.min(1060, window.innerWidth - 40), height: 320, title: r.statistic === 'mda8' ? `O3 ${t('o3_daily')}` : daily ? t('chart_daily') : t('chart_hourly'),
       tzDate: tz,
       // 24-hour Beijing time on the axis: a date at midnight (and for days), the hour otherwise.
       axes: [{ label: t('bj'), values: (u, splits) => splits.map((x) => (daily || x % DAY_S === 0 ? fmtDay(tz(x)) : fmtHour(tz(x)))) }, { label: r.unit }],
