@@ -126,26 +126,19 @@ pub const INSERT_ARCHIVE: &str = "INSERT INTO archive (chain, seq, received_ms, 
 
 /// Hourly rollups of minute data for one station and code over `$3 <= ts < $4`, with
 /// coverage in minutes (`$5` = the minutes a valid hour needs, from `lantian-core`'s
-/// validity rules). Hours without a normal value get no row. A minute rollup replaces a
-/// real-time one of the same hour.
+/// validity rules). Hours without a normal value get no row.
 pub const ROLLUP_HOURS_FROM_MINUTES: &str = "INSERT INTO rollup_hourly (station_id, code, hour_ts, source, n_expected, n_observed, valid, mean, min, max) \
      SELECT o.station_id, o.code, o.ts - (o.ts % 3600), 'min', 60, COUNT(*) * s.min_interval_min, \
             CASE WHEN COUNT(*) * s.min_interval_min >= $5 THEN 1 ELSE 0 END, AVG(o.value), MIN(o.value), MAX(o.value) \
      FROM observations o JOIN stations s ON s.id = o.station_id \
      WHERE o.station_id = $1 AND o.code = $2 AND o.period = 'min' AND o.ts >= $3 AND o.ts < $4 AND o.flag = 'N' \
      GROUP BY o.station_id, o.code, o.ts - (o.ts % 3600), s.min_interval_min \
-     ON CONFLICT (station_id, code, hour_ts) DO UPDATE SET source = excluded.source, n_expected = excluded.n_expected, \
+     ON CONFLICT (station_id, code, hour_ts) DO UPDATE SET n_expected = excluded.n_expected, \
           n_observed = excluded.n_observed, valid = excluded.valid, mean = excluded.mean, min = excluded.min, max = excluded.max";
 
-/// Hourly rollups of real-time values (2011) for one station and code over `$3 <= ts < $4`:
-/// coverage is the number of distinct minutes with a normal value (`$5` make a valid hour).
-/// Never replaces a minute rollup of the same hour.
-pub const ROLLUP_HOURS_FROM_REALTIME: &str = "INSERT INTO rollup_hourly (station_id, code, hour_ts, source, n_expected, n_observed, valid, mean, min, max) \
-     SELECT o.station_id, o.code, o.ts - (o.ts % 3600), 'rtd', 60, COUNT(DISTINCT o.ts - (o.ts % 60)), \
-            CASE WHEN COUNT(DISTINCT o.ts - (o.ts % 60)) >= $5 THEN 1 ELSE 0 END, AVG(o.value), MIN(o.value), MAX(o.value) \
-     FROM observations o \
-     WHERE o.station_id = $1 AND o.code = $2 AND o.period = 'rtd' AND o.ts >= $3 AND o.ts < $4 AND o.flag = 'N' \
-     GROUP BY o.station_id, o.code, o.ts - (o.ts % 3600) \
-     ON CONFLICT (station_id, code, hour_ts) DO UPDATE SET n_expected = excluded.n_expected, \
-          n_observed = excluded.n_observed, valid = excluded.valid, mean = excluded.mean, min = excluded.min, max = excluded.max \
-          WHERE rollup_hourly.source = 'rtd'";
+/// Hourly means of real-time values (2011) for one station and code over `$3 <= ts < $4`,
+/// read when needed (never stored): the hour start, the distinct minutes with a normal value,
+/// the mean.
+pub const HOURS_FROM_REALTIME: &str = "SELECT ts - (ts % 3600), COUNT(DISTINCT ts - (ts % 60)), AVG(value) FROM observations \
+     WHERE station_id = $1 AND code = $2 AND period = 'rtd' AND ts >= $3 AND ts < $4 AND flag = 'N' \
+     GROUP BY ts - (ts % 3600) ORDER BY 1";

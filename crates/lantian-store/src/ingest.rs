@@ -4,7 +4,7 @@
 use crate::archive::{
     self, ArchiveReport, CHECKPOINT_EVERY, GENESIS, Hash, MAIN_CHAIN, record_hash,
 };
-use crate::db::{ArchiveRow, Conn, ROLLUP_HOURS_FROM_MINUTES, ROLLUP_HOURS_FROM_REALTIME, Val};
+use crate::db::{ArchiveRow, Conn, ROLLUP_HOURS_FROM_MINUTES, Val};
 use crate::error::StoreError;
 use crate::model::*;
 use crate::{Part, Store, journal, lock};
@@ -589,8 +589,10 @@ fn sort_by_key_order(rows: &mut [(&Observation, Option<i64>)]) {
 }
 
 /// Inserts observations (new ones only) and recomputes the hourly rollups of the hours of
-/// minute and real-time data they touch: one statement per station and code covers every
-/// touched hour. Real-time rollups go first, so that a minute rollup of the same hour wins.
+/// minute data they touch: one statement per station and code covers every touched hour.
+/// Real-time values are not rolled up here (a real-time value arrives every few seconds,
+/// and recomputing its hour at each would multiply the writes): `Store::hourly` reads them
+/// for the hours that have neither an hourly value nor minute data.
 fn store_observations(
     c: &mut dyn Conn,
     rows: &[(&Observation, Option<i64>)],
@@ -599,26 +601,21 @@ fn store_observations(
     let new = c.insert_observations(rows)?;
     out.observations_new += new;
     out.observations_duplicate += rows.len() as u64 - new;
-    let (realtime, minutes) = touched(rows.iter().map(|(o, _)| *o));
+    let minutes = touched_minutes(rows.iter().map(|(o, _)| *o));
     let minutes_min = i64::from(HOUR_SAMPLING_MINUTES_MIN);
-    for (rollup, keys) in [
-        (ROLLUP_HOURS_FROM_REALTIME, &realtime),
-        (ROLLUP_HOURS_FROM_MINUTES, &minutes),
-    ] {
-        for ((station, code), (first, last)) in spans(keys) {
-            c.exec(
-                rollup,
-                &[
-                    station.as_str().into(),
-                    code.as_str().into(),
-                    first.into(),
-                    (last + HOUR_S).into(),
-                    minutes_min.into(),
-                ],
-            )?;
-        }
+    for ((station, code), (first, last)) in spans(&minutes) {
+        c.exec(
+            ROLLUP_HOURS_FROM_MINUTES,
+            &[
+                station.as_str().into(),
+                code.as_str().into(),
+                first.into(),
+                (last + HOUR_S).into(),
+                minutes_min.into(),
+            ],
+        )?;
     }
-    out.hours_rolled_up += realtime.union(&minutes).count() as u64;
+    out.hours_rolled_up += minutes.len() as u64;
     Ok(())
 }
 
@@ -637,20 +634,15 @@ fn spans(keys: &Keys) -> std::collections::BTreeMap<(SmolStr, SmolStr), (i64, i6
     out
 }
 
-/// The hours of real-time and of minute values a set of observations touches.
-fn touched<'a>(obs: impl Iterator<Item = &'a Observation>) -> (Keys, Keys) {
-    let (mut realtime, mut minutes) = (Keys::new(), Keys::new());
-    for o in obs {
-        let keys = match o.period {
-            Period::Rtd => &mut realtime,
-            Period::Min => &mut minutes,
-            Period::Hour | Period::Day => continue,
-        };
-        keys.insert((
-            o.station_id.clone(),
-            o.code.clone(),
-            o.ts - o.ts.rem_euclid(HOUR_S),
-        ));
-    }
-    (realtime, minutes)
+/// The hours of minute values a set of observations touches.
+fn touched_minutes<'a>(obs: impl Iterator<Item = &'a Observation>) -> Keys {
+    obs.filter(|o| o.period == Period::Min)
+        .map(|o| {
+            (
+                o.station_id.clone(),
+                o.code.clone(),
+                o.ts - o.ts.rem_euclid(HOUR_S),
+            )
+        })
+        .collect()
 }

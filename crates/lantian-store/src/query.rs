@@ -111,9 +111,11 @@ impl Store {
 
     /// The valid hourly values of one station and code with `from <= hour start < to`, as the
     /// standards engine reads them: the hourly values the station sent (flag `N`; audited:
-    /// with corrections), and for hours it sent none, the valid rollup of its minute or
-    /// real-time values. An hour the station sent as invalid, or that an auditor invalidated,
-    /// is not replaced by a rollup. Rollups are of raw values.
+    /// with corrections); for hours it sent none, the valid rollup of its minute values; for
+    /// hours with neither, the mean of its real-time values, valid with ≥ 45 distinct
+    /// minutes (read here, never stored). An hour the station sent as invalid, or that an
+    /// auditor invalidated, is not replaced; nor is an hour of too few minutes by real-time
+    /// values. Rollups are of raw values.
     pub fn hourly(
         &self,
         station_id: &str,
@@ -149,8 +151,12 @@ impl Store {
                 corrected: p.corrected,
             })
             .collect();
+        // Hours the station sent, or has minute data for (valid or not), are decided; the
+        // others may have real-time values.
+        let rollups = self.hourly_rollups(station_id, code, from, to)?;
+        let rolled: Vec<i64> = rollups.iter().map(|r| r.ts).collect();
         out.extend(
-            self.hourly_rollups(station_id, code, from, to)?
+            rollups
                 .into_iter()
                 .filter(|r| r.valid && !sent.contains(&r.ts))
                 .filter_map(|r| {
@@ -164,11 +170,33 @@ impl Store {
                     })
                 }),
         );
+        let mut decided = sent;
+        decided.extend(rolled);
+        let minutes_min = i64::from(lantian_core::validity::HOUR_SAMPLING_MINUTES_MIN);
+        for (start, end) in open_ranges(from, to, &decided) {
+            let rows = self.read(|c| {
+                c.query(
+                    crate::db::HOURS_FROM_REALTIME,
+                    &[station_id.into(), code.into(), start.into(), end.into()],
+                )
+            })?;
+            out.extend(rows.iter().filter_map(|r| {
+                let minutes = r[1].int()?;
+                (minutes >= minutes_min).then(|| HourValue {
+                    ts: r[0].int().unwrap_or(0),
+                    value: r[2].real().unwrap_or(f64::NAN),
+                    source: Period::Rtd,
+                    n_observed: minutes.min(60),
+                    n_expected: 60,
+                    corrected: None,
+                })
+            }));
+        }
         out.sort_by_key(|h| h.ts);
         Ok(out)
     }
 
-    /// Hourly rollups of minute and real-time data with coverage, `from <= hour_ts < to`.
+    /// Hourly rollups of minute data with coverage, `from <= hour_ts < to`.
     pub fn hourly_rollups(
         &self,
         station_id: &str,
@@ -231,5 +259,38 @@ impl Store {
             count(crate::Part::Main, "observations")?,
             count(crate::Part::Main, "corrections")?,
         ))
+    }
+}
+
+/// The runs of hours in `[from, to)` (hour-aligned) that are not in `decided`, as
+/// `[start, end)` ranges: at most one query each for the hours still open.
+fn open_ranges(from: i64, to: i64, decided: &std::collections::HashSet<i64>) -> Vec<(i64, i64)> {
+    let hour = lantian_core::cst::HOUR_S;
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    let mut h = from - from.rem_euclid(hour);
+    while h < to {
+        if !decided.contains(&h) {
+            match out.last_mut() {
+                Some((_, end)) if *end == h => *end = h + hour,
+                _ => out.push((h, h + hour)),
+            }
+        }
+        h += hour;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_ranges_join_runs_of_undecided_hours() {
+        let decided: std::collections::HashSet<i64> = [3600, 7200, 18_000].into_iter().collect();
+        assert_eq!(
+            open_ranges(0, 25_200, &decided),
+            [(0, 3600), (10_800, 18_000), (21_600, 25_200)]
+        );
+        assert!(open_ranges(3600, 10_800, &decided).is_empty());
     }
 }

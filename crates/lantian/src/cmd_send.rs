@@ -43,8 +43,9 @@ pub struct Args {
     /// For CNEMC files: the station column to replay (default: the first with data).
     #[arg(long)]
     station: Option<String>,
-    /// Send each hour of a data file as one hourly upload (2061), or as 60 minute uploads
-    /// (2051) of the hour's value: a station that sends minute data only.
+    /// Send each hour of a data file as one hourly upload (2061), as 60 minute uploads (2051)
+    /// of the hour's value, or as 60 real-time uploads (2011, one a minute): a station that
+    /// sends minute or real-time data only.
     #[arg(long, value_enum, default_value = "hour")]
     period: SendPeriod,
     /// Send at most this many packets.
@@ -64,6 +65,7 @@ pub struct Args {
 enum SendPeriod {
     Hour,
     Min,
+    Rtd,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -184,13 +186,10 @@ fn frames(a: &Args) -> Result<Vec<OutFrame>> {
             .collect(),
         Format::Auto => unreachable!("resolved above"),
     };
-    let minutes: &[i64] = match a.period {
-        SendPeriod::Hour => &[0],
-        SendPeriod::Min => &MINUTES,
-    };
-    let cn = match a.period {
-        SendPeriod::Hour => Command::HOURLY_DATA,
-        SendPeriod::Min => Command::MINUTE_DATA,
+    let (minutes, cn): (&[i64], _) = match a.period {
+        SendPeriod::Hour => (&[0], Command::HOURLY_DATA),
+        SendPeriod::Min => (&MINUTES, Command::MINUTE_DATA),
+        SendPeriod::Rtd => (&MINUTES, Command::REALTIME_DATA),
     };
     let mut out = Vec::with_capacity(hours.len() * minutes.len());
     for (start, v) in &hours {

@@ -39,9 +39,10 @@ impl StoreArgs {
         }
     }
 
-    /// Opens the store, loads the county profile, sets the store up for it (units, and the
-    /// plan's measures on first use), and builds the application context on the system
-    /// clock.
+    /// Opens the store, loads the county profile (`--county`, else the one the store was set
+    /// up with, else Xinji's), sets the store up for it on first use or when `--county` names
+    /// it (units, and the plan's measures into an empty ledger), and builds the application
+    /// context on the system clock.
     pub fn app(&self) -> Result<App> {
         let store = Arc::new(self.open()?);
         let dir = match &self.county {
@@ -61,7 +62,17 @@ impl StoreArgs {
             tracing::warn!("county profile: {w}");
         }
         let clock = Clock::System;
-        county.install(&store, clock.now_ms())?;
+        // Set up on first use, and brought up to date when a profile is named; otherwise a
+        // command only reads (`lantian query` writes nothing).
+        match store.setting("county")? {
+            Some(id) if self.county.is_none() && id == county.profile.id => {}
+            Some(id) if self.county.is_none() => bail!(
+                "this database serves county {id}, whose profile directory is not known here: name it with --county DIR"
+            ),
+            _ => {
+                county.install(&store, clock.now_ms())?;
+            }
+        }
         if let Some(d) = &self.county {
             let abs = std::fs::canonicalize(d).unwrap_or_else(|_| d.clone());
             store.set_setting(COUNTY_DIR_KEY, &abs.to_string_lossy())?;

@@ -195,30 +195,39 @@ fn story_registry_ingest_rollups_corrections_archive() {
         );
 
         // Real-time values every 30 s for 50 minutes of the next hour: 50 distinct minutes
-        // make a valid hour; minute data of the same hour replaces it; an hourly value sent
-        // for an hour wins over any rollup of it.
+        // make a valid hour (and 44 in the hour after do not); minute data of the same hour
+        // replaces it; an hourly value sent for an hour wins over both.
         let hour2 = day1 + 3600;
-        let realtime = Ingest {
-            packet: Some(packet(300)),
-            observations: (0..100)
+        let realtime = |hour: i64, n: i64, seq: i64| Ingest {
+            packet: Some(packet(seq)),
+            observations: (0..n)
                 .map(|i| {
                     obs(
                         "XJ-T01",
                         "a21026",
                         Period::Rtd,
-                        hour2 + i * 30,
+                        hour + i * 30,
                         20.0 + (i % 2) as f64,
                     )
                 })
                 .collect(),
         };
-        s.commit_batch(&[realtime]).unwrap();
-        let r = s
-            .hourly_rollups("XJ-T01", "a21026", hour2, hour2 + 3600)
+        s.commit_batch(&[realtime(hour2, 100, 300), realtime(hour2 + 3600, 88, 304)])
             .unwrap();
-        assert_eq!(
-            (r[0].source, r[0].n_observed, r[0].valid, r[0].mean),
-            (Period::Rtd, 50, true, Some(20.5))
+        let at = |ts: i64| {
+            s.hourly("XJ-T01", "a21026", ts, ts + 3600, View::Raw)
+                .unwrap()
+                .into_iter()
+                .map(|h| (h.source, h.n_observed, h.value))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(at(hour2), [(Period::Rtd, 50, 20.5)]);
+        assert_eq!(at(hour2 + 3600), [], "44 minutes are not an hour");
+        assert!(
+            s.hourly_rollups("XJ-T01", "a21026", hour2, hour2 + 7200)
+                .unwrap()
+                .is_empty(),
+            "real-time values are read, not rolled up on every write"
         );
         s.commit_batch(&[Ingest {
             packet: Some(packet(301)),
@@ -232,13 +241,10 @@ fn story_registry_ingest_rollups_corrections_archive() {
             observations: vec![obs("XJ-T01", "a21026", Period::Rtd, hour2 + 3000, 99.0)],
         }])
         .unwrap();
-        let r = s
-            .hourly_rollups("XJ-T01", "a21026", hour2, hour2 + 3600)
-            .unwrap();
         assert_eq!(
-            (r[0].source, r[0].mean),
-            (Period::Min, Some(30.0)),
-            "late real-time data does not replace minute data"
+            at(hour2),
+            [(Period::Min, 45, 30.0)],
+            "minute data decides its hour"
         );
         s.commit_batch(&[Ingest {
             packet: Some(packet(303)),
@@ -387,9 +393,9 @@ fn story_registry_ingest_rollups_corrections_archive() {
 
         let report = s.verify_archive().unwrap();
         assert!(report.ok(), "{report:?}");
-        assert_eq!(report.records, 11);
+        assert_eq!(report.records, 12);
         let cp = s.checkpoint(2).unwrap();
-        assert_eq!(cp[0].1, 11);
+        assert_eq!(cp[0].1, 12);
         assert!(s.verify_archive().unwrap().ok());
         assert_eq!(
             s.archived(1, 2).unwrap()[1].1.bytes,

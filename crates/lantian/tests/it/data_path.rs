@@ -230,6 +230,50 @@ fn a_station_sending_only_minute_data_gets_its_hourly_aqi_and_daily_means() {
     );
 }
 
+#[test]
+fn a_station_sending_only_real_time_data_gets_its_hourly_values() {
+    let dir = temp_dir("realtime-only");
+    let d = dir.to_str().unwrap();
+    station(d, "XJ-R", "assessment", "xinji", "REALTIME0000000000000001");
+    let server = Server::start(d, &["--no-device-setup"]);
+    let file = cnemc_file(2);
+    send(&server, "REALTIME0000000000000001", "1003A", &file, "rtd");
+    server.projected();
+    let f = read_cnemc(&file);
+    let col = f.stations.iter().position(|s| s == "1003A").unwrap();
+    let rows = server
+        .get("/api/v1/query?scope=station:XJ-R&period=hour&from=2019-01-01&to=2019-01-02&view=raw")
+        ["items"]
+        .clone();
+    let rows = rows.as_array().unwrap();
+    let mut seen = 0;
+    for h in &f.hours {
+        let start = cst::format_minute(h.start());
+        let row = rows.iter().find(|r| r["start"] == start.as_str()).unwrap();
+        let pm25 = h.realtime_inputs(col).hour[Pollutant::Pm25.index()];
+        assert_eq!(row["pm25"].as_f64(), pm25, "{start}");
+        if pm25.is_some() {
+            assert!(row["aqi"].is_number(), "{start}: {row}");
+            seen += 1;
+        }
+    }
+    assert_eq!(
+        seen, 24,
+        "every hour of the day, from real-time values alone"
+    );
+    let series = server
+        .get("/api/v1/stations/XJ-R/series?code=PM2.5&from=2019-01-02&to=2019-01-02")["points"]
+        .clone();
+    assert!(
+        series
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["source"] == "rtd" && p["n_observed"] == 60),
+        "{series}"
+    );
+}
+
 /// For every day of a week of data: the same numbers through the three paths.
 #[test]
 fn series_daily_aqi_and_query_agree_on_every_day() {
