@@ -19,8 +19,8 @@ fn cnemc_file(day: u32) -> PathBuf {
     ))
 }
 
-/// Registers a station and its data logger from the command line.
-fn station(dir: &str, id: &str, role: &str, unit: &str, mn: &str) {
+/// Registers a station and its data logger (password 123456) from the command line.
+pub fn station(dir: &str, id: &str, role: &str, unit: &str, mn: &str) {
     let out = lantian(&[
         "station",
         "add",

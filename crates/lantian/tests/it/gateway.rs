@@ -17,32 +17,7 @@ const MN: &str = "010000A8900016F000169DC0";
 const BASE_TS: i64 = 20_089 * 86_400; // 2025-01-01 00:00 CST
 
 pub fn register(dir: &str) {
-    let out = lantian(&[
-        "station",
-        "add",
-        "--data-dir",
-        dir,
-        "--id",
-        "XJ-01",
-        "--name",
-        "辛集镇站",
-        "--unit",
-        "xinji",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = lantian(&[
-        "device",
-        "add",
-        "--data-dir",
-        dir,
-        "--mn",
-        MN,
-        "--password",
-        "123456",
-        "--station",
-        "XJ-01",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    super::data_path::station(dir, "XJ-01", "township", "xinji", MN);
 }
 
 fn packet(conn: usize, i: usize) -> (Vec<u8>, String, i64) {
