@@ -70,7 +70,9 @@ fn hour_now(
 
 /// AQI now of the city and of every station. Public.
 pub fn now(app: &App, lang: Lang) -> AppResult<Now> {
-    let all = app.store.stations()?;
+    let all: Vec<_> = (app.store.stations()?.into_iter())
+        .filter(|s| s.role.is_ambient())
+        .collect();
     let city_stations = Scope::City.select(&all);
     let city = hour_now(app, &city_stations, lang)?;
     let today = app.clock.today();

@@ -103,6 +103,22 @@ pub mod policy {
             && !sees_station_detail(caller, station_unit))
     }
 
+    /// Whether the caller sees an enterprise: its own for an enterprise account, every one
+    /// for everybody else (the public sees the register, not the monitoring).
+    pub fn sees_enterprise(caller: &Caller, enterprise_id: &str) -> bool {
+        match caller.account() {
+            Some(a) if a.role == Role::Enterprise => a.unit_id.as_deref() == Some(enterprise_id),
+            _ => true,
+        }
+    }
+
+    /// Whether the caller sees an enterprise's monitoring data (emissions, equipment,
+    /// findings): the bureau, administrators, operations, departments and townships, and
+    /// the enterprise itself.
+    pub fn sees_monitoring(caller: &Caller, enterprise_id: &str) -> bool {
+        caller.account().is_some() && sees_enterprise(caller, enterprise_id)
+    }
+
     /// What someone may do to a measure of the ledger.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
     #[serde(rename_all = "snake_case")]

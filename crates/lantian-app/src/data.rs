@@ -28,7 +28,7 @@ pub const SPAN_DAYS_MAX: i64 = 400;
 pub enum Scope {
     /// The city: its assessment stations (spec §4.3).
     City,
-    /// An administrative unit: its stations, micro sensors excepted.
+    /// An administrative unit: its ambient stations, micro sensors excepted.
     Unit(String),
     /// One station.
     Station(String),
@@ -53,7 +53,9 @@ impl Scope {
             .filter(|s| match self {
                 Scope::City => s.role.enters_city_statistics(),
                 Scope::Unit(u) => {
-                    s.admin_unit_id.as_deref() == Some(u) && s.role != StationRole::Micro
+                    s.admin_unit_id.as_deref() == Some(u)
+                        && s.role.is_ambient()
+                        && s.role != StationRole::Micro
                 }
                 Scope::Station(id) => s.id == *id,
             })

@@ -15,6 +15,21 @@ use lantian_core::{Date, Month};
 use lantian_store::ledger::{MeasureEvent, MeasureRow};
 use serde::Serialize;
 
+/// The columns of the 台账: the plan's four first (so that it imports back), then status.
+const LEDGER_COLUMNS: [(&str, f64); 11] = [
+    ("类别", 18.0),
+    ("重点工作", 22.0),
+    ("工作措施", 60.0),
+    ("责任单位", 30.0),
+    ("牵头单位", 20.0),
+    ("配合单位", 28.0),
+    ("完成时限", 14.0),
+    ("状态", 10.0),
+    ("最近进展", 30.0),
+    ("进展时间（北京时间）", 18.0),
+    ("编号", 8.0),
+];
+
 /// Largest evidence file accepted.
 pub const EVIDENCE_BYTES_MAX: usize = 5 * 1024 * 1024;
 /// Longest progress text or reason.
@@ -487,32 +502,46 @@ pub fn xlsx(app: &App, measures: &[MeasureView]) -> AppResult<Vec<u8>> {
             .into_iter()
             .rev()
             .find(|e| e.action == EventKind::Report);
-        lines.push(crate::ledger_xlsx::Line {
-            id: m.id.clone(),
-            category: m.category.clone(),
-            task: m.task.clone(),
-            measure: m.measure.clone(),
-            responsibility: m.responsibility.clone(),
-            lead_units: m.fields.lead_units.join("、"),
-            supporting_units: m.fields.supporting_units.join("、"),
-            deadlines: m
-                .fields
-                .deadlines
-                .iter()
-                .map(Date::to_string)
+        lines.push(vec![
+            m.category.clone(),
+            m.task.clone(),
+            m.measure.clone(),
+            m.responsibility.clone(),
+            m.fields.lead_units.join("、"),
+            m.fields.supporting_units.join("、"),
+            (m.fields.deadlines.iter().map(Date::to_string))
                 .collect::<Vec<_>>()
                 .join("、"),
-            status: m.status_zh.to_owned(),
-            latest_progress: latest.as_ref().map(|e| e.text.clone()).unwrap_or_default(),
-            latest_at: latest
+            m.status_zh.to_owned(),
+            latest.as_ref().map(|e| e.text.clone()).unwrap_or_default(),
+            latest
                 .map(|e| cst::format_unix_ms(e.at_ms))
                 .unwrap_or_default(),
-        });
+            m.id.clone(),
+        ]);
     }
     let title = format!(
         "{}（{} 北京时间）",
         app.county.profile.titles.ledger_zh,
         cst::format_unix_ms(app.clock.now_ms())
     );
-    crate::ledger_xlsx::write(&title, &lines).map_err(AppError::Internal)
+    // Category (column 0) and key task (column 1) merged as in the plan's attachment.
+    let merges = [
+        (0, lines.iter().map(|l| l[0].clone()).collect()),
+        (
+            1,
+            lines
+                .iter()
+                .map(|l| format!("{}\u{1}{}", l[0], l[1]))
+                .collect(),
+        ),
+    ];
+    crate::table_xlsx::write(&crate::table_xlsx::Table {
+        title: &title,
+        sheet: "台账",
+        columns: &LEDGER_COLUMNS,
+        rows: &lines,
+        merges: &merges,
+    })
+    .map_err(AppError::Internal)
 }

@@ -22,12 +22,14 @@ pub mod caller;
 pub mod clock;
 pub mod county;
 pub mod data;
+pub mod emissions;
 mod error;
 pub mod ledger;
-mod ledger_xlsx;
 pub mod present;
 pub mod series;
+pub mod sources;
 pub mod stations;
+mod table_xlsx;
 
 pub use caller::{Account, Caller};
 pub use clock::Clock;

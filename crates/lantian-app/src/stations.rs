@@ -43,11 +43,14 @@ pub fn view(caller: &Caller, s: &Station) -> StationView {
     }
 }
 
+/// The air-quality stations (enterprises' outlets and equipment are listed with their
+/// enterprise).
 pub fn list(app: &App, caller: &Caller) -> AppResult<Vec<StationView>> {
     Ok(app
         .store
         .stations()?
         .iter()
+        .filter(|s| s.role.is_ambient())
         .map(|s| view(caller, s))
         .collect())
 }

@@ -9,6 +9,7 @@
 pub mod allowance;
 pub mod aqi;
 pub mod assess;
+pub mod cems;
 pub mod city;
 pub mod cst;
 pub mod date;

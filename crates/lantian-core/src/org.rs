@@ -108,6 +108,40 @@ impl UnitKind {
     }
 }
 
+named_enum! {
+    /// An enterprise's environmental performance grade for heavy-pollution days (重污染天气
+    /// 重点行业绩效分级): A+ to D, or 引领性 / 非引领性 for industries graded that way.
+    Grade {
+        APlus = "A+",
+        A = "A",
+        B = "B",
+        C = "C",
+        D = "D",
+        Leading = "引领性",
+        NonLeading = "非引领性",
+    }
+}
+
+named_enum! {
+    /// What an outlet (排放口) is.
+    OutletKind {
+        /// An organised stack (有组织排放口) with CEMS.
+        Stack = "stack",
+        /// Fugitive emissions monitored at the boundary (无组织).
+        Fugitive = "fugitive",
+    }
+}
+
+named_enum! {
+    /// What a piece of equipment does, for working-condition monitoring (工况监控).
+    EquipmentKind {
+        /// Production equipment (生产设施): a furnace, a sintering machine, a kiln.
+        Production = "production",
+        /// Treatment equipment (治污设施): a desulphuriser, a bag filter, an SCR.
+        Treatment = "treatment",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +158,7 @@ mod tests {
         let e = "chief".parse::<Role>().unwrap_err();
         assert!(e.contains("admin, bureau, department"), "{e}");
         assert!(UnitKind::Zone.is_township_level() && !UnitKind::Department.is_township_level());
+        assert_eq!(Grade::parse("A+"), Some(Grade::APlus));
+        assert_eq!("引领性".parse::<Grade>(), Ok(Grade::Leading));
     }
 }

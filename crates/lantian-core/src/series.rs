@@ -18,12 +18,21 @@ crate::org::named_enum! {
         Township = "township",
         /// A micro or grid sensor.
         Micro = "micro",
+        /// An enterprise's outlet (排放口): its CEMS series. Not an air-quality station.
+        Outlet = "outlet",
+        /// An enterprise's equipment: its working-condition or electricity series.
+        Equipment = "equipment",
     }
 }
 
 impl StationRole {
     pub fn enters_city_statistics(self) -> bool {
         self == StationRole::Assessment
+    }
+
+    /// Measures ambient air (not a source's outlet or equipment).
+    pub fn is_ambient(self) -> bool {
+        !matches!(self, StationRole::Outlet | StationRole::Equipment)
     }
 }
 

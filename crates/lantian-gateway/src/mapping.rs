@@ -13,6 +13,8 @@ pub fn period_of(cn: Command) -> Option<Period> {
         2051 => Some(Period::Min),
         2061 => Some(Period::Hour),
         2031 => Some(Period::Day),
+        // Facility status (SBxxx-RS) and working-condition values at a moment.
+        2021 => Some(Period::Rtd),
         _ => None,
     }
 }
@@ -59,10 +61,11 @@ impl std::fmt::Display for MappingError {
     }
 }
 
-/// The observations of a data upload (2011, 2051, 2061, 2031). Values are `-Rtd` (2011) or
-/// `-Avg`; `-ZsRtd`/`-ZsAvg` go under `<code>-Zs` and `-Cou` under `<code>-Cou`. Codes are
-/// translated to HJ 212-2017; each value is multiplied by the station's configured factor
-/// for its code (units are never taken from packets).
+/// The observations of a data upload (2011, 2051, 2061, 2031) or a facility status (2021).
+/// Values are `-Rtd` (2011) or `-Avg`; `-ZsRtd`/`-ZsAvg` go under `<code>-Zs`, `-Cou` under
+/// `<code>-Cou` and a facility status `SBxxx-RS` under `SBxxx-RS`. Codes are translated to
+/// HJ 212-2017; values and normalised values are multiplied by the station's configured factor
+/// for their code (units are never taken from packets), amounts and statuses are not.
 pub fn observations(
     p: &Packet<'_>,
     station_id: &str,
@@ -100,6 +103,7 @@ pub fn observations(
                 SmolStr::from(format!("{}-Zs", canonical_code(code)))
             }
             (Suffix::Cou, _) => SmolStr::from(format!("{}-Cou", canonical_code(code))),
+            (Suffix::Rs, _) => SmolStr::from(format!("{code}-RS")),
             _ => continue,
         };
         if f.value.is_empty() {
@@ -109,8 +113,14 @@ pub fn observations(
             lantian_hj212::typed::parse_decimal(f.value).ok_or_else(|| MappingError::BadValue {
                 field: f.name.to_owned(),
             })?;
-        let base = stored.split('-').next().unwrap_or(&stored);
-        let factor = factors.get(base).copied().unwrap_or(1.0);
+        // A unit factor converts a value and its normalised value (a flow in m³/s to m³/h);
+        // an amount (-Cou) and a status are in units of their own.
+        let factor = if stored.ends_with("-Cou") || stored.ends_with("-RS") {
+            1.0
+        } else {
+            let base = stored.split('-').next().unwrap_or(&stored);
+            factors.get(base).copied().unwrap_or(1.0)
+        };
         // The last flag given for a code counts, as a later field overrides an earlier one.
         let flag = flags
             .iter()

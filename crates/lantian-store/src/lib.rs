@@ -4,8 +4,10 @@
 //! server. Both run the same queries (written once in [`db`]) and pass the same story test;
 //! only opening, migrations and bulk inserts differ. The store keeps:
 //!
-//! * the registry (administrative units, stations with per-code units, devices, enterprises,
-//!   outlets, production lines, users) and an append-only audit log;
+//! * the registry (administrative units, stations with per-code units, devices, users) and an
+//!   append-only audit log;
+//! * the pollution-source register (enterprises, outlets with limits, equipment), whose
+//!   monitoring series are station rows like any other;
 //! * observations as received, idempotently (the same packet twice counts once), with
 //!   hourly and daily rollups and their coverage, recomputed when late data arrives;
 //! * corrections beside the raw values, never over them ([`View::Audited`]);
@@ -32,6 +34,7 @@ pub mod password;
 mod pg;
 mod query;
 mod registry;
+pub mod sources;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,7 +1,7 @@
 //! The records the store keeps. Times are seconds since 1970-01-01T00:00 China Standard Time
 //! (UTC+8) unless named `_ms` (milliseconds since the Unix epoch, UTC).
 
-pub use lantian_core::org::{Role, UnitKind};
+pub use lantian_core::org::{EquipmentKind, Grade, OutletKind, Role, UnitKind};
 pub use lantian_core::series::StationRole;
 use serde::{Deserialize, Serialize};
 pub use smol_str::SmolStr;
@@ -53,14 +53,69 @@ pub struct Device {
     pub created_ms: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// An enterprise of the pollution-source register.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Enterprise {
     pub id: String,
     pub name: String,
+    /// 统一社会信用代码.
     pub credit_code: Option<String>,
     pub industry: Option<String>,
-    pub grade: Option<String>,
+    /// 绩效分级.
+    pub grade: Option<Grade>,
+    /// The town, township or zone it lies in.
     pub admin_unit_id: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// 重点排污单位.
+    pub key_polluter: bool,
+    /// 排污许可证编号.
+    pub permit_no: Option<String>,
+    /// Demo enterprises are labelled as such wherever they are shown.
+    pub demo: bool,
+}
+
+/// An outlet (排放口) of an enterprise; its CEMS series is the station with the same id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outlet {
+    pub id: String,
+    pub enterprise_id: String,
+    pub name: String,
+    pub kind: OutletKind,
+    pub height_m: Option<f64>,
+    /// The industry's reference O2 (%) for normalised (折算) concentrations.
+    pub o2_ref_pct: Option<f64>,
+    /// At or below this flow (m³/h) the plant is taken as stopped.
+    pub flow_stopped_m3_h: f64,
+    pub limits: Vec<Limit>,
+}
+
+/// An emission limit of an outlet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Limit {
+    /// HJ 212-2017 code (a21026 SO2, a21002 NOx, a34013 particulate matter, ...).
+    pub code: String,
+    pub limit_mg_m3: f64,
+    /// The legal source, e.g. `DB13/2169-2018 超低排放`.
+    pub source: String,
+}
+
+/// Production or treatment equipment; its working-condition series is the station with the
+/// same id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Equipment {
+    pub id: String,
+    pub enterprise_id: String,
+    pub name: String,
+    pub kind: EquipmentKind,
+    /// The outlet whose flue gas it makes or treats.
+    pub outlet_id: Option<String>,
+    pub rated_kw: Option<f64>,
+    /// A status code (`SB1-RS`: 1 running) and/or an electricity meter's power code (kW)
+    /// with the power at or above which it runs.
+    pub status_code: Option<String>,
+    pub power_code: Option<String>,
+    pub running_kw_min: Option<f64>,
 }
 
 /// Averaging period of an observation.

@@ -21,6 +21,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_data_path",
         include_str!("../migrations/postgres/0003_data_path.sql"),
     ),
+    (
+        "0004_sources",
+        include_str!("../migrations/postgres/0004_sources.sql"),
+    ),
 ];
 
 impl ToSql for Val {

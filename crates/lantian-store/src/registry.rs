@@ -78,34 +78,7 @@ impl Store {
     }
 
     pub fn upsert_station(&self, s: &Station) -> Result<(), StoreError> {
-        if s.min_interval_min < 1 || 60 % s.min_interval_min != 0 {
-            return Err(StoreError::Invalid {
-                what: format!(
-                    "minute interval {} does not divide an hour",
-                    s.min_interval_min
-                ),
-            });
-        }
-        self.write(|c| {
-            c.exec(
-                "INSERT INTO stations (id, name, role, admin_unit_id, lat, lon, pollutants, min_interval_min, demo) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
-                 role = excluded.role, admin_unit_id = excluded.admin_unit_id, lat = excluded.lat, lon = excluded.lon, \
-                 pollutants = excluded.pollutants, min_interval_min = excluded.min_interval_min, demo = excluded.demo",
-                &[
-                    s.id.as_str().into(),
-                    s.name.as_str().into(),
-                    s.role.as_str().into(),
-                    s.admin_unit_id.clone().into(),
-                    s.lat.into(),
-                    s.lon.into(),
-                    s.pollutants.join(",").into(),
-                    s.min_interval_min.into(),
-                    s.demo.into(),
-                ],
-            )
-            .map(drop)
-        })
+        self.write(|c| upsert_station_row(c, s))
     }
 
     pub fn station(&self, id: &str) -> Result<Option<Station>, StoreError> {
@@ -206,63 +179,6 @@ impl Store {
     pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
         let rows = self.read(|c| c.query("SELECT mn, password_hash, station_id, edition, created_ms FROM devices ORDER BY mn", &[]))?;
         Ok(rows.iter().map(device).collect())
-    }
-
-    pub fn upsert_enterprise(&self, e: &Enterprise) -> Result<(), StoreError> {
-        self.write(|c| {
-            c.exec(
-                "INSERT INTO enterprises (id, name, credit_code, industry, grade, admin_unit_id) VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, credit_code = excluded.credit_code, \
-                 industry = excluded.industry, grade = excluded.grade, admin_unit_id = excluded.admin_unit_id",
-                &[
-                    e.id.as_str().into(),
-                    e.name.as_str().into(),
-                    e.credit_code.clone().into(),
-                    e.industry.clone().into(),
-                    e.grade.clone().into(),
-                    e.admin_unit_id.clone().into(),
-                ],
-            )
-            .map(drop)
-        })
-    }
-
-    pub fn enterprises(&self) -> Result<Vec<Enterprise>, StoreError> {
-        let rows = self.read(|c| c.query("SELECT id, name, credit_code, industry, grade, admin_unit_id FROM enterprises ORDER BY id", &[]))?;
-        Ok(rows
-            .iter()
-            .map(|r| Enterprise {
-                id: text(r, 0),
-                name: text(r, 1),
-                credit_code: r[2].text(),
-                industry: r[3].text(),
-                grade: r[4].text(),
-                admin_unit_id: r[5].text(),
-            })
-            .collect())
-    }
-
-    /// Adds an outlet (`kind` = None) or a production line of an enterprise.
-    pub fn add_enterprise_part(
-        &self,
-        table_outlet: bool,
-        id: &str,
-        enterprise_id: &str,
-        name: &str,
-        extra: Option<&str>,
-    ) -> Result<(), StoreError> {
-        let sql = if table_outlet {
-            "INSERT INTO outlets (id, enterprise_id, name, station_id) VALUES ($1, $2, $3, $4)"
-        } else {
-            "INSERT INTO production_lines (id, enterprise_id, name, kind) VALUES ($1, $2, $3, $4)"
-        };
-        self.write(|c| {
-            c.exec(
-                sql,
-                &[id.into(), enterprise_id.into(), name.into(), extra.into()],
-            )
-            .map(drop)
-        })
     }
 
     pub fn add_user(&self, u: &User) -> Result<(), StoreError> {
@@ -386,4 +302,38 @@ fn device(r: &Row) -> Device {
         edition: text(r, 3),
         created_ms: r[4].int().unwrap_or(0),
     }
+}
+
+/// Creates or updates a station row inside a transaction (a station, or the series of an
+/// outlet or a piece of equipment).
+pub(crate) fn upsert_station_row(
+    c: &mut dyn crate::db::Conn,
+    s: &Station,
+) -> Result<(), StoreError> {
+    if s.min_interval_min < 1 || 60 % s.min_interval_min != 0 {
+        return Err(StoreError::Invalid {
+            what: format!(
+                "minute interval {} does not divide an hour",
+                s.min_interval_min
+            ),
+        });
+    }
+    c.exec(
+        "INSERT INTO stations (id, name, role, admin_unit_id, lat, lon, pollutants, min_interval_min, demo) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+         role = excluded.role, admin_unit_id = excluded.admin_unit_id, lat = excluded.lat, lon = excluded.lon, \
+         pollutants = excluded.pollutants, min_interval_min = excluded.min_interval_min, demo = excluded.demo",
+        &[
+            s.id.as_str().into(),
+            s.name.as_str().into(),
+            s.role.as_str().into(),
+            s.admin_unit_id.clone().into(),
+            s.lat.into(),
+            s.lon.into(),
+            s.pollutants.join(",").into(),
+            s.min_interval_min.into(),
+            s.demo.into(),
+        ],
+    )
+    .map(drop)
 }

@@ -25,6 +25,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_data_path",
         include_str!("../migrations/sqlite/0004_data_path.sql"),
     ),
+    (
+        "0005_sources",
+        include_str!("../migrations/sqlite/0005_sources.sql"),
+    ),
 ];
 
 pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[(

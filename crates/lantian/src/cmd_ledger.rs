@@ -126,7 +126,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             file,
         } => {
             let app = store.app()?;
-            let cells = read_table(&file)?;
+            let cells = crate::input::read_table(&file)?;
             let r = import_rows(&cells, &app.county.known_units());
             println!(
                 "{}",
@@ -255,37 +255,4 @@ pub fn run(a: Args) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The rows of a CSV or XLSX file (the first sheet), as text cells. Merged cells of a
-/// workbook arrive empty but for their first cell, which the import fills down.
-fn read_table(file: &std::path::Path) -> Result<Vec<Vec<String>>> {
-    let is_xlsx = std::fs::read(file)
-        .with_context(|| format!("{}: cannot read", file.display()))?
-        .starts_with(b"PK");
-    if is_xlsx {
-        use calamine::Reader;
-        let mut book: calamine::Xlsx<_> = calamine::open_workbook(file)
-            .with_context(|| format!("{}: not an xlsx workbook", file.display()))?;
-        let range = book
-            .worksheet_range_at(0)
-            .with_context(|| format!("{}: the workbook has no sheet", file.display()))?
-            .with_context(|| format!("{}: cannot read the first sheet", file.display()))?;
-        return Ok(range
-            .rows()
-            .map(|r| r.iter().map(|c| c.to_string()).collect())
-            .collect());
-    }
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("{}: not UTF-8 text (save the CSV as UTF-8)", file.display()))?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let mut cells = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.with_context(|| format!("{}:{}: not CSV", file.display(), i + 1))?;
-        cells.push(rec.iter().map(str::to_owned).collect::<Vec<_>>());
-    }
-    Ok(cells)
 }

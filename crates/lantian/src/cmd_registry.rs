@@ -64,8 +64,15 @@ enum DeviceCmd {
         mn: String,
         #[arg(long)]
         password: String,
+        /// The station it sends for …
+        #[arg(long, required_unless_present_any = ["outlet", "equipment"], conflicts_with_all = ["outlet", "equipment"])]
+        station: Option<String>,
+        /// … or the outlet (its CEMS) …
+        #[arg(long, conflicts_with = "equipment")]
+        outlet: Option<String>,
+        /// … or the equipment (its working condition or electricity meter).
         #[arg(long)]
-        station: String,
+        equipment: Option<String>,
         /// HJ 212 edition it speaks: 2005, 2017 or 2025.
         #[arg(long, default_value = "2017")]
         edition: String,
@@ -142,16 +149,17 @@ pub fn run_device(a: DeviceArgs) -> Result<ExitCode> {
             mn,
             password,
             station,
+            outlet,
+            equipment,
             edition,
         } => {
             let app = store.app()?;
+            // An outlet's or a piece of equipment's series has its id.
+            let series = station.or(outlet).or(equipment).unwrap_or_default();
             let d = app
                 .store
-                .add_device(&mn, &password, &station, &edition, app.clock.now_ms())?;
-            eprintln!(
-                "lantian: device {} registered for station {}",
-                d.mn, d.station_id
-            );
+                .add_device(&mn, &password, &series, &edition, app.clock.now_ms())?;
+            eprintln!("lantian: device {} registered for {}", d.mn, d.station_id);
         }
         DeviceCmd::List(store) => {
             let list: Vec<_> = store

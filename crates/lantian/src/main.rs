@@ -17,6 +17,7 @@ mod cmd_query;
 mod cmd_registry;
 mod cmd_send;
 mod cmd_serve;
+mod cmd_sources;
 mod cmd_user;
 mod context;
 mod demo;
@@ -62,6 +63,23 @@ enum Command {
     ///
     /// Example: lantian user add --username jt --role department --unit 市交通运输局
     User(cmd_user::Args),
+    /// The pollution-source register: enterprises (add, list, import and export the list).
+    ///
+    /// Example: lantian enterprise add --id E1 --name 澳森特钢 --unit xinji --industry 钢铁 --grade B
+    Enterprise(cmd_sources::EnterpriseArgs),
+    /// An enterprise's outlets (排放口) with their reference O2 and limits.
+    ///
+    /// Example: lantian outlet add --enterprise E1 --id E1-1 --name 烧结机头 --o2-ref 16 --limit a21026=35
+    Outlet(cmd_sources::OutletArgs),
+    /// An enterprise's production and treatment equipment, and what it did hour by hour.
+    ///
+    /// Example: lantian equipment status --enterprise E1 --from 2026-11-01 --to 2026-11-30
+    Equipment(cmd_sources::EquipmentArgs),
+    /// An outlet's CEMS hours: measured and normalised concentrations, limits, flow,
+    /// emissions, stopped hours and device checks (or --totals per day, month, year).
+    ///
+    /// Example: lantian emissions --outlet E1-1 --from 2026-11-01 --to 2026-11-30 --json
+    Emissions(cmd_sources::EmissionsArgs),
     /// Register and list monitoring stations.
     Station(cmd_registry::StationArgs),
     /// Register and list devices (data loggers) by MN.
@@ -101,6 +119,10 @@ fn main() -> std::process::ExitCode {
         Command::Hj212(a) => cmd_hj212::run(a),
         Command::Ledger(a) => cmd_ledger::run(a),
         Command::Query(a) => cmd_query::run(a),
+        Command::Enterprise(a) => cmd_sources::run_enterprise(a),
+        Command::Outlet(a) => cmd_sources::run_outlet(a),
+        Command::Equipment(a) => cmd_sources::run_equipment(a),
+        Command::Emissions(a) => cmd_sources::run_emissions(a),
         Command::County(a) => cmd_county::run(a),
         Command::User(a) => cmd_user::run(a),
         Command::Serve(a) => cmd_serve::run(a),

@@ -102,16 +102,70 @@ fn story_registry_ingest_rollups_corrections_archive() {
         s.upsert_enterprise(&Enterprise {
             id: "E1".into(),
             name: "澳森特钢".into(),
-            credit_code: None,
             industry: Some("steel".into()),
-            grade: Some("B".into()),
+            grade: Some(Grade::B),
             admin_unit_id: Some("xinji".into()),
+            lat: Some(37.95),
+            lon: Some(115.25),
+            key_polluter: true,
+            ..Enterprise::default()
         })
         .unwrap();
-        s.add_enterprise_part(true, "E1-O1", "E1", "1# 烧结机头", None)
-            .unwrap();
-        s.add_enterprise_part(false, "E1-L1", "E1", "球团竖炉", Some("pellet"))
-            .unwrap();
+        let outlet = Outlet {
+            id: "E1-O1".into(),
+            enterprise_id: "E1".into(),
+            name: "1# 烧结机头".into(),
+            kind: OutletKind::Stack,
+            height_m: Some(120.0),
+            o2_ref_pct: Some(16.0),
+            flow_stopped_m3_h: 10_000.0,
+            limits: vec![Limit {
+                code: "a21026".into(),
+                limit_mg_m3: 35.0,
+                source: "DB13/2169-2018".into(),
+            }],
+        };
+        s.upsert_outlet(&outlet, 3600.0).unwrap();
+        assert_eq!(s.outlet("E1-O1").unwrap().unwrap(), outlet);
+        let series = s.station("E1-O1").unwrap().unwrap();
+        assert_eq!(
+            (series.role, series.admin_unit_id.as_deref()),
+            (StationRole::Outlet, Some("xinji"))
+        );
+        assert_eq!(
+            s.station_units("E1-O1").unwrap()[0].factor,
+            3600.0,
+            "flow m³/s → m³/h"
+        );
+        assert!(
+            matches!(
+                s.upsert_outlet(
+                    &Outlet {
+                        id: "XJ-T01".into(),
+                        ..outlet.clone()
+                    },
+                    1.0
+                ),
+                Err(StoreError::Conflict { .. })
+            ),
+            "an ambient station's id is not an outlet's"
+        );
+        s.upsert_equipment(&Equipment {
+            id: "E1-SCR".into(),
+            enterprise_id: "E1".into(),
+            name: "脱硝设施".into(),
+            kind: EquipmentKind::Treatment,
+            outlet_id: Some("E1-O1".into()),
+            rated_kw: Some(800.0),
+            status_code: Some("SB1-RS".into()),
+            power_code: None,
+            running_kw_min: None,
+        })
+        .unwrap();
+        assert_eq!(
+            s.equipment(Some("E1")).unwrap()[0].kind,
+            EquipmentKind::Treatment
+        );
         assert_eq!(s.enterprises().unwrap().len(), 1);
 
         // Hourly data: 24 hours of PM2.5 in two packets.

@@ -6,6 +6,7 @@ mod aqi;
 mod archive;
 mod assess;
 mod browser;
+mod cems;
 mod county;
 mod data_path;
 mod gateway;

@@ -1,0 +1,416 @@
+//! An outlet's hours as CEMS data make them: measured and normalised (折算) concentrations
+//! against the outlet's limits, flow, hourly emissions, stopped hours, the device's own
+//! figures checked; totals per day, month and year; and what the equipment did (production
+//! running while treatment is off, or while the CEMS says the plant is stopped).
+
+use crate::caller::policy;
+use crate::data::span_days;
+use crate::error::{AppError, AppResult};
+use crate::{App, Caller};
+use lantian_core::Date;
+use lantian_core::cems::{self, FLOW, HourInput, O2};
+use lantian_core::cst;
+use lantian_core::org::EquipmentKind;
+use lantian_store::{Equipment, HourValue, Outlet, Period, View};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One outlet, hour and pollutant: what `lantian emissions` prints per line.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EmissionRow {
+    pub outlet: String,
+    /// The hour's start, Beijing time, `YYYY-MM-DD HH:00`.
+    pub hour: String,
+    /// HJ 212-2017 code.
+    pub code: &'static str,
+    /// mg/m³.
+    pub measured: Option<f64>,
+    /// %.
+    pub o2: Option<f64>,
+    /// mg/m³ at the reference O2, or null (stopped, or no measurement).
+    pub converted: Option<f64>,
+    pub limit: Option<f64>,
+    pub exceeds: bool,
+    /// m³/h.
+    pub flow: Option<f64>,
+    pub emission_kg: Option<f64>,
+    pub stopped: bool,
+    pub valid: bool,
+    pub device_converted: Option<f64>,
+    pub device_emission_kg: Option<f64>,
+    pub device_mismatch: bool,
+}
+
+/// The outlet, if the caller may see its monitoring.
+fn outlet(app: &App, caller: &Caller, id: &str) -> AppResult<Outlet> {
+    let o = app
+        .store
+        .outlet(id)?
+        .ok_or_else(|| AppError::NotFound(format!("outlet {id}")))?;
+    if !policy::sees_monitoring(caller, &o.enterprise_id) {
+        return Err(match caller.account() {
+            None => AppError::Unauthorized,
+            Some(_) => AppError::Forbidden(
+                "只能查看本企业的监测数据 / only your enterprise's monitoring".to_owned(),
+            ),
+        });
+    }
+    Ok(o)
+}
+
+/// Hourly values of one code by hour start.
+fn hours(
+    app: &App,
+    series: &str,
+    code: &str,
+    from: i64,
+    to: i64,
+) -> AppResult<BTreeMap<i64, HourValue>> {
+    Ok(app
+        .store
+        .hourly(series, code, from, to, View::Raw)?
+        .into_iter()
+        .map(|h| (h.ts, h))
+        .collect())
+}
+
+/// A device's amount (`-Cou`, kg) for an hour (or a real-time sample): as sent, or the sum of
+/// the hour's minutes. Real-time values rolled up into an hour carry no amount.
+fn amount(h: &HourValue, minute_interval: i64) -> Option<f64> {
+    match h.source {
+        Period::Hour => Some(h.value),
+        Period::Rtd if h.n_expected == 1 => Some(h.value),
+        // A minute rollup keeps the mean over its records; `n_observed` counts minutes.
+        Period::Min => Some(h.value * (h.n_observed / minute_interval.max(1)) as f64),
+        _ => None,
+    }
+}
+
+/// An outlet's rows for the days `first` to `last` (Beijing time), hour by hour and pollutant
+/// by pollutant; hours without any figure of a pollutant are left out.
+pub fn outlet_hours(
+    app: &App,
+    caller: &Caller,
+    outlet_id: &str,
+    first: Date,
+    last: Date,
+) -> AppResult<Vec<EmissionRow>> {
+    outlet_rows(app, caller, outlet_id, first, last, Resolution::Hour)
+}
+
+/// What one row of [`outlet_rows`] covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// An hour (sent hourly, or from minute data, or from ≥ 45 minutes of real-time values).
+    Hour,
+    /// A real-time sample (2011), as sent: its moment in `hour` (`YYYY-MM-DD HH:MM:SS`), an
+    /// emission for one hour at its flow.
+    Moment,
+}
+
+/// Real-time samples of one code by moment, as hour values of the sample.
+fn moments(
+    app: &App,
+    series: &str,
+    code: &str,
+    from: i64,
+    to: i64,
+) -> AppResult<BTreeMap<i64, HourValue>> {
+    Ok(app
+        .store
+        .series(series, code, Period::Rtd, from, to, View::Raw)?
+        .into_iter()
+        .filter(|p| p.flag == "N")
+        .map(|p| {
+            let h = HourValue {
+                ts: p.ts,
+                value: p.value,
+                source: Period::Rtd,
+                n_observed: 1,
+                n_expected: 1,
+                corrected: None,
+            };
+            (p.ts, h)
+        })
+        .collect())
+}
+
+/// An outlet's rows by hour or by real-time sample.
+pub fn outlet_rows(
+    app: &App,
+    caller: &Caller,
+    outlet_id: &str,
+    first: Date,
+    last: Date,
+    resolution: Resolution,
+) -> AppResult<Vec<EmissionRow>> {
+    let o = outlet(app, caller, outlet_id)?;
+    let n_days = span_days(first, last)?;
+    let from = cst::day_start(first);
+    let to = from + n_days as i64 * cst::DAY_S;
+    let interval = app.store.station(&o.id)?.map_or(1, |s| s.min_interval_min);
+    let rules = crate::sources::rules(&o);
+    let read = |code: &str| match resolution {
+        Resolution::Hour => hours(app, &o.id, code, from, to),
+        Resolution::Moment => moments(app, &o.id, code, from, to),
+    };
+    let o2 = read(O2)?;
+    let flow = read(FLOW)?;
+    let mut out = Vec::new();
+    for (code, ..) in cems::POLLUTANTS {
+        let measured = read(code)?;
+        let device_zs = read(&format!("{code}-Zs"))?;
+        let device_cou = read(&format!("{code}-Cou"))?;
+        let limit = o
+            .limits
+            .iter()
+            .find(|l| l.code == code)
+            .map(|l| l.limit_mg_m3);
+        let mut starts: Vec<i64> = measured
+            .keys()
+            .chain(device_zs.keys())
+            .chain(device_cou.keys())
+            .copied()
+            .collect();
+        starts.sort_unstable();
+        starts.dedup();
+        for ts in starts {
+            let input = HourInput {
+                measured: measured.get(&ts).map(|h| h.value),
+                o2: o2.get(&ts).map(|h| h.value),
+                flow_m3_h: flow.get(&ts).map(|h| h.value),
+                device_normalised: device_zs.get(&ts).map(|h| h.value),
+                device_emission_kg: device_cou.get(&ts).and_then(|h| amount(h, interval)),
+                limit,
+            };
+            let v = cems::judge(&rules, &input);
+            let hour = match resolution {
+                Resolution::Hour => cst::format_minute(ts),
+                Resolution::Moment => {
+                    format!("{}:{:02}", cst::format_minute(ts), ts.rem_euclid(60))
+                }
+            };
+            out.push(EmissionRow {
+                outlet: o.id.clone(),
+                hour,
+                code,
+                measured: v.measured,
+                o2: input.o2,
+                converted: v.converted,
+                limit: v.limit,
+                exceeds: v.exceeds,
+                flow: input.flow_m3_h,
+                emission_kg: v.emission_kg,
+                stopped: v.stopped,
+                valid: v.valid,
+                device_converted: input.device_normalised,
+                device_emission_kg: input.device_emission_kg,
+                device_mismatch: v.device_mismatch,
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.hour, a.code).cmp(&(&b.hour, b.code)));
+    Ok(out)
+}
+
+/// A total of one pollutant over a period.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Total {
+    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
+    pub period: String,
+    pub code: &'static str,
+    pub emission_kg: f64,
+    /// Hours with a valid measurement and a flow, of those with any figure.
+    pub hours_counted: u32,
+    pub exceedance_hours: u32,
+    pub stopped_hours: u32,
+    pub mismatch_hours: u32,
+}
+
+/// How finely totals are cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Per {
+    Day,
+    Month,
+    Year,
+}
+
+/// An outlet's emissions summed per day, month or year and pollutant.
+pub fn totals(rows: &[EmissionRow], per: Per) -> Vec<Total> {
+    let mut map: BTreeMap<(String, &'static str), Total> = BTreeMap::new();
+    for r in rows {
+        let period = match per {
+            Per::Day => r.hour[..10].to_owned(),
+            Per::Month => r.hour[..7].to_owned(),
+            Per::Year => r.hour[..4].to_owned(),
+        };
+        let t = map.entry((period.clone(), r.code)).or_insert(Total {
+            period,
+            code: r.code,
+            emission_kg: 0.0,
+            hours_counted: 0,
+            exceedance_hours: 0,
+            stopped_hours: 0,
+            mismatch_hours: 0,
+        });
+        if let Some(e) = r.emission_kg {
+            t.emission_kg += e;
+            t.hours_counted += 1;
+        }
+        t.exceedance_hours += u32::from(r.exceeds);
+        t.stopped_hours += u32::from(r.stopped);
+        t.mismatch_hours += u32::from(r.device_mismatch);
+    }
+    map.into_values().collect()
+}
+
+/// What a piece of equipment did in an hour.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EquipmentHour {
+    pub equipment: String,
+    pub kind: EquipmentKind,
+    /// The hour's start, Beijing time.
+    pub hour: String,
+    /// `None`: no status or power that hour.
+    pub running: Option<bool>,
+    /// Mean power (kW), when metered.
+    pub power_kw: Option<f64>,
+    /// Per cent of the rated power.
+    pub load_pct: Option<f64>,
+}
+
+/// A finding: something an hour's data show that should not happen.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    /// `production_without_treatment` or `production_while_cems_stopped`.
+    pub kind: &'static str,
+    pub hour: String,
+    /// The equipment or outlet it concerns.
+    pub subject: String,
+    /// What shows it.
+    pub detail: String,
+}
+
+/// Whether a piece of equipment ran in each hour: its status readings (`SBxxx-RS`, 1 =
+/// running) that hour are mostly 1, or its mean power reaches its running power.
+fn equipment_hours(app: &App, q: &Equipment, from: i64, to: i64) -> AppResult<Vec<EquipmentHour>> {
+    let mut by_hour: BTreeMap<i64, (u32, u32)> = BTreeMap::new();
+    if let Some(code) = &q.status_code {
+        for period in [Period::Rtd, Period::Min, Period::Hour] {
+            for p in app.store.series(&q.id, code, period, from, to, View::Raw)? {
+                let e = by_hour.entry(cst::hour_start(p.ts)).or_default();
+                e.0 += u32::from(p.value == 1.0);
+                e.1 += 1;
+            }
+        }
+    }
+    let power = match &q.power_code {
+        Some(code) => hours(app, &q.id, code, from, to)?,
+        None => BTreeMap::new(),
+    };
+    let mut starts: Vec<i64> = by_hour.keys().chain(power.keys()).copied().collect();
+    starts.sort_unstable();
+    starts.dedup();
+    Ok(starts
+        .into_iter()
+        .map(|ts| {
+            let kw = power.get(&ts).map(|h| h.value);
+            let by_status = by_hour.get(&ts).map(|(on, n)| 2 * on > *n);
+            let by_power = kw.zip(q.running_kw_min).map(|(kw, min)| kw >= min);
+            EquipmentHour {
+                equipment: q.id.clone(),
+                kind: q.kind,
+                hour: cst::format_minute(ts),
+                running: by_status.or(by_power),
+                power_kw: kw,
+                load_pct: kw
+                    .zip(q.rated_kw)
+                    .filter(|(_, r)| *r > 0.0)
+                    .map(|(kw, r)| 100.0 * kw / r),
+            }
+        })
+        .collect())
+}
+
+/// An enterprise's equipment hours and findings for the days `first` to `last`.
+pub fn working_condition(
+    app: &App,
+    caller: &Caller,
+    enterprise_id: &str,
+    first: Date,
+    last: Date,
+) -> AppResult<(Vec<EquipmentHour>, Vec<Finding>)> {
+    if !policy::sees_monitoring(caller, enterprise_id) {
+        return Err(AppError::Forbidden(
+            "只能查看本企业的监测数据 / only your enterprise's monitoring".to_owned(),
+        ));
+    }
+    let n_days = span_days(first, last)?;
+    let from = cst::day_start(first);
+    let to = from + n_days as i64 * cst::DAY_S;
+    let equipment = app.store.equipment(Some(enterprise_id))?;
+    let mut hours_of: Vec<EquipmentHour> = Vec::new();
+    for q in &equipment {
+        hours_of.extend(equipment_hours(app, q, from, to)?);
+    }
+    let mut findings = Vec::new();
+    let running = |id: &str, hour: &str| {
+        hours_of
+            .iter()
+            .find(|h| h.equipment == id && h.hour == hour)
+            .and_then(|h| h.running)
+    };
+    for p in equipment
+        .iter()
+        .filter(|q| q.kind == EquipmentKind::Production)
+    {
+        let treatments: Vec<&Equipment> = equipment
+            .iter()
+            .filter(|t| {
+                t.kind == EquipmentKind::Treatment
+                    && t.outlet_id.is_some()
+                    && t.outlet_id == p.outlet_id
+            })
+            .collect();
+        let stopped_hours: Vec<String> = match &p.outlet_id {
+            Some(o) => outlet_hours(app, caller, o, first, last)?
+                .into_iter()
+                .filter(|r| r.stopped)
+                .map(|r| r.hour)
+                .collect(),
+            None => Vec::new(),
+        };
+        for h in hours_of
+            .iter()
+            .filter(|h| h.equipment == p.id && h.running == Some(true))
+        {
+            for t in &treatments {
+                if running(&t.id, &h.hour) == Some(false) {
+                    findings.push(Finding {
+                        kind: "production_without_treatment",
+                        hour: h.hour.clone(),
+                        subject: t.id.clone(),
+                        detail: format!(
+                            "{} 运行，{} 停运 / {} running, {} off",
+                            p.name, t.name, p.id, t.id
+                        ),
+                    });
+                }
+            }
+            if stopped_hours.contains(&h.hour) {
+                findings.push(Finding {
+                    kind: "production_while_cems_stopped",
+                    hour: h.hour.clone(),
+                    subject: p.outlet_id.clone().unwrap_or_default(),
+                    detail: format!(
+                        "{} 运行，在线监测显示停运 / {} running, the CEMS says stopped",
+                        p.name, p.id
+                    ),
+                });
+            }
+        }
+    }
+    findings.sort_by(|a, b| (&a.hour, a.kind).cmp(&(&b.hour, b.kind)));
+    findings.dedup();
+    Ok((hours_of, findings))
+}
