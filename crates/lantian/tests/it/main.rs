@@ -5,6 +5,7 @@
 mod aqi;
 mod archive;
 mod assess;
+mod bench_cems;
 mod browser;
 mod cems;
 mod county;
@@ -14,6 +15,8 @@ mod hj212;
 mod ledger;
 mod roles;
 mod serve;
+mod simulate;
+mod sources;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

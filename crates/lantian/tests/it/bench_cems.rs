@@ -1,0 +1,1 @@
+//! `lantian bench cems` runs and reports its figures.
