@@ -21,7 +21,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "lantian-gateway",
         &["lantian-core", "lantian-hj212", "lantian-store"],
     ),
-    ("lantian-app", &["lantian-core", "lantian-store"]),
+    (
+        "lantian-app",
+        &["lantian-core", "lantian-store", "lantian-formats"],
+    ),
     (
         "lantian-api",
         &["lantian-core", "lantian-store", "lantian-app"],

@@ -139,6 +139,11 @@ impl FromRequestParts<AppState> for Who {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Who, ApiError> {
         let session = token(&parts.headers).and_then(|t| state.sessions.get(&t));
         let changes_state = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        // Every state change but logging in needs a login; refused before the body is read.
+        let path = parts.uri.path();
+        if changes_state && session.is_none() && !path.ends_with("/login") {
+            return Err(ApiError::Unauthorized);
+        }
         if changes_state && let Some(s) = &session {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             if sent != Some(s.csrf.as_str()) {
@@ -147,7 +152,6 @@ impl FromRequestParts<AppState> for Who {
                 ));
             }
             // An initial (or reset) password is changed before anything else is done.
-            let path = parts.uri.path();
             if s.must_change_password && !path.ends_with("/password") && !path.ends_with("/logout")
             {
                 return Err(ApiError::Forbidden(

@@ -121,12 +121,26 @@ pub fn create(app: &App, n: NewUser, by: &str) -> AppResult<()> {
             "user name 1-{USERNAME_CHARS_MAX} characters, password at least {PASSWORD_CHARS_MIN}"
         )));
     }
-    if let Some(u) = &n.unit
-        && !app.store.admin_units()?.iter().any(|x| x.id == *u)
-    {
-        return Err(AppError::BadRequest(format!(
-            "unit {u:?} is not a unit of this county"
-        )));
+    match (&n.unit, n.role) {
+        // An enterprise's account belongs to a registered enterprise.
+        (None, Role::Enterprise) => {
+            return Err(AppError::BadRequest(
+                "an enterprise account needs its enterprise (the unit: its id)".to_owned(),
+            ));
+        }
+        (Some(u), Role::Enterprise) if app.store.enterprise(u)?.is_none() => {
+            return Err(AppError::BadRequest(format!(
+                "enterprise {u:?} is not registered (lantian enterprise add)"
+            )));
+        }
+        (Some(u), role)
+            if role != Role::Enterprise && !app.store.admin_units()?.iter().any(|x| x.id == *u) =>
+        {
+            return Err(AppError::BadRequest(format!(
+                "unit {u:?} is not a unit of this county"
+            )));
+        }
+        _ => {}
     }
     if app.store.user(&n.username)?.is_some() {
         return Err(AppError::Conflict(format!(

@@ -119,6 +119,30 @@ pub mod policy {
         caller.account().is_some() && sees_enterprise(caller, enterprise_id)
     }
 
+    /// Whether the caller reads an enterprise's outlets and emissions: who sees its
+    /// monitoring, and everyone when the enterprise discloses them (plan §9(三)).
+    pub fn reads_emissions(caller: &Caller, enterprise_id: &str, discloses: bool) -> bool {
+        discloses || sees_monitoring(caller, enterprise_id)
+    }
+
+    /// The refusal of something the caller may not see: log in (the public), or not yours.
+    pub fn refusal(caller: &Caller, what: &str) -> AppError {
+        match caller.account() {
+            None => AppError::Unauthorized,
+            Some(_) => AppError::Forbidden(what.to_owned()),
+        }
+    }
+
+    /// Whether the caller acts for an enterprise (publishes its disclosure, imports its gate
+    /// records): the enterprise's own account, the bureau and administrators.
+    pub fn acts_for_enterprise(caller: &Caller, enterprise_id: &str) -> bool {
+        match caller.account() {
+            Some(a) if a.role == Role::Enterprise => a.unit_id.as_deref() == Some(enterprise_id),
+            Some(a) => MANAGE.contains(&a.role),
+            None => false,
+        }
+    }
+
     /// What someone may do to a measure of the ledger.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
     #[serde(rename_all = "snake_case")]
@@ -304,6 +328,56 @@ mod tests {
             ledger(&Caller::Public, LedgerAct::Report, &m),
             Err(AppError::Unauthorized)
         ));
+    }
+
+    #[test]
+    fn every_role_against_an_enterprise() {
+        let cases = [
+            // sees, monitoring, emissions (not disclosed), emissions (disclosed), acts for
+            (
+                account(Role::Admin, None, None),
+                [true, true, true, true, true],
+            ),
+            (
+                account(Role::Bureau, None, None),
+                [true, true, true, true, true],
+            ),
+            (
+                account(Role::Department, None, None),
+                [true, true, true, true, false],
+            ),
+            (
+                account(Role::Township, Some("wangkou"), None),
+                [true, true, true, true, false],
+            ),
+            (
+                account(Role::Operations, None, None),
+                [true, true, true, true, false],
+            ),
+            (
+                account(Role::Enterprise, Some("AS"), None),
+                [true, true, true, true, true],
+            ),
+            (
+                account(Role::Enterprise, Some("XX"), None),
+                [false, false, false, true, false],
+            ),
+            (
+                account(Role::Enterprise, None, None),
+                [false, false, false, true, false],
+            ),
+            (Caller::Public, [true, false, false, true, false]),
+        ];
+        for (c, want) in cases {
+            let got = [
+                policy::sees_enterprise(&c, "AS"),
+                policy::sees_monitoring(&c, "AS"),
+                policy::reads_emissions(&c, "AS", false),
+                policy::reads_emissions(&c, "AS", true),
+                policy::acts_for_enterprise(&c, "AS"),
+            ];
+            assert_eq!(got, want, "{c:?}");
+        }
     }
 
     #[test]

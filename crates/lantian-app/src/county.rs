@@ -104,6 +104,28 @@ pub struct Profile {
     pub plan_zh: String,
     pub targets: Targets,
     pub titles: Titles,
+    /// How flue-gas CEMS data are judged where the standards leave a decision.
+    #[serde(default)]
+    pub cems: CemsSettings,
+}
+
+/// The CEMS decisions a county may set (docs/standards.md, "Flue-gas CEMS"): at what O2 a
+/// plant counts as stopped, and how closely a device's own normalised values and amounts
+/// must agree with Lantian's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CemsSettings {
+    pub o2_stopped_pct_min: f64,
+    pub tolerance: lantian_core::cems::Tolerance,
+}
+
+impl Default for CemsSettings {
+    fn default() -> CemsSettings {
+        CemsSettings {
+            o2_stopped_pct_min: lantian_core::cems::O2_STOPPED_PCT_MIN,
+            tolerance: lantian_core::cems::Tolerance::default(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -460,6 +482,24 @@ mod tests {
     }
 
     #[test]
+    fn the_cems_decisions_are_the_profiles_and_default_when_absent() {
+        let c = County::from_files(Files::xinji()).unwrap();
+        assert_eq!(c.profile.cems, CemsSettings::default());
+        let mut files = Files::xinji();
+        files.county_json = files.county_json.replace(
+            "\"o2_stopped_pct_min\": 19.0",
+            "\"o2_stopped_pct_min\": 18.5",
+        );
+        let c = County::from_files(files).unwrap();
+        assert_eq!(c.profile.cems.o2_stopped_pct_min, 18.5);
+        let mut files = Files::xinji();
+        let at = files.county_json.find(",\n  \"cems\"").unwrap();
+        files.county_json = format!("{}\n}}", &files.county_json[..at]);
+        let c = County::from_files(files).unwrap();
+        assert_eq!(c.profile.cems, CemsSettings::default());
+    }
+
+    #[test]
     fn a_bad_file_is_named_with_its_line_and_reason() {
         let bad = |f: fn(&mut Files), want: &str| {
             let mut files = Files::xinji();
@@ -482,6 +522,10 @@ mod tests {
         bad(
             |f| f.county_json = f.county_json.replace("\"bureau\"", "\"boss\""),
             "county.json: unknown field `boss`",
+        );
+        bad(
+            |f| f.county_json = f.county_json.replace("\"absolute\"", "\"abs\""),
+            "county.json: unknown field `abs`",
         );
         bad(
             |f| f.departments_csv = "name_zh\n".to_owned(),

@@ -41,19 +41,20 @@ pub struct EmissionRow {
     pub device_mismatch: bool,
 }
 
-/// The outlet, if the caller may see its monitoring.
+const MONITORING_REFUSED: &str = "只能查看本企业的监测数据 / only your enterprise's monitoring";
+
+/// The outlet, if the caller may read its emissions.
 fn outlet(app: &App, caller: &Caller, id: &str) -> AppResult<Outlet> {
     let o = app
         .store
         .outlet(id)?
         .ok_or_else(|| AppError::NotFound(format!("outlet {id}")))?;
-    if !policy::sees_monitoring(caller, &o.enterprise_id) {
-        return Err(match caller.account() {
-            None => AppError::Unauthorized,
-            Some(_) => AppError::Forbidden(
-                "只能查看本企业的监测数据 / only your enterprise's monitoring".to_owned(),
-            ),
-        });
+    let discloses = app
+        .store
+        .enterprise(&o.enterprise_id)?
+        .is_some_and(|e| e.discloses);
+    if !policy::reads_emissions(caller, &o.enterprise_id, discloses) {
+        return Err(policy::refusal(caller, MONITORING_REFUSED));
     }
     Ok(o)
 }
@@ -149,7 +150,7 @@ pub fn outlet_rows(
     let from = cst::day_start(first);
     let to = from + n_days as i64 * cst::DAY_S;
     let interval = app.store.station(&o.id)?.map_or(1, |s| s.min_interval_min);
-    let rules = crate::sources::rules(&o);
+    let rules = crate::sources::rules(app, &o);
     let read = |code: &str| match resolution {
         Resolution::Hour => hours(app, &o.id, code, from, to),
         Resolution::Moment => moments(app, &o.id, code, from, to),
@@ -211,6 +212,35 @@ pub fn outlet_rows(
     }
     out.sort_by(|a, b| (&a.hour, a.code).cmp(&(&b.hour, b.code)));
     Ok(out)
+}
+
+/// The hourly rows of all of an enterprise's outlets (for its totals).
+pub fn enterprise_rows(
+    app: &App,
+    caller: &Caller,
+    enterprise_id: &str,
+    first: Date,
+    last: Date,
+) -> AppResult<Vec<EmissionRow>> {
+    let e = app
+        .store
+        .enterprise(enterprise_id)?
+        .ok_or_else(|| AppError::NotFound(format!("enterprise {enterprise_id}")))?;
+    if !policy::reads_emissions(caller, &e.id, e.discloses) {
+        return Err(policy::refusal(caller, MONITORING_REFUSED));
+    }
+    let mut rows = Vec::new();
+    for o in app.store.outlets(Some(&e.id))? {
+        rows.extend(outlet_rows(
+            app,
+            caller,
+            &o.id,
+            first,
+            last,
+            Resolution::Hour,
+        )?);
+    }
+    Ok(rows)
 }
 
 /// A total of one pollutant over a period.
@@ -341,9 +371,7 @@ pub fn working_condition(
     last: Date,
 ) -> AppResult<(Vec<EquipmentHour>, Vec<Finding>)> {
     if !policy::sees_monitoring(caller, enterprise_id) {
-        return Err(AppError::Forbidden(
-            "只能查看本企业的监测数据 / only your enterprise's monitoring".to_owned(),
-        ));
+        return Err(policy::refusal(caller, MONITORING_REFUSED));
     }
     let n_days = span_days(first, last)?;
     let from = cst::day_start(first);
@@ -413,4 +441,57 @@ pub fn working_condition(
     findings.sort_by(|a, b| (&a.hour, a.kind).cmp(&(&b.hour, b.kind)));
     findings.dedup();
     Ok((hours_of, findings))
+}
+
+/// How an enterprise's sources did on a day, for the list and the map.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceDay {
+    pub enterprise: String,
+    /// `YYYY-MM-DD`, Beijing time.
+    pub day: String,
+    /// Outlet-hours with any CEMS figure.
+    pub hours: u32,
+    /// Outlet-hours with at least one pollutant over its limit; stopped; with the device's
+    /// own figures inconsistent.
+    pub exceedance_hours: u32,
+    pub stopped_hours: u32,
+    pub mismatch_hours: u32,
+    /// Working-condition findings (production without treatment, production while the
+    /// CEMS says stopped).
+    pub findings: usize,
+    /// The last hour with data, Beijing time.
+    pub latest_hour: Option<String>,
+}
+
+/// [`SourceDay`] of every enterprise whose monitoring the caller sees.
+pub fn day_status(app: &App, caller: &Caller, day: Date) -> AppResult<Vec<SourceDay>> {
+    let mut out = Vec::new();
+    for e in app.store.enterprises()? {
+        if !policy::sees_monitoring(caller, &e.id) {
+            continue;
+        }
+        let rows = enterprise_rows(app, caller, &e.id, day, day)?;
+        let hours_where = |f: fn(&EmissionRow) -> bool| {
+            let mut h: Vec<(&str, &str)> = rows
+                .iter()
+                .filter(|r| f(r))
+                .map(|r| (r.outlet.as_str(), r.hour.as_str()))
+                .collect();
+            h.sort_unstable();
+            h.dedup();
+            h.len() as u32
+        };
+        let (_, findings) = working_condition(app, caller, &e.id, day, day)?;
+        out.push(SourceDay {
+            day: day.to_string(),
+            hours: hours_where(|_| true),
+            exceedance_hours: hours_where(|r| r.exceeds),
+            stopped_hours: hours_where(|r| r.stopped),
+            mismatch_hours: hours_where(|r| r.device_mismatch),
+            findings: findings.len(),
+            latest_hour: rows.iter().map(|r| r.hour.clone()).max(),
+            enterprise: e.id,
+        });
+    }
+    Ok(out)
 }

@@ -30,6 +30,8 @@ pub mod series;
 pub mod sources;
 pub mod stations;
 mod table_xlsx;
+pub mod upload;
+pub mod vehicles;
 
 pub use caller::{Account, Caller};
 pub use clock::Clock;

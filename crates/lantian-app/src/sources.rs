@@ -12,9 +12,9 @@ use lantian_core::org::{Grade, OutletKind};
 use lantian_store::{Enterprise, Equipment, Limit, Outlet};
 use serde::Serialize;
 
-/// The columns of the enterprise list, in order. The first ten are the enterprise's (merged
-/// over its outlet rows), the rest an outlet's.
-pub const COLUMNS: [&str; 18] = [
+/// The columns of the enterprise list, in order. The first eleven are the enterprise's
+/// (merged over its outlet rows), the rest an outlet's.
+pub const COLUMNS: [&str; 19] = [
     "企业编号",
     "企业名称",
     "统一社会信用代码",
@@ -25,6 +25,7 @@ pub const COLUMNS: [&str; 18] = [
     "排污许可证编号",
     "经度",
     "纬度",
+    "清洁运输目标(%)",
     "排放口编号",
     "排放口名称",
     "排气筒高度(m)",
@@ -35,10 +36,18 @@ pub const COLUMNS: [&str; 18] = [
     "限值依据",
 ];
 
-/// Enterprise columns: the first ten.
-const ENTERPRISE_COLUMNS: usize = 10;
+/// Enterprise columns: the first eleven.
+const ENTERPRISE_COLUMNS: usize = 11;
+/// The first outlet column (排放口编号).
+const OUTLET: usize = ENTERPRISE_COLUMNS;
 /// The limit columns and their codes.
-const LIMIT_COLUMNS: [(usize, &str); 3] = [(14, "a21026"), (15, "a21002"), (16, "a34013")];
+const LIMIT_COLUMNS: [(usize, &str); 3] = [
+    (OUTLET + 4, "a21026"),
+    (OUTLET + 5, "a21002"),
+    (OUTLET + 6, "a34013"),
+];
+/// 限值依据.
+const LIMIT_SOURCE: usize = OUTLET + 7;
 
 /// An enterprise as a caller may see it, with its outlets.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -52,42 +61,37 @@ pub struct EnterpriseView {
 }
 
 /// The enterprises the caller may see: all for the bureau, operations, departments and
-/// townships; its own for an enterprise account; the register (without outlets and
-/// equipment) for the public.
+/// townships; its own for an enterprise account; the register for the public, with the
+/// outlets of those that disclose their monitoring data.
 pub fn list(app: &App, caller: &Caller) -> AppResult<Vec<EnterpriseView>> {
     let units = app.store.admin_units()?;
     let outlets = app.store.outlets(None)?;
     let equipment = app.store.equipment(None)?;
-    let detail = caller.account().is_some();
     Ok(app
         .store
         .enterprises()?
         .into_iter()
         .filter(|e| policy::sees_enterprise(caller, &e.id))
-        .map(|e| EnterpriseView {
-            unit_name: units
-                .iter()
-                .find(|u| Some(&u.id) == e.admin_unit_id.as_ref())
-                .map(|u| u.name_zh.clone()),
-            outlets: if detail {
-                outlets
+        .map(|e| {
+            let of_it = policy::reads_emissions(caller, &e.id, e.discloses);
+            let monitored = policy::sees_monitoring(caller, &e.id);
+            EnterpriseView {
+                unit_name: units
                     .iter()
-                    .filter(|o| o.enterprise_id == e.id)
-                    .cloned()
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            equipment: if detail {
-                equipment
+                    .find(|u| Some(&u.id) == e.admin_unit_id.as_ref())
+                    .map(|u| u.name_zh.clone()),
+                outlets: outlets
                     .iter()
-                    .filter(|q| q.enterprise_id == e.id)
+                    .filter(|o| of_it && o.enterprise_id == e.id)
                     .cloned()
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            enterprise: e,
+                    .collect(),
+                equipment: equipment
+                    .iter()
+                    .filter(|q| monitored && q.enterprise_id == e.id)
+                    .cloned()
+                    .collect(),
+                enterprise: e,
+            }
         })
         .collect())
 }
@@ -123,6 +127,36 @@ pub fn add(app: &App, caller: &Caller, e: Enterprise) -> AppResult<()> {
     check_unit(app, e.admin_unit_id.as_deref())?;
     app.store.upsert_enterprise(&e)?;
     app.audit(&who, "enterprise.save", &e.id, &e.name)
+}
+
+/// Publishes (or withdraws) an enterprise's monitoring data with a note on its treatment
+/// measures (plan §9(三)): the enterprise itself, the bureau or administrators.
+pub fn disclose(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    discloses: bool,
+    note: Option<&str>,
+) -> AppResult<()> {
+    let who = caller.require()?.username.clone();
+    if !policy::acts_for_enterprise(caller, id) {
+        return Err(AppError::Forbidden(
+            "只能公开本企业的信息 / only your own enterprise's".to_owned(),
+        ));
+    }
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > 2000) {
+        return Err(AppError::BadRequest(
+            "the note is limited to 2,000 characters".to_owned(),
+        ));
+    }
+    app.store.set_disclosure(id, discloses, note)?;
+    let what = if discloses {
+        "公开 / public"
+    } else {
+        "不公开 / withdrawn"
+    };
+    app.audit(&who, "enterprise.disclose", id, what)
 }
 
 /// How an outlet's device sends its flow.
@@ -208,11 +242,11 @@ pub fn import(
         });
         return Ok(report);
     }
-    app.store.upsert_enterprises(&enterprises)?;
-    for o in &outlets {
-        app.store
-            .upsert_outlet(o, FlowUnit::CubicMetresPerSecond.factor_to_m3_h())?;
-    }
+    app.store.upsert_register(
+        &enterprises,
+        &outlets,
+        FlowUnit::CubicMetresPerSecond.factor_to_m3_h(),
+    )?;
     app.audit(
         &who,
         "enterprise.import",
@@ -294,6 +328,10 @@ fn parse(
             };
             let lon = number(8, &mut problems);
             let lat = number(9, &mut problems);
+            let target = number(10, &mut problems);
+            if target.is_some_and(|t| t > 100.0) {
+                problems.push(format!("{} is a share: at most 100", COLUMNS[10]));
+            }
             if cell(1).is_empty() {
                 problems.push(format!("{} is empty", COLUMNS[1]));
             }
@@ -311,7 +349,8 @@ fn parse(
                 permit_no: Some(cell(7).to_owned()).filter(|c| !c.is_empty()),
                 lat,
                 lon,
-                demo: false,
+                clean_transport_target_pct: target,
+                ..Enterprise::default()
             };
             if problems.is_empty() {
                 enterprises.push(e);
@@ -322,34 +361,41 @@ fn parse(
         } else if (1..ENTERPRISE_COLUMNS).any(|k| !cell(k).is_empty()) {
             problems.push(format!("enterprise cells without a {}", COLUMNS[0]));
         }
-        if !cell(10).is_empty() {
+        if !cell(OUTLET).is_empty() {
             match current {
                 None => problems.push("an outlet row without an enterprise above it".to_owned()),
                 Some(None) => {}
                 Some(Some(ei)) => {
-                    let height_m = number(12, &mut problems);
-                    let o2_ref_pct = number(13, &mut problems).filter(|x| *x < 21.0);
+                    let height_m = number(OUTLET + 2, &mut problems);
+                    let o2_ref_pct = number(OUTLET + 3, &mut problems);
+                    if o2_ref_pct.is_some_and(|x| x >= 21.0) {
+                        problems.push(format!("{} must be below 21", COLUMNS[OUTLET + 3]));
+                    }
                     let limits: Vec<Limit> = LIMIT_COLUMNS
                         .iter()
                         .filter_map(|(k, code)| {
                             number(*k, &mut problems).map(|v| Limit {
                                 code: (*code).to_owned(),
                                 limit_mg_m3: v,
-                                source: cell(17).to_owned(),
+                                source: cell(LIMIT_SOURCE).to_owned(),
                             })
                         })
                         .collect();
-                    if outlets.iter().any(|o| o.id == cell(10)) {
-                        problems.push(format!("{} {} appears twice", COLUMNS[10], cell(10)));
+                    if outlets.iter().any(|o| o.id == cell(OUTLET)) {
+                        problems.push(format!(
+                            "{} {} appears twice",
+                            COLUMNS[OUTLET],
+                            cell(OUTLET)
+                        ));
                     }
                     if problems.is_empty() {
                         outlets.push(Outlet {
-                            id: cell(10).to_owned(),
+                            id: cell(OUTLET).to_owned(),
                             enterprise_id: enterprises[ei].id.clone(),
-                            name: if cell(11).is_empty() {
-                                cell(10).to_owned()
+                            name: if cell(OUTLET + 1).is_empty() {
+                                cell(OUTLET).to_owned()
                             } else {
-                                cell(11).to_owned()
+                                cell(OUTLET + 1).to_owned()
                             },
                             kind: OutletKind::Stack,
                             height_m,
@@ -402,6 +448,7 @@ pub fn xlsx(app: &App, caller: &Caller) -> AppResult<Vec<u8>> {
             en.permit_no.clone().unwrap_or_default(),
             num(en.lon),
             num(en.lat),
+            num(en.clean_transport_target_pct),
         ];
         let outlets: Vec<Option<&Outlet>> = if e.outlets.is_empty() {
             vec![None]
@@ -460,12 +507,14 @@ pub fn xlsx(app: &App, caller: &Caller) -> AppResult<Vec<u8>> {
     .map_err(AppError::Internal)
 }
 
-/// The CEMS rules of an outlet.
-pub fn rules(o: &Outlet) -> cems::Rules {
+/// The CEMS rules of an outlet: its reference O2 and stopped flow, the county's settings.
+pub fn rules(app: &App, o: &Outlet) -> cems::Rules {
+    let c = &app.county.profile.cems;
     cems::Rules {
         o2_ref_pct: o.o2_ref_pct,
         flow_stopped_m3_h_max: o.flow_stopped_m3_h,
-        ..cems::Rules::default()
+        o2_stopped_pct_min: c.o2_stopped_pct_min,
+        tolerance: c.tolerance,
     }
 }
 
@@ -492,15 +541,17 @@ mod tests {
         let (e, o, r) = parse(
             &rows(&format!(
                 "辛集市污染源企业名录\n{head}\n\
-                 E1|澳森特钢|911301|辛集镇|钢铁|B|是|P-1|115.25|37.95|E1-1|1#烧结机头|120|16|35|50|10|DB13/2169-2018\n\
-                 ||||||||||E1-2|2#烧结机头|120|16|35|50|10|DB13/2169-2018\n\
-                 E2|某化工|||化工|E|否||abc||E2-1|锅炉||6|||||\n\
-                 ||||||||||E2-2|x||||||\n\
-                 E3|某厂||宁晋镇||A||||||||||||"
+                 E1|澳森特钢|911301|辛集镇|钢铁|B|是|P-1|115.25|37.95|80|E1-1|1#烧结机头|120|16|35|50|10|DB13/2169-2018\n\
+                 |||||||||||E1-2|2#烧结机头|120|16|35|50|10|DB13/2169-2018\n\
+                 E2|某化工|||化工|E|否||abc||120|E2-1|锅炉||6|||||\n\
+                 |||||||||||E2-2|x||||||\n\
+                 E3|某厂||宁晋镇||A|||||||||||||\n\
+                 E4|某玻璃厂||辛集镇|玻璃|C||||||E4-1|窑炉||21||||"
             )),
             unit,
         );
-        assert_eq!(e.len(), 1);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].clean_transport_target_pct, Some(80.0));
         assert_eq!(
             o.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
             ["E1-1", "E1-2"]
@@ -532,6 +583,18 @@ mod tests {
             problems
                 .iter()
                 .any(|(n, p)| *n == 7 && p.starts_with("所属乡镇 \"宁晋镇\"")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|(n, p)| *n == 5 && p.starts_with("清洁运输目标(%) is a share")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|(n, p)| *n == 8 && p.starts_with("基准氧含量(%) must be below 21")),
             "{problems:?}"
         );
         // The outlet row under a refused enterprise is not attached to the one before it.

@@ -33,6 +33,7 @@ pub const HOUR_VALID_MINUTES_MIN: u32 = 45;
 /// Devices round what they send, and average minute values in their own way; the defaults
 /// allow for that and for nothing more. Not from a standard: a stated decision.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Tolerance {
     pub relative: f64,
     pub absolute: f64,

@@ -97,6 +97,31 @@ pub fn parse_minute(text: &str) -> Option<i64> {
     .then(|| day_start(date) + h * HOUR_S + m * MINUTE_S)
 }
 
+/// Parses a moment as gate and import systems write it: `YYYY-MM-DD HH:MM[:SS]`, with `/`
+/// for `-` and `T` for the space allowed, as a CST time to the second.
+pub fn parse_moment(text: &str) -> Option<i64> {
+    let t = text.trim().replace('/', "-");
+    let (d, rest) = t.split_once([' ', 'T'])?;
+    let mut ymd = d.split('-');
+    let date = Date::new(
+        ymd.next()?.parse().ok()?,
+        ymd.next()?.parse().ok()?,
+        ymd.next()?.parse().ok()?,
+    )?;
+    if ymd.next().is_some() {
+        return None;
+    }
+    let mut parts = rest.trim().split(':');
+    let h: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let s: i64 = match parts.next() {
+        Some(s) => s.split('.').next()?.parse().ok()?,
+        None => 0,
+    };
+    ((0..24).contains(&h) && (0..60).contains(&m) && (0..60).contains(&s) && parts.next().is_none())
+        .then(|| day_start(date) + h * HOUR_S + m * MINUTE_S + s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +138,25 @@ mod tests {
         assert_eq!(to_unix_ms(from_unix_ms(unix_ms)), unix_ms);
         // 2026-11-30T16:30Z is already the 1st of December in Beijing.
         assert_eq!(today(unix_ms + 150 * 60_000), d("2026-12-01"));
+    }
+
+    #[test]
+    fn moments_are_read_with_seconds_and_either_separator() {
+        let base = day_start(d("2026-11-05"));
+        for (text, want) in [
+            (
+                "2026-11-05 08:30:15",
+                Some(base + 8 * HOUR_S + 30 * MINUTE_S + 15),
+            ),
+            ("2026/11/5 08:30", Some(base + 8 * HOUR_S + 30 * MINUTE_S)),
+            ("2026-11-05T23:59:59.5", Some(base + DAY_S - 1)),
+            ("2026-11-05 24:00", None),
+            ("2026-11-31 08:00", None),
+            ("2026-11-05", None),
+            ("08:30 2026-11-05", None),
+        ] {
+            assert_eq!(parse_moment(text), want, "{text}");
+        }
     }
 
     #[test]

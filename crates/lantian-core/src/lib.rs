@@ -22,6 +22,7 @@ pub mod pollutant;
 pub mod rules;
 pub mod series;
 pub mod validity;
+pub mod vehicles;
 
 pub use date::{Date, Month};
 pub use pollutant::Pollutant;

@@ -9,6 +9,7 @@ pub mod cnemc;
 pub mod diagnostics;
 pub mod long;
 pub mod prsa;
+pub mod table;
 
 pub use diagnostics::{Diagnostics, FormatError, Skip};
 

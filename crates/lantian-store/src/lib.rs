@@ -26,6 +26,7 @@
 pub mod archive;
 mod db;
 mod error;
+mod gate;
 mod ingest;
 mod journal;
 pub mod ledger;

@@ -3,6 +3,7 @@
 
 pub use lantian_core::org::{EquipmentKind, Grade, OutletKind, Role, UnitKind};
 pub use lantian_core::series::StationRole;
+pub use lantian_core::vehicles::{Direction, Fuel, Standard, VehicleClass};
 use serde::{Deserialize, Serialize};
 pub use smol_str::SmolStr;
 
@@ -73,6 +74,27 @@ pub struct Enterprise {
     pub permit_no: Option<String>,
     /// Demo enterprises are labelled as such wherever they are shown.
     pub demo: bool,
+    /// 清洁运输比例目标: the share (%) of heavy-truck trips that must be clean (新能源 or 国六).
+    pub clean_transport_target_pct: Option<f64>,
+    /// Set by the enterprise (plan §9(三)): its monitoring data are public.
+    pub discloses: bool,
+    /// What it publishes with them: its treatment measures (污染治理措施) and the like.
+    pub disclosure_note: Option<String>,
+}
+
+/// A vehicle passing an enterprise's gate (门禁记录).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GateRecord {
+    pub enterprise_id: String,
+    /// Beijing-time seconds, as every `ts`.
+    pub ts: i64,
+    pub plate: String,
+    pub direction: Direction,
+    /// As the gate system wrote it (e.g. 重型半挂牵引车).
+    pub vehicle_type: String,
+    pub class: VehicleClass,
+    pub standard: Standard,
+    pub fuel: Fuel,
 }
 
 /// An outlet (排放口) of an enterprise; its CEMS series is the station with the same id.

@@ -4,7 +4,7 @@
 //! written in the same transaction, so their data take the one ingest and query path.
 
 use crate::Store;
-use crate::db::Row;
+use crate::db::{Conn, Row};
 use crate::error::StoreError;
 use crate::model::*;
 use crate::registry::upsert_station_row;
@@ -29,7 +29,8 @@ fn parse_or<T>(
     })
 }
 
-const ENTERPRISE_COLUMNS: &str = "id, name, credit_code, industry, grade, admin_unit_id, lat, lon, key_polluter, permit_no, demo";
+const ENTERPRISE_COLUMNS: &str = "id, name, credit_code, industry, grade, admin_unit_id, lat, lon, key_polluter, permit_no, demo, \
+     clean_transport_target_pct, discloses, disclosure_note";
 
 fn enterprise(r: &Row) -> Result<Enterprise, StoreError> {
     Ok(Enterprise {
@@ -38,9 +39,7 @@ fn enterprise(r: &Row) -> Result<Enterprise, StoreError> {
         credit_code: r[2].text(),
         industry: r[3].text(),
         grade: match r[4].text() {
-            Some(g) => Some(Grade::parse(&g).ok_or_else(|| StoreError::Invalid {
-                what: format!("grade {g:?} of {:?} is not a known value", text(r, 0)),
-            })?),
+            Some(_) => Some(parse_or(r, 4, "grade", Grade::parse)?),
             None => None,
         },
         admin_unit_id: r[5].text(),
@@ -49,43 +48,154 @@ fn enterprise(r: &Row) -> Result<Enterprise, StoreError> {
         key_polluter: r[8].int() == Some(1),
         permit_no: r[9].text(),
         demo: r[10].int() == Some(1),
+        clean_transport_target_pct: r[11].real(),
+        discloses: r[12].int() == Some(1),
+        disclosure_note: r[13].text(),
     })
+}
+
+/// Writes an enterprise's register fields (not what the enterprise itself sets: its
+/// disclosure).
+fn write_enterprise(c: &mut dyn Conn, e: &Enterprise) -> Result<(), StoreError> {
+    if e.id.trim().is_empty() || e.name.trim().is_empty() {
+        return Err(StoreError::Invalid {
+            what: "an enterprise needs an id and a name".to_owned(),
+        });
+    }
+    c.exec(
+        "INSERT INTO enterprises (id, name, credit_code, industry, grade, admin_unit_id, lat, lon, key_polluter, permit_no, demo, \
+         clean_transport_target_pct) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO UPDATE SET \
+         name = excluded.name, credit_code = excluded.credit_code, industry = excluded.industry, grade = excluded.grade, \
+         admin_unit_id = excluded.admin_unit_id, lat = excluded.lat, lon = excluded.lon, key_polluter = excluded.key_polluter, \
+         permit_no = excluded.permit_no, demo = excluded.demo, clean_transport_target_pct = excluded.clean_transport_target_pct",
+        &[
+            e.id.as_str().into(),
+            e.name.as_str().into(),
+            e.credit_code.clone().into(),
+            e.industry.clone().into(),
+            e.grade.map(|g| g.as_str()).into(),
+            e.admin_unit_id.clone().into(),
+            e.lat.into(),
+            e.lon.into(),
+            e.key_polluter.into(),
+            e.permit_no.clone().into(),
+            e.demo.into(),
+            e.clean_transport_target_pct.into(),
+        ],
+    )
+    .map(drop)
+}
+
+fn check_outlet(o: &Outlet) -> Result<(), StoreError> {
+    if o.limits
+        .iter()
+        .any(|l| !l.limit_mg_m3.is_finite() || l.limit_mg_m3 < 0.0)
+        || o.o2_ref_pct.is_some_and(|x| !(0.0..21.0).contains(&x))
+    {
+        return Err(StoreError::Invalid {
+            what: format!(
+                "outlet {}: limits must be numbers ≥ 0 and the reference O2 below 21 %",
+                o.id
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Writes an outlet of `e`, its limits and its CEMS series (a station row of the same id,
+/// role `outlet`, in the enterprise's unit and place; flow converted to m³/h by
+/// `flow_factor`).
+fn write_outlet(
+    c: &mut dyn Conn,
+    e: &Enterprise,
+    o: &Outlet,
+    flow_factor: f64,
+) -> Result<(), StoreError> {
+    upsert_station_row(
+        c,
+        &Station {
+            id: o.id.clone(),
+            name: format!("{} {}", e.name, o.name),
+            role: StationRole::Outlet,
+            admin_unit_id: e.admin_unit_id.clone(),
+            lat: e.lat,
+            lon: e.lon,
+            pollutants: OUTLET_CODES.iter().map(|c| (*c).to_owned()).collect(),
+            min_interval_min: 1,
+            demo: e.demo,
+        },
+    )?;
+    c.exec(
+        "INSERT INTO station_units (station_id, code, unit, factor) VALUES ($1, 'a00000', 'm3/h', $2) \
+         ON CONFLICT (station_id, code) DO UPDATE SET unit = excluded.unit, factor = excluded.factor",
+        &[o.id.as_str().into(), flow_factor.into()],
+    )?;
+    c.exec(
+        "INSERT INTO outlets (id, enterprise_id, name, station_id, kind, height_m, o2_ref_pct, flow_stopped_m3_h) \
+         VALUES ($1, $2, $3, $1, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET enterprise_id = excluded.enterprise_id, \
+         name = excluded.name, station_id = excluded.station_id, kind = excluded.kind, height_m = excluded.height_m, \
+         o2_ref_pct = excluded.o2_ref_pct, flow_stopped_m3_h = excluded.flow_stopped_m3_h",
+        &[
+            o.id.as_str().into(),
+            o.enterprise_id.as_str().into(),
+            o.name.as_str().into(),
+            o.kind.as_str().into(),
+            o.height_m.into(),
+            o.o2_ref_pct.into(),
+            o.flow_stopped_m3_h.into(),
+        ],
+    )?;
+    c.exec(
+        "DELETE FROM outlet_limits WHERE outlet_id = $1",
+        &[o.id.as_str().into()],
+    )?;
+    for l in &o.limits {
+        c.exec(
+            "INSERT INTO outlet_limits (outlet_id, code, limit_mg_m3, source) VALUES ($1, $2, $3, $4)",
+            &[
+                o.id.as_str().into(),
+                l.code.as_str().into(),
+                l.limit_mg_m3.into(),
+                l.source.as_str().into(),
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 impl Store {
     pub fn upsert_enterprise(&self, e: &Enterprise) -> Result<(), StoreError> {
-        self.upsert_enterprises(std::slice::from_ref(e))
+        self.upsert_register(std::slice::from_ref(e), &[], 1.0)
     }
 
-    /// Creates or updates enterprises, all or none (an import).
-    pub fn upsert_enterprises(&self, list: &[Enterprise]) -> Result<(), StoreError> {
+    /// Creates or updates enterprises and outlets of theirs (or of enterprises already
+    /// registered) in one transaction: an import is written whole or not at all.
+    pub fn upsert_register(
+        &self,
+        enterprises: &[Enterprise],
+        outlets: &[Outlet],
+        flow_factor: f64,
+    ) -> Result<(), StoreError> {
+        let mut owners = Vec::new();
+        for o in outlets {
+            check_outlet(o)?;
+            self.check_series_id(&o.id, StationRole::Outlet)?;
+            let e = match enterprises.iter().find(|e| e.id == o.enterprise_id) {
+                Some(e) => e.clone(),
+                None => self
+                    .enterprise(&o.enterprise_id)?
+                    .ok_or_else(|| StoreError::NotFound {
+                        what: format!("enterprise {}", o.enterprise_id),
+                    })?,
+            };
+            owners.push(e);
+        }
         self.write(|c| {
-            for e in list {
-                if e.id.trim().is_empty() || e.name.trim().is_empty() {
-                    return Err(StoreError::Invalid {
-                        what: "an enterprise needs an id and a name".to_owned(),
-                    });
-                }
-                c.exec(
-                    "INSERT INTO enterprises (id, name, credit_code, industry, grade, admin_unit_id, lat, lon, key_polluter, permit_no, demo) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
-                     credit_code = excluded.credit_code, industry = excluded.industry, grade = excluded.grade, \
-                     admin_unit_id = excluded.admin_unit_id, lat = excluded.lat, lon = excluded.lon, \
-                     key_polluter = excluded.key_polluter, permit_no = excluded.permit_no, demo = excluded.demo",
-                    &[
-                        e.id.as_str().into(),
-                        e.name.as_str().into(),
-                        e.credit_code.clone().into(),
-                        e.industry.clone().into(),
-                        e.grade.map(|g| g.as_str()).into(),
-                        e.admin_unit_id.clone().into(),
-                        e.lat.into(),
-                        e.lon.into(),
-                        e.key_polluter.into(),
-                        e.permit_no.clone().into(),
-                        e.demo.into(),
-                    ],
-                )?;
+            for e in enterprises {
+                write_enterprise(c, e)?;
+            }
+            for (o, e) in outlets.iter().zip(&owners) {
+                write_outlet(c, e, o, flow_factor)?;
             }
             Ok(())
         })
@@ -107,72 +217,31 @@ impl Store {
             .transpose()
     }
 
-    /// Creates or updates an outlet, its limits and its CEMS series (a station row of the
-    /// same id, role `outlet`, in the enterprise's unit and place; flow converted from m³/s
-    /// to m³/h by `flow_factor`), in one transaction.
-    pub fn upsert_outlet(&self, o: &Outlet, flow_factor: f64) -> Result<(), StoreError> {
-        let e = self
-            .enterprise(&o.enterprise_id)?
-            .ok_or_else(|| StoreError::NotFound {
-                what: format!("enterprise {}", o.enterprise_id),
-            })?;
-        self.check_series_id(&o.id, StationRole::Outlet)?;
-        if o.limits
-            .iter()
-            .any(|l| !l.limit_mg_m3.is_finite() || l.limit_mg_m3 < 0.0)
-            || o.o2_ref_pct.is_some_and(|x| !(0.0..21.0).contains(&x))
-        {
-            return Err(StoreError::Invalid {
-                what: format!(
-                    "outlet {}: limits must be numbers ≥ 0 and the reference O2 below 21 %",
-                    o.id
-                ),
+    /// What the enterprise itself publishes (plan §9(三)): whether its monitoring data are
+    /// public, and its note on its treatment measures.
+    pub fn set_disclosure(
+        &self,
+        id: &str,
+        discloses: bool,
+        note: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let n = self.write(|c| {
+            c.exec(
+                "UPDATE enterprises SET discloses = $2, disclosure_note = $3 WHERE id = $1",
+                &[id.into(), discloses.into(), note.map(str::to_owned).into()],
+            )
+        })?;
+        if n == 0 {
+            return Err(StoreError::NotFound {
+                what: format!("enterprise {id}"),
             });
         }
-        self.write(|c| {
-            upsert_station_row(
-                c,
-                &Station {
-                    id: o.id.clone(),
-                    name: format!("{} {}", e.name, o.name),
-                    role: StationRole::Outlet,
-                    admin_unit_id: e.admin_unit_id.clone(),
-                    lat: e.lat,
-                    lon: e.lon,
-                    pollutants: OUTLET_CODES.iter().map(|c| (*c).to_owned()).collect(),
-                    min_interval_min: 1,
-                    demo: e.demo,
-                },
-            )?;
-            c.exec(
-                "INSERT INTO station_units (station_id, code, unit, factor) VALUES ($1, 'a00000', 'm3/h', $2) \
-                 ON CONFLICT (station_id, code) DO UPDATE SET unit = excluded.unit, factor = excluded.factor",
-                &[o.id.as_str().into(), flow_factor.into()],
-            )?;
-            c.exec(
-                "INSERT INTO outlets (id, enterprise_id, name, station_id, kind, height_m, o2_ref_pct, flow_stopped_m3_h) \
-                 VALUES ($1, $2, $3, $1, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET enterprise_id = excluded.enterprise_id, \
-                 name = excluded.name, station_id = excluded.station_id, kind = excluded.kind, height_m = excluded.height_m, \
-                 o2_ref_pct = excluded.o2_ref_pct, flow_stopped_m3_h = excluded.flow_stopped_m3_h",
-                &[
-                    o.id.as_str().into(),
-                    o.enterprise_id.as_str().into(),
-                    o.name.as_str().into(),
-                    o.kind.as_str().into(),
-                    o.height_m.into(),
-                    o.o2_ref_pct.into(),
-                    o.flow_stopped_m3_h.into(),
-                ],
-            )?;
-            c.exec("DELETE FROM outlet_limits WHERE outlet_id = $1", &[o.id.as_str().into()])?;
-            for l in &o.limits {
-                c.exec(
-                    "INSERT INTO outlet_limits (outlet_id, code, limit_mg_m3, source) VALUES ($1, $2, $3, $4)",
-                    &[o.id.as_str().into(), l.code.as_str().into(), l.limit_mg_m3.into(), l.source.as_str().into()],
-                )?;
-            }
-            Ok(())
-        })
+        Ok(())
+    }
+
+    /// Creates or updates an outlet, its limits and its CEMS series, in one transaction.
+    pub fn upsert_outlet(&self, o: &Outlet, flow_factor: f64) -> Result<(), StoreError> {
+        self.upsert_register(&[], std::slice::from_ref(o), flow_factor)
     }
 
     /// The outlets of one enterprise (or of all), with their limits.

@@ -38,8 +38,10 @@ pub struct Args {
     #[arg(long)]
     target_pm25: Option<f64>,
     /// Add twelve demo stations at the township seats and feed them, through the gateway,
-    /// with 60 days of real public data (UCI Beijing, CC BY 4.0) ending now. Labelled as
-    /// demo data everywhere.
+    /// with 60 days of real public data (UCI Beijing, CC BY 4.0) ending now; and three demo
+    /// enterprises (steel, glass, tannery) with outlets and equipment, fed the last three
+    /// days of generated CEMS, status and power data with a few faults. Labelled as demo
+    /// data (演示) everywhere.
     #[arg(long)]
     demo: bool,
     /// A JSON file of settings: `http`, `hj212`, `data_dir`, `postgres`, `county`,

@@ -52,6 +52,25 @@ enum EnterpriseCmd {
         lat: Option<f64>,
         #[arg(long)]
         lon: Option<f64>,
+        /// Its clean-transport target: the share (%) of heavy-truck trips that are new
+        /// energy or 国六.
+        #[arg(long, value_name = "PCT")]
+        clean_target: Option<f64>,
+    },
+    /// Publish (or with --off withdraw) an enterprise's monitoring data and a note on its
+    /// treatment measures (plan §9(三)); the enterprise's own account or the bureau.
+    Disclose {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        who: AsArgs,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        off: bool,
+        /// 污染治理措施 and what else the enterprise publishes with its data.
+        #[arg(long)]
+        note: Option<String>,
     },
     /// List the enterprises with their outlets and equipment (JSON with --json).
     List {
@@ -185,8 +204,16 @@ pub struct EmissionsArgs {
     store: StoreArgs,
     #[command(flatten)]
     who: AsArgs,
-    #[arg(long)]
-    outlet: String,
+    /// The outlet; or --enterprise for the totals of all its outlets.
+    #[arg(
+        long,
+        required_unless_present = "enterprise",
+        conflicts_with = "enterprise"
+    )]
+    outlet: Option<String>,
+    /// An enterprise: its outlets' totals summed (needs --totals).
+    #[arg(long, requires = "totals")]
+    enterprise: Option<String>,
     /// First day, Beijing time (YYYY-MM-DD).
     #[arg(long)]
     from: String,
@@ -231,6 +258,7 @@ pub fn run_enterprise(a: EnterpriseArgs) -> Result<ExitCode> {
             key_polluter,
             lat,
             lon,
+            clean_target,
         } => {
             let app = store.app()?;
             let caller = who.caller(&app)?;
@@ -245,10 +273,24 @@ pub fn run_enterprise(a: EnterpriseArgs) -> Result<ExitCode> {
                 lon,
                 key_polluter,
                 permit_no: permit,
-                demo: false,
+                clean_transport_target_pct: clean_target,
+                ..Enterprise::default()
             };
             sources::add(&app, &caller, e)?;
             eprintln!("lantian: enterprise {id} saved");
+        }
+        EnterpriseCmd::Disclose {
+            store,
+            who,
+            id,
+            off,
+            note,
+        } => {
+            let app = store.app()?;
+            let caller = who.caller(&app)?;
+            sources::disclose(&app, &caller, &id, !off, note.as_deref())?;
+            let what = if off { "withdrawn" } else { "public" };
+            eprintln!("lantian: {id}'s monitoring data are {what}");
         }
         EnterpriseCmd::List { store, json } => {
             let app = store.app()?;
@@ -420,7 +462,11 @@ pub fn run_emissions(a: EmissionsArgs) -> Result<ExitCode> {
         o => bail!("--period {o}: expected hour or rtd"),
     };
     let (from, to) = (date(&a.from, "--from")?, date(&a.to, "--to")?);
-    let rows = emissions::outlet_rows(&app, &caller, &a.outlet, from, to, resolution)?;
+    let rows = match (&a.outlet, &a.enterprise) {
+        (Some(o), _) => emissions::outlet_rows(&app, &caller, o, from, to, resolution)?,
+        (None, Some(e)) => emissions::enterprise_rows(&app, &caller, e, from, to)?,
+        (None, None) => bail!("give --outlet or --enterprise"),
+    };
     let f = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |x| format!("{x:.3}"));
     match a.totals.as_deref() {
         None if a.json => lines(&rows)?,

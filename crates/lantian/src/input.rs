@@ -99,32 +99,9 @@ pub fn display_name(path: &Path) -> String {
 /// The rows of a CSV or XLSX file (the first sheet), as text cells. Merged cells of a
 /// workbook arrive empty but for their first cell, which the import fills down.
 pub fn read_table(file: &std::path::Path) -> Result<Vec<Vec<String>>> {
-    let is_xlsx = std::fs::read(file)
-        .with_context(|| format!("{}: cannot read", file.display()))?
-        .starts_with(b"PK");
-    if is_xlsx {
-        use calamine::Reader;
-        let mut book: calamine::Xlsx<_> = calamine::open_workbook(file)
-            .with_context(|| format!("{}: not an xlsx workbook", file.display()))?;
-        let range = book
-            .worksheet_range_at(0)
-            .with_context(|| format!("{}: the workbook has no sheet", file.display()))?
-            .with_context(|| format!("{}: cannot read the first sheet", file.display()))?;
-        return Ok(range
-            .rows()
-            .map(|r| r.iter().map(|c| c.to_string()).collect())
-            .collect());
-    }
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("{}: not UTF-8 text (save the CSV as UTF-8)", file.display()))?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let mut cells = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.with_context(|| format!("{}:{}: not CSV", file.display(), i + 1))?;
-        cells.push(rec.iter().map(str::to_owned).collect::<Vec<_>>());
-    }
-    Ok(cells)
+    let bytes = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
+    Ok(lantian_formats::table::read(
+        &bytes,
+        &file.display().to_string(),
+    )?)
 }

@@ -18,10 +18,12 @@ mod cmd_registry;
 mod cmd_send;
 mod cmd_serve;
 mod cmd_sources;
+mod cmd_vehicles;
 mod cmd_user;
 mod context;
 mod demo;
 mod input;
+mod simulate;
 
 use clap::{Parser, Subcommand};
 
@@ -80,11 +82,17 @@ enum Command {
     ///
     /// Example: lantian emissions --outlet E1-1 --from 2026-11-01 --to 2026-11-30 --json
     Emissions(cmd_sources::EmissionsArgs),
+    /// Vehicles at enterprises' gates (门禁): import records, monthly clean-transport shares,
+    /// the diesel trucks below 国五 of a warning's days.
+    ///
+    /// Example: lantian vehicles share --enterprise E1 --from 2026-01 --to 2026-11
+    Vehicles(cmd_vehicles::Args),
     /// Register and list monitoring stations.
     Station(cmd_registry::StationArgs),
     /// Register and list devices (data loggers) by MN.
     Device(cmd_registry::DeviceArgs),
-    /// Replay a data file as HJ 212 uploads to a gateway (a device simulator and load generator).
+    /// Replay a data file as HJ 212 uploads to a gateway, or generate a pollution source's
+    /// CEMS, status or power data with chosen faults (a device simulator and load generator).
     ///
     /// Example: lantian send --to 127.0.0.1:9212 --mn MN --password 123456 data.csv
     Send(cmd_send::Args),
@@ -123,6 +131,7 @@ fn main() -> std::process::ExitCode {
         Command::Outlet(a) => cmd_sources::run_outlet(a),
         Command::Equipment(a) => cmd_sources::run_equipment(a),
         Command::Emissions(a) => cmd_sources::run_emissions(a),
+        Command::Vehicles(a) => cmd_vehicles::run(a),
         Command::County(a) => cmd_county::run(a),
         Command::User(a) => cmd_user::run(a),
         Command::Serve(a) => cmd_serve::run(a),

@@ -6,6 +6,7 @@ mod aqi;
 mod assessment;
 mod county;
 mod ledger;
+mod sources;
 mod stations;
 
 use crate::AppState;
@@ -43,6 +44,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(ledger::act))
         .routes(routes!(ledger::correct))
         .merge(ledger::evidence_routes())
+        .merge(sources::routes())
 }
 
 /// Runs a use case on a blocking thread (the store blocks) and maps its error.

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod access;
 mod auth;
 mod fuzz;
 mod ledger;

@@ -7,6 +7,11 @@ ALTER TABLE enterprises ADD COLUMN lon DOUBLE PRECISION;
 ALTER TABLE enterprises ADD COLUMN key_polluter BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE enterprises ADD COLUMN permit_no TEXT;
 ALTER TABLE enterprises ADD COLUMN demo BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE enterprises ADD COLUMN clean_transport_target_pct DOUBLE PRECISION;  -- 清洁运输比例目标
+-- Set by the enterprise itself (plan §9(三)): its monitoring data are public, with a note on
+-- its treatment measures.
+ALTER TABLE enterprises ADD COLUMN discloses BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE enterprises ADD COLUMN disclosure_note TEXT;
 
 ALTER TABLE outlets ADD COLUMN kind TEXT NOT NULL DEFAULT 'stack';   -- stack | fugitive
 ALTER TABLE outlets ADD COLUMN height_m DOUBLE PRECISION;
@@ -38,3 +43,18 @@ CREATE TABLE equipment (
 );
 
 DROP TABLE production_lines;
+
+-- Vehicles at an enterprise's gate (门禁): one row per passage, times in Beijing time like
+-- every ts. The gate system's vehicle type is kept as written; class, standard and fuel are
+-- read from it (lantian_core::vehicles).
+CREATE TABLE gate_records (
+    enterprise_id TEXT NOT NULL REFERENCES enterprises(id),
+    ts BIGINT NOT NULL,
+    plate TEXT NOT NULL,
+    direction TEXT NOT NULL,           -- in | out
+    vehicle_type TEXT NOT NULL,
+    class TEXT NOT NULL,               -- heavy_truck | other_truck | non_road | other
+    standard TEXT NOT NULL,            -- 国0 … 国6 | 新能源
+    fuel TEXT NOT NULL,
+    PRIMARY KEY (enterprise_id, ts, plate, direction)
+);

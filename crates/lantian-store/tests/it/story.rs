@@ -167,6 +167,65 @@ fn story_registry_ingest_rollups_corrections_archive() {
             EquipmentKind::Treatment
         );
         assert_eq!(s.enterprises().unwrap().len(), 1);
+        // An import is one transaction: an outlet that cannot be written (its id is an
+        // ambient station's) leaves the new enterprise unwritten too.
+        let e2 = Enterprise {
+            id: "E2".into(),
+            name: "某玻璃厂".into(),
+            clean_transport_target_pct: Some(80.0),
+            ..Enterprise::default()
+        };
+        let bad = Outlet {
+            id: "XJ-T01".into(),
+            enterprise_id: "E2".into(),
+            ..outlet.clone()
+        };
+        assert!(
+            s.upsert_register(std::slice::from_ref(&e2), &[bad], 1.0)
+                .is_err()
+        );
+        assert!(s.enterprise("E2").unwrap().is_none());
+        // What the enterprise publishes survives the bureau's register updates.
+        s.set_disclosure("E1", true, Some("超低排放改造")).unwrap();
+        s.upsert_enterprise(&Enterprise {
+            id: "E1".into(),
+            name: "澳森特钢集团".into(),
+            ..Enterprise::default()
+        })
+        .unwrap();
+        let e1 = s.enterprise("E1").unwrap().unwrap();
+        assert_eq!(
+            (
+                e1.name.as_str(),
+                e1.discloses,
+                e1.disclosure_note.as_deref()
+            ),
+            ("澳森特钢集团", true, Some("超低排放改造"))
+        );
+        assert!(matches!(
+            s.set_disclosure("NOPE", true, None),
+            Err(StoreError::NotFound { .. })
+        ));
+        // Gate records: stored once, read back by time.
+        let gate = |ts: i64, plate: &str, standard: Standard| GateRecord {
+            enterprise_id: "E1".into(),
+            ts,
+            plate: plate.into(),
+            direction: Direction::In,
+            vehicle_type: "重型半挂牵引车".into(),
+            class: VehicleClass::HeavyTruck,
+            standard,
+            fuel: Fuel::Diesel,
+        };
+        let records = [
+            gate(200, "冀A2", Standard::China(4)),
+            gate(100, "冀A1", Standard::NewEnergy),
+        ];
+        assert_eq!(s.insert_gate_records(&records).unwrap(), 2);
+        assert_eq!(s.insert_gate_records(&records[..1]).unwrap(), 0);
+        let back = s.gate_records("E1", 0, 1000).unwrap();
+        assert_eq!(back, [records[1].clone(), records[0].clone()]);
+        assert!(s.gate_records("E1", 150, 1000).unwrap().len() == 1);
 
         // Hourly data: 24 hours of PM2.5 in two packets.
         let mut a = Ingest {

@@ -66,7 +66,7 @@ const ACCOUNTS: [(&str, &str, Option<&str>); 8] = [
     ("sw", "department", Some("市水务局")),
     ("wk", "township", Some("wangkou")),
     ("ops", "operations", None),
-    ("ent", "enterprise", None),
+    ("ent", "enterprise", Some("AS")),
     ("sthj", "bureau", Some("市生态环境局")),
     ("admin", "admin", None),
 ];
@@ -173,6 +173,19 @@ fn every_role_gets_the_same_ledger_decision_from_the_cli_and_the_api() {
     let dir_a = temp_dir("roles-cli");
     let dir_b = temp_dir("roles-api");
     let (a, b) = (dir_a.to_str().unwrap(), dir_b.to_str().unwrap());
+    for d in [a, b] {
+        let out = lantian(&[
+            "enterprise",
+            "add",
+            "--data-dir",
+            d,
+            "--id",
+            "AS",
+            "--name",
+            "澳森特钢",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
     for (name, role, unit) in ACCOUNTS {
         user(a, name, role, unit);
         user(b, name, role, unit);

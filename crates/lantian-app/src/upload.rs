@@ -1,0 +1,9 @@
+//! A spreadsheet handed over (CSV or xlsx bytes, from a file or an HTTP body) as rows of text
+//! cells for the imports; a file that cannot be read at all is a bad request that says why.
+
+use crate::error::{AppError, AppResult};
+
+/// The rows of `bytes`, which `name` names in errors.
+pub fn cells(bytes: &[u8], name: &str) -> AppResult<Vec<Vec<String>>> {
+    lantian_formats::table::read(bytes, name).map_err(|e| AppError::BadRequest(e.to_string()))
+}
