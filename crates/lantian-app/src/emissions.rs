@@ -35,7 +35,12 @@ pub struct EmissionRow {
     pub flow: Option<f64>,
     pub emission_kg: Option<f64>,
     pub stopped: bool,
+    /// A valid hour: sent hourly, or ≥ 45 minutes (or real-time minutes) of it. An hour of
+    /// too few minutes is shown with their mean as `measured`, not judged and not counted.
     pub valid: bool,
+    /// Minutes of data behind `measured` (60 for an hourly value sent; none for a real-time
+    /// sample).
+    pub minutes: Option<i64>,
     pub device_converted: Option<f64>,
     pub device_emission_kg: Option<f64>,
     pub device_mismatch: bool,
@@ -160,6 +165,17 @@ pub fn outlet_rows(
     let mut out = Vec::new();
     for (code, ..) in cems::POLLUTANTS {
         let measured = read(code)?;
+        // Hours of too few minutes, shown as such.
+        let partial: BTreeMap<i64, (f64, i64)> = match resolution {
+            Resolution::Hour => app
+                .store
+                .hourly_rollups(&o.id, code, from, to)?
+                .into_iter()
+                .filter(|r| !r.valid && !measured.contains_key(&r.ts))
+                .filter_map(|r| Some((r.ts, (r.mean?, r.n_observed))))
+                .collect(),
+            Resolution::Moment => BTreeMap::new(),
+        };
         let device_zs = read(&format!("{code}-Zs"))?;
         let device_cou = read(&format!("{code}-Cou"))?;
         let limit = o
@@ -169,6 +185,7 @@ pub fn outlet_rows(
             .map(|l| l.limit_mg_m3);
         let mut starts: Vec<i64> = measured
             .keys()
+            .chain(partial.keys())
             .chain(device_zs.keys())
             .chain(device_cou.keys())
             .copied()
@@ -177,7 +194,11 @@ pub fn outlet_rows(
         starts.dedup();
         for ts in starts {
             let input = HourInput {
-                measured: measured.get(&ts).map(|h| h.value),
+                measured: measured
+                    .get(&ts)
+                    .map(|h| h.value)
+                    .or_else(|| partial.get(&ts).map(|p| p.0)),
+                insufficient: !measured.contains_key(&ts) && partial.contains_key(&ts),
                 o2: o2.get(&ts).map(|h| h.value),
                 flow_m3_h: flow.get(&ts).map(|h| h.value),
                 device_normalised: device_zs.get(&ts).map(|h| h.value),
@@ -204,6 +225,13 @@ pub fn outlet_rows(
                 emission_kg: v.emission_kg,
                 stopped: v.stopped,
                 valid: v.valid,
+                minutes: match resolution {
+                    Resolution::Hour => measured
+                        .get(&ts)
+                        .map(|h| h.n_observed)
+                        .or_else(|| partial.get(&ts).map(|p| p.1)),
+                    Resolution::Moment => None,
+                },
                 device_converted: input.device_normalised,
                 device_emission_kg: input.device_emission_kg,
                 device_mismatch: v.device_mismatch,

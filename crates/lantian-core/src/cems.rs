@@ -108,6 +108,9 @@ pub struct HourInput {
     pub device_emission_kg: Option<f64>,
     /// The outlet's limit for the pollutant (mg/m³), if it has one.
     pub limit: Option<f64>,
+    /// `measured` is the mean of too few minutes (< 45): shown, but not a valid hour, so
+    /// neither normalised, judged against the limit nor turned into an emission.
+    pub insufficient: bool,
 }
 
 /// The verdict on one pollutant's hour.
@@ -136,6 +139,7 @@ pub fn judge(rules: &Rules, h: &HourInput) -> HourVerdict {
         || h.flow_m3_h
             .is_some_and(|q| q <= rules.flow_stopped_m3_h_max);
     let converted = match (h.measured, rules.o2_ref_pct) {
+        _ if h.insufficient => None,
         (Some(_), _) if stopped => None,
         (Some(c), Some(reference)) => {
             h.o2.and_then(|o2| normalised(c, o2, reference, rules.o2_stopped_pct_min))
@@ -144,11 +148,13 @@ pub fn judge(rules: &Rules, h: &HourInput) -> HourVerdict {
         (None, _) => None,
     };
     let emission_kg = match (h.measured, h.flow_m3_h) {
+        _ if h.insufficient => None,
         (Some(c), Some(q)) => Some(emission_kg(c, q, 1.0)),
         _ => None,
     };
     let tol = rules.tolerance;
     let normalised_mismatch = match (h.device_normalised, converted) {
+        _ if h.insufficient => false,
         (Some(d), Some(c)) => !tol.agrees(d, c),
         // A device that normalises a stopped hour reports what has no meaning.
         (Some(_), None) => stopped,
@@ -165,7 +171,7 @@ pub fn judge(rules: &Rules, h: &HourInput) -> HourVerdict {
         exceeds: matches!((converted, h.limit), (Some(c), Some(l)) if c > l),
         emission_kg,
         stopped,
-        valid: h.measured.is_some(),
+        valid: h.measured.is_some() && !h.insufficient,
         device_mismatch: normalised_mismatch || amount_mismatch,
     }
 }
@@ -194,6 +200,7 @@ mod tests {
                 device_normalised: Some(50.4),
                 device_emission_kg: Some(15.0),
                 limit: Some(35.0),
+                insufficient: false,
             },
         );
         assert_eq!(v.converted, Some(50.0));
@@ -219,6 +226,34 @@ mod tests {
             assert_eq!((v.converted, v.exceeds), (None, false));
             assert!(v.device_mismatch, "a normalised value for a stopped hour");
         }
+    }
+
+    #[test]
+    fn an_hour_of_too_few_minutes_is_shown_but_neither_judged_nor_counted() {
+        let h = HourInput {
+            measured: Some(80.0),
+            o2: Some(16.0),
+            flow_m3_h: Some(500_000.0),
+            device_normalised: Some(1.0),
+            limit: Some(35.0),
+            insufficient: true,
+            ..HourInput::default()
+        };
+        let v = judge(&rules(16.0), &h);
+        assert_eq!(v.measured, Some(80.0));
+        assert_eq!((v.converted, v.emission_kg), (None, None));
+        assert!(!v.valid && !v.exceeds && !v.device_mismatch);
+        let v = judge(
+            &rules(16.0),
+            &HourInput {
+                insufficient: false,
+                ..h
+            },
+        );
+        assert!(
+            v.valid && v.exceeds && v.device_mismatch,
+            "the same hour, valid"
+        );
     }
 
     #[test]

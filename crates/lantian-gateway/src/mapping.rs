@@ -15,6 +15,8 @@ pub fn period_of(cn: Command) -> Option<Period> {
         2031 => Some(Period::Day),
         // Facility status (SBxxx-RS) and working-condition values at a moment.
         2021 => Some(Period::Rtd),
+        // A facility's daily run time (SBxxx-RT, hours).
+        2041 => Some(Period::Day),
         _ => None,
     }
 }
@@ -61,9 +63,10 @@ impl std::fmt::Display for MappingError {
     }
 }
 
-/// The observations of a data upload (2011, 2051, 2061, 2031) or a facility status (2021).
-/// Values are `-Rtd` (2011) or `-Avg`; `-ZsRtd`/`-ZsAvg` go under `<code>-Zs`, `-Cou` under
-/// `<code>-Cou` and a facility status `SBxxx-RS` under `SBxxx-RS`. Codes are translated to
+/// The observations of a data upload (2011, 2051, 2061, 2031), a facility status (2021) or a
+/// facility's daily run time (2041). Values are `-Rtd` (2011) or `-Avg`; `-ZsRtd`/`-ZsAvg` go
+/// under `<code>-Zs`, `-Cou` under `<code>-Cou`, a facility status `SBxxx-RS` under `SBxxx-RS`
+/// and a run time `SBxxx-RT` (hours) under `SBxxx-RT`. Codes are translated to
 /// HJ 212-2017; values and normalised values are multiplied by the station's configured factor
 /// for their code (units are never taken from packets), amounts and statuses are not.
 pub fn observations(
@@ -104,6 +107,7 @@ pub fn observations(
             }
             (Suffix::Cou, _) => SmolStr::from(format!("{}-Cou", canonical_code(code))),
             (Suffix::Rs, _) => SmolStr::from(format!("{code}-RS")),
+            (Suffix::Rt, _) => SmolStr::from(format!("{code}-RT")),
             _ => continue,
         };
         if f.value.is_empty() {
@@ -115,12 +119,13 @@ pub fn observations(
             })?;
         // A unit factor converts a value and its normalised value (a flow in m³/s to m³/h);
         // an amount (-Cou) and a status are in units of their own.
-        let factor = if stored.ends_with("-Cou") || stored.ends_with("-RS") {
-            1.0
-        } else {
-            let base = stored.split('-').next().unwrap_or(&stored);
-            factors.get(base).copied().unwrap_or(1.0)
-        };
+        let factor =
+            if stored.ends_with("-Cou") || stored.ends_with("-RS") || stored.ends_with("-RT") {
+                1.0
+            } else {
+                let base = stored.split('-').next().unwrap_or(&stored);
+                factors.get(base).copied().unwrap_or(1.0)
+            };
         // The last flag given for a code counts, as a later field overrides an earlier one.
         let flag = flags
             .iter()
@@ -149,5 +154,53 @@ mod tests {
             assert_eq!(cst_seconds(&timestamp(t)), Some(t));
         }
         assert_eq!(timestamp(20_767 * 86_400 + 3600).n14(), "20261110010000");
+    }
+
+    fn mapped(cn: u16, cp: &str) -> Vec<(String, f64)> {
+        let h = lantian_hj212::encode::Header {
+            qn: None,
+            st: "31",
+            cn: Command(cn),
+            pw: Some("123456"),
+            mn: Some("MN1"),
+            flag: None,
+            pnum: None,
+            pno: None,
+        };
+        let bytes = lantian_hj212::encode::encode(&h, cp);
+        let p = lantian_hj212::decode(&bytes, &lantian_hj212::Limits::default()).unwrap();
+        let factors = HashMap::from([("a00000".to_owned(), 3600.0)]);
+        observations(&p, "S1", &factors)
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.code.to_string(), o.value))
+            .collect()
+    }
+
+    #[test]
+    fn flue_gas_values_statuses_and_run_times_are_stored_under_their_codes() {
+        let got = mapped(
+            2051,
+            "DataTime=20261120080000;a21026-Avg=20.5,a21026-ZsAvg=30.1,a21026-Cou=0.2;a00000-Avg=2,a00000-Cou=7200",
+        );
+        assert_eq!(
+            got,
+            [
+                ("a21026".to_owned(), 20.5),
+                ("a21026-Zs".to_owned(), 30.1),
+                ("a21026-Cou".to_owned(), 0.2),
+                ("a00000".to_owned(), 7200.0),
+                ("a00000-Cou".to_owned(), 7200.0),
+            ],
+            "the flow factor applies to the value, not to the amount"
+        );
+        assert_eq!(
+            mapped(2021, "DataTime=20261120080000;SB1-RS=1;SB2-RS=0"),
+            [("SB1-RS".to_owned(), 1.0), ("SB2-RS".to_owned(), 0.0)]
+        );
+        assert_eq!(
+            mapped(2041, "DataTime=20261120000000;SB1-RT=23.5"),
+            [("SB1-RT".to_owned(), 23.5)]
+        );
     }
 }

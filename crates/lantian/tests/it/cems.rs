@@ -320,7 +320,7 @@ fn a_day_of_minute_cems_data_gives_the_hours_emissions_and_findings_computed_her
     // in hours 15–16.
     let day = cst::day_start(Date::new(2026, 11, 20).unwrap());
     let mut packets = String::new();
-    for m in 0..1440i64 {
+    for m in 0..1440 + 30i64 {
         let t = lantian_gateway::mapping::timestamp(day + m * 60);
         let (so2, nox, pm, o2, flow, zs) = scenario_minute(m);
         let values = format!(
@@ -384,7 +384,7 @@ fn a_day_of_minute_cems_data_gives_the_hours_emissions_and_findings_computed_her
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (report["sent"].as_u64(), report["acknowledged"].as_u64()),
-        (Some(3 * 1440), Some(3 * 1440)),
+        (Some(3 * 1470), Some(3 * 1470)),
         "{report}"
     );
     server.projected();
@@ -454,8 +454,50 @@ fn a_day_of_minute_cems_data_gives_the_hours_emissions_and_findings_computed_her
             r["device_mismatch"], mismatch,
             "hour {h}: device {zs} vs {converted:?}"
         );
-        assert_eq!(r["valid"], true);
+        assert_eq!(
+            (&r["valid"], r["minutes"].as_i64()),
+            (&Value::from(true), Some(60))
+        );
     }
+    // The next day's first hour has only 30 minutes: shown with their mean, not valid, not
+    // judged, no emission.
+    let out = lantian(&[
+        "emissions",
+        "--data-dir",
+        d,
+        "--outlet",
+        "AS-1",
+        "--from",
+        "2026-11-21",
+        "--to",
+        "2026-11-21",
+        "--json",
+    ]);
+    let next: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let r = next.iter().find(|r| r["code"] == "a21026").unwrap();
+    let so2 = (1440..1470).map(|m| scenario_minute(m).0).sum::<f64>() / 30.0;
+    assert_eq!(next.len(), 3, "{next:?}");
+    assert!((r["measured"].as_f64().unwrap() - so2).abs() < 1e-9, "{r}");
+    assert_eq!(
+        (
+            &r["valid"],
+            r["minutes"].as_i64(),
+            &r["converted"],
+            &r["emission_kg"],
+            &r["exceeds"]
+        ),
+        (
+            &Value::from(false),
+            Some(30),
+            &Value::Null,
+            &Value::Null,
+            &Value::from(false)
+        ),
+        "{r}"
+    );
     let count = |k: &str| {
         rows.iter()
             .filter(|r| r["code"] == "a21026" && r[k] == true)
