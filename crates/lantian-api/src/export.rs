@@ -93,6 +93,41 @@ const HEADERS: &[(&str, &str)] = &[
     ("action", "操作"),
     ("object", "对象"),
     ("detail", "详情"),
+    ("outlet", "排放口"),
+    ("hour", "小时（北京时间，开始时刻）"),
+    ("code", "污染物代码"),
+    ("measured", "实测浓度(mg/m³)"),
+    ("o2", "氧含量(%)"),
+    ("converted", "折算浓度(mg/m³)"),
+    ("limit", "排放限值(mg/m³)"),
+    ("exceeds", "超标"),
+    ("flow", "烟气流量(m³/h)"),
+    ("emission_kg", "排放量(kg)"),
+    ("stopped", "停运"),
+    ("minutes", "有效分钟数"),
+    ("device_converted", "设备折算浓度(mg/m³)"),
+    ("device_emission_kg", "设备排放量(kg)"),
+    ("device_mismatch", "设备数据不一致"),
+    ("span", "统计时段（北京时间）"),
+    ("hours_counted", "计入小时数"),
+    ("exceedance_hours", "超标小时数"),
+    ("stopped_hours", "停运小时数"),
+    ("mismatch_hours", "不一致小时数"),
+    ("unit_name", "所属乡镇"),
+    ("industry", "行业"),
+    ("grade", "绩效分级"),
+    ("key_polluter", "重点排污单位"),
+    ("permit_no", "排污许可证编号"),
+    ("credit_code", "统一社会信用代码"),
+    ("clean_transport_target_pct", "清洁运输目标(%)"),
+    ("discloses", "公开监测数据"),
+    ("outlet_count", "排放口数"),
+    ("plate", "车牌号"),
+    ("direction_zh", "方向"),
+    ("vehicle_type", "车辆类型"),
+    ("standard", "排放标准"),
+    ("fuel_zh", "燃料类型"),
+    ("barred_in_warning", "预警期间禁行"),
 ];
 
 /// The header of a column in a file.
@@ -166,7 +201,7 @@ pub fn table(
                     let (rr, cc) = (r as u32 + 1, c as u16);
                     match &row[*col] {
                         Value::Number(n) => sheet
-                            .write_number(rr, cc, n.as_f64().unwrap_or(f64::NAN))
+                            .write_number(rr, cc, rounded(n.as_f64().unwrap_or(f64::NAN)))
                             .map(drop),
                         Value::Null => Ok(()),
                         v => sheet.write_string(rr, cc, cell(v)).map(drop),
@@ -193,8 +228,18 @@ fn cell(v: &Value) -> String {
         Value::Bool(true) => "是".to_owned(),
         Value::Bool(false) => "否".to_owned(),
         Value::String(s) => s.clone(),
+        Value::Number(n) if n.is_f64() => {
+            let text = format!("{:.6}", rounded(n.as_f64().unwrap_or(f64::NAN)));
+            text.trim_end_matches('0').trim_end_matches('.').to_owned()
+        }
         other => other.to_string(),
     }
+}
+
+/// A computed number for a file: to six decimals, so that floating-point noise
+/// (37.980000000000004) does not reach people; no figure Lantian shows has more.
+fn rounded(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
 }
 
 /// A file to download; its name keeps ASCII letters, digits, `-`, `_` and `.` (a header is

@@ -32,6 +32,8 @@ const FILES: &[(&str, &str, &[u8])] = &[
     web!("js/pages/public.js", "text/javascript; charset=utf-8"),
     web!("js/pages/login.js", "text/javascript; charset=utf-8"),
     web!("js/pages/account.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/enterprises.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/enterprise.js", "text/javascript; charset=utf-8"),
     web!(
         "vendor/leaflet/leaflet.js",
         "text/javascript; charset=utf-8"

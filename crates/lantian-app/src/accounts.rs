@@ -100,6 +100,12 @@ pub struct NewUser {
     pub unit: Option<String>,
 }
 
+/// What the caller may do beyond reading (manage the register, accounts; see devices, the
+/// audit log), for the front ends to show the controls.
+pub fn acts(caller: &Caller) -> Vec<policy::Act> {
+    policy::acts(caller)
+}
+
 /// Creates an account (administrators); it must change its password at first login.
 pub fn create_user(app: &App, caller: &Caller, n: NewUser) -> AppResult<()> {
     let admin = caller

@@ -125,6 +125,58 @@ pub mod policy {
         discloses || sees_monitoring(caller, enterprise_id)
     }
 
+    /// What an account may do beyond reading, for the front ends to show or hide controls;
+    /// the use cases decide again.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Act {
+        /// Register enterprises and import the enterprise list; register stations.
+        ManageRegister,
+        ManageAccounts,
+        SeeDevices,
+        SeeAudit,
+    }
+
+    /// The acts of [`Act`] the caller may do.
+    pub fn acts(caller: &Caller) -> Vec<Act> {
+        let Some(a) = caller.account() else {
+            return Vec::new();
+        };
+        [
+            (Act::ManageRegister, MANAGE),
+            (Act::ManageAccounts, MANAGE_ACCOUNTS),
+            (Act::SeeDevices, SEE_DEVICES),
+            (Act::SeeAudit, SEE_AUDIT),
+        ]
+        .into_iter()
+        .filter(|(_, roles)| roles.contains(&a.role))
+        .map(|(act, _)| act)
+        .collect()
+    }
+
+    /// What someone may do to an enterprise.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum EnterpriseAct {
+        /// Publish or withdraw its monitoring data.
+        Disclose,
+        ImportVehicles,
+        /// Change its register entry, outlets and equipment.
+        Edit,
+    }
+
+    /// The acts of [`EnterpriseAct`] the caller may do to enterprise `id`.
+    pub fn enterprise_acts(caller: &Caller, id: &str) -> Vec<EnterpriseAct> {
+        let mut out = Vec::new();
+        if acts_for_enterprise(caller, id) {
+            out.extend([EnterpriseAct::Disclose, EnterpriseAct::ImportVehicles]);
+        }
+        if caller.role().is_some_and(|r| MANAGE.contains(&r)) {
+            out.push(EnterpriseAct::Edit);
+        }
+        out
+    }
+
     /// The refusal of something the caller may not see: log in (the public), or not yours.
     pub fn refusal(caller: &Caller, what: &str) -> AppError {
         match caller.account() {

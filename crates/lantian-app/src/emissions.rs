@@ -10,7 +10,7 @@ use crate::{App, Caller};
 use lantian_core::Date;
 use lantian_core::cems::{self, FLOW, HourInput, O2};
 use lantian_core::cst;
-use lantian_core::org::EquipmentKind;
+use lantian_core::org::{EquipmentKind, MeterKind};
 use lantian_store::{Equipment, HourValue, Outlet, Period, View};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -274,8 +274,8 @@ pub fn enterprise_rows(
 /// A total of one pollutant over a period.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Total {
-    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
-    pub period: String,
+    /// The day, month or year totalled: `YYYY-MM-DD`, `YYYY-MM` or `YYYY` (Beijing time).
+    pub span: String,
     pub code: &'static str,
     pub emission_kg: f64,
     /// Hours with a valid measurement and a flow, of those with any figure.
@@ -297,13 +297,13 @@ pub enum Per {
 pub fn totals(rows: &[EmissionRow], per: Per) -> Vec<Total> {
     let mut map: BTreeMap<(String, &'static str), Total> = BTreeMap::new();
     for r in rows {
-        let period = match per {
+        let span = match per {
             Per::Day => r.hour[..10].to_owned(),
             Per::Month => r.hour[..7].to_owned(),
             Per::Year => r.hour[..4].to_owned(),
         };
-        let t = map.entry((period.clone(), r.code)).or_insert(Total {
-            period,
+        let t = map.entry((span.clone(), r.code)).or_insert(Total {
+            span,
             code: r.code,
             emission_kg: 0.0,
             hours_counted: 0,
@@ -331,8 +331,10 @@ pub struct EquipmentHour {
     pub hour: String,
     /// `None`: no status or power that hour.
     pub running: Option<bool>,
-    /// Mean power (kW), when metered.
+    /// Mean power (kW), from a power meter or an energy counter's increase over the hour.
     pub power_kw: Option<f64>,
+    /// Mean current (A), from a current meter.
+    pub current_a: Option<f64>,
     /// Per cent of the rated power.
     pub load_pct: Option<f64>,
 }
@@ -345,12 +347,46 @@ pub struct Finding {
     pub hour: String,
     /// The equipment or outlet it concerns.
     pub subject: String,
-    /// What shows it.
+    /// What shows it, in Chinese and in English.
     pub detail: String,
+    pub detail_en: String,
+}
+
+/// Each hour's power (kW) from an energy counter (kWh): the increase of its last reading over
+/// the previous hour's last reading. A counter that goes back (replaced, reset) gives no value.
+fn power_from_energy(
+    app: &App,
+    series: &str,
+    code: &str,
+    from: i64,
+    to: i64,
+) -> AppResult<BTreeMap<i64, f64>> {
+    let mut last: BTreeMap<i64, (i64, f64)> = BTreeMap::new();
+    for period in [Period::Rtd, Period::Min, Period::Hour] {
+        for p in app
+            .store
+            .series(series, code, period, from - cst::HOUR_S, to, View::Raw)?
+            .into_iter()
+            .filter(|p| p.flag == "N")
+        {
+            let e = last.entry(cst::hour_start(p.ts)).or_insert((p.ts, p.value));
+            if p.ts >= e.0 {
+                *e = (p.ts, p.value);
+            }
+        }
+    }
+    Ok(last
+        .iter()
+        .filter_map(|(h, (_, kwh))| {
+            let (_, before) = last.get(&(h - cst::HOUR_S))?;
+            (*h >= from && kwh >= before).then(|| (*h, kwh - before))
+        })
+        .collect())
 }
 
 /// Whether a piece of equipment ran in each hour: its status readings (`SBxxx-RS`, 1 =
-/// running) that hour are mostly 1, or its mean power reaches its running power.
+/// running) that hour are mostly 1, or its meter's hourly reading (power, power from an
+/// energy counter, current) reaches its running value.
 fn equipment_hours(app: &App, q: &Equipment, from: i64, to: i64) -> AppResult<Vec<EquipmentHour>> {
     let mut by_hour: BTreeMap<i64, (u32, u32)> = BTreeMap::new();
     if let Some(code) = &q.status_code {
@@ -362,25 +398,44 @@ fn equipment_hours(app: &App, q: &Equipment, from: i64, to: i64) -> AppResult<Ve
             }
         }
     }
-    let power = match &q.power_code {
-        Some(code) => hours(app, &q.id, code, from, to)?,
-        None => BTreeMap::new(),
+    let hourly_means = |code: &str| -> AppResult<BTreeMap<i64, f64>> {
+        Ok(hours(app, &q.id, code, from, to)?
+            .into_iter()
+            .map(|(ts, h)| (ts, h.value))
+            .collect())
     };
-    let mut starts: Vec<i64> = by_hour.keys().chain(power.keys()).copied().collect();
+    let (power, current) = match &q.meter {
+        Some(m) if m.kind == MeterKind::Power => (hourly_means(&m.code)?, BTreeMap::new()),
+        Some(m) if m.kind == MeterKind::Energy => (
+            power_from_energy(app, &q.id, &m.code, from, to)?,
+            BTreeMap::new(),
+        ),
+        Some(m) => (BTreeMap::new(), hourly_means(&m.code)?),
+        None => (BTreeMap::new(), BTreeMap::new()),
+    };
+    let running_min = q.meter.as_ref().and_then(|m| m.running_min);
+    let mut starts: Vec<i64> = by_hour
+        .keys()
+        .chain(power.keys())
+        .chain(current.keys())
+        .copied()
+        .collect();
     starts.sort_unstable();
     starts.dedup();
     Ok(starts
         .into_iter()
         .map(|ts| {
-            let kw = power.get(&ts).map(|h| h.value);
+            let kw = power.get(&ts).copied();
+            let amps = current.get(&ts).copied();
             let by_status = by_hour.get(&ts).map(|(on, n)| 2 * on > *n);
-            let by_power = kw.zip(q.running_kw_min).map(|(kw, min)| kw >= min);
+            let by_meter = kw.or(amps).zip(running_min).map(|(v, min)| v >= min);
             EquipmentHour {
                 equipment: q.id.clone(),
                 kind: q.kind,
                 hour: cst::format_minute(ts),
-                running: by_status.or(by_power),
+                running: by_status.or(by_meter),
                 power_kw: kw,
+                current_a: amps,
                 load_pct: kw
                     .zip(q.rated_kw)
                     .filter(|(_, r)| *r > 0.0)
@@ -446,10 +501,8 @@ pub fn working_condition(
                         kind: "production_without_treatment",
                         hour: h.hour.clone(),
                         subject: t.id.clone(),
-                        detail: format!(
-                            "{} 运行，{} 停运 / {} running, {} off",
-                            p.name, t.name, p.id, t.id
-                        ),
+                        detail: format!("{} 运行，{} 停运", p.name, t.name),
+                        detail_en: format!("{} running, {} off", p.name, t.name),
                     });
                 }
             }
@@ -458,10 +511,8 @@ pub fn working_condition(
                     kind: "production_while_cems_stopped",
                     hour: h.hour.clone(),
                     subject: p.outlet_id.clone().unwrap_or_default(),
-                    detail: format!(
-                        "{} 运行，在线监测显示停运 / {} running, the CEMS says stopped",
-                        p.name, p.id
-                    ),
+                    detail: format!("{} 运行，在线监测显示停运", p.name),
+                    detail_en: format!("{} running while the CEMS says stopped", p.name),
                 });
             }
         }

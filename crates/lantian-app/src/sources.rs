@@ -54,16 +54,28 @@ const LIMIT_SOURCE: usize = OUTLET + 7;
 pub struct EnterpriseView {
     #[serde(flatten)]
     pub enterprise: Enterprise,
-    /// The unit's Chinese name.
+    /// The unit's Chinese and English names.
     pub unit_name: Option<String>,
+    pub unit_name_en: Option<String>,
     pub outlets: Vec<Outlet>,
     pub equipment: Vec<Equipment>,
+    /// What the caller may do to it.
+    pub allowed: Vec<policy::EnterpriseAct>,
 }
 
 /// The enterprises the caller may see: all for the bureau, operations, departments and
 /// townships; its own for an enterprise account; the register for the public, with the
 /// outlets of those that disclose their monitoring data.
 pub fn list(app: &App, caller: &Caller) -> AppResult<Vec<EnterpriseView>> {
+    views(app, caller, |e| policy::sees_enterprise(caller, &e.id))
+}
+
+/// The enterprises `keep` keeps, as the caller may see them.
+fn views(
+    app: &App,
+    caller: &Caller,
+    keep: impl Fn(&Enterprise) -> bool,
+) -> AppResult<Vec<EnterpriseView>> {
     let units = app.store.admin_units()?;
     let outlets = app.store.outlets(None)?;
     let equipment = app.store.equipment(None)?;
@@ -71,15 +83,17 @@ pub fn list(app: &App, caller: &Caller) -> AppResult<Vec<EnterpriseView>> {
         .store
         .enterprises()?
         .into_iter()
-        .filter(|e| policy::sees_enterprise(caller, &e.id))
+        .filter(|e| keep(e))
         .map(|e| {
             let of_it = policy::reads_emissions(caller, &e.id, e.discloses);
             let monitored = policy::sees_monitoring(caller, &e.id);
+            let unit = units
+                .iter()
+                .find(|u| Some(&u.id) == e.admin_unit_id.as_ref());
             EnterpriseView {
-                unit_name: units
-                    .iter()
-                    .find(|u| Some(&u.id) == e.admin_unit_id.as_ref())
-                    .map(|u| u.name_zh.clone()),
+                unit_name: unit.map(|u| u.name_zh.clone()),
+                unit_name_en: unit.map(|u| u.name_en.clone()),
+                allowed: policy::enterprise_acts(caller, &e.id),
                 outlets: outlets
                     .iter()
                     .filter(|o| of_it && o.enterprise_id == e.id)
@@ -96,12 +110,14 @@ pub fn list(app: &App, caller: &Caller) -> AppResult<Vec<EnterpriseView>> {
         .collect())
 }
 
-/// One enterprise, if the caller may see it.
+/// One enterprise, if the caller may see it: as in [`list`], and any enterprise that
+/// publishes its data (an enterprise account sees what the public sees).
 pub fn get(app: &App, caller: &Caller, id: &str) -> AppResult<EnterpriseView> {
-    list(app, caller)?
-        .into_iter()
-        .find(|e| e.enterprise.id == id)
-        .ok_or_else(|| AppError::NotFound(format!("enterprise {id}")))
+    views(app, caller, |e| {
+        e.id == id && (e.discloses || policy::sees_enterprise(caller, &e.id))
+    })?
+    .pop()
+    .ok_or_else(|| AppError::NotFound(format!("enterprise {id}")))
 }
 
 fn check_unit(app: &App, unit: Option<&str>) -> AppResult<()> {
@@ -186,10 +202,19 @@ pub fn add_outlet(app: &App, caller: &Caller, o: Outlet, flow: FlowUnit) -> AppR
 /// Registers or updates a piece of equipment (the bureau, administrators).
 pub fn add_equipment(app: &App, caller: &Caller, q: Equipment) -> AppResult<()> {
     let who = caller.require_role(policy::MANAGE)?.username.clone();
-    if q.status_code.is_none() && q.power_code.is_none() {
+    if q.status_code.is_none() && q.meter.is_none() {
         return Err(AppError::BadRequest(format!(
-            "equipment {}: give a status code (SBxxx-RS) or a power code with the running power",
+            "equipment {}: give a status code (SBxxx-RS) or an electricity meter",
             q.id
+        )));
+    }
+    if let Some(m) = &q.meter
+        && m.running_min.is_none()
+        && q.status_code.is_none()
+    {
+        return Err(AppError::BadRequest(format!(
+            "equipment {}: say at what {} reading it runs",
+            q.id, m.kind
         )));
     }
     app.store.upsert_equipment(&q)?;

@@ -316,13 +316,15 @@ pub fn shares(
 pub struct Passage {
     pub enterprise: String,
     /// `YYYY-MM-DD HH:MM:SS`, Beijing time.
-    pub time: String,
+    pub at: String,
     pub plate: String,
     pub direction: Direction,
+    pub direction_zh: &'static str,
     pub vehicle_type: String,
     pub class: VehicleClass,
     pub standard: Standard,
     pub fuel: Fuel,
+    pub fuel_zh: &'static str,
     /// A diesel truck below 国五: barred during a heavy-pollution warning.
     pub barred_in_warning: bool,
 }
@@ -330,7 +332,9 @@ pub struct Passage {
 impl From<GateRecord> for Passage {
     fn from(g: GateRecord) -> Passage {
         Passage {
-            time: format!("{}:{:02}", cst::format_minute(g.ts), g.ts.rem_euclid(60)),
+            at: format!("{}:{:02}", cst::format_minute(g.ts), g.ts.rem_euclid(60)),
+            direction_zh: g.direction.name_zh(),
+            fuel_zh: g.fuel.name_zh(),
             barred_in_warning: vehicles::barred_in_warning(g.class, g.fuel, g.standard),
             enterprise: g.enterprise_id,
             plate: g.plate,

@@ -47,6 +47,18 @@ macro_rules! named_enum {
 pub(crate) use named_enum;
 
 named_enum! {
+    /// What an equipment's electricity meter (分表计电) reads.
+    MeterKind {
+        /// Active power, kW.
+        Power = "power",
+        /// Active energy, a counter in kWh: an hour's power is its increase over the hour.
+        Energy = "energy",
+        /// Current, A.
+        Current = "current",
+    }
+}
+
+named_enum! {
     /// The role of an account. The public has no account and no role.
     Role {
         /// Manages accounts and settings; sees everything.

@@ -30,6 +30,13 @@ crate::org::named_enum! {
 }
 
 impl Direction {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Direction::In => "进",
+            Direction::Out => "出",
+        }
+    }
+
     /// Reads 进, 入, 进厂, 入场, in; 出, 出厂, 离场, out.
     pub fn parse_zh(text: &str) -> Option<Direction> {
         let t = text.trim();
@@ -150,6 +157,18 @@ impl VehicleClass {
 }
 
 impl Fuel {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Fuel::Diesel => "柴油",
+            Fuel::Gasoline => "汽油",
+            Fuel::Gas => "天然气",
+            Fuel::Electric => "电",
+            Fuel::Hydrogen => "氢",
+            Fuel::Hybrid => "混合动力",
+            Fuel::Other => "其他",
+        }
+    }
+
     /// Reads 柴油, 汽油, 天然气/LNG/CNG, 电/纯电, 氢, 混合动力/插电; anything else other.
     pub fn parse_zh(text: &str) -> Fuel {
         let t = text.trim().to_uppercase();

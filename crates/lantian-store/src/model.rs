@@ -1,7 +1,7 @@
 //! The records the store keeps. Times are seconds since 1970-01-01T00:00 China Standard Time
 //! (UTC+8) unless named `_ms` (milliseconds since the Unix epoch, UTC).
 
-pub use lantian_core::org::{EquipmentKind, Grade, OutletKind, Role, UnitKind};
+pub use lantian_core::org::{EquipmentKind, Grade, MeterKind, OutletKind, Role, UnitKind};
 pub use lantian_core::series::StationRole;
 pub use lantian_core::vehicles::{Direction, Fuel, Standard, VehicleClass};
 use serde::{Deserialize, Serialize};
@@ -133,11 +133,19 @@ pub struct Equipment {
     /// The outlet whose flue gas it makes or treats.
     pub outlet_id: Option<String>,
     pub rated_kw: Option<f64>,
-    /// A status code (`SB1-RS`: 1 running) and/or an electricity meter's power code (kW)
-    /// with the power at or above which it runs.
+    /// A status code (`SB1-RS`: 1 running) and/or an electricity meter on it.
     pub status_code: Option<String>,
-    pub power_code: Option<String>,
-    pub running_kw_min: Option<f64>,
+    pub meter: Option<Meter>,
+}
+
+/// An electricity meter (分表计电) on a piece of equipment: what it reads, under which code
+/// (vendors differ), and the reading at or above which the equipment runs (kW for power and
+/// energy meters, A for current).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Meter {
+    pub kind: MeterKind,
+    pub code: String,
+    pub running_min: Option<f64>,
 }
 
 /// Averaging period of an observation.

@@ -297,7 +297,12 @@ impl Store {
                 what: format!("enterprise {}", q.enterprise_id),
             })?;
         self.check_series_id(&q.id, StationRole::Equipment)?;
-        let codes: Vec<String> = q.status_code.iter().chain(&q.power_code).cloned().collect();
+        let codes: Vec<String> = q
+            .status_code
+            .iter()
+            .chain(q.meter.as_ref().map(|m| &m.code))
+            .cloned()
+            .collect();
         self.write(|c| {
             upsert_station_row(
                 c,
@@ -314,10 +319,11 @@ impl Store {
                 },
             )?;
             c.exec(
-                "INSERT INTO equipment (id, enterprise_id, name, kind, outlet_id, rated_kw, status_code, power_code, running_kw_min) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET enterprise_id = excluded.enterprise_id, \
-                 name = excluded.name, kind = excluded.kind, outlet_id = excluded.outlet_id, rated_kw = excluded.rated_kw, \
-                 status_code = excluded.status_code, power_code = excluded.power_code, running_kw_min = excluded.running_kw_min",
+                "INSERT INTO equipment (id, enterprise_id, name, kind, outlet_id, rated_kw, status_code, meter_kind, meter_code, \
+                 meter_running_min) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO UPDATE SET \
+                 enterprise_id = excluded.enterprise_id, name = excluded.name, kind = excluded.kind, outlet_id = excluded.outlet_id, \
+                 rated_kw = excluded.rated_kw, status_code = excluded.status_code, meter_kind = excluded.meter_kind, \
+                 meter_code = excluded.meter_code, meter_running_min = excluded.meter_running_min",
                 &[
                     q.id.as_str().into(),
                     q.enterprise_id.as_str().into(),
@@ -326,8 +332,9 @@ impl Store {
                     q.outlet_id.clone().into(),
                     q.rated_kw.into(),
                     q.status_code.clone().into(),
-                    q.power_code.clone().into(),
-                    q.running_kw_min.into(),
+                    q.meter.as_ref().map(|m| m.kind.as_str()).into(),
+                    q.meter.as_ref().map(|m| m.code.clone()).into(),
+                    q.meter.as_ref().and_then(|m| m.running_min).into(),
                 ],
             )
             .map(drop)
@@ -338,7 +345,8 @@ impl Store {
     pub fn equipment(&self, enterprise_id: Option<&str>) -> Result<Vec<Equipment>, StoreError> {
         let rows = self.read(|c| {
             c.query(
-                "SELECT id, enterprise_id, name, kind, outlet_id, rated_kw, status_code, power_code, running_kw_min FROM equipment \
+                "SELECT id, enterprise_id, name, kind, outlet_id, rated_kw, status_code, meter_kind, meter_code, meter_running_min \
+                 FROM equipment \
                  WHERE $1 = '' OR enterprise_id = $1 ORDER BY id",
                 &[enterprise_id.unwrap_or("").into()],
             )
@@ -353,8 +361,14 @@ impl Store {
                     outlet_id: r[4].text(),
                     rated_kw: r[5].real(),
                     status_code: r[6].text(),
-                    power_code: r[7].text(),
-                    running_kw_min: r[8].real(),
+                    meter: match r[7].text() {
+                        Some(_) => Some(Meter {
+                            kind: parse_or(r, 7, "meter kind", MeterKind::parse)?,
+                            code: text(r, 8),
+                            running_min: r[9].real(),
+                        }),
+                        None => None,
+                    },
                 })
             })
             .collect()

@@ -6,8 +6,8 @@ use anyhow::{Context, Result, bail};
 use lantian_app::emissions::{self, Per};
 use lantian_app::sources::{self, FlowUnit};
 use lantian_core::Date;
-use lantian_core::org::{EquipmentKind, Grade, OutletKind};
-use lantian_store::{Enterprise, Equipment, Limit, Outlet};
+use lantian_core::org::{EquipmentKind, Grade, MeterKind, OutletKind};
+use lantian_store::{Enterprise, Equipment, Limit, Meter, Outlet};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -175,12 +175,22 @@ enum EquipmentCmd {
         /// Its status code, e.g. SB1-RS (1 = running).
         #[arg(long)]
         status_code: Option<String>,
-        /// Its electricity meter's active-power code (kW), with --running-kw.
-        #[arg(long)]
+        /// Its electricity meter (分表计电) sends active power (kW) under this code.
+        #[arg(long, conflicts_with_all = ["energy_code", "current_code"])]
         power_code: Option<String>,
-        /// At or above this power (kW) it runs.
-        #[arg(long, value_name = "KW")]
+        /// Its meter sends an energy counter (kWh) under this code; an hour's power is the
+        /// counter's increase.
+        #[arg(long, conflicts_with = "current_code")]
+        energy_code: Option<String>,
+        /// Its meter sends current (A) under this code, with --running-a.
+        #[arg(long)]
+        current_code: Option<String>,
+        /// At or above this power (kW) it runs (power and energy meters).
+        #[arg(long, value_name = "KW", conflicts_with = "running_a")]
         running_kw: Option<f64>,
+        /// At or above this current (A) it runs (current meters).
+        #[arg(long, value_name = "A")]
+        running_a: Option<f64>,
     },
     /// Each piece of equipment's hours (running, power, load) and the findings (production
     /// without treatment, production while the CEMS says stopped), as JSON lines.
@@ -412,8 +422,26 @@ pub fn run_equipment(a: EquipmentArgs) -> Result<ExitCode> {
             rated_kw,
             status_code,
             power_code,
+            energy_code,
+            current_code,
             running_kw,
+            running_a,
         } => {
+            let meter = match (power_code, energy_code, current_code) {
+                (Some(code), _, _) => Some((MeterKind::Power, code)),
+                (_, Some(code), _) => Some((MeterKind::Energy, code)),
+                (_, _, Some(code)) => Some((MeterKind::Current, code)),
+                _ => None,
+            }
+            .map(|(kind, code)| Meter {
+                running_min: if kind == MeterKind::Current {
+                    running_a
+                } else {
+                    running_kw
+                },
+                kind,
+                code,
+            });
             let app = store.app()?;
             let caller = who.caller(&app)?;
             let q = Equipment {
@@ -424,8 +452,7 @@ pub fn run_equipment(a: EquipmentArgs) -> Result<ExitCode> {
                 outlet_id: outlet,
                 rated_kw,
                 status_code,
-                power_code,
-                running_kw_min: running_kw,
+                meter,
             };
             sources::add_equipment(&app, &caller, q)?;
             eprintln!("lantian: equipment {id} saved");
@@ -503,12 +530,12 @@ pub fn run_emissions(a: EmissionsArgs) -> Result<ExitCode> {
                 lines(&totals)?;
             } else {
                 println!(
-                    "period\tcode\temission_kg\thours\texceedance_hours\tstopped_hours\tmismatch_hours"
+                    "span\tcode\temission_kg\thours\texceedance_hours\tstopped_hours\tmismatch_hours"
                 );
                 for t in &totals {
                     println!(
                         "{}\t{}\t{:.3}\t{}\t{}\t{}\t{}",
-                        t.period,
+                        t.span,
                         t.code,
                         t.emission_kg,
                         t.hours_counted,

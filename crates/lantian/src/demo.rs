@@ -18,7 +18,7 @@ use lantian_gateway::client::{OutFrame, SendConfig, send};
 use lantian_gateway::mapping::timestamp;
 use lantian_hj212::Command;
 use lantian_hj212::encode::data_upload;
-use lantian_store::{Enterprise, Equipment, Limit, Outlet, Station};
+use lantian_store::{Enterprise, Equipment, Limit, Meter, MeterKind, Outlet, Station};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -271,8 +271,7 @@ fn production(enterprise: &str, id: &str, name: &str, outlet: &str) -> Equipment
         outlet_id: Some(outlet.to_owned()),
         rated_kw: None,
         status_code: Some("SB1-RS".to_owned()),
-        power_code: None,
-        running_kw_min: None,
+        meter: None,
     }
 }
 
@@ -293,8 +292,11 @@ fn treatment(
         outlet_id: Some(outlet.to_owned()),
         rated_kw: Some(rated_kw),
         status_code: None,
-        power_code: Some("e01".to_owned()),
-        running_kw_min: Some(running_kw),
+        meter: Some(Meter {
+            kind: MeterKind::Power,
+            code: "e01".to_owned(),
+            running_min: Some(running_kw),
+        }),
     }
 }
 

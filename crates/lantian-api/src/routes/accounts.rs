@@ -61,9 +61,18 @@ pub async fn login(
     let token = st.sessions.create(session.clone());
     Ok((
         [(header::SET_COOKIE, auth::cookie(&token))],
-        Json(json!({ "user": session })),
+        Json(json!({ "user": user(&session) })),
     )
         .into_response())
+}
+
+/// A session as the UI reads it: the account, its CSRF token, and what it may do.
+fn user(s: &Session) -> Value {
+    let mut v = json!(s);
+    v["acts"] = json!(accounts::acts(&lantian_app::Caller::Account(
+        s.account.clone()
+    )));
+    v
 }
 
 /// Logs out.
@@ -84,13 +93,14 @@ pub async fn logout(
         .into_response())
 }
 
-/// The logged-in account.
+/// The logged-in account, with `acts`: what it may do beyond reading (`manage_register`,
+/// `manage_accounts`, `see_devices`, `see_audit`), for the UI to show its controls.
 #[utoipa::path(get, path = "/me", tag = "accounts", responses((status = 200, body = Object), (status = 401, description = "Not logged in")))]
 pub async fn me(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let s = auth::token(&headers)
         .and_then(|t| st.sessions.get(&t))
         .ok_or(ApiError::Unauthorized)?;
-    Ok(Json(json!({ "user": s })))
+    Ok(Json(json!({ "user": user(&s) })))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -221,7 +221,7 @@ impl DaysQuery {
     }
 }
 
-const HOUR_COLUMNS: [&str; 15] = [
+const HOUR_COLUMNS: [&str; 16] = [
     "outlet",
     "hour",
     "code",
@@ -234,13 +234,14 @@ const HOUR_COLUMNS: [&str; 15] = [
     "emission_kg",
     "stopped",
     "valid",
+    "minutes",
     "device_converted",
     "device_emission_kg",
     "device_mismatch",
 ];
 
 const TOTAL_COLUMNS: [&str; 7] = [
-    "period",
+    "span",
     "code",
     "emission_kg",
     "hours_counted",
@@ -417,12 +418,12 @@ pub async fn passages(
     table(
         rows(&list),
         &[
-            "time",
+            "at",
             "plate",
-            "direction",
+            "direction_zh",
             "vehicle_type",
             "standard",
-            "fuel",
+            "fuel_zh",
             "barred_in_warning",
         ],
         &TableQuery {

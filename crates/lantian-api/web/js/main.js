@@ -1,6 +1,8 @@
 // Lantian web UI: hash routes to pages (one ES module each), the language switch, the
 // session. Chinese first, English available; every time shown is Beijing time.
 import { $, api, state, t } from './core.js';
+import { enterprisePage } from './pages/enterprise.js';
+import { enterprisesPage } from './pages/enterprises.js';
 import { ledgerPage, measurePage } from './pages/ledger.js';
 import { loginPage, logout } from './pages/login.js';
 import { mapPage } from './pages/map.js';
@@ -17,6 +19,8 @@ const ROUTES = [
   ['/rankings', () => rankingsPage()],
   ['/ledger', (rest) => ledgerPage(rest.replace(/^\?/, ''))],
   ['/measure/', (rest) => measurePage(decodeURIComponent(rest))],
+  ['/enterprises', (rest) => enterprisesPage(rest.replace(/^\?/, ''))],
+  ['/enterprise/', (rest) => enterprisePage(rest)],
   ['/public', () => publicPage()],
   ['/login', () => loginPage(applyStatic)],
   ['/password', () => passwordPage()],
@@ -42,11 +46,14 @@ function applyStatic() {
 async function route() {
   applyStatic();
   const h = location.hash.replace(/^#/, '') || '/';
+  const mine = ++state.routing;
   try {
     const hit = ROUTES.find(([prefix]) => h.startsWith(prefix));
     if (hit) await hit[1](h.slice(hit[0].length));
     else await overview();
   } catch (err) {
+    // A page left before it finished loading does not report its errors.
+    if (mine !== state.routing) return;
     $('#view').innerHTML = '';
     const p = document.createElement('p');
     p.className = 'error';

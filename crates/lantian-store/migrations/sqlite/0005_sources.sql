@@ -38,8 +38,9 @@ CREATE TABLE equipment (
     outlet_id TEXT REFERENCES outlets(id),
     rated_kw REAL,
     status_code TEXT,                  -- e.g. SB1-RS: 1 running, anything else not
-    power_code TEXT,                   -- an electricity meter's active-power code (kW)
-    running_kw_min REAL                -- at or above this power it runs
+    meter_kind TEXT,                   -- an electricity meter: power (kW) | energy (kWh counter) | current (A)
+    meter_code TEXT,                   -- the code the meter sends it under
+    meter_running_min REAL             -- at or above this reading (kW or A) it runs
 );
 
 DROP TABLE production_lines;

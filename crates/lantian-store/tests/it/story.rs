@@ -150,7 +150,7 @@ fn story_registry_ingest_rollups_corrections_archive() {
             ),
             "an ambient station's id is not an outlet's"
         );
-        s.upsert_equipment(&Equipment {
+        let scr = Equipment {
             id: "E1-SCR".into(),
             enterprise_id: "E1".into(),
             name: "脱硝设施".into(),
@@ -158,14 +158,14 @@ fn story_registry_ingest_rollups_corrections_archive() {
             outlet_id: Some("E1-O1".into()),
             rated_kw: Some(800.0),
             status_code: Some("SB1-RS".into()),
-            power_code: None,
-            running_kw_min: None,
-        })
-        .unwrap();
-        assert_eq!(
-            s.equipment(Some("E1")).unwrap()[0].kind,
-            EquipmentKind::Treatment
-        );
+            meter: Some(Meter {
+                kind: MeterKind::Current,
+                code: "i01".into(),
+                running_min: Some(5.0),
+            }),
+        };
+        s.upsert_equipment(&scr).unwrap();
+        assert_eq!(s.equipment(Some("E1")).unwrap(), [scr]);
         assert_eq!(s.enterprises().unwrap().len(), 1);
         // An import is one transaction: an outlet that cannot be written (its id is an
         // ambient station's) leaves the new enterprise unwritten too.

@@ -1,7 +1,9 @@
 //! End-to-end in a real headless Chromium (Debian's chromium and chromium-driver): start
 //! `lantian serve`, push data through the gateway with `lantian send`, log in, and check
-//! that the overview, the map and a station chart show those values. Screenshots go to
-//! `test-artifacts/`.
+//! that the overview, the map and a station chart show those values; and that the pollution
+//! sources' pages show the CEMS hours, findings and gate records the API computed, to the
+//! bureau, to the enterprise's own account (which publishes them) and then to the public.
+//! Screenshots go to `test-artifacts/`.
 
 use super::serve::Server;
 use super::*;
@@ -92,7 +94,8 @@ impl Driver {
         )
     }
 
-    /// Polls `script` until it returns something truthy, or fails after 20 s.
+    /// Polls `script` until it returns something truthy, or fails after 60 s (a hang guard, not a
+    /// timing: CI runs the other tests beside it on 2 cores).
     fn wait(&self, what: &str, script: &str) -> Value {
         let start = Instant::now();
         loop {
@@ -101,7 +104,7 @@ impl Driver {
                 return v;
             }
             assert!(
-                start.elapsed() < Duration::from_secs(20),
+                start.elapsed() < Duration::from_secs(60),
                 "timed out waiting for {what}"
             );
             std::thread::sleep(Duration::from_millis(200));
@@ -133,6 +136,61 @@ impl Driver {
     fn click(&self, css: &str) {
         let e = self.element(css);
         self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})));
+    }
+
+    /// Logs `user` in through the login form and waits for the menu to name them.
+    fn log_in(&self, web: &str, user: &str, password: &str) {
+        self.go(&format!("{web}/#/login"));
+        self.wait(
+            "the login form",
+            "return document.querySelector('#login-form') !== null",
+        );
+        self.type_into("#username", user);
+        self.type_into("#password", password);
+        self.click("#login-form button");
+        self.wait(
+            &format!("{user} logged in"),
+            &format!(
+                "return document.querySelector('#nav-login').textContent.includes('({user})')"
+            ),
+        );
+    }
+
+    fn log_out(&self, web: &str) {
+        self.go(&format!("{web}/#/logout"));
+        self.wait(
+            "logged out",
+            "return document.querySelector('#nav-login').getAttribute('href') === '#/login'",
+        );
+    }
+
+    /// The text of the first element `css` selects (null if none).
+    fn text(&self, css: &str) -> Value {
+        self.js(&format!(
+            "const e = document.querySelector({}); return e ? e.textContent.trim() : null",
+            json!(css)
+        ))
+    }
+
+    /// A screenshot of the whole page: the window is made as tall as the page, then restored.
+    fn screenshot_page(&self, name: &str) {
+        let height = self
+            .js("return document.documentElement.scrollHeight")
+            .as_u64()
+            .unwrap_or(900)
+            .clamp(900, 8000);
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": 1280, "height": height + 140 })),
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        self.screenshot(name);
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": 1280, "height": 900 })),
+        );
     }
 
     fn screenshot(&self, name: &str) {
@@ -186,16 +244,57 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Whether Chromium and its driver are installed; CI must have them.
+fn have_chromium() -> bool {
+    if std::path::Path::new("/usr/bin/chromedriver").exists() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must run the browser test: scripts/test-all installs chromium-driver"
+    );
+    eprintln!(
+        "NOT RUN: browser test (chromium-driver is not installed; scripts/test-all installs it)"
+    );
+    false
+}
+
+/// A headless Chromium under chromedriver, in China's zone (times must read the same whatever
+/// the browser's zone). The session ends before chromedriver is killed (fields drop in order).
+struct Browser {
+    driver: Driver,
+    _chromedriver: Killed,
+}
+
+impl Browser {
+    fn start() -> Browser {
+        let port = free_port();
+        let cd = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .env("TZ", "Asia/Shanghai")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let chromedriver = Killed(cd);
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Browser {
+            driver: Driver::start(port),
+            _chromedriver: chromedriver,
+        }
+    }
+}
+
 #[test]
 fn overview_map_and_station_chart_show_what_the_gateway_received() {
-    if !std::path::Path::new("/usr/bin/chromedriver").exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the browser test: scripts/test-all installs chromium-driver"
-        );
-        eprintln!(
-            "NOT RUN: browser test (chromium-driver is not installed; scripts/test-all installs it)"
-        );
+    if !have_chromium() {
         return;
     }
     let dir = temp_dir("browser");
@@ -288,28 +387,8 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
     let last_label = format!("{} {:02}:00", last.date, last.hour);
 
     eprintln!("browser test: start chromedriver");
-    let driver_port = free_port();
-    // A browser in China: times must read the same whatever the browser's zone.
-    let mut cd = Command::new("/usr/bin/chromedriver")
-        .arg(format!("--port={driver_port}"))
-        .env("TZ", "Asia/Shanghai")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", driver_port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "chromedriver did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _cd = Killed(std::mem::replace(
-        &mut cd,
-        Command::new("true").spawn().unwrap(),
-    ));
-    let b = Driver::start(driver_port);
+    let browser = Browser::start();
+    let b = &browser.driver;
 
     eprintln!("browser test: Log in");
     // Log in.
@@ -450,6 +529,582 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
         "three township polygons, no station"
     );
     b.screenshot("county-map.png");
-    drop(b);
+    drop(browser);
+    drop(server);
+}
+
+/// Minute CEMS values of the sources scenario (minute of the day → SO2, NOx, PM, O2 %, flow
+/// m³/s, the device's normalised SO2): SO2 over its limit in hour 5, the plant stopped (O2
+/// 20.5 %, no flow) in hours 8–9, the device's normalised SO2 half what it should be in hours
+/// 12–13.
+fn source_minute(m: i64) -> (f64, f64, f64, f64, f64, f64) {
+    let h = m / 60;
+    let so2 = if h == 5 { 60.0 } else { 20.0 + (m % 7) as f64 };
+    let nox = 30.0 + (m % 5) as f64;
+    let o2 = if (8..10).contains(&h) {
+        20.5
+    } else {
+        16.0 + (m % 3) as f64 * 0.5
+    };
+    let flow = if (8..10).contains(&h) { 0.5 } else { 140.0 };
+    let factor = (21.0 - 16.0) / (21.0 - o2);
+    let zs = so2 * factor / if (12..14).contains(&h) { 2.0 } else { 1.0 };
+    (so2, nox, 4.0, o2, flow, zs)
+}
+
+/// A day of HJ 212 packets for the sources scenario: the outlet's minute data (2051), the
+/// sintering machine's status every minute (2021, always running) and the desulphuriser's
+/// power (2051, switched off in hours 15–16).
+fn source_packets(day_start: i64) -> String {
+    let mut packets = String::new();
+    for m in 0..1440i64 {
+        let t = lantian_gateway::mapping::timestamp(day_start + m * 60);
+        let (so2, nox, pm, o2, flow, zs) = source_minute(m);
+        let packet = |mn: &str, cn: u16, cp: &str, k: i64| {
+            let h = lantian_hj212::encode::Header {
+                qn: Some(&format!("{}{k:03}", t.n14())),
+                st: "31",
+                cn: lantian_hj212::Command(cn),
+                pw: Some("123456"),
+                mn: Some(mn),
+                flag: Some(lantian_hj212::Flag(5)),
+                pnum: None,
+                pno: None,
+            };
+            String::from_utf8(lantian_hj212::encode::encode(&h, cp)).unwrap()
+        };
+        let cems = format!(
+            "DataTime={};a21026-Avg={so2},a21026-ZsAvg={zs:.4},a21026-Flag=N;a21002-Avg={nox},a21002-Flag=N;\
+             a34013-Avg={pm},a34013-Flag=N;a19001-Avg={o2},a19001-Flag=N;a00000-Avg={flow},a00000-Flag=N",
+            t.n14()
+        );
+        packets.push_str(&packet("CEMS0000000000000000AS01", 2051, &cems, 1));
+        packets.push_str(&packet(
+            "EQUIP000000000000000AS01",
+            2021,
+            &format!("DataTime={};SB1-RS=1", t.n14()),
+            2,
+        ));
+        let kw = if (15..17).contains(&(m / 60)) {
+            3.0
+        } else {
+            620.0
+        };
+        packets.push_str(&packet(
+            "POWER000000000000000AS01",
+            2051,
+            &format!("DataTime={};e01-Avg={kw},e01-Flag=N", t.n14()),
+            3,
+        ));
+    }
+    packets.replace("\r\n", "\n")
+}
+
+/// A GET of the API as a logged-in account, parsed; panics unless it answers 200.
+fn get_as(addr: &str, l: &super::serve::Login, path: &str) -> Value {
+    let r = super::serve::request(addr, "GET", path, &[("Cookie", l.cookie.as_str())], b"");
+    assert_eq!(
+        r.status,
+        200,
+        "GET {path}: {}",
+        String::from_utf8_lossy(&r.body)
+    );
+    r.json()
+}
+
+/// A day of minute CEMS data, equipment status and power through the gateway; the bureau
+/// sees on the list, the map and the enterprise page what the API computed (an exceedance,
+/// stopped hours, the device's wrong figures, four findings), imports the list and gate
+/// records after a dry run; the enterprise's account sees only itself and publishes; the
+/// public then sees the published outlet data, not the working condition.
+#[test]
+fn enterprise_pages_show_what_the_api_computed_and_the_enterprise_publishes_it() {
+    if !have_chromium() {
+        return;
+    }
+    let dir = temp_dir("browser-sources");
+    let d = dir.to_str().unwrap();
+    // A console command given as one line (no argument has a space), on this data directory.
+    let ok = |line: &str| {
+        let mut args: Vec<&str> = line.split_whitespace().collect();
+        args.splice(2..2, ["--data-dir", d]);
+        let o = lantian(&args);
+        assert!(o.status.success(), "{line}: {}", stderr(&o));
+    };
+    // The register: AS with an outlet, its equipment and devices; BX without monitoring.
+    for line in [
+        "enterprise add --id AS --name 澳森特钢 --unit xinji --industry 钢铁 --grade B --credit-code 91130181MA0000000X \
+         --permit 91130181MA0000000X001P --key-polluter --lat 37.95 --lon 115.25 --clean-target 80",
+        "enterprise add --id BX --name 宝兴玻璃 --unit wangkou --industry 玻璃 --grade C --lat 37.98 --lon 115.41",
+        "outlet add --enterprise AS --id AS-1 --name 1#烧结机机头 --o2-ref 16 --limit a21026=35 --limit a21002=50 \
+         --limit a34013=10 --limit-source DB13/2169-2018 --flow-stopped 10000 --height 120",
+        "device add --mn CEMS0000000000000000AS01 --password 123456 --outlet AS-1",
+        "equipment add --enterprise AS --id AS-SJ --name 1#烧结机 --kind production --outlet AS-1 --status-code SB1-RS",
+        "equipment add --enterprise AS --id AS-TL --name 脱硫设施 --kind treatment --outlet AS-1 --power-code e01 \
+         --running-kw 100 --rated-kw 800",
+        "device add --mn EQUIP000000000000000AS01 --password 123456 --equipment AS-SJ",
+        "device add --mn POWER000000000000000AS01 --password 123456 --equipment AS-TL",
+        "user add --username sthj --role bureau --unit 市生态环境局 --password correct-horse-battery",
+    ] {
+        ok(line);
+    }
+    let date = "2026-11-20";
+    let file = dir.join("packets.txt");
+    std::fs::write(
+        &file,
+        source_packets(lantian_core::cst::day_start(
+            lantian_core::Date::parse(date).unwrap(),
+        )),
+    )
+    .unwrap();
+    let server = Server::start(d, &["--no-device-setup"]);
+    let (web, addr) = (server.url(), server.http.clone());
+    let send = format!(
+        "send --to {} --mn x --password x --format packets --connections 3 --window 64 {}",
+        server.hj,
+        file.display()
+    );
+    let out = lantian(&send.split_whitespace().collect::<Vec<_>>());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["acknowledged"], json!(3 * 1440), "{report}");
+    server.projected();
+    // The bureau's account: its initial password is changed through the API first.
+    let bureau = super::serve::login(&addr, "sthj", "correct-horse-battery");
+    let changed_pw = "correct-horse-battery (changed)";
+
+    // What the API computed, which the pages must show.
+    let status = get_as(
+        &addr,
+        &bureau,
+        &format!("/api/v1/enterprises/status?date={date}"),
+    );
+    let as_status = status["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["enterprise"] == "AS")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            as_status["exceedance_hours"].as_u64(),
+            as_status["findings"].as_u64()
+        ),
+        (Some(1), Some(4)),
+        "{as_status}"
+    );
+    let hours = get_as(
+        &addr,
+        &bureau,
+        &format!("/api/v1/outlets/AS-1/emissions?from={date}&to={date}&per_page=1000"),
+    );
+    let rows = hours["items"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 72, "24 hours × SO2, NOx, PM");
+    let so2_at = |hh: &str| {
+        rows.iter()
+            .find(|r| r["code"] == "a21026" && r["hour"] == format!("{date} {hh}:00").as_str())
+            .unwrap()
+            .clone()
+    };
+    let exceeding = so2_at("05");
+    assert_eq!(exceeding["exceeds"], true, "{exceeding}");
+    let converted = exceeding["converted"].as_f64().unwrap();
+    let wc = get_as(
+        &addr,
+        &bureau,
+        &format!("/api/v1/enterprises/AS/working-condition?from={date}&to={date}"),
+    );
+    let finding_hours: Vec<String> = wc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["hour"].as_str().unwrap().to_owned())
+        .collect();
+    let totals = get_as(
+        &addr,
+        &bureau,
+        &format!("/api/v1/outlets/AS-1/emissions?from={date}&to={date}&totals=day"),
+    );
+    let so2_kg = totals["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["code"] == "a21026")
+        .unwrap()["emission_kg"]
+        .as_f64()
+        .unwrap();
+
+    let browser = Browser::start();
+    let b = &browser.driver;
+    b.log_in(&web, "sthj", changed_pw);
+
+    eprintln!("browser test: the enterprise list and map");
+    b.go(&format!("{web}/#/enterprises?date={date}"));
+    b.wait(
+        "the list with the day's status",
+        "return document.querySelector('#enterprise-table td[data-k=exceedance]') && document.querySelector('path.enterprise-marker')",
+    );
+    let cell = |id: &str, k: &str| {
+        b.text(&format!(
+            "#enterprise-table tr[data-id={id}] td[data-k={k}]"
+        ))
+        .as_str()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+    };
+    for (k, api_key) in [
+        ("exceedance", "exceedance_hours"),
+        ("stopped", "stopped_hours"),
+        ("mismatch", "mismatch_hours"),
+        ("findings", "findings"),
+    ] {
+        assert_eq!(
+            Some(cell("AS", k)),
+            as_status[api_key].as_u64(),
+            "{k}: the list shows the API's status"
+        );
+    }
+    assert_eq!(
+        b.js("return document.querySelector('#enterprise-table tr[data-id=AS] td[data-k=exceedance]').classList.contains('bad')"),
+        json!(true),
+        "an exceedance is highlighted"
+    );
+    let fill = b.js("const m = document.querySelector('path.enterprise-exceedance'); return m ? m.getAttribute('fill') : null");
+    assert_eq!(fill, json!("#d7301f"), "AS's marker is red: an exceedance");
+    assert_eq!(
+        b.js("return document.querySelectorAll('path.enterprise-marker').length"),
+        json!(2)
+    );
+    b.screenshot_page("enterprises.png");
+    // Problems only: AS, not BX (no data that day).
+    b.click("#f-problems");
+    b.wait(
+        "only the enterprises with problems",
+        "return location.hash.includes('problems=1') && document.querySelectorAll('#enterprise-table tbody tr').length === 1",
+    );
+    assert_eq!(
+        b.js("return document.querySelector('#enterprise-table tbody tr').dataset.id"),
+        json!("AS")
+    );
+
+    eprintln!("browser test: the bureau imports the enterprise list");
+    let head = lantian_app::sources::COLUMNS.join(",");
+    let bad = dir.join("enterprises-bad.csv");
+    std::fs::write(
+        &bad,
+        format!("{head}\nCX,辛集某皮革厂,,xinji,皮革鞣制,E,否,,115.22,37.93,,CX-1,锅炉,30,9,35,50,10,GB 13271-2014\n"),
+    )
+    .unwrap();
+    let good = dir.join("enterprises.csv");
+    std::fs::write(
+        &good,
+        format!("{head}\nCX,辛集某皮革厂,,xinji,皮革鞣制,C,否,,115.22,37.93,,CX-1,锅炉,30,9,35,50,10,GB 13271-2014\n"),
+    )
+    .unwrap();
+    b.go(&format!("{web}/#/enterprises?date={date}"));
+    b.wait(
+        "the import",
+        "return document.querySelector('#import-file') !== null",
+    );
+    b.type_into("#import-file", bad.to_str().unwrap());
+    let error_row = b.wait(
+        "the dry run's errors",
+        "const c = document.querySelector('#import-errors tbody td'); return c ? c.textContent : null",
+    );
+    assert_eq!(error_row, json!("2"), "the bad grade's row is named");
+    assert_eq!(
+        b.js("return document.querySelector('#import-confirm') === null"),
+        json!(true),
+        "a file with errors cannot be imported"
+    );
+    b.type_into("#import-file", good.to_str().unwrap());
+    b.wait(
+        "the dry run passes",
+        "return document.querySelector('#import-confirm') !== null",
+    );
+    b.click("#import-confirm");
+    b.wait(
+        "the imported enterprise",
+        "return document.querySelector('#enterprises-notice') && document.querySelector('#enterprise-table tr[data-id=CX]')",
+    );
+    assert_eq!(
+        server.get("/api/v1/enterprises")["total"],
+        json!(3),
+        "the import stored CX"
+    );
+
+    eprintln!("browser test: the enterprise page");
+    b.go(&format!("{web}/#/enterprise/AS?date={date}"));
+    b.wait(
+        "the outlet, the findings and the vehicles",
+        "const s = document.querySelector('section.outlet[data-outlet=\"AS-1\"]'); \
+         return s && s.dataset.rows && document.querySelector('#findings') && document.querySelector('#shares')",
+    );
+    assert_eq!(
+        b.js("return document.querySelector('section.outlet[data-outlet=\"AS-1\"]').dataset.rows"),
+        json!(rows.len().to_string()),
+        "every row the API returned"
+    );
+    assert_eq!(b.text("#enterprise-grade"), json!("B"));
+    let hour5 = format!("{date} 05:00");
+    let so2_cell = |hour: &str| {
+        b.js(&format!(
+            "const c = document.querySelector('tr[data-hour=\"{hour}\"] td.converted[data-code=a21026]'); \
+             return c ? [c.firstChild.textContent, c.classList.contains('exceeds'), c.closest('tr').classList.contains('exceeding')] : null"
+        ))
+    };
+    assert_eq!(
+        so2_cell(&hour5),
+        json!([format!("{converted:.1}"), true, true]),
+        "hour 5's normalised SO2, marked as an exceedance"
+    );
+    assert_eq!(
+        b.text(&format!("tr[data-hour=\"{hour5}\"] td")),
+        json!("05:00–06:00"),
+        "the hour as a span"
+    );
+    for hh in ["08", "09"] {
+        let c = so2_cell(&format!("{date} {hh}:00"));
+        assert_eq!(
+            c[0],
+            json!("停运"),
+            "hour {hh} stopped: no normalised value"
+        );
+        assert_eq!(
+            b.js(&format!("return document.querySelector('tr[data-hour=\"{date} {hh}:00\"]').classList.contains('stopped')")),
+            json!(true)
+        );
+    }
+    let mismatches = rows
+        .iter()
+        .filter(|r| r["code"] == "a21026" && r["device_mismatch"] == true)
+        .count();
+    assert_eq!(
+        b.js("return document.querySelectorAll('td.converted.mismatch[data-code=a21026]').length"),
+        json!(mismatches),
+        "the device's inconsistent hours are highlighted"
+    );
+    assert_eq!(
+        b.js("const c = document.querySelector('section.outlet .chart'); return c.querySelector('canvas') !== null && c.dataset.stopped"),
+        json!("2"),
+        "the chart shades the two stopped hours"
+    );
+    // Hover hour 5 as a user would: the legend names the hour in Beijing time, whatever the
+    // browser's zone.
+    let legend = b.js(
+        "const c = document.querySelector('section.outlet .chart'); const u = c.uplot; \
+         u.setCursor({ left: u.valToPos(u.data[0][5], 'x'), top: 10 }); \
+         return [...c.querySelectorAll('.u-legend .u-series')].slice(0, 2).map((s) => s.querySelector('.u-value').textContent)",
+    );
+    assert_eq!(
+        legend,
+        json!([format!("{date} 05:00–06:00"), format!("{converted:.1}")]),
+        "the chart's hour 5"
+    );
+    assert_eq!(
+        b.text(".day-totals tr[data-code=a21026] td:nth-child(2)"),
+        json!(format!("{so2_kg:.2}")),
+        "the day's SO2 emission"
+    );
+    let listed: Vec<String> = b
+        .js("return [...document.querySelectorAll('#findings li')].map((l) => l.dataset.hour)")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed, finding_hours, "every finding is listed");
+    let first = b.text("#findings li").as_str().unwrap().to_owned();
+    assert!(
+        first.contains("北京时间") && first.contains("在线监测显示停运"),
+        "a finding names its hour in Beijing time and what it is: {first}"
+    );
+    assert_eq!(
+        b.js(&format!("return document.querySelector('tr[data-equipment=AS-TL] td[data-hour=\"{date} 15:00\"]').className")),
+        json!("off flagged"),
+        "the desulphuriser off in hour 15, marked"
+    );
+
+    eprintln!("browser test: gate records");
+    let gate = |rows: &str| format!("车牌号,时间,方向,车辆类型,排放标准,燃料类型\n{rows}");
+    let bad = dir.join("gate-bad.csv");
+    std::fs::write(
+        &bad,
+        gate("冀A10001,2026-11-20 08:00:00,进,重型半挂牵引车,国七,柴油\n"),
+    )
+    .unwrap();
+    let good = dir.join("gate.csv");
+    std::fs::write(
+        &good,
+        gate(
+            "冀A10001,2026-11-20 08:00:00,进,重型半挂牵引车,国六,柴油\n\
+             冀A10002,2026-11-20 08:30:00,进,重型自卸货车,国四,柴油\n\
+             冀A10003,2026-11-20 09:00:00,进,重型厢式货车,新能源,纯电\n\
+             冀A10004,2026-11-20 09:30:00,进,重型半挂牵引车,国五,柴油\n\
+             冀A10001,2026-11-20 17:00:00,出,重型半挂牵引车,国六,柴油\n",
+        ),
+    )
+    .unwrap();
+    b.type_into("#vehicle-file", bad.to_str().unwrap());
+    let error_row = b.wait(
+        "the gate records' errors",
+        "const c = document.querySelector('#vehicle-errors tbody td'); return c ? c.textContent : null",
+    );
+    assert_eq!(error_row, json!("2"), "国七 is named by its row");
+    b.type_into("#vehicle-file", good.to_str().unwrap());
+    b.wait(
+        "the dry run passes",
+        "return document.querySelector('#vehicle-import') !== null",
+    );
+    b.click("#vehicle-import");
+    b.wait(
+        "the import",
+        "return document.querySelector('#vehicle-done') !== null",
+    );
+    assert_eq!(
+        b.js("return [document.querySelectorAll('#passages tbody tr').length, document.querySelectorAll('#passages tr.barred').length]"),
+        json!([5, 1]),
+        "five passages, one diesel truck below 国五"
+    );
+    let share = get_as(
+        &addr,
+        &bureau,
+        "/api/v1/enterprises/AS/vehicles/shares?from=2026-11&to=2026-11",
+    )["items"][0]
+        .clone();
+    assert_eq!(share["share_pct"], json!(50.0), "{share}");
+    assert_eq!(
+        b.text("#shares tr[data-month=\"2026-11\"] .share-value"),
+        json!("50.0%")
+    );
+    b.screenshot_page("enterprise.png");
+
+    eprintln!("browser test: the English page");
+    b.click("#lang");
+    b.wait(
+        "English",
+        "return document.querySelector('[data-i18n=nav_enterprises]').textContent === 'Pollution sources' && document.querySelector('#findings')",
+    );
+    let keys = b.js(
+        "return (document.body.innerText.match(/\\b(ent|eq|finding|fuel|dir|code)_[a-z0-9_]+/g) || []).join(' ')",
+    );
+    assert_eq!(keys, json!(""), "no dictionary key shows untranslated");
+    let missing = b.js(
+        "return import('/js/i18n.js').then((m) => { const z = Object.keys(m.I18N.zh), e = Object.keys(m.I18N.en); \
+         return z.filter((k) => !e.includes(k)).concat(e.filter((k) => !z.includes(k))).join(' '); })",
+    );
+    assert_eq!(missing, json!(""), "every word in both languages");
+    b.screenshot_page("enterprise-en.png");
+    b.click("#lang");
+    b.wait(
+        "Chinese",
+        "return document.querySelector('[data-i18n=nav_enterprises]').textContent === '污染源企业'",
+    );
+
+    eprintln!("browser test: the enterprise's own account");
+    ok("user add --username as1 --role enterprise --unit AS --password correct-horse-battery");
+    super::serve::login(&addr, "as1", "correct-horse-battery");
+    b.log_out(&web);
+    b.log_in(&web, "as1", changed_pw);
+    b.go(&format!("{web}/#/enterprises?date={date}"));
+    b.wait(
+        "the list",
+        "return document.querySelector('#enterprise-table td[data-k=exceedance]') !== null",
+    );
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('#enterprise-table tbody tr')].map((r) => r.dataset.id)"),
+        json!(["AS"]),
+        "an enterprise sees only itself"
+    );
+    assert_eq!(
+        b.js("return document.querySelector('#import-file') === null"),
+        json!(true),
+        "and does not import the register"
+    );
+    b.go(&format!("{web}/#/enterprise/AS?date={date}"));
+    b.wait(
+        "the disclosure control",
+        "return document.querySelector('#disclose-on') !== null",
+    );
+    let note = "烧结烟气采用半干法脱硫和SCR脱硝，布袋除尘。";
+    b.type_into("#disclosure-note", note);
+    b.click("#disclose-on");
+    b.wait(
+        "published",
+        "return document.querySelector('#enterprise-discloses').textContent === '已公开'",
+    );
+    let public = server.get("/api/v1/enterprises/AS");
+    assert_eq!(
+        (
+            public["discloses"].clone(),
+            public["disclosure_note"].clone()
+        ),
+        (json!(true), json!(note)),
+        "the API has the publication"
+    );
+    b.screenshot_page("enterprise-own-account.png");
+
+    eprintln!("browser test: the public");
+    b.log_out(&web);
+    b.go(&format!("{web}/#/enterprises"));
+    b.wait(
+        "the register",
+        "return document.querySelectorAll('#enterprise-table tbody tr').length === 3",
+    );
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('#enterprise-table a.published')].map((a) => a.closest('tr').dataset.id)"),
+        json!(["AS"]),
+        "the public finds the published data of AS only"
+    );
+    b.screenshot_page("enterprises-public.png");
+    b.click("#enterprise-table tr[data-id=AS] a.published");
+    b.wait(
+        "the published outlet",
+        "const s = document.querySelector('section.outlet[data-outlet=\"AS-1\"]'); return s && s.dataset.rows",
+    );
+    b.go(&format!("{web}/#/enterprise/AS?date={date}"));
+    let rows_shown = b.wait(
+        "the published outlet of the day",
+        "const s = document.querySelector('section.outlet[data-outlet=\"AS-1\"]'); return s && s.dataset.date === '2026-11-20' ? s.dataset.rows : null",
+    );
+    assert_eq!(rows_shown, json!(rows.len().to_string()));
+    assert_eq!(
+        so2_cell(&hour5),
+        json!([format!("{converted:.1}"), true, true]),
+        "the public sees the same normalised SO2"
+    );
+    assert_eq!(b.text("#enterprise-note"), json!(note));
+    assert_eq!(
+        b.text("#working"),
+        json!("登录后可查看。"),
+        "working condition is not published"
+    );
+    b.screenshot_page("enterprise-public.png");
+
+    eprintln!("browser test: the enterprise page on a phone");
+    b.cmd(
+        "POST",
+        "/window/rect",
+        Some(json!({ "width": 390, "height": 844 })),
+    );
+    // Another page first, so that the enterprise page is drawn anew at the phone's width.
+    b.go(&format!("{web}/#/enterprises"));
+    b.wait(
+        "the list on a phone",
+        "return document.querySelector('#enterprise-table') !== null && document.querySelector('section.outlet') === null",
+    );
+    b.go(&format!("{web}/#/enterprise/AS?date={date}"));
+    b.wait(
+        "the page on a phone",
+        "const s = document.querySelector('section.outlet[data-date=\"2026-11-20\"] .chart canvas'); return s !== null",
+    );
+    let overflow = b.js("return document.documentElement.scrollWidth - window.innerWidth");
+    assert!(
+        overflow.as_i64().unwrap_or(99) <= 1,
+        "no sideways scrolling on a phone: {overflow}"
+    );
+    b.screenshot("phone-enterprise.png");
+    drop(browser);
     drop(server);
 }

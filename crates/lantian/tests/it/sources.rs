@@ -278,7 +278,7 @@ fn gate_records_give_the_monthly_clean_transport_share_and_the_trucks_a_warning_
         .map(|p| p["plate"].as_str().unwrap())
         .collect();
     assert_eq!(plates, ["冀A00004", "冀A00005"]);
-    assert_eq!(barred[0]["time"], "2026-11-04 10:00:00");
+    assert_eq!(barred[0]["at"], "2026-11-04 10:00:00");
     let all = json_lines(&ok(&[
         "vehicles",
         "list",
