@@ -96,10 +96,12 @@ struct Group {
     first_seen_s: u64,
 }
 
-/// Collects parts per device and command. Sans-IO: the caller passes the time.
+/// Collects parts per device, command, part count and `DataTime` (every part of a split
+/// upload repeats its `DataTime`): a part lost from one upload never lets the next upload's
+/// parts complete the stale group under the old time. Sans-IO: the caller passes the time.
 #[derive(Debug)]
 pub struct Reassembler {
-    groups: HashMap<(String, u16, u32), Group>,
+    groups: HashMap<(String, u16, u32, String), Group>,
     /// Incomplete groups older than this are dropped by [`Reassembler::expire`].
     pub timeout_s: u64,
     /// At most this many incomplete groups are kept; the oldest goes first.
@@ -121,7 +123,17 @@ impl Reassembler {
         let (Some(num), Some(no)) = (p.pnum, p.pno) else {
             return Reassembly::Single;
         };
-        let key = (p.mn.unwrap_or_default().to_owned(), p.cn.0, num);
+        let data_time = p
+            .fields
+            .iter()
+            .find(|f| f.name == "DataTime")
+            .map_or("", |f| f.value);
+        let key = (
+            p.mn.unwrap_or_default().to_owned(),
+            p.cn.0,
+            num,
+            data_time.to_owned(),
+        );
         if !self.groups.contains_key(&key)
             && self.groups.len() >= self.groups_max
             && let Some(oldest) = self
@@ -184,5 +196,60 @@ impl Reassembler {
 
     pub fn pending_groups(&self) -> usize {
         self.groups.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::Command;
+    use crate::{Limits, decode};
+
+    fn parts(minute: u32) -> Vec<Vec<u8>> {
+        let h = Header {
+            qn: None,
+            st: "31",
+            cn: Command(2051),
+            pw: Some("123456"),
+            mn: Some("MN1"),
+            flag: Some(Flag(5)),
+            pnum: None,
+            pno: None,
+        };
+        let items = ["a21026-Avg=1.0", "a21002-Avg=2.0", "a34013-Avg=3.0"];
+        let repeat = format!("DataTime=202611200{minute}0000");
+        split(&h, &repeat, &items, 120, |i| format!("2026112000000{i:04}"))
+    }
+
+    #[test]
+    fn a_lost_part_leaves_its_group_and_the_next_upload_completes_on_its_own() {
+        let (first, second) = (parts(1), parts(2));
+        assert!(first.len() >= 2, "{} parts", first.len());
+        let lim = Limits::default();
+        let mut r = Reassembler::default();
+        // The first upload's last part is lost.
+        for f in &first[..first.len() - 1] {
+            assert!(matches!(
+                r.push(&decode(f, &lim).unwrap(), 0),
+                Reassembly::Pending { .. }
+            ));
+        }
+        let mut done = None;
+        for f in &second {
+            match r.push(&decode(f, &lim).unwrap(), 1) {
+                Reassembly::Pending { .. } => {}
+                Reassembly::Complete { fields, .. } => done = Some(fields),
+                other => panic!("{other:?}"),
+            }
+        }
+        let fields = done.expect("the second upload completes");
+        assert_eq!(fields[0].value, "20261120020000", "under its own time");
+        assert_eq!(fields.len(), 4);
+        assert_eq!(
+            r.pending_groups(),
+            1,
+            "the first upload's parts wait to expire"
+        );
+        assert_eq!(r.expire(1000), 1);
     }
 }

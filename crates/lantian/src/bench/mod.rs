@@ -3,6 +3,7 @@
 
 mod api;
 mod assess;
+mod cems;
 mod echo;
 mod gateway;
 mod hj212;
@@ -31,6 +32,10 @@ enum What {
     Gateway(gateway::Args),
     /// Requests per second and p99 of the public "AQI now" and a 30-day series.
     Api(api::Args),
+    /// Pollution sources: minute CEMS data of many outlets through `lantian serve` on a
+    /// simulated clock (is there a growing backlog?), and a year of one outlet's hourly
+    /// emissions summarised.
+    Cems(cems::Args),
     /// The gateway bench's reference server: answers every frame, stores nothing.
     #[command(hide = true)]
     EchoServer(echo::Args),
@@ -43,6 +48,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Store(a) => store::run(a),
         What::Gateway(a) => gateway::run(a),
         What::Api(a) => api::run(a),
+        What::Cems(a) => cems::run(a),
         What::EchoServer(a) => echo::run(a),
     }
 }
