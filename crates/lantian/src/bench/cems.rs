@@ -9,6 +9,7 @@
 //! year of one outlet's hourly data (2061) in a fresh store, and the time of
 //! `emissions::outlet_rows` by hour followed by the monthly and yearly totals.
 
+use super::process::{Cpu, Server, cpu_s, cpu_s_by_thread, spawn, status_kib};
 use crate::context::{StoreArgs, operator};
 use anyhow::{Context, Result, bail};
 use lantian_app::App;
@@ -21,9 +22,8 @@ use lantian_hj212::{Check, Command, Flag, Limits, check, decode};
 use lantian_store::{Enterprise, Ingest, Limit, Outlet, OutletKind, View};
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Child, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -228,96 +228,26 @@ pub fn run(a: Args) -> Result<ExitCode> {
 // ---------------------------------------------------------------------------------------
 // Ingest
 
-/// CPU seconds (user + system) so far of `/proc/<pid>/stat`: a process ("self" for this
-/// one, all its threads) or `PID/task/TID`, one thread.
-fn cpu_s(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start after the last ')', at
-    // field 3; utime and stime are fields 14 and 15, in ticks of 1/100 s.
-    let f: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks = |field: usize| {
-        f.get(field - 3)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(14) + ticks(15)) / 100.0
-}
-
-/// CPU seconds of process `pid`'s threads so far, by thread id, with their names
-/// (`lantian-project`, `lantian-writer`, `tokio-rt-worker`, ...).
-fn cpu_s_by_thread(pid: u32) -> HashMap<String, (String, f64)> {
-    let mut out = HashMap::new();
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return out;
-    };
-    for t in tasks.flatten() {
-        let tid = t.file_name().to_string_lossy().into_owned();
-        let name = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
-        let s = cpu_s(&format!("{pid}/task/{tid}"));
-        out.insert(tid, (name.trim().to_owned(), s));
-    }
-    out
-}
-
-/// A `VmRSS`-like line of `/proc/PID/status`, in KiB.
-fn status_kib(pid: u32, key: &str) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines().find_map(|l| {
-        l.strip_prefix(key)?
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()
-            .ok()
-    })
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts `lantian serve` on `dir`; returns it with its HJ 212 and HTTP addresses.
 fn serve(dir: &Path, max_segment_bytes: usize) -> Result<(Server, String, String)> {
-    let mut child = std::process::Command::new(std::env::current_exe()?)
-        .args(["serve", "--data-dir"])
-        .arg(dir)
-        .args([
+    let dir = dir.to_string_lossy();
+    let segment = max_segment_bytes.to_string();
+    spawn(
+        &std::env::current_exe()?,
+        &[
+            "serve",
+            "--data-dir",
+            &dir,
             "--hj212",
             "127.0.0.1:0",
             "--http",
             "127.0.0.1:0",
             "--no-device-setup",
             "--max-segment-bytes",
-            &max_segment_bytes.to_string(),
-        ])
-        .env("LANTIAN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let mut lines = std::io::BufReader::new(child.stdout.take().context("stdout")?).lines();
-    let server = Server(child);
-    let (mut hj, mut http) = (None, None);
-    while hj.is_none() || http.is_none() {
-        let l = lines.next().context("lantian serve exited")??;
-        if let Some(a) = l.strip_prefix("hj212 listening on ") {
-            hj = Some(a.to_owned());
-        }
-        if let Some(a) = l.strip_prefix("http listening on http://") {
-            http = Some(a.to_owned());
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    Ok((server, hj.unwrap_or_default(), http.unwrap_or_default()))
+            &segment,
+        ],
+        true,
+    )
 }
 
 /// Registers `n` enterprises, each with one outlet (limits, reference O2, flow in m³/s) and
@@ -678,7 +608,7 @@ struct Rig {
 /// Runs one load over all devices; returns them and the run's JSON.
 async fn one_run(rig: &Rig, devices: Vec<Device>, load: Load) -> Result<(Vec<Device>, Value)> {
     let pid = rig.pid.to_string();
-    let (server0, sender0) = (cpu_s(&pid), cpu_s("self"));
+    let (server0, sender0) = (cpu_s(&pid, Cpu::Own), cpu_s("self", Cpu::Own));
     let threads0 = cpu_s_by_thread(rig.pid);
     let before = scrape(&rig.http).await?;
     let t0 = Instant::now() + Duration::from_millis(50);
@@ -714,7 +644,10 @@ async fn one_run(rig: &Rig, devices: Vec<Device>, load: Load) -> Result<(Vec<Dev
     stop.store(true, Ordering::Relaxed);
     let samples = sampler.await.context("the metrics sampler")?;
     let after = settled(&rig.http).await?;
-    let (server_s, sender_s) = (cpu_s(&pid) - server0, cpu_s("self") - sender0);
+    let (server_s, sender_s) = (
+        cpu_s(&pid, Cpu::Own) - server0,
+        cpu_s("self", Cpu::Own) - sender0,
+    );
     // The run's span: from its start until everything it sent was queryable.
     let span_s = done.duration_since(t0).as_secs_f64().max(load.seconds);
     // By thread name, over the threads alive at the end (a blocking-pool thread that ended

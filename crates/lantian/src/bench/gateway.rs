@@ -8,12 +8,12 @@
 //! `lantian bench echo-server`, which answers and stores nothing: the floor that loopback
 //! TCP and the sender set on the same machine.
 
+use super::process::{Cpu, Server, cpu_s, rss_kib, spawn};
 use anyhow::{Context, Result, bail};
 use lantian_hj212::encode::{Header, encode};
 use lantian_hj212::{Command, Flag};
 use serde_json::{Value, json};
-use std::io::BufRead;
-use std::process::{Child, ExitCode, Stdio};
+use std::process::{ExitCode, Stdio};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -79,82 +79,6 @@ fn frame(conn: usize, i: usize) -> Vec<u8> {
         "DataTime={stamp};a34004-Rtd=35,a34004-Flag=N;a34002-Rtd=70,a34002-Flag=N;a21026-Rtd=8,a21026-Flag=N;a21004-Rtd=30,a21004-Flag=N;a21005-Rtd=0.8,a21005-Flag=N;a05024-Rtd=60,a05024-Flag=N"
     );
     encode(&h, &cp)
-}
-
-/// Which CPU time of a process to read from `/proc/PID/stat`.
-#[derive(Clone, Copy)]
-enum Cpu {
-    /// Its own: `utime` + `stime` (fields 14 and 15).
-    Own,
-    /// Its finished, waited-for children's: `cutime` + `cstime` (fields 16 and 17).
-    Children,
-}
-
-/// CPU seconds (user + system) of process `pid` ("self" for this one) so far.
-fn cpu_s(pid: &str, which: Cpu) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start after the last ')',
-    // at field 3; clock ticks are 100 per second on Linux.
-    let rest = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |field: usize| {
-        f.get(field - 3)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    let first = match which {
-        Cpu::Own => 14,
-        Cpu::Children => 16,
-    };
-    (ticks(first) + ticks(first + 1)) / 100.0
-}
-
-fn rss_kib(pid: u32) -> Result<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    s.lines()
-        .find_map(|l| {
-            l.strip_prefix("VmRSS:")
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .context("no VmRSS")
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A server started as `lantian ARGS`: the process, its HJ 212 address and, if it prints
-/// one, its HTTP address.
-fn spawn(exe: &std::path::Path, args: &[&str], http: bool) -> Result<(Server, String, String)> {
-    let mut child = std::process::Command::new(exe)
-        .args(args)
-        .env("LANTIAN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let mut lines = std::io::BufReader::new(child.stdout.take().context("stdout")?).lines();
-    let server = Server(child);
-    let (mut addr, mut http_addr) = (None, (!http).then(String::new));
-    while addr.is_none() || http_addr.is_none() {
-        let l = lines.next().context("the server exited")??;
-        if let Some(a) = l.strip_prefix("hj212 listening on ") {
-            addr = Some(a.to_owned());
-        }
-        if let Some(a) = l.strip_prefix("http listening on http://") {
-            http_addr = Some(a.to_owned());
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    Ok((
-        server,
-        addr.unwrap_or_default(),
-        http_addr.unwrap_or_default(),
-    ))
 }
 
 /// One run's load.

@@ -7,6 +7,7 @@ mod cems;
 mod echo;
 mod gateway;
 mod hj212;
+mod process;
 mod store;
 
 use anyhow::Result;
