@@ -227,12 +227,28 @@ fn cell(v: &Value) -> String {
         Value::Null => String::new(),
         Value::Bool(true) => "是".to_owned(),
         Value::Bool(false) => "否".to_owned(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => defused(s),
         Value::Number(n) if n.is_f64() => {
             let text = format!("{:.6}", rounded(n.as_f64().unwrap_or(f64::NAN)));
             text.trim_end_matches('0').trim_end_matches('.').to_owned()
         }
         other => other.to_string(),
+    }
+}
+
+/// Text as a spreadsheet will not run it: a cell that starts like a formula (`=`, `+`, `-`,
+/// `@`, a tab or a carriage return; a signed number excepted) gets a leading `'`, so a plate
+/// or a name someone typed never becomes a formula in the bureau's Excel.
+fn defused(s: &str) -> String {
+    let formula = match s.chars().next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => s.parse::<f64>().is_err(),
+        _ => false,
+    };
+    if formula {
+        format!("'{s}")
+    } else {
+        s.to_owned()
     }
 }
 
@@ -266,4 +282,26 @@ pub fn download(body: Vec<u8>, mime: &str, file: &str) -> Response {
         body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_looks_like_a_formula_is_defused_and_numbers_are_not() {
+        for (text, want) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1+1", "'+1+1"),
+            ("-2", "-2"),
+            ("-", "'-"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("冀A12345", "冀A12345"),
+            ("", ""),
+        ] {
+            assert_eq!(defused(text), want, "{text}");
+        }
+        assert_eq!(cell(&Value::from(37.980000000000004)), "37.98");
+        assert_eq!(cell(&Value::from(2)), "2");
+    }
 }

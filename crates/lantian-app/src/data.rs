@@ -57,7 +57,9 @@ impl Scope {
                         && s.role.is_ambient()
                         && s.role != StationRole::Micro
                 }
-                Scope::Station(id) => s.id == *id,
+                // An outlet's or equipment's series is read through the sources use cases,
+                // which decide who sees an enterprise's monitoring; never as a station.
+                Scope::Station(id) => s.id == *id && s.role.is_ambient(),
             })
             .cloned()
             .collect()

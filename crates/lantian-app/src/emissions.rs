@@ -13,7 +13,7 @@ use lantian_core::cst;
 use lantian_core::org::{EquipmentKind, MeterKind};
 use lantian_store::{Equipment, HourValue, Outlet, Period, View};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One outlet, hour and pollutant: what `lantian emissions` prints per line.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -104,6 +104,22 @@ pub fn outlet_hours(
     outlet_rows(app, caller, outlet_id, first, last, Resolution::Hour)
 }
 
+/// Real-time samples come every few seconds: a request for them covers at most two days.
+pub const MOMENT_DAYS_MAX: usize = 2;
+
+/// An outlet's totals per day, month or year and pollutant, from its hours.
+pub fn outlet_totals(
+    app: &App,
+    caller: &Caller,
+    outlet_id: &str,
+    first: Date,
+    last: Date,
+    per: Per,
+) -> AppResult<Vec<Total>> {
+    let rows = outlet_rows(app, caller, outlet_id, first, last, Resolution::Hour)?;
+    Ok(totals(&rows, per))
+}
+
 /// What one row of [`outlet_rows`] covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resolution {
@@ -152,6 +168,11 @@ pub fn outlet_rows(
 ) -> AppResult<Vec<EmissionRow>> {
     let o = outlet(app, caller, outlet_id)?;
     let n_days = span_days(first, last)?;
+    if resolution == Resolution::Moment && n_days > MOMENT_DAYS_MAX {
+        return Err(AppError::BadRequest(format!(
+            "real-time samples: at most {MOMENT_DAYS_MAX} days at a time (hours: any span)"
+        )));
+    }
     let from = cst::day_start(first);
     let to = from + n_days as i64 * cst::DAY_S;
     let interval = app.store.station(&o.id)?.map_or(1, |s| s.min_interval_min);
@@ -465,12 +486,11 @@ pub fn working_condition(
         hours_of.extend(equipment_hours(app, q, from, to)?);
     }
     let mut findings = Vec::new();
-    let running = |id: &str, hour: &str| {
-        hours_of
-            .iter()
-            .find(|h| h.equipment == id && h.hour == hour)
-            .and_then(|h| h.running)
-    };
+    let running_at: HashMap<(&str, &str), bool> = hours_of
+        .iter()
+        .filter_map(|h| Some(((h.equipment.as_str(), h.hour.as_str()), h.running?)))
+        .collect();
+    let running = |id: &str, hour: &str| running_at.get(&(id, hour)).copied();
     for p in equipment
         .iter()
         .filter(|q| q.kind == EquipmentKind::Production)
@@ -483,13 +503,13 @@ pub fn working_condition(
                     && t.outlet_id == p.outlet_id
             })
             .collect();
-        let stopped_hours: Vec<String> = match &p.outlet_id {
+        let stopped_hours: HashSet<String> = match &p.outlet_id {
             Some(o) => outlet_hours(app, caller, o, first, last)?
                 .into_iter()
                 .filter(|r| r.stopped)
                 .map(|r| r.hour)
                 .collect(),
-            None => Vec::new(),
+            None => HashSet::new(),
         };
         for h in hours_of
             .iter()

@@ -9,6 +9,7 @@ use crate::{App, Caller};
 use lantian_core::cems;
 use lantian_core::ledger::import::RowProblem;
 use lantian_core::org::{Grade, OutletKind};
+use lantian_core::series::StationRole;
 use lantian_store::{Enterprise, Equipment, Limit, Outlet};
 use serde::Serialize;
 
@@ -87,6 +88,11 @@ fn views(
         .map(|e| {
             let of_it = policy::reads_emissions(caller, &e.id, e.discloses);
             let monitored = policy::sees_monitoring(caller, &e.id);
+            // The note goes with the data it is published with.
+            let e = Enterprise {
+                disclosure_note: e.disclosure_note.filter(|_| of_it),
+                ..e
+            };
             let unit = units
                 .iter()
                 .find(|u| Some(&u.id) == e.admin_unit_id.as_ref());
@@ -250,21 +256,29 @@ pub fn import(
             .map(|u| u.id.clone())
     });
     report.dry_run = dry_run;
-    if !report.errors.is_empty() || dry_run {
-        return Ok(report);
+    // An outlet id may be neither a station's nor another enterprise's outlet's.
+    let stations = app.store.stations()?;
+    let registered = app.store.outlets(None)?;
+    for o in &outlets {
+        let problem = if stations
+            .iter()
+            .any(|s| s.id == o.id && s.role != StationRole::Outlet)
+        {
+            Some(format!(
+                "outlet id {} is already a station's or equipment's",
+                o.id
+            ))
+        } else {
+            registered
+                .iter()
+                .find(|r| r.id == o.id && r.enterprise_id != o.enterprise_id)
+                .map(|r| format!("outlet id {} is {}'s outlet", o.id, r.enterprise_id))
+        };
+        if let Some(problem) = problem {
+            report.errors.push(RowProblem { row: 0, problem });
+        }
     }
-    let taken: Vec<String> = app
-        .store
-        .stations()?
-        .into_iter()
-        .filter(|s| s.role.is_ambient())
-        .map(|s| s.id)
-        .collect();
-    if let Some(o) = outlets.iter().find(|o| taken.contains(&o.id)) {
-        report.errors.push(RowProblem {
-            row: 0,
-            problem: format!("outlet id {} is an air-quality station's", o.id),
-        });
+    if !report.errors.is_empty() || dry_run {
         return Ok(report);
     }
     app.store.upsert_register(
@@ -283,6 +297,23 @@ pub fn import(
         ),
     )?;
     Ok(report)
+}
+
+/// [`import`] of a file handed over (CSV or xlsx bytes): the caller's right is checked before
+/// the file is read.
+pub fn import_file(
+    app: &App,
+    caller: &Caller,
+    bytes: &[u8],
+    dry_run: bool,
+) -> AppResult<ImportReport> {
+    caller.require_role(policy::MANAGE)?;
+    import(
+        app,
+        caller,
+        &crate::upload::cells(bytes, "upload")?,
+        dry_run,
+    )
 }
 
 /// Parses the list; `unit_of` finds a township-level unit by id or Chinese name.

@@ -59,10 +59,12 @@ pub fn get(app: &App, caller: &Caller, id: &str) -> AppResult<StationView> {
     Ok(view(caller, &find(app, id)?))
 }
 
-/// A station by id, or "not found".
+/// An air-quality station by id, or "not found": an outlet's or equipment's series is no
+/// station here (the sources use cases decide who sees an enterprise's monitoring).
 pub fn find(app: &App, id: &str) -> AppResult<Station> {
     app.store
         .station(id)?
+        .filter(|s| s.role.is_ambient())
         .ok_or_else(|| AppError::NotFound(format!("station {id}")))
 }
 
@@ -96,6 +98,19 @@ pub fn register(app: &App, caller: &Caller, s: NewStation) -> AppResult<()> {
     {
         return Err(AppError::BadRequest(format!(
             "unit {u:?} is not an administrative unit"
+        )));
+    }
+    if !s.role.is_ambient() {
+        return Err(AppError::BadRequest(
+            "outlets and equipment are registered with their enterprise (lantian outlet add, lantian equipment add)".to_owned(),
+        ));
+    }
+    if let Some(old) = app.store.station(&s.id)?
+        && !old.role.is_ambient()
+    {
+        return Err(AppError::Conflict(format!(
+            "id {} is an enterprise's {}",
+            s.id, old.role
         )));
     }
     let pollutants = if s.pollutants.is_empty() {

@@ -55,6 +55,10 @@ pub fn column_names() -> Vec<&'static str> {
     COLUMNS.iter().map(|c| c.names[0]).collect()
 }
 
+/// A plate is at most 8 characters (新能源 plates); a little room for spaces and marks.
+const PLATE_CHARS_MAX: usize = 16;
+const VEHICLE_TYPE_CHARS_MAX: usize = 32;
+
 /// What an import found and did.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImportReport {
@@ -111,6 +115,25 @@ pub fn import(
         &format!("{} records, {} new", report.records, report.new),
     )?;
     Ok(report)
+}
+
+/// [`import`] of a file handed over (CSV or xlsx bytes) for one enterprise: the caller's
+/// right is checked before the file is read.
+pub fn import_file(
+    app: &App,
+    caller: &Caller,
+    enterprise: &str,
+    bytes: &[u8],
+    dry_run: bool,
+) -> AppResult<ImportReport> {
+    if !policy::acts_for_enterprise(caller, enterprise) {
+        return Err(policy::refusal(
+            caller,
+            "只有企业本身或生态环境局可导入其门禁记录 / only the enterprise's own account or the bureau",
+        ));
+    }
+    let cells = crate::upload::cells(bytes, "upload")?;
+    import(app, caller, Some(enterprise), &cells, dry_run)
 }
 
 /// Parses gate records; `refuse` says why an enterprise id may not be imported, if so.
@@ -183,8 +206,15 @@ fn parse(
         {
             problems.push(why);
         }
-        if cell(0).is_empty() {
-            problems.push("车牌号 is empty".to_owned());
+        match cell(0).chars().count() {
+            0 => problems.push("车牌号 is empty".to_owned()),
+            1..=PLATE_CHARS_MAX => {}
+            _ => problems.push(format!("车牌号 {:?} is longer than a plate", cell(0))),
+        }
+        if cell(3).chars().count() > VEHICLE_TYPE_CHARS_MAX {
+            problems.push(format!(
+                "车辆类型 is longer than {VEHICLE_TYPE_CHARS_MAX} characters"
+            ));
         }
         let ts = cst::parse_moment(cell(1));
         if ts.is_none() {

@@ -180,6 +180,13 @@ impl Store {
         for o in outlets {
             check_outlet(o)?;
             self.check_series_id(&o.id, StationRole::Outlet)?;
+            if let Some(old) = self.outlet(&o.id)?
+                && old.enterprise_id != o.enterprise_id
+            {
+                return Err(StoreError::Conflict {
+                    what: format!("outlet {} is {}'s", o.id, old.enterprise_id),
+                });
+            }
             let e = match enterprises.iter().find(|e| e.id == o.enterprise_id) {
                 Some(e) => e.clone(),
                 None => self

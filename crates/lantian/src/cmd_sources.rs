@@ -489,6 +489,9 @@ pub fn run_emissions(a: EmissionsArgs) -> Result<ExitCode> {
         o => bail!("--period {o}: expected hour or rtd"),
     };
     let (from, to) = (date(&a.from, "--from")?, date(&a.to, "--to")?);
+    if a.totals.is_some() && resolution == emissions::Resolution::Moment {
+        bail!("--totals are sums of hours: leave out --period rtd");
+    }
     let rows = match (&a.outlet, &a.enterprise) {
         (Some(o), _) => emissions::outlet_rows(&app, &caller, o, from, to, resolution)?,
         (None, Some(e)) => emissions::enterprise_rows(&app, &caller, e, from, to)?,

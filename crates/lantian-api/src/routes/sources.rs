@@ -12,7 +12,6 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::response::Response;
 use lantian_app::emissions::{self, Per, Resolution};
 use lantian_app::sources;
-use lantian_app::upload;
 use lantian_app::vehicles;
 use lantian_core::org::Grade;
 use lantian_core::{Date, Month};
@@ -147,8 +146,7 @@ pub async fn import(
 ) -> ApiResult<Json<Value>> {
     let dry_run = q.dry_run == Some(1);
     let r = run(&st, move |app| {
-        let cells = upload::cells(&body, "upload")?;
-        sources::import(app, &caller, &cells, dry_run)
+        sources::import_file(app, &caller, &body, dry_run)
     })
     .await?;
     Ok(Json(json!(r)))
@@ -270,21 +268,26 @@ pub async fn outlet_emissions(
             )));
         }
     };
-    let per = q.per()?;
     let (from, to) = (q.from, q.to);
     let name = format!("emissions-{id}-{from}-{to}");
-    let list = run(&st, move |app| {
-        emissions::outlet_rows(app, &caller, &id, from, to, resolution)
-    })
-    .await?;
-    match per {
-        None => table(rows(&list), &HOUR_COLUMNS, &q.table(), &name),
-        Some(per) => table(
-            rows(&emissions::totals(&list, per)),
-            &TOTAL_COLUMNS,
-            &q.table(),
-            &name,
-        ),
+    match q.per()? {
+        Some(_) if resolution == Resolution::Moment => Err(ApiError::BadRequest(
+            "totals are sums of hours: give period=hour (the default) with totals".to_owned(),
+        )),
+        Some(per) => {
+            let list = run(&st, move |app| {
+                emissions::outlet_totals(app, &caller, &id, from, to, per)
+            })
+            .await?;
+            table(rows(&list), &TOTAL_COLUMNS, &q.table(), &name)
+        }
+        None => {
+            let list = run(&st, move |app| {
+                emissions::outlet_rows(app, &caller, &id, from, to, resolution)
+            })
+            .await?;
+            table(rows(&list), &HOUR_COLUMNS, &q.table(), &name)
+        }
     }
 }
 
@@ -449,8 +452,7 @@ pub async fn import_vehicles(
 ) -> ApiResult<Json<Value>> {
     let dry_run = q.dry_run == Some(1);
     let r = run(&st, move |app| {
-        let cells = upload::cells(&body, "upload")?;
-        vehicles::import(app, &caller, Some(&id), &cells, dry_run)
+        vehicles::import_file(app, &caller, &id, &body, dry_run)
     })
     .await?;
     Ok(Json(json!(r)))

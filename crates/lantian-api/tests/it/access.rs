@@ -190,3 +190,43 @@ async fn every_route_of_the_api_has_a_row() {
     }
     assert!(missing.is_empty(), "not in docs/access.md: {missing:?}");
 }
+
+#[tokio::test]
+async fn a_treatment_note_is_public_only_with_the_data_it_goes_with() {
+    let (app, store) = app("access-note");
+    sources(&store);
+    store
+        .set_disclosure("AS", false, Some("内部：脱硫检修"))
+        .unwrap();
+    store.set_disclosure("BX", true, Some("布袋除尘")).unwrap();
+    let list = call(&app, "GET", "/api/v1/enterprises?per_page=10", None, &[])
+        .await
+        .json();
+    let note = |id: &str| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == id)
+            .unwrap()["disclosure_note"]
+            .clone()
+    };
+    assert_eq!(
+        (note("AS"), note("BX")),
+        (Value::Null, Value::from("布袋除尘"))
+    );
+    let (cookie, _) = login(&app, "e-as").await;
+    let own = call(
+        &app,
+        "GET",
+        "/api/v1/enterprises/AS",
+        None,
+        &[("cookie", &cookie)],
+    )
+    .await
+    .json();
+    assert_eq!(
+        own["disclosure_note"], "内部：脱硫检修",
+        "its own account sees it"
+    );
+}

@@ -1105,6 +1105,20 @@ fn enterprise_pages_show_what_the_api_computed_and_the_enterprise_publishes_it()
         "no sideways scrolling on a phone: {overflow}"
     );
     b.screenshot("phone-enterprise.png");
+
+    eprintln!("browser test: markup in the URL is not run");
+    b.go(&format!(
+        "{web}/#/enterprises?date=%22%3E%3Cimg%20id%3Dinjected%20src%3Dx%3E"
+    ));
+    b.wait(
+        "the list after a crafted link",
+        "return document.querySelector('#enterprise-table tbody tr') !== null",
+    );
+    assert_eq!(
+        b.js("return [document.querySelector('#injected') === null, document.querySelector('#enterprise-table a').getAttribute('href').includes('<')]"),
+        json!([true, false]),
+        "the crafted date neither adds an element nor reaches a link"
+    );
     drop(browser);
     drop(server);
 }

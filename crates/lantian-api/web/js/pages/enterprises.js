@@ -48,7 +48,8 @@ const countCell = (n, cls, id) => `<td class="num ${n > 0 ? cls : ''}" data-k="$
 
 export async function enterprisesPage(params, notice = '') {
   const q = new URLSearchParams(params);
-  const date = q.get('date') || bjToday();
+  // Only a date reaches the page (and the links it makes): anything else in the URL is ignored.
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(q.get('date') || '') ? q.get('date') : bjToday();
   const me = state.me;
   const gen = state.routing;
   const [list, status] = await Promise.all([
@@ -83,8 +84,8 @@ export async function enterprisesPage(params, notice = '') {
         ? `<td class="num">${s.hours}</td>${countCell(s.exceedance_hours, 'bad', 'exceedance')}${countCell(s.stopped_hours, 'info', 'stopped')}${countCell(s.mismatch_hours, 'warn', 'mismatch')}${countCell(s.findings, 'bad', 'findings')}<td class="nowrap muted">${esc(s.latest_hour ? hourSpan(s.latest_hour) : '—')}</td>`
         : '<td colspan="6" class="muted">—</td>'
       : '';
-    const disclosure = e.discloses ? `<a href="#/enterprise/${encodeURIComponent(e.id)}?date=${date}" class="published" title="${esc(t('ent_published'))}">${t('ent_published_data')}</a>` : `<span class="muted">${t('ent_not_published')}</span>`;
-    return `<tr data-id="${esc(e.id)}" class="status-${statusKind(s)}"><td class="ent-name"><a href="#/enterprise/${encodeURIComponent(e.id)}?date=${date}">${esc(e.name)}</a>${e.demo ? ` <span class="muted">(${t('demo')})</span>` : ''}${e.key_polluter ? ` <span class="tag key">${t('ent_key_polluter')}</span>` : ''}</td>
+    const disclosure = e.discloses ? `<a href="#/enterprise/${encodeURIComponent(e.id)}?date=${encodeURIComponent(date)}" class="published" title="${esc(t('ent_published'))}">${t('ent_published_data')}</a>` : `<span class="muted">${t('ent_not_published')}</span>`;
+    return `<tr data-id="${esc(e.id)}" class="status-${statusKind(s)}"><td class="ent-name"><a href="#/enterprise/${encodeURIComponent(e.id)}?date=${encodeURIComponent(date)}">${esc(e.name)}</a>${e.demo ? ` <span class="muted">(${t('demo')})</span>` : ''}${e.key_polluter ? ` <span class="tag key">${t('ent_key_polluter')}</span>` : ''}</td>
       <td>${esc(unitName(e))}</td><td class="nowrap">${esc(e.industry || '')}</td><td class="nowrap">${esc(e.grade || '')}</td><td class="num">${outlets}</td>${cells}<td class="keep">${disclosure}</td></tr>`;
   };
   const legend = (status ? ['exceedance', 'problem', 'ok', 'nodata'] : ['register']).map((k) => `<span class="legend-item"><span class="dot" style="background:${STATUS_COLOURS[k]}"></span>${t('ent_status_' + k)}</span>`).join('');
@@ -150,7 +151,7 @@ async function drawMap(shown, statusOf, date, gen) {
       ? `${t('ent_exceedance_hours')} <b>${s.exceedance_hours}</b> · ${t('ent_stopped_hours')} <b>${s.stopped_hours}</b><br>${t('ent_mismatch_hours')} <b>${s.mismatch_hours}</b> · ${t('ent_findings_n')} <b>${s.findings}</b><br><span class="muted">${t('ent_latest_hour')}${t('colon')}${esc(s.latest_hour ? bj(hourSpan(s.latest_hour, true)) : '—')}</span>`
       : `${t('ent_status_' + kind)}`;
     L.circleMarker([e.lat, e.lon], { radius: 9, color: '#333', weight: 1, fillColor: STATUS_COLOURS[kind], fillOpacity: 0.9, className: `enterprise-marker enterprise-${kind}` })
-      .bindPopup(`<b>${esc(e.name)}</b>${e.demo ? ` (${t('demo')})` : ''}<br>${esc(unitName(e))} · ${esc(e.industry || '')} · ${t('ent_grade')} ${esc(e.grade || '—')}<br>${summary}<br><a href="#/enterprise/${encodeURIComponent(e.id)}?date=${date}">${t('ent_details')}</a>`)
+      .bindPopup(`<b>${esc(e.name)}</b>${e.demo ? ` (${t('demo')})` : ''}<br>${esc(unitName(e))} · ${esc(e.industry || '')} · ${t('ent_grade')} ${esc(e.grade || '—')}<br>${summary}<br><a href="#/enterprise/${encodeURIComponent(e.id)}?date=${encodeURIComponent(date)}">${t('ent_details')}</a>`)
       .addTo(mapObj);
   });
 }
