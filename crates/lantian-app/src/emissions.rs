@@ -92,18 +92,6 @@ fn amount(h: &HourValue, minute_interval: i64) -> Option<f64> {
     }
 }
 
-/// An outlet's rows for the days `first` to `last` (Beijing time), hour by hour and pollutant
-/// by pollutant; hours without any figure of a pollutant are left out.
-pub fn outlet_hours(
-    app: &App,
-    caller: &Caller,
-    outlet_id: &str,
-    first: Date,
-    last: Date,
-) -> AppResult<Vec<EmissionRow>> {
-    outlet_rows(app, caller, outlet_id, first, last, Resolution::Hour)
-}
-
 /// Real-time samples come every few seconds: a request for them covers at most two days.
 pub const MOMENT_DAYS_MAX: usize = 2;
 
@@ -477,12 +465,42 @@ pub fn working_condition(
     if !policy::sees_monitoring(caller, enterprise_id) {
         return Err(policy::refusal(caller, MONITORING_REFUSED));
     }
+    let equipment = app.store.equipment(Some(enterprise_id))?;
+    let mut outlets: Vec<&str> = equipment
+        .iter()
+        .filter(|q| q.kind == EquipmentKind::Production)
+        .filter_map(|q| q.outlet_id.as_deref())
+        .collect();
+    outlets.sort_unstable();
+    outlets.dedup();
+    let mut rows = Vec::new();
+    for o in outlets {
+        rows.extend(outlet_rows(app, caller, o, first, last, Resolution::Hour)?);
+    }
+    conditions(app, &equipment, first, last, &stopped_hours(&rows))
+}
+
+/// The (outlet, hour) pairs the rows say were stopped.
+fn stopped_hours(rows: &[EmissionRow]) -> HashSet<(String, String)> {
+    rows.iter()
+        .filter(|r| r.stopped)
+        .map(|r| (r.outlet.clone(), r.hour.clone()))
+        .collect()
+}
+
+/// The equipment's hours and the findings, given the outlets' stopped hours.
+fn conditions(
+    app: &App,
+    equipment: &[Equipment],
+    first: Date,
+    last: Date,
+    stopped: &HashSet<(String, String)>,
+) -> AppResult<(Vec<EquipmentHour>, Vec<Finding>)> {
     let n_days = span_days(first, last)?;
     let from = cst::day_start(first);
     let to = from + n_days as i64 * cst::DAY_S;
-    let equipment = app.store.equipment(Some(enterprise_id))?;
     let mut hours_of: Vec<EquipmentHour> = Vec::new();
-    for q in &equipment {
+    for q in equipment {
         hours_of.extend(equipment_hours(app, q, from, to)?);
     }
     let mut findings = Vec::new();
@@ -503,14 +521,6 @@ pub fn working_condition(
                     && t.outlet_id == p.outlet_id
             })
             .collect();
-        let stopped_hours: HashSet<String> = match &p.outlet_id {
-            Some(o) => outlet_hours(app, caller, o, first, last)?
-                .into_iter()
-                .filter(|r| r.stopped)
-                .map(|r| r.hour)
-                .collect(),
-            None => HashSet::new(),
-        };
         for h in hours_of
             .iter()
             .filter(|h| h.equipment == p.id && h.running == Some(true))
@@ -526,7 +536,9 @@ pub fn working_condition(
                     });
                 }
             }
-            if stopped_hours.contains(&h.hour) {
+            if let Some(o) = &p.outlet_id
+                && stopped.contains(&(o.clone(), h.hour.clone()))
+            {
                 findings.push(Finding {
                     kind: "production_while_cems_stopped",
                     hour: h.hour.clone(),
@@ -580,7 +592,8 @@ pub fn day_status(app: &App, caller: &Caller, day: Date) -> AppResult<Vec<Source
             h.dedup();
             h.len() as u32
         };
-        let (_, findings) = working_condition(app, caller, &e.id, day, day)?;
+        let equipment = app.store.equipment(Some(&e.id))?;
+        let (_, findings) = conditions(app, &equipment, day, day, &stopped_hours(&rows))?;
         out.push(SourceDay {
             day: day.to_string(),
             hours: hours_where(|_| true),

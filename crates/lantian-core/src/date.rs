@@ -97,7 +97,14 @@ impl From<Date> for String {
 impl TryFrom<String> for Date {
     type Error = String;
     fn try_from(s: String) -> Result<Date, String> {
-        Date::parse(&s).ok_or_else(|| format!("not a date (YYYY-MM-DD): {s:?}"))
+        s.parse()
+    }
+}
+
+impl std::str::FromStr for Date {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Date, String> {
+        Date::parse(s).ok_or_else(|| format!("not a date (YYYY-MM-DD): {s:?}"))
     }
 }
 
@@ -173,7 +180,14 @@ impl From<Month> for String {
 impl TryFrom<String> for Month {
     type Error = String;
     fn try_from(s: String) -> Result<Month, String> {
-        Month::parse(&s).ok_or_else(|| format!("not a month (YYYY-MM): {s:?}"))
+        s.parse()
+    }
+}
+
+impl std::str::FromStr for Month {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Month, String> {
+        Month::parse(s).ok_or_else(|| format!("not a month (YYYY-MM): {s:?}"))
     }
 }
 

@@ -8,6 +8,7 @@ use crate::db::{Conn, Row};
 use crate::error::StoreError;
 use crate::model::*;
 use crate::registry::upsert_station_row;
+use std::collections::HashMap;
 
 /// The codes an outlet's CEMS series measures by default: SO2, NOx, particulate matter, O2,
 /// flow (HJ 212-2017 Table B.2).
@@ -176,15 +177,23 @@ impl Store {
         outlets: &[Outlet],
         flow_factor: f64,
     ) -> Result<(), StoreError> {
+        let owner_of: HashMap<String, String> = if outlets.is_empty() {
+            HashMap::new()
+        } else {
+            self.outlets(None)?
+                .into_iter()
+                .map(|o| (o.id, o.enterprise_id))
+                .collect()
+        };
         let mut owners = Vec::new();
         for o in outlets {
             check_outlet(o)?;
             self.check_series_id(&o.id, StationRole::Outlet)?;
-            if let Some(old) = self.outlet(&o.id)?
-                && old.enterprise_id != o.enterprise_id
+            if let Some(old) = owner_of.get(&o.id)
+                && *old != o.enterprise_id
             {
                 return Err(StoreError::Conflict {
-                    what: format!("outlet {} is {}'s", o.id, old.enterprise_id),
+                    what: format!("outlet {} is {old}'s", o.id),
                 });
             }
             let e = match enterprises.iter().find(|e| e.id == o.enterprise_id) {
@@ -253,32 +262,43 @@ impl Store {
 
     /// The outlets of one enterprise (or of all), with their limits.
     pub fn outlets(&self, enterprise_id: Option<&str>) -> Result<Vec<Outlet>, StoreError> {
+        self.outlets_where(enterprise_id.unwrap_or(""), "")
+    }
+
+    pub fn outlet(&self, id: &str) -> Result<Option<Outlet>, StoreError> {
+        Ok(self.outlets_where("", id)?.pop().filter(|o| o.id == id))
+    }
+
+    /// Outlets of `enterprise_id` and with `id` (each: any when empty), with their limits.
+    fn outlets_where(&self, enterprise_id: &str, id: &str) -> Result<Vec<Outlet>, StoreError> {
+        let params = [enterprise_id.into(), id.into()];
         let rows = self.read(|c| {
             c.query(
                 "SELECT id, enterprise_id, name, kind, height_m, o2_ref_pct, flow_stopped_m3_h FROM outlets \
-                 WHERE $1 = '' OR enterprise_id = $1 ORDER BY id",
-                &[enterprise_id.unwrap_or("").into()],
+                 WHERE ($1 = '' OR enterprise_id = $1) AND ($2 = '' OR id = $2) ORDER BY id",
+                &params,
             )
         })?;
         let limits = self.read(|c| {
             c.query(
-                "SELECT outlet_id, code, limit_mg_m3, source FROM outlet_limits ORDER BY outlet_id, code",
-                &[],
+                "SELECT l.outlet_id, l.code, l.limit_mg_m3, l.source FROM outlet_limits l JOIN outlets o ON o.id = l.outlet_id \
+                 WHERE ($1 = '' OR o.enterprise_id = $1) AND ($2 = '' OR o.id = $2) ORDER BY l.outlet_id, l.code",
+                &params,
             )
         })?;
+        let mut limits_of: HashMap<String, Vec<Limit>> = HashMap::new();
+        for l in &limits {
+            limits_of.entry(text(l, 0)).or_default().push(Limit {
+                code: text(l, 1),
+                limit_mg_m3: l[2].real().unwrap_or(f64::NAN),
+                source: text(l, 3),
+            });
+        }
         rows.iter()
             .map(|r| {
                 let id = text(r, 0);
                 Ok(Outlet {
-                    limits: limits
-                        .iter()
-                        .filter(|l| text(l, 0) == id)
-                        .map(|l| Limit {
-                            code: text(l, 1),
-                            limit_mg_m3: l[2].real().unwrap_or(f64::NAN),
-                            source: text(l, 3),
-                        })
-                        .collect(),
+                    limits: limits_of.remove(&id).unwrap_or_default(),
                     enterprise_id: text(r, 1),
                     name: text(r, 2),
                     kind: parse_or(r, 3, "outlet kind", OutletKind::parse)?,
@@ -289,10 +309,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    pub fn outlet(&self, id: &str) -> Result<Option<Outlet>, StoreError> {
-        Ok(self.outlets(None)?.into_iter().find(|o| o.id == id))
     }
 
     /// Creates or updates a piece of equipment and its working-condition series (a station

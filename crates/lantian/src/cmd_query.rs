@@ -3,7 +3,7 @@
 //! Read-only, for scripts and operators.
 
 use crate::context::StoreArgs;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use lantian_app::data::{self, Period, Scope};
 use lantian_core::Date;
 use lantian_store::View;
@@ -21,11 +21,11 @@ pub struct Args {
     #[arg(long, default_value = "day")]
     period: String,
     /// First day, Beijing time (YYYY-MM-DD).
-    #[arg(long)]
-    from: String,
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    from: Date,
     /// Last day, inclusive (YYYY-MM-DD); at most 400 days after --from.
-    #[arg(long)]
-    to: String,
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    to: Date,
     /// raw (as received) | audited (with corrections; the default)
     #[arg(long, default_value = "audited")]
     view: String,
@@ -35,10 +35,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
-    let date = |s: &str, flag: &str| {
-        Date::parse(s).with_context(|| format!("{flag} {s}: expected YYYY-MM-DD"))
-    };
-    let (from, to) = (date(&a.from, "--from")?, date(&a.to, "--to")?);
+    let (from, to) = (a.from, a.to);
     let view = match a.view.as_str() {
         "raw" => View::Raw,
         "audited" => View::Audited,

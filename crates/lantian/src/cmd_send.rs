@@ -113,10 +113,10 @@ pub struct Args {
     generate: Option<Generate>,
     /// First day to generate, Beijing time (YYYY-MM-DD).
     #[arg(long, value_name = "YYYY-MM-DD", requires = "generate")]
-    from: Option<String>,
+    from: Option<Date>,
     /// Last day to generate, inclusive (default: --from). (`--to` is the gateway.)
     #[arg(long, value_name = "YYYY-MM-DD", requires = "generate")]
-    until: Option<String>,
+    until: Option<Date>,
     /// A fault in some hours, repeatable: KIND[:CODE]@HH-HH (every day) or
     /// KIND[:CODE]@YYYY-MM-DDTHH-HH (one day); kinds exceed, stop, zs-wrong, flatline, gap
     /// (cems), off, gap (status, power).
@@ -228,17 +228,10 @@ fn detect(path: &Path) -> Result<Format> {
     })
 }
 
-fn date(s: &str, flag: &str) -> Result<Date> {
-    Date::parse(s).with_context(|| format!("{flag} {s}: expected YYYY-MM-DD"))
-}
-
 /// The generated uploads of `--generate`.
 fn generated(a: &Args, what: Generate) -> Result<Vec<OutFrame>> {
-    let from = date(a.from.as_deref().unwrap_or_default(), "--from")?;
-    let until = match &a.until {
-        Some(u) => date(u, "--until")?,
-        None => from,
-    };
+    let from = a.from.context("--generate needs --from")?;
+    let until = a.until.unwrap_or(from);
     if until < from {
         bail!("--until {until} is before --from {from}");
     }

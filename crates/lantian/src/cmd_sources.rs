@@ -150,6 +150,8 @@ pub struct EquipmentArgs {
     what: EquipmentCmd,
 }
 
+// Parsed once per run: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, clap::Subcommand)]
 enum EquipmentCmd {
     /// Register (or update) production or treatment equipment and how its running is told.
@@ -201,10 +203,11 @@ enum EquipmentCmd {
         who: AsArgs,
         #[arg(long)]
         enterprise: String,
-        #[arg(long)]
-        from: String,
-        #[arg(long)]
-        to: String,
+        /// First and last day, Beijing time.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Date,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Date,
     },
 }
 
@@ -224,12 +227,12 @@ pub struct EmissionsArgs {
     /// An enterprise: its outlets' totals summed (needs --totals).
     #[arg(long, requires = "totals")]
     enterprise: Option<String>,
-    /// First day, Beijing time (YYYY-MM-DD).
-    #[arg(long)]
-    from: String,
+    /// First day, Beijing time.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    from: Date,
     /// Last day, inclusive.
-    #[arg(long)]
-    to: String,
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    to: Date,
     /// hour (default) or rtd: one row per real-time sample as sent.
     #[arg(long, default_value = "hour")]
     period: String,
@@ -239,10 +242,6 @@ pub struct EmissionsArgs {
     /// One JSON object per line (the default prints a tab-separated table).
     #[arg(long)]
     json: bool,
-}
-
-fn date(s: &str, flag: &str) -> Result<Date> {
-    Date::parse(s).with_context(|| format!("{flag} {s}: expected YYYY-MM-DD"))
 }
 
 fn lines<T: serde::Serialize>(items: &[T]) -> Result<()> {
@@ -466,13 +465,8 @@ pub fn run_equipment(a: EquipmentArgs) -> Result<ExitCode> {
         } => {
             let app = store.app()?;
             let caller = who.caller(&app)?;
-            let (hours, findings) = emissions::working_condition(
-                &app,
-                &caller,
-                &enterprise,
-                date(&from, "--from")?,
-                date(&to, "--to")?,
-            )?;
+            let (hours, findings) =
+                emissions::working_condition(&app, &caller, &enterprise, from, to)?;
             lines(&hours)?;
             lines(&findings)?;
         }
@@ -488,7 +482,7 @@ pub fn run_emissions(a: EmissionsArgs) -> Result<ExitCode> {
         "rtd" => emissions::Resolution::Moment,
         o => bail!("--period {o}: expected hour or rtd"),
     };
-    let (from, to) = (date(&a.from, "--from")?, date(&a.to, "--to")?);
+    let (from, to) = (a.from, a.to);
     if a.totals.is_some() && resolution == emissions::Resolution::Moment {
         bail!("--totals are sums of hours: leave out --period rtd");
     }

@@ -3,7 +3,7 @@
 //! days).
 
 use crate::context::{AsArgs, StoreArgs};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use lantian_app::vehicles;
 use lantian_core::{Date, Month};
 use serde_json::json;
@@ -42,12 +42,12 @@ enum Cmd {
         who: AsArgs,
         #[arg(long)]
         enterprise: String,
-        /// First month, YYYY-MM.
-        #[arg(long)]
-        from: String,
+        /// First month.
+        #[arg(long, value_name = "YYYY-MM")]
+        from: Month,
         /// Last month, inclusive.
-        #[arg(long)]
-        to: String,
+        #[arg(long, value_name = "YYYY-MM")]
+        to: Month,
     },
     /// An enterprise's passages on the days given (Beijing time), one JSON line each; with
     /// --barred only the entries of diesel trucks below 国五 (give a warning's days).
@@ -58,21 +58,13 @@ enum Cmd {
         who: AsArgs,
         #[arg(long)]
         enterprise: String,
-        #[arg(long)]
-        from: String,
-        #[arg(long)]
-        to: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Date,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Date,
         #[arg(long)]
         barred: bool,
     },
-}
-
-fn month(s: &str, flag: &str) -> Result<Month> {
-    Month::parse(s).with_context(|| format!("{flag} {s}: expected YYYY-MM"))
-}
-
-fn date(s: &str, flag: &str) -> Result<Date> {
-    Date::parse(s).with_context(|| format!("{flag} {s}: expected YYYY-MM-DD"))
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
@@ -106,8 +98,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         } => {
             let app = store.app()?;
             let caller = who.caller(&app)?;
-            let (first, last) = (month(&from, "--from")?, month(&to, "--to")?);
-            for s in vehicles::shares(&app, &caller, &enterprise, first, last)? {
+            for s in vehicles::shares(&app, &caller, &enterprise, from, to)? {
                 println!("{}", json!(s));
             }
         }
@@ -121,8 +112,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         } => {
             let app = store.app()?;
             let caller = who.caller(&app)?;
-            let (first, last) = (date(&from, "--from")?, date(&to, "--to")?);
-            for p in vehicles::passages(&app, &caller, &enterprise, first, last, barred)? {
+            for p in vehicles::passages(&app, &caller, &enterprise, from, to, barred)? {
                 println!("{}", json!(p));
             }
         }

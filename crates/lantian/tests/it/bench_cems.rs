@@ -28,10 +28,7 @@ fn bench_cems_acknowledges_and_stores_every_record_and_summarises_the_year() {
         "2",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let lines: Vec<Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<Value> = json_lines(&out);
     assert_eq!(lines.len(), 2, "{}", stdout(&out));
     let (ingest, summary) = (&lines[0], &lines[1]);
 

@@ -533,73 +533,6 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
     drop(server);
 }
 
-/// Minute CEMS values of the sources scenario (minute of the day → SO2, NOx, PM, O2 %, flow
-/// m³/s, the device's normalised SO2): SO2 over its limit in hour 5, the plant stopped (O2
-/// 20.5 %, no flow) in hours 8–9, the device's normalised SO2 half what it should be in hours
-/// 12–13.
-fn source_minute(m: i64) -> (f64, f64, f64, f64, f64, f64) {
-    let h = m / 60;
-    let so2 = if h == 5 { 60.0 } else { 20.0 + (m % 7) as f64 };
-    let nox = 30.0 + (m % 5) as f64;
-    let o2 = if (8..10).contains(&h) {
-        20.5
-    } else {
-        16.0 + (m % 3) as f64 * 0.5
-    };
-    let flow = if (8..10).contains(&h) { 0.5 } else { 140.0 };
-    let factor = (21.0 - 16.0) / (21.0 - o2);
-    let zs = so2 * factor / if (12..14).contains(&h) { 2.0 } else { 1.0 };
-    (so2, nox, 4.0, o2, flow, zs)
-}
-
-/// A day of HJ 212 packets for the sources scenario: the outlet's minute data (2051), the
-/// sintering machine's status every minute (2021, always running) and the desulphuriser's
-/// power (2051, switched off in hours 15–16).
-fn source_packets(day_start: i64) -> String {
-    let mut packets = String::new();
-    for m in 0..1440i64 {
-        let t = lantian_gateway::mapping::timestamp(day_start + m * 60);
-        let (so2, nox, pm, o2, flow, zs) = source_minute(m);
-        let packet = |mn: &str, cn: u16, cp: &str, k: i64| {
-            let h = lantian_hj212::encode::Header {
-                qn: Some(&format!("{}{k:03}", t.n14())),
-                st: "31",
-                cn: lantian_hj212::Command(cn),
-                pw: Some("123456"),
-                mn: Some(mn),
-                flag: Some(lantian_hj212::Flag(5)),
-                pnum: None,
-                pno: None,
-            };
-            String::from_utf8(lantian_hj212::encode::encode(&h, cp)).unwrap()
-        };
-        let cems = format!(
-            "DataTime={};a21026-Avg={so2},a21026-ZsAvg={zs:.4},a21026-Flag=N;a21002-Avg={nox},a21002-Flag=N;\
-             a34013-Avg={pm},a34013-Flag=N;a19001-Avg={o2},a19001-Flag=N;a00000-Avg={flow},a00000-Flag=N",
-            t.n14()
-        );
-        packets.push_str(&packet("CEMS0000000000000000AS01", 2051, &cems, 1));
-        packets.push_str(&packet(
-            "EQUIP000000000000000AS01",
-            2021,
-            &format!("DataTime={};SB1-RS=1", t.n14()),
-            2,
-        ));
-        let kw = if (15..17).contains(&(m / 60)) {
-            3.0
-        } else {
-            620.0
-        };
-        packets.push_str(&packet(
-            "POWER000000000000000AS01",
-            2051,
-            &format!("DataTime={};e01-Avg={kw},e01-Flag=N", t.n14()),
-            3,
-        ));
-    }
-    packets.replace("\r\n", "\n")
-}
-
 /// A GET of the API as a logged-in account, parsed; panics unless it answers 200.
 fn get_as(addr: &str, l: &super::serve::Login, path: &str) -> Value {
     let r = super::serve::request(addr, "GET", path, &[("Cookie", l.cookie.as_str())], b"");
@@ -652,9 +585,11 @@ fn enterprise_pages_show_what_the_api_computed_and_the_enterprise_publishes_it()
     let file = dir.join("packets.txt");
     std::fs::write(
         &file,
-        source_packets(lantian_core::cst::day_start(
-            lantian_core::Date::parse(date).unwrap(),
-        )),
+        super::plant::packets(
+            "AS",
+            lantian_core::cst::day_start(lantian_core::Date::parse(date).unwrap()),
+            1440,
+        ),
     )
     .unwrap();
     let server = Server::start(d, &["--no-device-setup"]);

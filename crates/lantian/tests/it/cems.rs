@@ -3,6 +3,7 @@
 //! device whose normalised values are wrong and a treatment facility switched off while
 //! production runs, checked against an independent computation here.
 
+use super::plant;
 use super::serve::Server;
 use super::*;
 use lantian_app::emissions::{self, Resolution};
@@ -165,205 +166,15 @@ fn the_real_flue_gas_packets_are_decoded_and_interpreted() {
     }
 }
 
-/// Minute values of the scenario, made here: (minute of the day, SO2, NOx, PM, O2, flow m³/s,
-/// device's SO2 normalised).
-type Minute = (f64, f64, f64, f64, f64, f64);
-
-fn scenario_minute(m: i64) -> Minute {
-    let h = m / 60;
-    let so2 = if h == 5 { 60.0 } else { 20.0 + (m % 7) as f64 };
-    let nox = 30.0 + (m % 5) as f64;
-    let pm = 4.0;
-    let o2 = if (8..10).contains(&h) {
-        20.5
-    } else {
-        16.0 + (m % 3) as f64 * 0.5
-    };
-    let flow = if (8..10).contains(&h) { 0.5 } else { 140.0 };
-    // The device normalises SO2 right, except in hours 12–13 where it reports half.
-    let factor = (21.0 - 16.0) / (21.0 - o2);
-    let zs = if (12..14).contains(&h) {
-        so2 * factor / 2.0
-    } else {
-        so2 * factor
-    };
-    (so2, nox, pm, o2, flow, zs)
-}
-
 #[test]
 fn a_day_of_minute_cems_data_gives_the_hours_emissions_and_findings_computed_here() {
     let dir = temp_dir("cems-day");
     let d = dir.to_str().unwrap();
-    let ok = |args: &[&str]| {
-        let o = lantian(args);
-        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-    };
-    ok(&[
-        "enterprise",
-        "add",
-        "--data-dir",
-        d,
-        "--id",
-        "AS",
-        "--name",
-        "澳森特钢",
-        "--unit",
-        "xinji",
-        "--industry",
-        "钢铁",
-        "--grade",
-        "B",
-    ]);
-    ok(&[
-        "outlet",
-        "add",
-        "--data-dir",
-        d,
-        "--enterprise",
-        "AS",
-        "--id",
-        "AS-1",
-        "--name",
-        "1#烧结机头",
-        "--o2-ref",
-        "16",
-        "--limit",
-        "a21026=35",
-        "--limit",
-        "a21002=50",
-        "--limit",
-        "a34013=10",
-        "--limit-source",
-        "DB13/2169-2018",
-        "--flow-stopped",
-        "10000",
-    ]);
-    ok(&[
-        "device",
-        "add",
-        "--data-dir",
-        d,
-        "--mn",
-        "CEMS0000000000000000AS01",
-        "--password",
-        "123456",
-        "--outlet",
-        "AS-1",
-    ]);
-    ok(&[
-        "equipment",
-        "add",
-        "--data-dir",
-        d,
-        "--enterprise",
-        "AS",
-        "--id",
-        "AS-SJ",
-        "--name",
-        "1#烧结机",
-        "--kind",
-        "production",
-        "--outlet",
-        "AS-1",
-        "--status-code",
-        "SB1-RS",
-    ]);
-    ok(&[
-        "equipment",
-        "add",
-        "--data-dir",
-        d,
-        "--enterprise",
-        "AS",
-        "--id",
-        "AS-TL",
-        "--name",
-        "脱硫设施",
-        "--kind",
-        "treatment",
-        "--outlet",
-        "AS-1",
-        "--power-code",
-        "e01",
-        "--running-kw",
-        "100",
-        "--rated-kw",
-        "800",
-    ]);
-    ok(&[
-        "device",
-        "add",
-        "--data-dir",
-        d,
-        "--mn",
-        "EQUIP000000000000000AS01",
-        "--password",
-        "123456",
-        "--equipment",
-        "AS-SJ",
-    ]);
-    ok(&[
-        "device",
-        "add",
-        "--data-dir",
-        d,
-        "--mn",
-        "POWER000000000000000AS01",
-        "--password",
-        "123456",
-        "--equipment",
-        "AS-TL",
-    ]);
-
-    // A day of minute data (2051) for the outlet, facility status every minute (2021) for the
-    // sintering machine (always running), and the desulphuriser's power (2051): switched off
-    // in hours 15–16.
+    plant::register(d, "AS", "澳森特钢");
+    // A day and half an hour of the scenario's packets (plant.rs).
     let day = cst::day_start(Date::new(2026, 11, 20).unwrap());
-    let mut packets = String::new();
-    for m in 0..1440 + 30i64 {
-        let t = lantian_gateway::mapping::timestamp(day + m * 60);
-        let (so2, nox, pm, o2, flow, zs) = scenario_minute(m);
-        let values = format!(
-            "DataTime={};a21026-Avg={so2},a21026-ZsAvg={zs:.4},a21026-Flag=N;a21002-Avg={nox},a21002-Flag=N;a34013-Avg={pm},a34013-Flag=N;\
-             a19001-Avg={o2},a19001-Flag=N;a00000-Avg={flow},a00000-Flag=N",
-            t.n14()
-        );
-        let packet = |mn: &str, cn: u16, st: &str, cp: &str, k: i64| {
-            let h = lantian_hj212::encode::Header {
-                qn: Some(&format!("{}{k:03}", t.n14())),
-                st,
-                cn: lantian_hj212::Command(cn),
-                pw: Some("123456"),
-                mn: Some(mn),
-                flag: Some(lantian_hj212::Flag(5)),
-                pnum: None,
-                pno: None,
-            };
-            String::from_utf8(lantian_hj212::encode::encode(&h, cp)).unwrap()
-        };
-        packets.push_str(&packet("CEMS0000000000000000AS01", 2051, "31", &values, 1));
-        packets.push_str(&packet(
-            "EQUIP000000000000000AS01",
-            2021,
-            "31",
-            &format!("DataTime={};SB1-RS=1", t.n14()),
-            2,
-        ));
-        let kw = if (15..17).contains(&(m / 60)) {
-            3.0
-        } else {
-            620.0
-        };
-        packets.push_str(&packet(
-            "POWER000000000000000AS01",
-            2051,
-            "31",
-            &format!("DataTime={};e01-Avg={kw},e01-Flag=N", t.n14()),
-            3,
-        ));
-    }
     let file = dir.join("packets.txt");
-    std::fs::write(&file, packets.replace("\r\n", "\n")).unwrap();
+    std::fs::write(&file, plant::packets("AS", day, 1440 + 30)).unwrap();
     let server = Server::start(d, &["--no-device-setup"]);
     let out = lantian(&[
         "send",
@@ -402,15 +213,12 @@ fn a_day_of_minute_cems_data_gives_the_hours_emissions_and_findings_computed_her
         "--json",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let rows: Vec<Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows: Vec<Value> = json_lines(&out);
     assert_eq!(rows.len(), 24 * 3, "24 hours × SO2, NOx, PM");
     // The independent computation: hourly means of the minutes made above.
     for h in 0..24i64 {
-        let minutes: Vec<_> = (h * 60..h * 60 + 60).map(scenario_minute).collect();
-        let mean = |f: fn(&Minute) -> f64| minutes.iter().map(f).sum::<f64>() / 60.0;
+        let minutes: Vec<_> = (h * 60..h * 60 + 60).map(plant::minute).collect();
+        let mean = |f: fn(&plant::Minute) -> f64| minutes.iter().map(f).sum::<f64>() / 60.0;
         let (so2, o2, flow_m3_h, zs) = (
             mean(|m| m.0),
             mean(|m| m.3),
@@ -473,12 +281,9 @@ fn a_day_of_minute_cems_data_gives_the_hours_emissions_and_findings_computed_her
         "2026-11-21",
         "--json",
     ]);
-    let next: Vec<Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let next: Vec<Value> = json_lines(&out);
     let r = next.iter().find(|r| r["code"] == "a21026").unwrap();
-    let so2 = (1440..1470).map(|m| scenario_minute(m).0).sum::<f64>() / 30.0;
+    let so2 = (1440..1470).map(|m| plant::minute(m).0).sum::<f64>() / 30.0;
     assert_eq!(next.len(), 3, "{next:?}");
     assert!((r["measured"].as_f64().unwrap() - so2).abs() < 1e-9, "{r}");
     assert_eq!(
@@ -526,10 +331,7 @@ fn a_day_of_minute_cems_data_gives_the_hours_emissions_and_findings_computed_her
         "2026-11-20",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let lines: Vec<Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<Value> = json_lines(&out);
     let findings: Vec<(String, String)> = lines
         .iter()
         .filter(|l| l["kind"].is_string() && l["detail"].is_string())
@@ -572,10 +374,7 @@ fn a_day_of_minute_cems_data_gives_the_hours_emissions_and_findings_computed_her
         "day",
         "--json",
     ]);
-    let totals: Vec<Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let totals: Vec<Value> = json_lines(&out);
     let so2 = totals.iter().find(|t| t["code"] == "a21026").unwrap();
     let sum: f64 = rows
         .iter()

@@ -13,6 +13,7 @@ mod data_path;
 mod gateway;
 mod hj212;
 mod ledger;
+mod plant;
 mod roles;
 mod serve;
 mod simulate;
@@ -39,6 +40,21 @@ pub fn lantian(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("the lantian binary runs")
+}
+
+/// `lantian ARGS`, which must succeed.
+pub fn lantian_ok(args: &[&str]) -> Output {
+    let o = lantian(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    o
+}
+
+/// A command's output as one JSON value per line.
+pub fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 pub fn stdout(o: &Output) -> String {

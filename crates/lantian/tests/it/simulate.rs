@@ -4,121 +4,16 @@
 //! send --generate … --fault …` (or a CSV) against its gateway; `lantian emissions` and
 //! `lantian equipment status` must show each fault in the hours it was put and nowhere else.
 
+use super::plant;
 use super::serve::Server;
 use super::*;
 use serde_json::Value;
 
 const DAY_1: &str = "2026-11-20";
 const DAY_2: &str = "2026-11-21";
-const CEMS_MN: &str = "CEMS0000000000000000SM01";
-const STATUS_MN: &str = "EQUIP000000000000000SM01";
-const POWER_MN: &str = "POWER000000000000000SM01";
 
-fn ok(args: &[&str]) -> std::process::Output {
-    let o = lantian(args);
-    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-    o
-}
-
-fn json_lines(o: &std::process::Output) -> Vec<Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-/// An enterprise with a sintering outlet (reference O2 16 %, ultra-low limits, stopped at or
-/// below 10,000 m³/h), its sintering machine (status SB1-RS) and desulphuriser (power e01,
-/// running from 100 kW of 800), and a device for each.
 fn register(d: &str) {
-    ok(&[
-        "enterprise",
-        "add",
-        "--data-dir",
-        d,
-        "--id",
-        "SM",
-        "--name",
-        "模拟钢铁",
-        "--unit",
-        "xinji",
-        "--industry",
-        "钢铁",
-        "--grade",
-        "B",
-    ]);
-    ok(&[
-        "outlet",
-        "add",
-        "--data-dir",
-        d,
-        "--enterprise",
-        "SM",
-        "--id",
-        "SM-1",
-        "--name",
-        "1#烧结机头",
-        "--o2-ref",
-        "16",
-        "--limit",
-        "a21026=35",
-        "--limit",
-        "a21002=50",
-        "--limit",
-        "a34013=10",
-        "--flow-stopped",
-        "10000",
-    ]);
-    for (id, name, kind, code) in [
-        (
-            "SM-SJ",
-            "1#烧结机",
-            "production",
-            ["--status-code", "SB1-RS"],
-        ),
-        ("SM-TL", "脱硫设施", "treatment", ["--power-code", "e01"]),
-    ] {
-        let mut args = vec![
-            "equipment",
-            "add",
-            "--data-dir",
-            d,
-            "--enterprise",
-            "SM",
-            "--id",
-            id,
-            "--name",
-            name,
-            "--kind",
-            kind,
-            "--outlet",
-            "SM-1",
-            code[0],
-            code[1],
-        ];
-        if kind == "treatment" {
-            args.extend(["--running-kw", "100", "--rated-kw", "800"]);
-        }
-        ok(&args);
-    }
-    for (mn, what, series) in [
-        (CEMS_MN, "--outlet", "SM-1"),
-        (STATUS_MN, "--equipment", "SM-SJ"),
-        (POWER_MN, "--equipment", "SM-TL"),
-    ] {
-        ok(&[
-            "device",
-            "add",
-            "--data-dir",
-            d,
-            "--mn",
-            mn,
-            "--password",
-            "123456",
-            what,
-            series,
-        ]);
-    }
+    plant::register(d, "SM", "模拟钢铁");
 }
 
 /// `lantian send` to the server as device `mn`; every packet must be acknowledged, and
@@ -149,7 +44,7 @@ fn send(server: &Server, mn: &str, args: &[&str], n: u64) -> String {
 }
 
 fn emissions(d: &str, from: &str, to: &str) -> Vec<Value> {
-    json_lines(&ok(&[
+    json_lines(&lantian_ok(&[
         "emissions",
         "--data-dir",
         d,
@@ -165,7 +60,7 @@ fn emissions(d: &str, from: &str, to: &str) -> Vec<Value> {
 
 /// (equipment hours, findings) of the enterprise.
 fn equipment_status(d: &str, from: &str, to: &str) -> (Vec<Value>, Vec<Value>) {
-    json_lines(&ok(&[
+    json_lines(&lantian_ok(&[
         "equipment",
         "status",
         "--data-dir",
@@ -212,7 +107,7 @@ fn generated_faults_show_up_in_the_hours_they_were_put_and_nowhere_else() {
         ],
     ]
     .concat();
-    send(&server, CEMS_MN, &cems, 2 * 22 * 60);
+    send(&server, &plant::mn("CEMS", "SM"), &cems, 2 * 22 * 60);
     // The sintering machine's status every minute, off from 03:00 to 03:59 on the second day.
     let status = [
         &["--generate", "status", "--code", "SB1-RS"][..],
@@ -220,7 +115,7 @@ fn generated_faults_show_up_in_the_hours_they_were_put_and_nowhere_else() {
         &["--fault", "off@2026-11-21T03"],
     ]
     .concat();
-    send(&server, STATUS_MN, &status, 2 * 1440);
+    send(&server, &plant::mn("EQUIP", "SM"), &status, 2 * 1440);
     // The desulphuriser's power, hourly, off from 15:00 to 16:59 every day.
     let power = [
         &["--generate", "power", "--code", "e01", "--rated-kw", "800"][..],
@@ -228,7 +123,7 @@ fn generated_faults_show_up_in_the_hours_they_were_put_and_nowhere_else() {
         &["--period", "hour", "--fault", "off@15-17"],
     ]
     .concat();
-    send(&server, POWER_MN, &power, 48);
+    send(&server, &plant::mn("POWER", "SM"), &power, 48);
     server.projected();
 
     let rows = emissions(d, DAY_1, DAY_2);
@@ -382,7 +277,7 @@ fn a_csv_is_replayed_at_its_beijing_times_with_its_statuses() {
     let server = Server::start(d, &["--no-device-setup"]);
     let err = send(
         &server,
-        CEMS_MN,
+        &plant::mn("CEMS", "SM"),
         &["--period", "hour", outlet_csv.to_str().unwrap()],
         3,
     );
@@ -390,7 +285,12 @@ fn a_csv_is_replayed_at_its_beijing_times_with_its_statuses() {
         err.contains("outlet.csv:5") && err.contains("skipped 1"),
         "the bad row is reported by its line: {err}"
     );
-    send(&server, STATUS_MN, &[status_file.to_str().unwrap()], 120);
+    send(
+        &server,
+        &plant::mn("EQUIP", "SM"),
+        &[status_file.to_str().unwrap()],
+        120,
+    );
     server.projected();
 
     let rows = emissions(d, DAY_1, DAY_1);

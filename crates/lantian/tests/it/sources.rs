@@ -3,21 +3,9 @@
 use super::*;
 use serde_json::Value;
 
-fn ok(args: &[&str]) -> Output {
-    let o = lantian(args);
-    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-    o
-}
-
-fn json_lines(o: &Output) -> Vec<Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 fn enterprises(d: &str) -> Value {
-    serde_json::from_slice(&ok(&["enterprise", "list", "--data-dir", d, "--json"]).stdout).unwrap()
+    serde_json::from_slice(&lantian_ok(&["enterprise", "list", "--data-dir", d, "--json"]).stdout)
+        .unwrap()
 }
 
 /// The bureau's list: a title row, the header, one row per outlet with the enterprise's cells
@@ -40,7 +28,7 @@ fn the_enterprise_list_with_merged_cells_imports_exports_and_refuses_bad_rows_wh
     let d = dir.to_str().unwrap();
     let csv = dir.join("register.csv");
     std::fs::write(&csv, register_csv()).unwrap();
-    let out = ok(&[
+    let out = lantian_ok(&[
         "enterprise",
         "import",
         "--data-dir",
@@ -74,7 +62,7 @@ fn the_enterprise_list_with_merged_cells_imports_exports_and_refuses_bad_rows_wh
 
     // Exported as the bureau keeps it: the enterprise's cells merged over its outlet rows.
     let xlsx = dir.join("register.xlsx");
-    ok(&[
+    lantian_ok(&[
         "enterprise",
         "export",
         "--data-dir",
@@ -95,7 +83,7 @@ fn the_enterprise_list_with_merged_cells_imports_exports_and_refuses_bad_rows_wh
     // It imports into a fresh directory as the same register.
     let dir2 = temp_dir("register-2");
     let d2 = dir2.to_str().unwrap();
-    ok(&[
+    lantian_ok(&[
         "enterprise",
         "import",
         "--data-dir",
@@ -165,7 +153,7 @@ fn gate_csv() -> &'static str {
 fn gate_records_give_the_monthly_clean_transport_share_and_the_trucks_a_warning_bars() {
     let dir = temp_dir("gate");
     let d = dir.to_str().unwrap();
-    ok(&[
+    lantian_ok(&[
         "enterprise",
         "add",
         "--data-dir",
@@ -181,7 +169,7 @@ fn gate_records_give_the_monthly_clean_transport_share_and_the_trucks_a_warning_
     ]);
     let file = dir.join("gate.csv");
     std::fs::write(&file, gate_csv()).unwrap();
-    let out = ok(&[
+    let out = lantian_ok(&[
         "vehicles",
         "import",
         "--data-dir",
@@ -197,7 +185,7 @@ fn gate_records_give_the_monthly_clean_transport_share_and_the_trucks_a_warning_
         "{report}"
     );
     // Imported again: nothing new.
-    let out = ok(&[
+    let out = lantian_ok(&[
         "vehicles",
         "import",
         "--data-dir",
@@ -214,7 +202,7 @@ fn gate_records_give_the_monthly_clean_transport_share_and_the_trucks_a_warning_
     // The independent count: November's heavy-truck entries are A00001 (国六), A00002 (新能源),
     // A00003 (国五), A00004 (国四) and A00006 (国五 gas); the exit and the light truck do not
     // count. Clean: 2 of 5 = 40.0 %, below the 80 % target. December: 1 of 1.
-    let months = json_lines(&ok(&[
+    let months = json_lines(&lantian_ok(&[
         "vehicles",
         "share",
         "--data-dir",
@@ -260,7 +248,7 @@ fn gate_records_give_the_monthly_clean_transport_share_and_the_trucks_a_warning_
     );
     // During a warning on 3–4 November: the diesel trucks below 国五 that entered (the heavy
     // 国四 and the light 国四), not the 国五 ones nor the gas truck.
-    let barred = json_lines(&ok(&[
+    let barred = json_lines(&lantian_ok(&[
         "vehicles",
         "list",
         "--data-dir",
@@ -279,7 +267,7 @@ fn gate_records_give_the_monthly_clean_transport_share_and_the_trucks_a_warning_
         .collect();
     assert_eq!(plates, ["冀A00004", "冀A00005"]);
     assert_eq!(barred[0]["at"], "2026-11-04 10:00:00");
-    let all = json_lines(&ok(&[
+    let all = json_lines(&lantian_ok(&[
         "vehicles",
         "list",
         "--data-dir",
@@ -327,7 +315,7 @@ fn gate_records_give_the_monthly_clean_transport_share_and_the_trucks_a_warning_
             .unwrap()
             .contains("欧六")
     );
-    let nov20 = json_lines(&ok(&[
+    let nov20 = json_lines(&lantian_ok(&[
         "vehicles",
         "list",
         "--data-dir",
@@ -350,7 +338,7 @@ fn an_enterprise_publishes_its_own_data_and_no_other_enterprise_can() {
     let dir = temp_dir("disclose");
     let d = dir.to_str().unwrap();
     for id in ["AS", "BX"] {
-        ok(&[
+        lantian_ok(&[
             "enterprise",
             "add",
             "--data-dir",
@@ -362,7 +350,7 @@ fn an_enterprise_publishes_its_own_data_and_no_other_enterprise_can() {
             "--unit",
             "xinji",
         ]);
-        ok(&[
+        lantian_ok(&[
             "user",
             "add",
             "--data-dir",
@@ -391,7 +379,7 @@ fn an_enterprise_publishes_its_own_data_and_no_other_enterprise_can() {
         "{}",
         stderr(&out)
     );
-    ok(&[
+    lantian_ok(&[
         "enterprise",
         "disclose",
         "--data-dir",
@@ -410,7 +398,7 @@ fn an_enterprise_publishes_its_own_data_and_no_other_enterprise_can() {
     );
     assert_eq!(list[1]["discloses"], false);
     // A register update by the bureau keeps what the enterprise published.
-    ok(&[
+    lantian_ok(&[
         "enterprise",
         "add",
         "--data-dir",
@@ -423,7 +411,7 @@ fn an_enterprise_publishes_its_own_data_and_no_other_enterprise_can() {
         "xinji",
     ]);
     assert_eq!(enterprises(d)[0]["discloses"], true);
-    ok(&[
+    lantian_ok(&[
         "enterprise",
         "disclose",
         "--data-dir",
