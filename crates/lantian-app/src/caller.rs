@@ -5,6 +5,7 @@ use crate::error::{AppError, AppResult};
 use lantian_core::ledger::Fields;
 use lantian_core::ledger::responsibility::{ALL_RESPONSIBLE, ALL_TOWNSHIPS, DEVELOPMENT_ZONE};
 use lantian_core::org::{Role, UnitKind};
+use lantian_core::warning::State;
 use serde::Serialize;
 
 /// A person with an account: their role and the unit they belong to.
@@ -195,6 +196,94 @@ pub mod policy {
         }
     }
 
+    /// A step of the heavy-pollution warning workflow.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum WarningAct {
+        /// Judge a forecast and store its proposal: the bureau and the command.
+        Propose,
+        /// Issue, adjust, lift or withdraw (签发): the emergency command only.
+        SignOff,
+        /// Record a regional order of the province and the city's answer: the bureau and
+        /// the command.
+        Order,
+        /// Change the reduction list, hand violations over to enforcement: the bureau and
+        /// administrators.
+        ManageList,
+    }
+
+    /// Who may take each step of the warning workflow.
+    fn warning_roles(act: WarningAct) -> &'static [Role] {
+        match act {
+            WarningAct::Propose | WarningAct::Order => {
+                &[Role::Admin, Role::Bureau, Role::Commander]
+            }
+            WarningAct::SignOff => &[Role::Commander],
+            WarningAct::ManageList => MANAGE,
+        }
+    }
+
+    /// The caller's user name if it may take `act`, else why not.
+    pub fn warning(caller: &Caller, act: WarningAct) -> AppResult<String> {
+        let a = caller.require()?;
+        if warning_roles(act).contains(&a.role) {
+            return Ok(a.username.clone());
+        }
+        Err(AppError::Forbidden(
+            match act {
+                WarningAct::SignOff => {
+                    "预警的发布、调整和解除须由应急指挥部签发 / only the emergency command signs warnings off"
+                }
+                WarningAct::Propose | WarningAct::Order => {
+                    "只有生态环境局和应急指挥部可以处理预警 / only the bureau and the emergency command handle warnings"
+                }
+                WarningAct::ManageList => {
+                    "只有生态环境局可以管理减排清单 / only the bureau manages the reduction list"
+                }
+            }
+            .to_owned(),
+        ))
+    }
+
+    /// The workflow steps the caller may take on a warning in `state`.
+    pub fn warning_acts(caller: &Caller, state: State) -> Vec<WarningAct> {
+        let Some(a) = caller.account() else {
+            return Vec::new();
+        };
+        let may = |act| warning_roles(act).contains(&a.role);
+        let mut out = Vec::new();
+        if may(WarningAct::SignOff) && matches!(state, State::Proposed | State::InForce) {
+            out.push(WarningAct::SignOff);
+        }
+        if may(WarningAct::Order) && state != State::Withdrawn {
+            out.push(WarningAct::Order);
+        }
+        if may(WarningAct::ManageList) {
+            out.push(WarningAct::ManageList);
+        }
+        out
+    }
+
+    /// Whether the caller sees a warning: issued ones (in force, lifted) are public;
+    /// proposals and withdrawn ones need an account.
+    pub fn sees_warning(caller: &Caller, state: State) -> bool {
+        caller.account().is_some() || matches!(state, State::InForce | State::Lifted)
+    }
+
+    /// Whether the caller sees every notice's receipt, the whole reduction list and every
+    /// enterprise's compliance: who runs the workflow.
+    pub fn sees_receipts(caller: &Caller) -> bool {
+        caller
+            .role()
+            .is_some_and(|r| matches!(r, Role::Admin | Role::Bureau | Role::Commander))
+    }
+
+    /// Whether the caller sees an enterprise's reduction measures and compliance: who runs
+    /// the workflow, departments and townships, and the enterprise itself.
+    pub fn sees_reduction(caller: &Caller, enterprise_id: &str) -> bool {
+        sees_monitoring(caller, enterprise_id) && caller.role() != Some(Role::Operations)
+    }
+
     /// What someone may do to a measure of the ledger.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
     #[serde(rename_all = "snake_case")]
@@ -318,6 +407,39 @@ mod tests {
             supporting_units: supporting.iter().map(|s| (*s).to_owned()).collect(),
             ..Fields::default()
         }
+    }
+
+    #[test]
+    fn every_role_against_every_warning_step() {
+        use super::policy::{WarningAct::*, sees_warning, warning};
+        // propose, sign off, order, manage the list
+        let cases: Vec<(Caller, [bool; 4])> = vec![
+            (Caller::Public, [false; 4]),
+            (account(Role::Admin, None, None), [true, false, true, true]),
+            (account(Role::Bureau, None, None), [true, false, true, true]),
+            (
+                account(Role::Commander, None, None),
+                [true, true, true, false],
+            ),
+            (
+                account(Role::Department, Some("市交通运输局"), None),
+                [false; 4],
+            ),
+            (account(Role::Township, Some("wangkou"), None), [false; 4]),
+            (account(Role::Operations, None, None), [false; 4]),
+            (account(Role::Enterprise, Some("AS"), None), [false; 4]),
+        ];
+        for (caller, want) in cases {
+            let got = [Propose, SignOff, Order, ManageList].map(|a| warning(&caller, a).is_ok());
+            assert_eq!(got, want, "{caller:?}");
+        }
+        assert!(!sees_warning(&Caller::Public, State::Proposed));
+        assert!(sees_warning(&Caller::Public, State::InForce));
+        assert!(sees_warning(&Caller::Public, State::Lifted));
+        assert!(sees_warning(
+            &account(Role::Enterprise, Some("AS"), None),
+            State::Proposed
+        ));
     }
 
     #[test]

@@ -107,6 +107,63 @@ pub struct Profile {
     /// How flue-gas CEMS data are judged where the standards leave a decision.
     #[serde(default)]
     pub cems: CemsSettings,
+    /// How heavy-pollution warnings and the reduction list are judged.
+    #[serde(default)]
+    pub emergency: EmergencySettings,
+}
+
+/// The emergency decisions a county may set (docs/emergency.md): the warning plan's
+/// edition (default: the one in force on the forecast's first day), the required
+/// reductions per level (default: spec §5.4), whether SO2 and NOx are judged on their sum,
+/// and how verification reads monitoring data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmergencySettings {
+    pub edition: Option<String>,
+    pub required: Option<RequiredByLevel>,
+    pub so2_nox_together: bool,
+    /// A capped line complies while its load stays within this many percentage points of
+    /// its cap.
+    pub load_tolerance_pct: f64,
+    /// Normal load is the mean over this many days before the warning.
+    pub baseline_days: u32,
+}
+
+/// Required reductions per warning level.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredByLevel {
+    pub yellow: lantian_core::warning::reduction::Required,
+    pub orange: lantian_core::warning::reduction::Required,
+    pub red: lantian_core::warning::reduction::Required,
+}
+
+impl Default for EmergencySettings {
+    fn default() -> EmergencySettings {
+        EmergencySettings {
+            edition: None,
+            required: None,
+            so2_nox_together: true,
+            load_tolerance_pct: 5.0,
+            baseline_days: 7,
+        }
+    }
+}
+
+impl EmergencySettings {
+    /// The required reductions of a level.
+    pub fn required(
+        &self,
+        level: lantian_core::warning::Level,
+    ) -> lantian_core::warning::reduction::Required {
+        use lantian_core::warning::Level;
+        match (&self.required, level) {
+            (Some(r), Level::Yellow) => r.yellow,
+            (Some(r), Level::Orange) => r.orange,
+            (Some(r), Level::Red) => r.red,
+            (None, l) => lantian_core::warning::reduction::required_default(l),
+        }
+    }
 }
 
 /// The CEMS decisions a county may set (docs/standards.md, "Flue-gas CEMS"): at what O2 a

@@ -396,7 +396,12 @@ fn power_from_energy(
 /// Whether a piece of equipment ran in each hour: its status readings (`SBxxx-RS`, 1 =
 /// running) that hour are mostly 1, or its meter's hourly reading (power, power from an
 /// energy counter, current) reaches its running value.
-fn equipment_hours(app: &App, q: &Equipment, from: i64, to: i64) -> AppResult<Vec<EquipmentHour>> {
+pub(crate) fn equipment_hours(
+    app: &App,
+    q: &Equipment,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<EquipmentHour>> {
     let mut by_hour: BTreeMap<i64, (u32, u32)> = BTreeMap::new();
     if let Some(code) = &q.status_code {
         for period in [Period::Rtd, Period::Min, Period::Hour] {

@@ -26,6 +26,16 @@ impl Date {
         })
     }
 
+    /// A date written in the code (a rule table's edition date): the caller guarantees
+    /// that it exists.
+    pub(crate) const fn from_ymd_unchecked(year: i32, month: u32, day: u32) -> Date {
+        Date {
+            year,
+            month: month as u8,
+            day: day as u8,
+        }
+    }
+
     pub fn year(self) -> i32 {
         self.year
     }

@@ -23,6 +23,7 @@ pub mod rules;
 pub mod series;
 pub mod validity;
 pub mod vehicles;
+pub mod warning;
 
 pub use date::{Date, Month};
 pub use pollutant::Pollutant;

@@ -73,6 +73,9 @@ named_enum! {
         Operations = "operations",
         /// An enterprise: its own sources.
         Enterprise = "enterprise",
+        /// The heavy-pollution emergency command (重污染天气应急指挥部): signs off issuing,
+        /// adjusting and lifting warnings.
+        Commander = "commander",
     }
 }
 
@@ -90,6 +93,7 @@ impl Role {
             Role::Township => "乡镇（园区）",
             Role::Operations => "运维单位",
             Role::Enterprise => "企业",
+            Role::Commander => "应急指挥部",
         }
     }
 }

@@ -25,6 +25,7 @@
 
 pub mod archive;
 mod db;
+pub mod emergency;
 mod error;
 mod gate;
 mod ingest;

@@ -4,6 +4,11 @@
 pub use lantian_core::org::{EquipmentKind, Grade, MeterKind, OutletKind, Role, UnitKind};
 pub use lantian_core::series::StationRole;
 pub use lantian_core::vehicles::{Direction, Fuel, Standard, VehicleClass};
+pub use lantian_core::warning::reduction::Pollutant as ReductionPollutant;
+pub use lantian_core::warning::{
+    EventKind as WarningEventKind, Forecast, Level as WarningLevel, Origin as WarningOrigin,
+    State as WarningState,
+};
 use serde::{Deserialize, Serialize};
 pub use smol_str::SmolStr;
 
@@ -338,4 +343,88 @@ pub struct AuditEvent {
     pub action: String,
     pub object: String,
     pub detail: String,
+}
+
+/// A heavy-pollution warning: where it is in its workflow and the forecast it came from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Warning {
+    pub id: i64,
+    pub state: WarningState,
+    /// The level now (adjustments change it; the timeline keeps every one).
+    pub level: WarningLevel,
+    pub origin: WarningOrigin,
+    /// The warning plan's edition whose rule fired, e.g. `hebei-2024`.
+    pub edition: String,
+    pub rule_zh: String,
+    pub rule_en: String,
+    pub forecast: Forecast,
+    /// The forecast episode's first and last hour (their starts).
+    pub first_hour: Option<i64>,
+    pub last_hour: Option<i64>,
+    /// In force from (issue or order) and until (lift).
+    pub issued_ts: Option<i64>,
+    pub lifted_ts: Option<i64>,
+    /// The issuing document's number (文号).
+    pub doc_no: Option<String>,
+    pub created_ts: i64,
+}
+
+/// One step of a warning's timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WarningEvent {
+    pub warning_id: i64,
+    pub seq: i64,
+    /// When it was recorded.
+    pub ts: i64,
+    /// When it takes effect.
+    pub effective_ts: Option<i64>,
+    pub kind: WarningEventKind,
+    pub level: Option<WarningLevel>,
+    pub actor: String,
+    pub doc_no: Option<String>,
+    pub note: String,
+}
+
+/// A measure of an enterprise's emergency reduction list, numbered within its level.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReductionMeasure {
+    pub enterprise_id: String,
+    pub seq: i64,
+    #[serde(flatten)]
+    pub measure: lantian_core::warning::reduction::Measure,
+}
+
+/// An enterprise's permitted annual emission of a pollutant (排污许可量).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Permit {
+    pub enterprise_id: String,
+    pub pollutant: ReductionPollutant,
+    pub t_per_year: f64,
+}
+
+/// A notice of a warning step to an enterprise or a unit, with its receipt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    pub warning_id: i64,
+    pub event_seq: i64,
+    pub recipient: String,
+    /// `app`: shown in Lantian. Other channels (webhooks) are delivered from here.
+    pub channel: String,
+    pub sent_ts: i64,
+    pub read_ts: Option<i64>,
+    pub confirmed_ts: Option<i64>,
+    pub confirmed_by: Option<String>,
+}
+
+/// A violation during a warning handed over to enforcement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Handover {
+    pub warning_id: i64,
+    pub enterprise_id: String,
+    /// The measure, `level:seq`.
+    pub measure: String,
+    pub first_hour: i64,
+    pub handed_ts: i64,
+    pub actor: String,
+    pub note: String,
 }

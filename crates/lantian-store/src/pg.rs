@@ -25,6 +25,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_sources",
         include_str!("../migrations/postgres/0004_sources.sql"),
     ),
+    (
+        "0005_emergency",
+        include_str!("../migrations/postgres/0005_emergency.sql"),
+    ),
 ];
 
 impl ToSql for Val {

@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_sources",
         include_str!("../migrations/sqlite/0005_sources.sql"),
     ),
+    (
+        "0006_emergency",
+        include_str!("../migrations/sqlite/0006_emergency.sql"),
+    ),
 ];
 
 pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[(

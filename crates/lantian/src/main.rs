@@ -20,6 +20,7 @@ mod cmd_serve;
 mod cmd_sources;
 mod cmd_user;
 mod cmd_vehicles;
+mod cmd_warning;
 mod context;
 mod demo;
 mod input;
@@ -87,6 +88,10 @@ enum Command {
     ///
     /// Example: lantian vehicles share --enterprise E1 --from 2026-01 --to 2026-11
     Vehicles(cmd_vehicles::Args),
+    /// Heavy-pollution warnings: the level a forecast proposes, the workflow (issue, adjust,
+    /// lift, regional orders), the reduction list, verification and the episode report.
+    /// Example: lantian warning propose --forecast forecast.csv --json
+    Warning(cmd_warning::Args),
     /// Register and list monitoring stations.
     Station(cmd_registry::StationArgs),
     /// Register and list devices (data loggers) by MN.
@@ -132,6 +137,7 @@ fn main() -> std::process::ExitCode {
         Command::Equipment(a) => cmd_sources::run_equipment(a),
         Command::Emissions(a) => cmd_sources::run_emissions(a),
         Command::Vehicles(a) => cmd_vehicles::run(a),
+        Command::Warning(a) => cmd_warning::run(a),
         Command::County(a) => cmd_county::run(a),
         Command::User(a) => cmd_user::run(a),
         Command::Serve(a) => cmd_serve::run(a),

@@ -5,6 +5,7 @@ mod accounts;
 mod aqi;
 mod assessment;
 mod county;
+mod emergency;
 mod ledger;
 mod sources;
 mod stations;
@@ -45,6 +46,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(ledger::correct))
         .merge(ledger::evidence_routes())
         .merge(sources::routes())
+        .merge(emergency::routes())
 }
 
 /// Runs a use case on a blocking thread (the store blocks) and maps its error.

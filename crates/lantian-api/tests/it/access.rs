@@ -139,7 +139,7 @@ async fn every_row_of_docs_access_md_is_what_each_caller_gets() {
                 headers.push(("cookie", cookie.as_str()));
                 headers.push(("x-csrf-token", csrf.as_str()));
             }
-            let body = (r.method == "POST")
+            let body = (r.method == "POST" || r.method == "PUT")
                 .then(|| serde_json::from_str(r.body.as_deref().unwrap_or("{}")).unwrap());
             let got = call(&app, &r.method, &r.path, body, &headers).await;
             if got.status.as_u16() != want {

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod crash;
+mod emergency;
 mod faults;
 mod journal;
 mod story;

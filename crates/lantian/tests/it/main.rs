@@ -18,6 +18,7 @@ mod roles;
 mod serve;
 mod simulate;
 mod sources;
+mod warning;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
