@@ -34,6 +34,8 @@ const FILES: &[(&str, &str, &[u8])] = &[
     web!("js/pages/account.js", "text/javascript; charset=utf-8"),
     web!("js/pages/enterprises.js", "text/javascript; charset=utf-8"),
     web!("js/pages/enterprise.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/warnings.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/reduction.js", "text/javascript; charset=utf-8"),
     web!(
         "vendor/leaflet/leaflet.js",
         "text/javascript; charset=utf-8"

@@ -1,12 +1,13 @@
 //! The report after a heavy-pollution episode: the timeline, forecast against observed daily
 //! AQI, compliance by enterprise and by grade, the violations, and the reduction achieved
-//! against what the level required; as data and as an Excel workbook.
+//! against what the level required; as data, an Excel workbook and a PDF.
 
 use crate::caller::policy;
 use crate::compliance::{self, Verdict, Verification};
 use crate::data::Scope;
 use crate::emergency::{self, EventView, WarningView};
 use crate::error::{AppError, AppResult};
+use crate::pdf;
 use crate::reduction;
 use crate::{App, Caller};
 use lantian_core::aqi::Lang;
@@ -396,4 +397,24 @@ pub fn xlsx(app: &App, r: &EpisodeReport) -> AppResult<Vec<u8>> {
         sheet.set_column_width(c, 18).map_err(e)?;
     }
     book.save_to_buffer().map_err(e)
+}
+
+/// The report as a PDF (needs a CJK font: [`pdf::font_path`]).
+pub fn pdf(app: &App, r: &EpisodeReport) -> AppResult<Vec<u8>> {
+    let doc = pdf::Document {
+        title: title(app, r),
+        subtitle: subtitle(r),
+        sections: tables(r)
+            .into_iter()
+            .map(|(heading, headers, rows)| pdf::Section {
+                heading,
+                paragraphs: Vec::new(),
+                table: Some(pdf::Table {
+                    headers: headers.into_iter().map(str::to_owned).collect(),
+                    rows,
+                }),
+            })
+            .collect(),
+    };
+    pdf::render(&doc)
 }

@@ -28,6 +28,7 @@ pub mod emissions;
 pub mod episode;
 mod error;
 pub mod ledger;
+pub mod pdf;
 pub mod present;
 pub mod reduction;
 pub mod series;

@@ -89,7 +89,8 @@ enum Cmd {
         #[command(flatten)]
         who: AsArgs,
     },
-    /// The episode report: JSON to stdout, or --out FILE.xlsx.
+    /// The episode report: JSON to stdout, or --out FILE.xlsx / FILE.pdf (a PDF needs a CJK
+    /// font, e.g. Debian's fonts-wqy-microhei, or LANTIAN_PDF_FONT).
     Report {
         id: i64,
         #[arg(long)]
@@ -228,7 +229,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 Some(path) => {
                     let bytes = match path.extension().and_then(|e| e.to_str()) {
                         Some("xlsx") => episode::xlsx(&app, &r)?,
-                        _ => anyhow::bail!("--out must end in .xlsx"),
+                        Some("pdf") => episode::pdf(&app, &r)?,
+                        _ => anyhow::bail!("--out must end in .xlsx or .pdf"),
                     };
                     std::fs::write(&path, bytes)
                         .with_context(|| format!("writing {}", path.display()))?;

@@ -1,6 +1,7 @@
 //! Heavy-pollution emergency response over HTTP: warnings and their workflow, notices and
 //! receipts, the reduction list, verification with evidence, handover, the episode report.
 
+use super::sources::{ImportQuery, XLSX};
 use super::{J, Q, run};
 use crate::AppState;
 use crate::auth::Who;
@@ -20,7 +21,6 @@ use std::collections::BTreeMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 /// The largest reduction list an import takes.
 const UPLOAD_BYTES_MAX: usize = 8 << 20;
 
@@ -167,14 +167,14 @@ pub async fn handover(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct FormatQuery {
-    /// `json` (default) or `xlsx`.
+    /// `json` (default), `xlsx` or `pdf`.
     pub format: Option<String>,
 }
 
 /// The episode report: forecast vs observed AQI, compliance by enterprise and grade,
 /// violations, reduction achieved vs required (the bureau, the command).
 #[utoipa::path(get, path = "/warnings/{id}/report", tag = "emergency", params(("id" = i64, Path, description = "Warning id"), FormatQuery),
-    responses((status = 200, description = "JSON or an xlsx file", body = Object)))]
+    responses((status = 200, description = "JSON, an xlsx or a PDF file", body = Object)))]
 pub async fn report(
     State(st): State<AppState>,
     Who(caller): Who,
@@ -187,6 +187,7 @@ pub async fn report(
         let r = episode::report(app, &caller, id)?;
         Ok(match format.as_str() {
             "xlsx" => Err((episode::xlsx(app, &r)?, XLSX, "xlsx")),
+            "pdf" => Err((episode::pdf(app, &r)?, "application/pdf", "pdf")),
             _ => Ok(r),
         })
     })
@@ -237,7 +238,7 @@ pub struct ListQuery {
 /// The reduction list: measures per enterprise and level, baselines, estimated cuts and each
 /// level's balance against the required share (with its shortfall).
 #[utoipa::path(get, path = "/reduction-list", tag = "emergency", params(ListQuery),
-    responses((status = 200, description = "JSON or an xlsx file", body = Object)))]
+    responses((status = 200, description = "JSON, an xlsx or a PDF file", body = Object)))]
 pub async fn reduction_list(
     State(st): State<AppState>,
     Who(caller): Who,
@@ -257,12 +258,6 @@ pub async fn reduction_list(
         Ok(l) => Json(json!(l)).into_response(),
         Err(bytes) => download(bytes, XLSX, "reduction-list.xlsx"),
     })
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct ImportQuery {
-    /// `1`: check only, store nothing.
-    pub dry_run: Option<u8>,
 }
 
 /// Imports the reduction list (CSV or xlsx in the layout it is exported in): all or

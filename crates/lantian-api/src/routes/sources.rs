@@ -24,7 +24,7 @@ use utoipa_axum::routes;
 /// The largest spreadsheet an import takes (a month of a busy gate is a few MiB).
 const UPLOAD_BYTES_MAX: usize = 32 << 20;
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The enterprise register: everyone sees it (an enterprise account its own); outlets only
 /// where the caller reads the emissions. `format=xlsx` is the list in the bureau's layout

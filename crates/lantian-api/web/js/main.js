@@ -10,7 +10,9 @@ import { passwordPage } from './pages/account.js';
 import { overview } from './pages/overview.js';
 import { publicPage } from './pages/public.js';
 import { rankingsPage } from './pages/rankings.js';
+import { reductionPage } from './pages/reduction.js';
 import { stationPage } from './pages/station.js';
+import { warningsPage } from './pages/warnings.js';
 
 /** Path prefix → page; the first match wins. */
 const ROUTES = [
@@ -21,11 +23,21 @@ const ROUTES = [
   ['/measure/', (rest) => measurePage(decodeURIComponent(rest))],
   ['/enterprises', (rest) => enterprisesPage(rest.replace(/^\?/, ''))],
   ['/enterprise/', (rest) => enterprisePage(rest)],
+  ['/warnings', (rest) => warningsPage(rest)],
+  ['/reduction', () => reductionPage()],
   ['/public', () => publicPage()],
   ['/login', () => loginPage(applyStatic)],
   ['/password', () => passwordPage()],
   ['/logout', () => logout()],
 ];
+
+// The emergency-response pages' menu entries, before 公众 (index.html lists the others).
+for (const [href, key] of [['#/warnings', 'nav_warnings'], ['#/reduction', 'nav_reduction']]) {
+  const a = document.createElement('a');
+  a.href = href;
+  a.dataset.i18n = key;
+  document.querySelector('nav a[href="#/public"]').before(a);
+}
 
 function applyStatic() {
   document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';

@@ -133,6 +133,8 @@ fn durations_count_hours_and_a_missing_hour_breaks_them() {
         (&[(48, Some(151.0))], Some(Yellow)),
         (&[(23, Some(201.0)), (1, Some(200.0))], None),
         (&[(24, Some(201.0))], Some(Yellow)),
+        (&[(47, Some(201.0))], Some(Yellow)),
+        (&[(48, Some(201.0))], Some(Orange)),
         (
             &[(30, Some(201.0)), (1, None), (30, Some(201.0))],
             Some(Yellow),

@@ -1057,3 +1057,287 @@ fn enterprise_pages_show_what_the_api_computed_and_the_enterprise_publishes_it()
     drop(browser);
     drop(server);
 }
+
+/// A POST of the API as a logged-in account, with its CSRF token; panics unless it answers 200.
+fn post_as(addr: &str, l: &super::serve::Login, path: &str, body: Value) -> Value {
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Cookie", l.cookie.as_str()),
+        ("X-CSRF-Token", l.csrf.as_str()),
+    ];
+    let r = super::serve::request(addr, "POST", path, &headers, body.to_string().as_bytes());
+    assert_eq!(
+        r.status,
+        200,
+        "POST {path}: {}",
+        String::from_utf8_lossy(&r.body)
+    );
+    r.json()
+}
+
+/// A warning proposed from a forecast, issued by the command with a document number and
+/// lifted; a steelworks that kept its line at full load while it was in force and a foundry
+/// with no data: the bureau sees the timeline with the notices' receipts, the reduction list
+/// with each level's banner, and the violation's evidence charted against the cap.
+#[test]
+fn warning_timeline_reduction_list_and_a_violations_evidence() {
+    if !have_chromium() {
+        return;
+    }
+    let dir = temp_dir("browser-warning");
+    let d = dir.to_str().unwrap();
+    let ok = |line: &str| {
+        let mut args: Vec<&str> = line.split_whitespace().collect();
+        args.splice(2..2, ["--data-dir", d]);
+        let o = lantian(&args);
+        assert!(o.status.success(), "{line}: {}", stderr(&o));
+    };
+    for line in [
+        "enterprise add --id GT --name 违规钢铁公司 --unit xinji --industry 钢铁 --grade C",
+        "equipment add --enterprise GT --id GT-L1 --name 1#生产线 --kind production --power-code e01 --running-kw 100 --rated-kw 800",
+        "device add --mn POWER0000000000000000GT --password 123456 --equipment GT-L1",
+        "enterprise add --id ZZ --name 守法铸造公司 --unit xinji --industry 铸造 --grade D",
+        "user add --username bureau1 --role bureau --password correct-horse-battery",
+        "user add --username cmd1 --role commander --password correct-horse-battery",
+    ] {
+        ok(line);
+    }
+    let today = lantian_core::cst::today(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64,
+    );
+    let day = |n: i64| today.add_days(n).to_string();
+    let server = Server::start(d, &[]);
+    let (web, addr) = (server.url(), server.http.clone());
+    let bureau = super::serve::login(&addr, "bureau1", "correct-horse-battery");
+    let command = super::serve::login(&addr, "cmd1", "correct-horse-battery");
+    // The steelworks caps its line at 60 % of normal at every level; the foundry stops.
+    for (id, kind, cap) in [
+        ("GT", "cap_load", json!(60.0)),
+        ("ZZ", "stop_outdoor", Value::Null),
+    ] {
+        let measures: Vec<Value> = ["yellow", "orange", "red"]
+            .iter()
+            .map(|lv| {
+                json!({"level": lv, "kind": kind, "equipment": if id == "GT" { json!("GT-L1") } else { Value::Null },
+                       "cap_pct": cap, "text": if id == "GT" { "1#生产线限产40%" } else { "停止室外作业" }})
+            })
+            .collect();
+        let headers = [
+            ("Content-Type", "application/json"),
+            ("Cookie", bureau.cookie.as_str()),
+            ("X-CSRF-Token", bureau.csrf.as_str()),
+        ];
+        let r = super::serve::request(
+            &addr,
+            "PUT",
+            &format!("/api/v1/enterprises/{id}/measures"),
+            &headers,
+            Value::Array(measures).to_string().as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{}", r.json());
+        // Permitted SO2 (t/a): the steelworks' cap cuts 40 of its 100, the foundry's 250
+        // are not cut; 10/20/30 % of 350 is 35/70/105: met at yellow, missed from orange on.
+        let permit = json!({"SO2": if id == "GT" { 100.0 } else { 250.0 }});
+        let r = super::serve::request(
+            &addr,
+            "PUT",
+            &format!("/api/v1/enterprises/{id}/permits"),
+            &headers,
+            permit.to_string().as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{}", r.json());
+    }
+    // The line at its normal load from ten days before until today.
+    let (from, until) = (day(-10), day(0));
+    lantian_ok(&[
+        "send",
+        "--to",
+        &server.hj,
+        "--mn",
+        "POWER0000000000000000GT",
+        "--password",
+        "123456",
+        "--generate",
+        "power",
+        "--code",
+        "e01",
+        "--rated-kw",
+        "800",
+        "--period",
+        "hour",
+        "--from",
+        &from,
+        "--until",
+        &until,
+    ]);
+    server.projected();
+
+    // Proposed from a forecast of two days above 200, issued, lifted two days later.
+    let forecast: Vec<Value> = [
+        (-6, 120.0),
+        (-5, 170.0),
+        (-4, 212.0),
+        (-3, 289.0),
+        (-2, 180.0),
+        (-1, 80.0),
+        (0, 60.0),
+        (1, 50.0),
+    ]
+    .iter()
+    .map(|(n, aqi)| json!({"date": day(*n), "aqi": aqi}))
+    .collect();
+    let proposed = post_as(
+        &addr,
+        &bureau,
+        "/api/v1/warnings/propose",
+        json!({"daily": forecast[..6], "save": true}),
+    );
+    let id = proposed["warning"]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("a warning: {proposed}"));
+    let doc_no = "辛重污染指〔2026〕7号";
+    post_as(
+        &addr,
+        &command,
+        &format!("/api/v1/warnings/{id}/issue"),
+        json!({"doc_no": doc_no, "at": format!("{} 00:00", day(-4))}),
+    );
+    let lifted = post_as(
+        &addr,
+        &command,
+        &format!("/api/v1/warnings/{id}/lift"),
+        json!({"doc_no": "辛重污染指〔2026〕8号", "at": format!("{} 00:00", day(-1)), "forecast": {"daily": forecast[5..]}}),
+    );
+    assert_eq!(lifted["state"], "lifted", "{lifted}");
+    let v = get_as(
+        &addr,
+        &bureau,
+        &format!("/api/v1/warnings/{id}/verification"),
+    );
+    let viol = v["violations"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["enterprise_id"] == "GT"))
+        .unwrap_or_else(|| panic!("the steelworks violated its cap: {v}"))
+        .clone();
+
+    let browser = Browser::start();
+    let b = &browser.driver;
+    b.log_in(&web, "bureau1", "correct-horse-battery (changed)");
+
+    eprintln!("browser test: the warning's timeline");
+    b.go(&format!("{web}/#/warnings"));
+    b.wait(
+        "the list of warnings",
+        &format!(
+            "return document.querySelector('#warning-table tr[data-id=\"{id}\"] .badge') !== null"
+        ),
+    );
+    b.go(&format!("{web}/#/warnings/{id}"));
+    b.wait(
+        "the timeline and the verification",
+        "return document.querySelector('#timeline li[data-kind=issued]') && document.querySelector('#violation-list a.evidence-link')",
+    );
+    let timeline = b.text("#timeline");
+    let text = timeline.as_str().unwrap_or_default();
+    assert!(
+        text.contains("发布预警") && text.contains(doc_no) && text.contains("北京时间"),
+        "{text}"
+    );
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('#timeline li')].map((l) => l.dataset.kind)"),
+        json!(["proposed", "issued", "lifted"])
+    );
+    assert!(
+        b.js("return document.querySelectorAll('#notice-table tbody tr').length")
+            .as_u64()
+            > Some(0),
+        "the notices are listed"
+    );
+    b.screenshot_page("warning-timeline.png");
+
+    eprintln!("browser test: the reduction list");
+    b.go(&format!("{web}/#/reduction"));
+    b.wait(
+        "the reduction list",
+        "return document.querySelector('.reduction-entry[data-id=GT]') && document.querySelector('.level-summary .level-banner')",
+    );
+    let list = b.text("#reduction");
+    let list = list.as_str().unwrap_or_default();
+    assert!(
+        list.contains("违规钢铁公司") && list.contains("1#生产线限产40%"),
+        "{list}"
+    );
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('.level-summary')].map((s) => s.dataset.level)"),
+        json!(["yellow", "orange", "red"])
+    );
+    assert!(
+        b.text(".level-summary[data-level=orange] .level-banner")
+            .as_str()
+            .unwrap_or_default()
+            .contains("橙色")
+    );
+    // 40 t/a of 350 cut: yellow (10 %) is met, orange (20 %) and red (30 %) fall short.
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('.level-summary .level-banner')].map((x) => x.classList.contains('shortfall'))"),
+        json!([false, true, true])
+    );
+    b.screenshot_page("reduction-list.png");
+
+    eprintln!("browser test: a violation's evidence");
+    b.go(&format!("{web}/#/warnings/{id}"));
+    b.wait(
+        "the violations",
+        "return document.querySelector('#violation-list a.evidence-link')",
+    );
+    b.click("#violation-list a.evidence-link");
+    b.wait(
+        "the evidence chart",
+        "return document.querySelector('#evidence-chart canvas') !== null",
+    );
+    assert_eq!(
+        b.js("return location.hash.includes('first_hour=')"),
+        json!(true)
+    );
+    let cap = b.text("#evidence-cap");
+    assert!(
+        cap.as_str().unwrap_or_default().contains("限产上限")
+            && cap.as_str().unwrap_or_default().contains("60%"),
+        "{cap}"
+    );
+    assert!(
+        b.text("#evidence")
+            .as_str()
+            .unwrap_or_default()
+            .contains(viol["enterprise_name"].as_str().unwrap()),
+        "the evidence names the enterprise"
+    );
+    let hours = get_as(
+        &addr,
+        &bureau,
+        &format!(
+            "/api/v1/warnings/{id}/evidence?enterprise=GT&measure={}&first_hour={}",
+            viol["measure"].as_str().unwrap(),
+            viol["first_hour"].as_str().unwrap().replace(' ', "%20")
+        ),
+    )["hours"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        b.js("return document.querySelector('#evidence-chart').dataset.points"),
+        json!(hours.to_string()),
+        "every hour of the evidence is drawn"
+    );
+    b.screenshot_page("violation-evidence.png");
+    b.click("#handover-btn");
+    b.wait(
+        "handed over",
+        "return document.querySelector('#handover .tag') !== null",
+    );
+    drop(browser);
+    drop(server);
+}

@@ -6,7 +6,7 @@
 //! forecast stays below yellow; the episode report lists both.
 
 use super::serve::{Login, Server, login, request};
-use super::{lantian_ok, shared, temp_dir};
+use super::{lantian, lantian_ok, shared, temp_dir};
 use lantian_core::{Date, cst};
 use serde_json::{Value, json};
 
@@ -270,6 +270,16 @@ fn a_beijing_episode_proposes_orange_one_enterprise_is_flagged_one_complies_and_
             &format!("/api/v1/enterprises/{id}/measures"),
             &headers,
             m.to_string().as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{}", r.json());
+        // Permitted SO2 (no CEMS here): the baseline of the reduction estimate.
+        let permit = json!({"SO2": if id == "GT" { 100.0 } else { 200.0 }});
+        let r = request(
+            &s.http,
+            "PUT",
+            &format!("/api/v1/enterprises/{id}/permits"),
+            &headers,
+            permit.to_string().as_bytes(),
         );
         assert_eq!(r.status, 200, "{}", r.json());
     }
@@ -558,6 +568,26 @@ fn a_beijing_episode_proposes_orange_one_enterprise_is_flagged_one_complies_and_
         day4["observed_aqi"].as_f64(),
         "{day4}"
     );
+    // SO2 (kg/day from t/a ÷ 365): orange requires 20 % of both; the list cuts 40 % of the
+    // steelworks' and all of the foundry's; the loads achieved the foundry's and at most a
+    // tenth of the steelworks' (it ran at ≥ 90 % of normal).
+    let (gt_kg, zz_kg) = (100_000.0 / 365.0, 200_000.0 / 365.0);
+    let so2 = r["reductions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["pollutant"] == "SO2")
+        .unwrap()
+        .clone();
+    let near = |v: &Value, want: f64| (v.as_f64().unwrap() - want).abs() < 1e-6;
+    assert!(near(&so2["total_kg_day"], gt_kg + zz_kg), "{so2}");
+    assert!(
+        near(&so2["required_kg_day"], 0.2 * (gt_kg + zz_kg)),
+        "{so2}"
+    );
+    assert!(near(&so2["estimated_kg_day"], 0.4 * gt_kg + zz_kg), "{so2}");
+    let achieved = so2["achieved_kg_day"].as_f64().unwrap();
+    assert!((zz_kg..zz_kg + 0.1 * gt_kg).contains(&achieved), "{so2}");
     let kinds: Vec<&str> = r["events"]
         .as_array()
         .unwrap()
@@ -579,4 +609,22 @@ fn a_beijing_episode_proposes_orange_one_enterprise_is_flagged_one_complies_and_
     ]);
     let bytes = std::fs::read(&xlsx).unwrap();
     assert!(bytes.starts_with(b"PK"));
+    let pdf = dir.join("report.pdf");
+    let o = lantian(&[
+        "warning",
+        "report",
+        &id.to_string(),
+        "--data-dir",
+        d,
+        "--as",
+        "bureau1",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(
+        o.status.success(),
+        "PDF report (CI installs fonts-wqy-microhei): {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
 }
