@@ -115,7 +115,7 @@ fn baseline_kw(hours: &[EquipmentHour]) -> Option<f64> {
     (!kw.is_empty()).then(|| kw.iter().sum::<f64>() / kw.len() as f64)
 }
 
-/// The hours in force `[from, until)`, whole hours, and the level of each.
+/// The hours in force `[from, until)`: whole hours from the issue to the lift (or now).
 fn span(app: &App, w: &Warning) -> AppResult<Option<(i64, i64)>> {
     let Some(issued) = w.issued_ts else {
         return Ok(None);

@@ -410,18 +410,6 @@ fn notice_views(
         .collect())
 }
 
-/// The warning in force at `ts` (CST seconds), if any, with the level it had then.
-pub fn in_force_at(app: &App, ts: i64) -> AppResult<Option<(Warning, Level)>> {
-    for w in app.store.warnings()? {
-        let Some(from) = w.issued_ts else { continue };
-        if from <= ts && w.lifted_ts.is_none_or(|l| ts < l) {
-            let level = level_at(&app.store.warning_events(w.id)?, ts).unwrap_or(w.level);
-            return Ok(Some((w, level)));
-        }
-    }
-    Ok(None)
-}
-
 /// The level in effect at `ts` by the timeline's issues, orders and adjustments.
 pub fn level_at(events: &[WarningEvent], ts: i64) -> Option<Level> {
     events
@@ -633,14 +621,26 @@ fn record(app: &App, w: &Warning, e: WarningEvent, notify: bool) -> AppResult<Wa
     Ok(WarningEvent { seq, ..e })
 }
 
+/// The signer (the command) and warning `id`, when it is in `state`; else why not `what`.
+fn signed(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    state: State,
+    what: &str,
+) -> AppResult<(String, Warning)> {
+    let who = policy::warning(caller, policy::WarningAct::SignOff)?;
+    let w = load(app, caller, id)?;
+    if w.state != state {
+        return Err(conflict(&w, what));
+    }
+    Ok((who, w))
+}
+
 /// Signs off a proposal: the warning is in force from `at` (default now) at its level (or
 /// the level given).
 pub fn issue(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppResult<WarningView> {
-    let who = policy::warning(caller, policy::WarningAct::SignOff)?;
-    let mut w = load(app, caller, id)?;
-    if w.state != State::Proposed {
-        return Err(conflict(&w, "签发 / be issued"));
-    }
+    let (who, mut w) = signed(app, caller, id, State::Proposed, "签发 / be issued")?;
     let doc = doc_no(req)?;
     let from = at(app, req)?;
     if let Some(l) = req.level {
@@ -649,27 +649,25 @@ pub fn issue(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppResul
     w.state = State::InForce;
     w.issued_ts = Some(from);
     w.doc_no = Some(doc.clone());
-    let mut e = step(
-        id,
-        app.clock.now_cst(),
-        EventKind::Issued,
-        Some(w.level),
-        &who,
-        Some(doc),
-        &req.note,
-    );
-    e.effective_ts = Some(from);
+    let e = WarningEvent {
+        effective_ts: Some(from),
+        ..step(
+            id,
+            app.clock.now_cst(),
+            EventKind::Issued,
+            Some(w.level),
+            &who,
+            Some(doc),
+            &req.note,
+        )
+    };
     record(app, &w, e, true)?;
     Ok(view(caller, w))
 }
 
 /// Changes the level of a warning in force (sign-off).
 pub fn adjust(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppResult<WarningView> {
-    let who = policy::warning(caller, policy::WarningAct::SignOff)?;
-    let mut w = load(app, caller, id)?;
-    if w.state != State::InForce {
-        return Err(conflict(&w, "调整级别 / be adjusted"));
-    }
+    let (who, mut w) = signed(app, caller, id, State::InForce, "调整级别 / be adjusted")?;
     let level = req
         .level
         .ok_or_else(|| bad("须给出新的预警级别 / the new level is required".into()))?;
@@ -682,16 +680,18 @@ pub fn adjust(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppResu
     let doc = doc_no(req)?;
     let from = at(app, req)?;
     w.level = level;
-    let mut e = step(
-        id,
-        app.clock.now_cst(),
-        EventKind::Adjusted,
-        Some(level),
-        &who,
-        Some(doc),
-        &req.note,
-    );
-    e.effective_ts = Some(from);
+    let e = WarningEvent {
+        effective_ts: Some(from),
+        ..step(
+            id,
+            app.clock.now_cst(),
+            EventKind::Adjusted,
+            Some(level),
+            &who,
+            Some(doc),
+            &req.note,
+        )
+    };
     record(app, &w, e, true)?;
     Ok(view(caller, w))
 }
@@ -699,11 +699,7 @@ pub fn adjust(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppResu
 /// Lifts a warning in force (sign-off). With a forecast, it must meet the edition's lifting
 /// rule (more than 36 h at or below AQI 150 under the 2024 edition).
 pub fn lift(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppResult<WarningView> {
-    let who = policy::warning(caller, policy::WarningAct::SignOff)?;
-    let mut w = load(app, caller, id)?;
-    if w.state != State::InForce {
-        return Err(conflict(&w, "解除 / be lifted"));
-    }
+    let (who, mut w) = signed(app, caller, id, State::InForce, "解除 / be lifted")?;
     let doc = doc_no(req)?;
     let until = at(app, req)?;
     if let Some(f) = &req.forecast {
@@ -727,27 +723,25 @@ pub fn lift(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppResult
     }
     w.state = State::Lifted;
     w.lifted_ts = Some(until);
-    let mut e = step(
-        id,
-        app.clock.now_cst(),
-        EventKind::Lifted,
-        Some(w.level),
-        &who,
-        Some(doc),
-        &req.note,
-    );
-    e.effective_ts = Some(until);
+    let e = WarningEvent {
+        effective_ts: Some(until),
+        ..step(
+            id,
+            app.clock.now_cst(),
+            EventKind::Lifted,
+            Some(w.level),
+            &who,
+            Some(doc),
+            &req.note,
+        )
+    };
     record(app, &w, e, true)?;
     Ok(view(caller, w))
 }
 
 /// Withdraws a proposal that will not be issued.
 pub fn withdraw(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppResult<WarningView> {
-    let who = policy::warning(caller, policy::WarningAct::SignOff)?;
-    let mut w = load(app, caller, id)?;
-    if w.state != State::Proposed {
-        return Err(conflict(&w, "撤回 / be withdrawn"));
-    }
+    let (who, mut w) = signed(app, caller, id, State::Proposed, "撤回 / be withdrawn")?;
     w.state = State::Withdrawn;
     record(
         app,

@@ -768,8 +768,3 @@ pub fn import_file(
         dry_run,
     )
 }
-
-/// The shares a level requires, for the CLI's and the UI's explanations.
-pub fn required(app: &App, level: Level) -> Required {
-    app.county.profile.emergency.required(level)
-}
