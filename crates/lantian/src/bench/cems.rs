@@ -607,10 +607,12 @@ struct Rig {
 
 /// Runs one load over all devices; returns them and the run's JSON.
 async fn one_run(rig: &Rig, devices: Vec<Device>, load: Load) -> Result<(Vec<Device>, Value)> {
+    // Settled first: the warm-up's (or the previous run's) last round may still be adding
+    // to the counter, which would count its observations as this run's.
+    let before = settled(&rig.http).await?;
     let pid = rig.pid.to_string();
     let (server0, sender0) = (cpu_s(&pid, Cpu::Own), cpu_s("self", Cpu::Own));
     let threads0 = cpu_s_by_thread(rig.pid);
-    let before = scrape(&rig.http).await?;
     let t0 = Instant::now() + Duration::from_millis(50);
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = tokio::spawn(sample_metrics(rig.http.clone(), t0, stop.clone()));
