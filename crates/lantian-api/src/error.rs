@@ -26,6 +26,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { what } => ApiError::NotFound(what),
             StoreError::Conflict { what } => ApiError::Conflict(what),
             StoreError::Invalid { what } => ApiError::BadRequest(what),
+            StoreError::Refused { what } => ApiError::Conflict(what),
             e if e.is_retryable() => ApiError::Unavailable(e.to_string()),
             e => ApiError::Internal(e.to_string()),
         }

@@ -4,6 +4,7 @@ use crate::error::{ApiError, ApiResult};
 use axum::Json;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use lantian_app::table_xlsx::text_cell;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -157,12 +158,13 @@ pub fn table(
             if page == 0 {
                 return Err(ApiError::BadRequest("page starts at 1".to_owned()));
             }
+            let skip = (page - 1).checked_mul(per_page).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "page {page} of {per_page} rows is past any list: page × per_page overflows"
+                ))
+            })?;
             let total = rows.len();
-            let items: Vec<Value> = rows
-                .into_iter()
-                .skip((page - 1).saturating_mul(per_page))
-                .take(per_page)
-                .collect();
+            let items: Vec<Value> = rows.into_iter().skip(skip).take(per_page).collect();
             Ok(
                 Json(json!({ "items": items, "total": total, "page": page, "per_page": per_page }))
                     .into_response(),
@@ -227,28 +229,12 @@ fn cell(v: &Value) -> String {
         Value::Null => String::new(),
         Value::Bool(true) => "是".to_owned(),
         Value::Bool(false) => "否".to_owned(),
-        Value::String(s) => defused(s),
+        Value::String(s) => text_cell(s).into_owned(),
         Value::Number(n) if n.is_f64() => {
             let text = format!("{:.6}", rounded(n.as_f64().unwrap_or(f64::NAN)));
             text.trim_end_matches('0').trim_end_matches('.').to_owned()
         }
         other => other.to_string(),
-    }
-}
-
-/// Text as a spreadsheet will not run it: a cell that starts like a formula (`=`, `+`, `-`,
-/// `@`, a tab or a carriage return; a signed number excepted) gets a leading `'`, so a plate
-/// or a name someone typed never becomes a formula in the bureau's Excel.
-fn defused(s: &str) -> String {
-    let formula = match s.chars().next() {
-        Some('=' | '@' | '\t' | '\r') => true,
-        Some('+' | '-') => s.parse::<f64>().is_err(),
-        _ => false,
-    };
-    if formula {
-        format!("'{s}")
-    } else {
-        s.to_owned()
     }
 }
 
@@ -289,18 +275,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn text_that_looks_like_a_formula_is_defused_and_numbers_are_not() {
-        for (text, want) in [
-            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
-            ("+1+1", "'+1+1"),
-            ("-2", "-2"),
-            ("-", "'-"),
-            ("@SUM(A1)", "'@SUM(A1)"),
-            ("冀A12345", "冀A12345"),
-            ("", ""),
-        ] {
-            assert_eq!(defused(text), want, "{text}");
-        }
+    fn text_cells_are_neutralised_and_numbers_are_not() {
+        assert_eq!(cell(&Value::from("=1+1")), "'=1+1");
+        assert_eq!(cell(&Value::from("-2")), "-2");
+        assert_eq!(cell(&Value::from(-2.5)), "-2.5");
         assert_eq!(cell(&Value::from(37.980000000000004)), "37.98");
         assert_eq!(cell(&Value::from(2)), "2");
     }

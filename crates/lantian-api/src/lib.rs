@@ -11,13 +11,15 @@ pub mod auth;
 mod error;
 pub mod export;
 mod routes;
+pub mod throttle;
 mod ui;
 
+pub use auth::WebConfig;
 pub use error::ApiError;
 pub use lantian_app::stations::DeviceStatus;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -92,6 +94,11 @@ pub struct AppState {
     pub devices: DevicesFn,
     pub sessions: Arc<auth::Sessions>,
     pub cache: Arc<Cache>,
+    /// TLS cookies and trusted proxies.
+    pub web: Arc<WebConfig>,
+    /// The bearer token Prometheus scrapes `/metrics` with (none: sessions only).
+    pub metrics_token: Option<Arc<str>>,
+    pub throttle: Arc<throttle::Throttle>,
 }
 
 impl AppState {
@@ -102,7 +109,22 @@ impl AppState {
             devices,
             sessions: Arc::default(),
             cache: Arc::default(),
+            web: Arc::default(),
+            metrics_token: None,
+            throttle: Arc::default(),
         }
+    }
+
+    /// The same state with a bearer token for `/metrics` (`--metrics-token`).
+    pub fn with_metrics_token(mut self, token: Option<String>) -> AppState {
+        self.metrics_token = token.map(Arc::from);
+        self
+    }
+
+    /// The same state deployed as `web` says (cookies over TLS, trusted proxies).
+    pub fn with_web(mut self, web: WebConfig) -> AppState {
+        self.web = Arc::new(web);
+        self
     }
 }
 
@@ -129,27 +151,98 @@ pub fn router(state: AppState) -> Router {
             "/openapi.json",
             get(move || async move { Json(Value::clone(&doc)) }),
         )
-        .fallback(|| async { ApiError::NotFound("no such API endpoint".to_owned()) });
+        .fallback(|| async { ApiError::NotFound("no such API endpoint".to_owned()) })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::gate,
+        ));
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
+        .route(
+            "/metrics",
+            get(metrics).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                auth::gate,
+            )),
+        )
         .merge(ui::routes())
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
 
-async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
-    Json(serde_json::json!({ "ok": true, "store": s.app.store.describe() }))
+/// The UI runs only its own scripts (no inline script, no other origin; styles may be
+/// inline, which the charts and badges use), is framed by nobody, sends no referrer to
+/// other sites, and its files are what they say: a guard against injected markup.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The security headers of every response (the UI's files, the API, errors).
+async fn security_headers(mut r: axum::response::Response) -> axum::response::Response {
+    let h = r.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    r
 }
 
-async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
-    (
+/// Liveness: `ok` (200) when the store answers, `not ok` (503) otherwise; nothing about
+/// paths, addresses or versions.
+async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
+    let app = s.app.clone();
+    let up = tokio::task::spawn_blocking(move || app.store.count_users().is_ok())
+        .await
+        .unwrap_or(false);
+    let text = |status, body: &'static str| {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            body,
+        )
+    };
+    if up {
+        text(StatusCode::OK, "ok")
+    } else {
+        text(StatusCode::SERVICE_UNAVAILABLE, "not ok")
+    }
+}
+
+/// The Prometheus counters (no data values, but every registered device's MN): for
+/// `Authorization: Bearer <--metrics-token>`, or a session of an administrator or
+/// operations; 401 otherwise.
+async fn metrics(
+    State(s): State<AppState>,
+    auth::Who(caller): auth::Who,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let token_ok = match (&s.metrics_token, bearer) {
+        (Some(want), Some(got)) => same_secret(want.as_bytes(), got.trim().as_bytes()),
+        _ => false,
+    };
+    if !token_ok {
+        lantian_app::stations::reads_metrics(&caller)?;
+    }
+    Ok((
         StatusCode::OK,
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        (s.metrics)(),
-    )
+        format!("{}{}", (s.metrics)(), s.throttle.render_prometheus()),
+    ))
+}
+
+/// Whether two secrets are equal, in time that does not depend on where they differ.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

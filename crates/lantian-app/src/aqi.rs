@@ -1,11 +1,12 @@
 //! AQI now (real time, raw data) and the daily AQI (日报, audited data by default), for the
 //! city, a unit or a station.
 
-use crate::App;
+use crate::caller::policy;
 use crate::data::{self, Hours, Period, Scope};
 use crate::error::AppResult;
 use crate::present::{self, AqiView, aqi_view, concentrations};
 use crate::stations::StationView;
+use crate::{App, Caller};
 use lantian_core::Date;
 use lantian_core::aqi::{Lang, Level};
 use lantian_core::cst;
@@ -27,9 +28,11 @@ pub struct HourNow {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StationNow {
-    /// The station as the public sees it.
+    /// The station as the caller sees it.
     #[serde(flatten)]
     pub station: StationView,
+    /// Its latest hour: only for a station whose data the caller sees (a township station
+    /// is on the public map by name and place, without values).
     #[serde(flatten)]
     pub now: Option<HourNow>,
 }
@@ -68,8 +71,9 @@ fn hour_now(
     )
 }
 
-/// AQI now of the city and of every station. Public.
-pub fn now(app: &App, lang: Lang) -> AppResult<Now> {
+/// AQI now of the city (its assessment stations, HJ 663) and of every station whose data
+/// the caller sees; the others are listed without values.
+pub fn now(app: &App, caller: &Caller, lang: Lang) -> AppResult<Now> {
     let all: Vec<_> = (app.store.stations()?.into_iter())
         .filter(|s| s.role.is_ambient())
         .collect();
@@ -87,9 +91,13 @@ pub fn now(app: &App, lang: Lang) -> AppResult<Now> {
     };
     let mut stations = Vec::with_capacity(all.len());
     for s in all {
-        let now = hour_now(app, std::slice::from_ref(&s), lang)?;
+        let now = if policy::sees_station_data(caller, s.role, s.admin_unit_id.as_deref()) {
+            hour_now(app, std::slice::from_ref(&s), lang)?
+        } else {
+            None
+        };
         stations.push(StationNow {
-            station: crate::stations::view(&crate::Caller::Public, &s),
+            station: crate::stations::view(caller, &s),
             now,
         });
     }
@@ -118,16 +126,18 @@ pub struct DailyAqi {
 }
 
 /// The daily AQI of a scope from `first` to `last` (inclusive): the same rows as
-/// `lantian query --period day`, with the category in the reader's language.
+/// `lantian query --period day`, with the category in the reader's language; a scope whose
+/// data the caller does not see is refused.
 pub fn daily(
     app: &App,
+    caller: &Caller,
     scope: &Scope,
     first: Date,
     last: Date,
     lang: Lang,
     view: View,
 ) -> AppResult<Vec<DailyAqi>> {
-    let rows = data::aggregate(app, scope, Period::Day, first, last, view)?;
+    let rows = data::query(app, caller, scope, Period::Day, first, last, view)?;
     Ok(rows
         .into_iter()
         .zip(0..)

@@ -1,9 +1,10 @@
 //! Assessments (HJ 663), the township ranking and this year's target: from audited data
 //! unless the caller asks for raw.
 
-use crate::App;
-use crate::data::{Hours, Scope, stations_of};
+use crate::caller::policy;
+use crate::data::{Hours, Scope, stations_for, stations_of};
 use crate::error::{AppError, AppResult};
+use crate::{App, Caller};
 use lantian_core::allowance::{Allowance, TargetReading, still_allowed};
 use lantian_core::assess::{AssessOptions, Assessment, assess, competition_ranks};
 use lantian_core::pollutant::Pollutant;
@@ -71,13 +72,16 @@ pub struct ScopeAssessment {
     pub assessment: Option<Assessment>,
 }
 
+/// The assessment of a scope the caller sees the data of (the city's: everyone).
 pub fn assessment(
     app: &App,
+    caller: &Caller,
     scope: &Scope,
     span: Span,
     rules: RuleChoice,
     view: View,
 ) -> AppResult<ScopeAssessment> {
+    stations_for(app, caller, scope)?;
     Ok(ScopeAssessment {
         scope: scope.to_string(),
         first_day: span.first,
@@ -160,14 +164,17 @@ pub struct TargetProgress {
     pub pm25_mean_so_far: Option<f64>,
     pub valid_days: u32,
     pub days_remaining: u32,
-    /// The highest mean the rest of the year may have.
+    /// The highest mean the rest of the year may have, or that the target is out of reach:
+    /// an internal verdict, `null` for the public and enterprises.
     pub allowed: Option<Allowance>,
     pub heavy_or_worse_days: u32,
     pub rule_set: Option<&'static str>,
     pub view: View,
 }
 
-pub fn targets(app: &App, view: View) -> AppResult<TargetProgress> {
+/// This year's PM2.5 so far (the city's, public) against the target; the verdict only for
+/// who sees internal verdicts (`policy::sees_target_verdicts`).
+pub fn targets(app: &App, caller: &Caller, view: View) -> AppResult<TargetProgress> {
     let today = app.clock.today();
     let target = app.county.profile.targets.pm25_ug_m3;
     let first = Date::new(today.year(), 1, 1).unwrap_or(today);
@@ -199,7 +206,9 @@ pub fn targets(app: &App, view: View) -> AppResult<TargetProgress> {
         pm25_mean_so_far: mean.map(|m| (m * 10.0).round() / 10.0),
         valid_days: valid,
         days_remaining: remaining,
-        allowed: mean.map(|m| still_allowed(target, m, valid, remaining, TargetReading::Exact)),
+        allowed: mean
+            .filter(|_| policy::sees_target_verdicts(caller))
+            .map(|m| still_allowed(target, m, valid, remaining, TargetReading::Exact)),
         heavy_or_worse_days: heavy,
         rule_set: a.as_ref().map(|a| a.rule_set.id()),
         view,

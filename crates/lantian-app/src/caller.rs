@@ -5,6 +5,7 @@ use crate::error::{AppError, AppResult};
 use lantian_core::ledger::Fields;
 use lantian_core::ledger::responsibility::{ALL_RESPONSIBLE, ALL_TOWNSHIPS, DEVELOPMENT_ZONE};
 use lantian_core::org::{Role, UnitKind};
+use lantian_core::series::StationRole;
 use lantian_core::warning::State;
 use serde::Serialize;
 
@@ -19,6 +20,10 @@ pub struct Account {
     /// What kind of unit it is, when known (a township-level unit reports for 各乡镇).
     #[serde(skip)]
     pub unit_kind: Option<UnitKind>,
+    /// Where this request comes from, for the audit log: the web request's peer address,
+    /// `cli:USER` on the command line; empty where unknown (the front end sets it).
+    #[serde(skip)]
+    pub source: String,
 }
 
 /// The caller of a use case.
@@ -60,6 +65,20 @@ impl Caller {
         }
     }
 
+    /// Where the request comes from (the audit log's source): empty for the public.
+    pub fn source(&self) -> &str {
+        self.account().map_or("", |a| a.source.as_str())
+    }
+
+    /// The same caller, from `source`.
+    #[must_use]
+    pub fn from_source(mut self, source: &str) -> Caller {
+        if let Caller::Account(a) = &mut self {
+            a.source = source.to_owned();
+        }
+        self
+    }
+
     /// The name written in audit records: the user name, or `public`.
     pub fn name(&self) -> &str {
         self.account().map_or("public", |a| a.username.as_str())
@@ -80,11 +99,54 @@ pub mod policy {
     /// Creating accounts.
     pub const MANAGE_ACCOUNTS: &[Role] = &[Role::Admin];
 
-    /// Whether the caller sees a station's details (what it measures, its data beyond the
-    /// public AQI): every account but a township's, which sees its own unit's stations.
+    /// Reading `/metrics` with a session (Prometheus sends the metrics token instead).
+    pub const SEE_METRICS: &[Role] = &[Role::Admin, Role::Operations];
+
+    /// Whether a station's data are published: the city's assessment stations (national and
+    /// provincial control) and background stations. Township stations and micro sensors
+    /// are internal: the public sees them only through the published township ranking.
+    pub fn published(role: StationRole) -> bool {
+        matches!(role, StationRole::Assessment | StationRole::Background)
+    }
+
+    /// Whether the caller sees a station's details and data (what it measures, its series,
+    /// aggregates and AQI): everyone for a published station; for the others an account
+    /// that is not an enterprise's (an enterprise sees what the public sees), a township's
+    /// only for its own unit's stations.
+    pub fn sees_station_data(caller: &Caller, role: StationRole, unit: Option<&str>) -> bool {
+        station_data(caller, role, unit).is_ok()
+    }
+
+    /// [`sees_station_data`] with the refusal: 401 for the public (log in), 403 for an
+    /// account that may not see it, each saying why.
+    pub fn station_data(caller: &Caller, role: StationRole, unit: Option<&str>) -> AppResult<()> {
+        if published(role) {
+            return Ok(());
+        }
+        let Some(a) = caller.account() else {
+            return Err(AppError::Unauthorized);
+        };
+        match a.role {
+            Role::Enterprise => Err(AppError::Forbidden(
+                "乡镇站点的数据须由政府部门账号查看 / township stations' data are for government accounts"
+                    .to_owned(),
+            )),
+            Role::Township if a.unit_id.is_none() || a.unit_id.as_deref() != unit => {
+                Err(AppError::Forbidden(
+                    "这不是本乡镇的站点 / not a station of your township".to_owned(),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the caller sees what a station measures (the list of its analysers): a
+    /// government account, a township's for its own unit's stations only; not the public
+    /// nor an enterprise.
     pub fn sees_station_detail(caller: &Caller, station_unit: Option<&str>) -> bool {
         match caller.account() {
             None => false,
+            Some(a) if a.role == Role::Enterprise => false,
             Some(a) if a.role == Role::Township => {
                 a.unit_id.is_some() && a.unit_id.as_deref() == station_unit
             }
@@ -92,16 +154,10 @@ pub mod policy {
         }
     }
 
-    /// Whether the caller may read a township station's series: everyone but another
-    /// township's account (the public reads the published hourly values).
-    pub fn reads_series(
-        caller: &Caller,
-        station_is_township: bool,
-        station_unit: Option<&str>,
-    ) -> bool {
-        !(station_is_township
-            && caller.role() == Some(Role::Township)
-            && !sees_station_detail(caller, station_unit))
+    /// Whether the caller sees internal verdicts on the plan's targets (what the rest of
+    /// the year may still average, "unreachable"): an account that is not an enterprise's.
+    pub fn sees_target_verdicts(caller: &Caller) -> bool {
+        caller.role().is_some_and(|r| r != Role::Enterprise)
     }
 
     /// Whether the caller sees an enterprise: its own for an enterprise account, every one
@@ -398,6 +454,7 @@ mod tests {
             role,
             unit_id: unit.map(str::to_owned),
             unit_kind: kind,
+            source: String::new(),
         })
     }
 
@@ -555,7 +612,48 @@ mod tests {
     }
 
     #[test]
-    fn a_township_sees_its_own_stations_only() {
+    fn stations_data_are_public_only_for_published_stations() {
+        use StationRole::*;
+        let wk = account(Role::Township, Some("wangkou"), Some(UnitKind::Town));
+        let cases: Vec<(Caller, [bool; 4])> = vec![
+            // assessment, background, a township's own (wangkou), another's (xincheng) / micro
+            (Caller::Public, [true, true, false, false]),
+            (wk, [true, true, true, false]),
+            (account(Role::Operations, None, None), [true; 4]),
+            (
+                account(Role::Department, Some("市交通运输局"), None),
+                [true; 4],
+            ),
+            (account(Role::Bureau, None, None), [true; 4]),
+            (account(Role::Admin, None, None), [true; 4]),
+            (account(Role::Commander, None, None), [true; 4]),
+            (
+                account(Role::Enterprise, Some("AS"), None),
+                [true, true, false, false],
+            ),
+            (
+                account(Role::Township, None, None),
+                [true, true, false, false],
+            ),
+        ];
+        for (c, want) in cases {
+            let got = [
+                policy::sees_station_data(&c, Assessment, Some("xinji")),
+                policy::sees_station_data(&c, Background, None),
+                policy::sees_station_data(&c, Township, Some("wangkou")),
+                policy::sees_station_data(&c, Township, Some("xincheng"))
+                    && policy::sees_station_data(&c, Micro, Some("xincheng")),
+            ];
+            assert_eq!(got, want, "{c:?}");
+        }
+        assert!(matches!(
+            policy::station_data(&Caller::Public, Township, Some("wangkou")),
+            Err(AppError::Unauthorized)
+        ));
+        assert!(matches!(
+            policy::station_data(&account(Role::Enterprise, Some("AS"), None), Micro, None),
+            Err(AppError::Forbidden(_))
+        ));
         let wk = account(Role::Township, Some("wangkou"), Some(UnitKind::Town));
         assert!(policy::sees_station_detail(&wk, Some("wangkou")));
         assert!(!policy::sees_station_detail(&wk, Some("xincheng")));
@@ -563,16 +661,24 @@ mod tests {
             &Caller::Public,
             Some("wangkou")
         ));
+        assert!(!policy::sees_station_detail(
+            &account(Role::Enterprise, Some("AS"), None),
+            Some("wangkou")
+        ));
         assert!(policy::sees_station_detail(
             &account(Role::Operations, None, None),
             Some("x")
         ));
-        assert!(!policy::reads_series(&wk, true, Some("xincheng")));
-        assert!(policy::reads_series(&wk, false, Some("xincheng")));
-        assert!(policy::reads_series(
-            &Caller::Public,
-            true,
-            Some("xincheng")
-        ));
+        assert!(!policy::sees_target_verdicts(&Caller::Public));
+        assert!(!policy::sees_target_verdicts(&account(
+            Role::Enterprise,
+            Some("AS"),
+            None
+        )));
+        assert!(policy::sees_target_verdicts(&account(
+            Role::Township,
+            Some("wangkou"),
+            None
+        )));
     }
 }

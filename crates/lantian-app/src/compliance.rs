@@ -509,10 +509,15 @@ pub fn evidence(
     first_hour: &str,
 ) -> AppResult<Evidence> {
     if !policy::sees_reduction(caller, enterprise) {
-        return Err(policy::refusal(
+        return app.allow(
             caller,
-            "只能查看本企业的核查证据 / only your own enterprise's evidence",
-        ));
+            "evidence.read",
+            enterprise,
+            Err(policy::refusal(
+                caller,
+                "只能查看本企业的核查证据 / only your own enterprise's evidence",
+            )),
+        );
     }
     let mut all = verify(app, caller, id)?;
     let pos = all
@@ -590,7 +595,13 @@ pub fn hand_over(
     first_hour: &str,
     note: &str,
 ) -> AppResult<Handover> {
-    let who = policy::warning(caller, WarningAct::ManageList)?;
+    let object = format!("{id}/{enterprise}/{measure}");
+    let who = app.allow(
+        caller,
+        "warning.handover",
+        &object,
+        policy::warning(caller, WarningAct::ManageList),
+    )?;
     let v = evidence(app, caller, id, enterprise, measure, first_hour)?.violation;
     if let Some(h) = v.handed_over {
         return Err(AppError::Conflict(format!(
@@ -608,12 +619,8 @@ pub fn hand_over(
         actor: who.clone(),
         note: note.chars().take(500).collect(),
     };
-    app.store.hand_over(&h)?;
-    app.audit(
-        &who,
-        "warning.handover",
-        &format!("{id}/{enterprise}/{measure}"),
-        first_hour,
-    )?;
+    app.audited(caller, "warning.handover", &object, first_hour, || {
+        Ok(app.store.hand_over(&h)?)
+    })?;
     Ok(h)
 }

@@ -6,9 +6,10 @@
 //! The hour and the day are those of `lantian_core::cst`: the day `D` is the 24 hours
 //! starting 00:00 … 23:00 Beijing time, everywhere.
 
-use crate::App;
+use crate::caller::policy;
 use crate::error::{AppError, AppResult};
 use crate::present::concentration;
+use crate::{App, Caller};
 use lantian_core::Date;
 use lantian_core::aqi::{self, AqiOptions, AqiResult, RealtimeInputs};
 use lantian_core::city::{CityO3Method, city_daily, city_hourly};
@@ -195,6 +196,34 @@ pub fn stations_of(app: &App, scope: &Scope) -> AppResult<Vec<Station>> {
         return Err(AppError::NotFound(format!("no stations in scope {scope}")));
     }
     Ok(stations)
+}
+
+/// The stations of a scope when `caller` sees the data of every one of them (the city's
+/// are published; a unit's or a station's may need a login: `policy::station_data`).
+pub fn stations_for(app: &App, caller: &Caller, scope: &Scope) -> AppResult<Vec<Station>> {
+    let stations = stations_of(app, scope)?;
+    for s in &stations {
+        policy::station_data(caller, s.role, s.admin_unit_id.as_deref()).map_err(|e| match e {
+            AppError::Forbidden(why) => AppError::Forbidden(format!("{scope}: {why}")),
+            other => other,
+        })?;
+    }
+    Ok(stations)
+}
+
+/// [`aggregate`] for a caller (`/query`): the scope's stations must be ones it sees.
+pub fn query(
+    app: &App,
+    caller: &Caller,
+    scope: &Scope,
+    period: Period,
+    first: Date,
+    last: Date,
+    view: View,
+) -> AppResult<Vec<Row>> {
+    span_days(first, last)?;
+    stations_for(app, caller, scope)?;
+    aggregate(app, scope, period, first, last, view)
 }
 
 /// Checks a span of days (first to last, inclusive) and returns its length.

@@ -454,7 +454,12 @@ pub fn propose_from(app: &App, caller: &Caller, req: &ProposeRequest) -> AppResu
             warning: None,
         });
     }
-    let who = policy::warning(caller, policy::WarningAct::Propose)?;
+    let who = app.allow(
+        caller,
+        "warning.propose",
+        "warning",
+        policy::warning(caller, policy::WarningAct::Propose),
+    )?;
     let p = warning::propose(ed, &f);
     let Some(level) = p.level else {
         return Ok(Proposed {
@@ -479,19 +484,19 @@ pub fn propose_from(app: &App, caller: &Caller, req: &ProposeRequest) -> AppResu
         doc_no: None,
         created_ts: now,
     };
-    w.id = app.store.insert_warning(
-        &w,
-        &step(
-            0,
-            now,
-            EventKind::Proposed,
-            Some(level),
-            &who,
-            None,
-            &proposal.rule,
-        ),
-    )?;
-    app.audit(&who, "warning.propose", &w.id.to_string(), level.as_str())?;
+    let first = step(
+        0,
+        now,
+        EventKind::Proposed,
+        Some(level),
+        &who,
+        None,
+        &proposal.rule,
+    );
+    // The warning's id is known only once it is stored: the audit row names the edition.
+    w.id = app.audited(caller, "warning.propose", "warning", level.as_str(), || {
+        Ok(app.store.insert_warning(&w, &first)?)
+    })?;
     Ok(Proposed {
         proposal,
         warning: Some(view(caller, w)),
@@ -589,7 +594,13 @@ fn recipients(app: &App) -> AppResult<Vec<String>> {
 }
 
 /// Records a step that changes the warning, notifying everyone when it is one they act on.
-fn record(app: &App, w: &Warning, e: WarningEvent, notify: bool) -> AppResult<WarningEvent> {
+fn record(
+    app: &App,
+    caller: &Caller,
+    w: &Warning,
+    e: WarningEvent,
+    notify: bool,
+) -> AppResult<WarningEvent> {
     let notices: Vec<Notification> = if notify {
         recipients(app)?
             .into_iter()
@@ -607,16 +618,17 @@ fn record(app: &App, w: &Warning, e: WarningEvent, notify: bool) -> AppResult<Wa
     } else {
         Vec::new()
     };
-    let seq = app.store.record_warning_step(w, &e, &notices)?;
-    app.audit(
-        &e.actor,
+    let detail = format!(
+        "{} {}",
+        e.level.map_or("", Level::as_str),
+        e.doc_no.as_deref().unwrap_or("")
+    );
+    let seq = app.audited(
+        caller,
         &format!("warning.{}", e.kind),
         &w.id.to_string(),
-        &format!(
-            "{} {}",
-            e.level.map_or("", Level::as_str),
-            e.doc_no.as_deref().unwrap_or("")
-        ),
+        &detail,
+        || Ok(app.store.record_warning_step(w, &e, &notices)?),
     )?;
     Ok(WarningEvent { seq, ..e })
 }
@@ -629,7 +641,12 @@ fn signed(
     state: State,
     what: &str,
 ) -> AppResult<(String, Warning)> {
-    let who = policy::warning(caller, policy::WarningAct::SignOff)?;
+    let who = app.allow(
+        caller,
+        "warning.sign_off",
+        &id.to_string(),
+        policy::warning(caller, policy::WarningAct::SignOff),
+    )?;
     let w = load(app, caller, id)?;
     if w.state != state {
         return Err(conflict(&w, what));
@@ -661,7 +678,7 @@ pub fn issue(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppResul
             &req.note,
         )
     };
-    record(app, &w, e, true)?;
+    record(app, caller, &w, e, true)?;
     Ok(view(caller, w))
 }
 
@@ -692,7 +709,7 @@ pub fn adjust(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppResu
             &req.note,
         )
     };
-    record(app, &w, e, true)?;
+    record(app, caller, &w, e, true)?;
     Ok(view(caller, w))
 }
 
@@ -735,7 +752,7 @@ pub fn lift(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppResult
             &req.note,
         )
     };
-    record(app, &w, e, true)?;
+    record(app, caller, &w, e, true)?;
     Ok(view(caller, w))
 }
 
@@ -745,6 +762,7 @@ pub fn withdraw(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppRe
     w.state = State::Withdrawn;
     record(
         app,
+        caller,
         &w,
         step(
             id,
@@ -763,7 +781,12 @@ pub fn withdraw(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppRe
 /// A regional order of the provincial office received: it sets the level directly, on the
 /// warning in force (adjusted) or as a new warning in force from `at`.
 pub fn regional_order(app: &App, caller: &Caller, req: &StepRequest) -> AppResult<WarningView> {
-    let who = policy::warning(caller, policy::WarningAct::Order)?;
+    let who = app.allow(
+        caller,
+        "warning.regional_order",
+        "warning",
+        policy::warning(caller, policy::WarningAct::Order),
+    )?;
     let level = req
         .level
         .ok_or_else(|| bad("须给出区域预警级别 / the ordered level is required".into()))?;
@@ -790,7 +813,7 @@ pub fn regional_order(app: &App, caller: &Caller, req: &StepRequest) -> AppResul
             Some(mut w) => {
                 w.level = level;
                 e.warning_id = w.id;
-                record(app, &w, e, true)?;
+                record(app, caller, &w, e, true)?;
                 w
             }
             None => {
@@ -813,23 +836,23 @@ pub fn regional_order(app: &App, caller: &Caller, req: &StepRequest) -> AppResul
                         doc_no: None,
                         created_ts: now,
                     };
-                w.id = app.store.insert_warning(
-                    &w,
-                    &step(
-                        0,
-                        now,
-                        EventKind::Proposed,
-                        Some(level),
-                        &who,
-                        None,
-                        &w.rule_zh,
-                    ),
-                )?;
+                let first = step(
+                    0,
+                    now,
+                    EventKind::Proposed,
+                    Some(level),
+                    &who,
+                    None,
+                    &w.rule_zh,
+                );
+                w.id = app.audited(caller, "warning.propose", "warning", &w.rule_zh, || {
+                    Ok(app.store.insert_warning(&w, &first)?)
+                })?;
                 w.state = State::InForce;
                 w.issued_ts = Some(from);
                 w.doc_no = Some(doc);
                 e.warning_id = w.id;
-                record(app, &w, e, true)?;
+                record(app, caller, &w, e, true)?;
                 w
             }
         };
@@ -838,7 +861,12 @@ pub fn regional_order(app: &App, caller: &Caller, req: &StepRequest) -> AppResul
 
 /// The city's answer to a regional order (its response document).
 pub fn answer(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppResult<WarningView> {
-    let who = policy::warning(caller, policy::WarningAct::Order)?;
+    let who = app.allow(
+        caller,
+        "warning.answer",
+        &id.to_string(),
+        policy::warning(caller, policy::WarningAct::Order),
+    )?;
     let w = load(app, caller, id)?;
     let events = app.store.warning_events(id)?;
     if !events.iter().any(|e| e.kind == EventKind::RegionalOrder) {
@@ -849,6 +877,7 @@ pub fn answer(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppResu
     let doc = doc_no(req)?;
     record(
         app,
+        caller,
         &w,
         step(
             id,
@@ -904,24 +933,27 @@ pub fn my_notices(app: &App, caller: &Caller) -> AppResult<Vec<NoticeView>> {
 /// Confirms a notice addressed to the caller's unit (签收).
 pub fn confirm(app: &App, caller: &Caller, warning_id: i64, event_seq: i64) -> AppResult<()> {
     let a = caller.require()?;
-    let unit = a.unit_id.as_deref().ok_or_else(|| {
-        AppError::Forbidden("账号不属于任何单位 / the account has no unit".into())
-    })?;
-    if !app.store.receipt(
-        warning_id,
-        event_seq,
-        unit,
-        app.clock.now_cst(),
-        Some(&a.username),
-    )? {
-        return Err(AppError::NotFound(format!(
-            "没有发给本单位的通知 {warning_id}/{event_seq} / no notice {warning_id}/{event_seq} to your unit"
-        )));
-    }
-    app.audit(
-        &a.username,
+    let object = format!("{warning_id}/{event_seq}");
+    let unit = app.allow(
+        caller,
         "warning.confirm",
-        &format!("{warning_id}/{event_seq}"),
-        unit,
-    )
+        &object,
+        a.unit_id.as_deref().ok_or_else(|| {
+            AppError::Forbidden("账号不属于任何单位 / the account has no unit".into())
+        }),
+    )?;
+    app.audited(caller, "warning.confirm", &object, unit, || {
+        let now = app.clock.now_cst();
+        if app
+            .store
+            .receipt(warning_id, event_seq, unit, now, Some(&a.username))?
+        {
+            Ok(())
+        } else {
+            // Nothing to confirm: no audit row either.
+            Err(AppError::NotFound(format!(
+                "没有发给本单位的通知 {warning_id}/{event_seq} / no notice {warning_id}/{event_seq} to your unit"
+            )))
+        }
+    })
 }

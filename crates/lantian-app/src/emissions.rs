@@ -59,7 +59,12 @@ fn outlet(app: &App, caller: &Caller, id: &str) -> AppResult<Outlet> {
         .enterprise(&o.enterprise_id)?
         .is_some_and(|e| e.discloses);
     if !policy::reads_emissions(caller, &o.enterprise_id, discloses) {
-        return Err(policy::refusal(caller, MONITORING_REFUSED));
+        return app.allow(
+            caller,
+            "emissions.read",
+            &o.enterprise_id,
+            Err(policy::refusal(caller, MONITORING_REFUSED)),
+        );
     }
     Ok(o)
 }
@@ -264,7 +269,12 @@ pub fn enterprise_rows(
         .enterprise(enterprise_id)?
         .ok_or_else(|| AppError::NotFound(format!("enterprise {enterprise_id}")))?;
     if !policy::reads_emissions(caller, &e.id, e.discloses) {
-        return Err(policy::refusal(caller, MONITORING_REFUSED));
+        return app.allow(
+            caller,
+            "emissions.read",
+            &e.id,
+            Err(policy::refusal(caller, MONITORING_REFUSED)),
+        );
     }
     let mut rows = Vec::new();
     for o in app.store.outlets(Some(&e.id))? {
@@ -468,7 +478,12 @@ pub fn working_condition(
     last: Date,
 ) -> AppResult<(Vec<EquipmentHour>, Vec<Finding>)> {
     if !policy::sees_monitoring(caller, enterprise_id) {
-        return Err(policy::refusal(caller, MONITORING_REFUSED));
+        return app.allow(
+            caller,
+            "monitoring.read",
+            enterprise_id,
+            Err(policy::refusal(caller, MONITORING_REFUSED)),
+        );
     }
     let equipment = app.store.equipment(Some(enterprise_id))?;
     let mut outlets: Vec<&str> = equipment

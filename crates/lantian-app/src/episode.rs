@@ -53,10 +53,15 @@ pub struct EpisodeReport {
 /// The report of warning `id`: for who runs the workflow.
 pub fn report(app: &App, caller: &Caller, id: i64) -> AppResult<EpisodeReport> {
     if !policy::sees_receipts(caller) {
-        return Err(policy::refusal(
+        return app.allow(
             caller,
-            "只有生态环境局和应急指挥部可以查看过程评估报告 / only the bureau and the command read episode reports",
-        ));
+            "episode.report",
+            &id.to_string(),
+            Err(policy::refusal(
+                caller,
+                "只有生态环境局和应急指挥部可以查看过程评估报告 / only the bureau and the command read episode reports",
+            )),
+        );
     }
     let detail = emergency::get(app, caller, id)?;
     let w = &detail.warning.warning;
@@ -82,7 +87,15 @@ pub fn report(app: &App, caller: &Caller, id: i64) -> AppResult<EpisodeReport> {
     let first = cst::date_of(starts.iter().copied().min().unwrap_or(0));
     let last = cst::date_of(starts.iter().copied().max().unwrap_or(0)).min(app.clock.today());
     let observed = if first <= last {
-        crate::aqi::daily(app, &Scope::City, first, last, Lang::Zh, View::Audited)?
+        crate::aqi::daily(
+            app,
+            &crate::Caller::Public,
+            &Scope::City,
+            first,
+            last,
+            Lang::Zh,
+            View::Audited,
+        )?
     } else {
         Vec::new()
     };
@@ -371,7 +384,9 @@ pub fn xlsx(app: &App, r: &EpisodeReport) -> AppResult<Vec<u8>> {
         .map_err(e)?;
     let mut row = 1u32;
     for s in subtitle(r) {
-        sheet.write_string(row, 0, s).map_err(e)?;
+        sheet
+            .write_string(row, 0, &*crate::table_xlsx::text_cell(&s))
+            .map_err(e)?;
         row += 1;
     }
     for (heading, headers, rows) in tables(r) {
@@ -388,7 +403,9 @@ pub fn xlsx(app: &App, r: &EpisodeReport) -> AppResult<Vec<u8>> {
         row += 1;
         for r in rows {
             for (c, v) in r.iter().enumerate() {
-                sheet.write_string(row, c as u16, v).map_err(e)?;
+                sheet
+                    .write_string(row, c as u16, &*crate::table_xlsx::text_cell(v))
+                    .map_err(e)?;
             }
             row += 1;
         }

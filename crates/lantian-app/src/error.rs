@@ -47,6 +47,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound { what } => AppError::NotFound(what),
             StoreError::Conflict { what } => AppError::Conflict(format!("already exists: {what}")),
             StoreError::Invalid { what } => AppError::BadRequest(what),
+            StoreError::Refused { what } => AppError::Conflict(what),
             other => AppError::Store(other),
         }
     }

@@ -32,6 +32,8 @@ const LEDGER_COLUMNS: [(&str, f64); 11] = [
 
 /// Largest evidence file accepted.
 pub const EVIDENCE_BYTES_MAX: usize = 5 * 1024 * 1024;
+/// Evidence files of one name stored in one millisecond before the next is refused.
+const EVIDENCE_FILES_PER_MS_MAX: u32 = 1000;
 /// Longest progress text or reason.
 pub const TEXT_BYTES_MAX: usize = 10_000;
 
@@ -107,20 +109,26 @@ pub fn list(app: &App, f: &Filter) -> AppResult<Vec<MeasureView>> {
         .collect())
 }
 
-/// An entry of a measure's history, its time in Beijing time.
+/// An entry of a measure's history, its time in Beijing time. The public sees when, what
+/// kind of step, by which unit and the status after it; the login name and the text (a
+/// report, a reason, an evidence file's name) need a login.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventView {
     pub id: i64,
     /// `YYYY-MM-DD HH:MM` Beijing time.
     pub at: String,
-    pub actor: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
     pub unit: Option<String>,
     /// The unit's Chinese name (a township's id is not its name).
     pub unit_name: Option<String>,
     pub action: EventKind,
     pub month: Option<Month>,
-    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
     pub status_after: Status,
+    /// The version of the measures list the step was made under.
+    pub list_version: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -152,6 +160,7 @@ pub fn one(app: &App, caller: &Caller, id: &str) -> AppResult<MeasureDetail> {
         })
         .collect();
     let names = app.store.admin_units()?;
+    let inside = caller.account().is_some();
     let history = app
         .store
         .measure_events(id)?
@@ -159,7 +168,7 @@ pub fn one(app: &App, caller: &Caller, id: &str) -> AppResult<MeasureDetail> {
         .map(|e| EventView {
             id: e.id,
             at: cst::format_unix_ms(e.at_ms),
-            actor: e.actor,
+            actor: inside.then_some(e.actor),
             unit_name: e
                 .unit
                 .as_ref()
@@ -168,8 +177,9 @@ pub fn one(app: &App, caller: &Caller, id: &str) -> AppResult<MeasureDetail> {
             unit: e.unit,
             action: e.action,
             month: e.month,
-            text: e.text,
+            text: inside.then_some(e.text),
             status_after: e.status_after,
+            list_version: e.list_version,
         })
         .collect();
     Ok(MeasureDetail {
@@ -190,28 +200,28 @@ fn action_of(act: LedgerAct) -> Option<Action> {
     }
 }
 
-/// Refuses `act` with `reason`, auditing the refusal.
-fn denied(app: &App, caller: &Caller, id: &str, act: LedgerAct, e: AppError) -> AppError {
-    if let AppError::Forbidden(reason) = &e
-        && let Err(a) = app.audit(
-            caller.name(),
-            "ledger.denied",
-            id,
-            &format!("{act:?}: {reason}"),
-        )
-    {
-        return a;
+/// The audit name of an act (`report`, `confirm`…).
+fn act_name(act: LedgerAct) -> &'static str {
+    match act {
+        LedgerAct::Report => "report",
+        LedgerAct::Confirm => "confirm",
+        LedgerAct::Close => "close",
+        LedgerAct::Reopen => "reopen",
+        LedgerAct::Evidence => "evidence",
+        LedgerAct::Correct => "correct",
     }
-    e
 }
 
+/// The caller's standing for `act` on the measure, or the refusal (audited as
+/// `denied.ledger.ACT`).
 fn check(
     app: &App,
     caller: &Caller,
     m: &MeasureRow,
     act: LedgerAct,
 ) -> AppResult<policy::Standing> {
-    policy::ledger(caller, act, &m.fields).map_err(|e| denied(app, caller, &m.id, act, e))
+    let name = format!("ledger.{}", act_name(act));
+    app.allow(caller, &name, &m.id, policy::ledger(caller, act, &m.fields))
 }
 
 /// What an act did.
@@ -241,6 +251,8 @@ fn event(
         month,
         text,
         status_after,
+        list_version: 0,
+        bytes: None,
     }
 }
 
@@ -267,18 +279,18 @@ pub fn act(
     };
     debug_assert_eq!(action_of(act), Some(action));
     let s = check(app, caller, &m, act)?;
-    let next = transition(m.status, action, s.bureau, s.lead)
-        .map_err(|e| denied(app, caller, id, act, AppError::Forbidden(e.0)))?;
+    // The caller may take this act (checked above); whether the measure's status allows it
+    // now is a conflict with its state (409), as is losing a race to another change.
+    let next =
+        transition(m.status, action, s.bureau, s.lead).map_err(|e| AppError::Conflict(e.0))?;
     let kind = EventKind::from(action);
-    app.store.add_measure_event(
-        &event(app, caller, id, kind, month, text.to_owned(), next),
-        None,
-    )?;
-    app.audit(
-        caller.name(),
+    let e = event(app, caller, id, kind, month, text.to_owned(), next);
+    app.audited(
+        caller,
         &format!("ledger.{}", kind.as_str()),
         id,
         text,
+        || Ok(app.store.add_measure_event(&e, m.status, None, None)?),
     )?;
     Ok(Outcome {
         status: next,
@@ -354,19 +366,18 @@ pub fn correct(
     } else {
         format!("{}: {}", changed.join(", "), c.note)
     };
-    app.store.add_measure_event(
-        &event(
-            app,
-            caller,
-            id,
-            EventKind::Correct,
-            None,
-            text.clone(),
-            m.status,
-        ),
-        Some(&f),
-    )?;
-    app.audit(caller.name(), "ledger.correct", id, &text)?;
+    let e = event(
+        app,
+        caller,
+        id,
+        EventKind::Correct,
+        None,
+        text.clone(),
+        m.status,
+    );
+    app.audited(caller, "ledger.correct", id, &text, || {
+        Ok(app.store.add_measure_event(&e, m.status, Some(&f), None)?)
+    })?;
     Ok(changed)
 }
 
@@ -384,7 +395,8 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// Stores an evidence file (PDF, JPEG or PNG by content, at most 5 MiB) for a measure under
-/// `DATA_DIR/evidence/ID/`; returns the stored file's name.
+/// `DATA_DIR/evidence/ID/`, within the measure's quota ([`App::evidence_quota`], counted in
+/// the transaction that records it); returns the stored file's name.
 pub fn evidence(
     app: &App,
     caller: &Caller,
@@ -405,6 +417,13 @@ pub fn evidence(
     })?;
     let m = find(app, id)?;
     check(app, caller, &m, LedgerAct::Evidence)?;
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    if let Some(why) = app
+        .evidence_quota
+        .refusal(&m.id, app.store.evidence_use(&m.id)?, size)
+    {
+        return Err(AppError::Conflict(why));
+    }
     let dir = app
         .data_dir
         .clone()
@@ -422,27 +441,72 @@ pub fn evidence(
     let folder = dir.join("evidence").join(&m.id);
     std::fs::create_dir_all(&folder)
         .map_err(|e| AppError::Internal(format!("{}: {e}", folder.display())))?;
-    let file = format!(
-        "{}-{}.{ext}",
+    let (file, path) = new_file(
+        &folder,
         app.clock.now_ms(),
-        if clean.is_empty() { "evidence" } else { &clean }
-    );
-    std::fs::write(folder.join(&file), bytes)
-        .map_err(|e| AppError::Internal(format!("{}: {e}", folder.display())))?;
-    app.store.add_measure_event(
-        &event(
-            app,
-            caller,
-            id,
-            EventKind::Evidence,
-            None,
-            file.clone(),
-            m.status,
-        ),
-        None,
+        if clean.is_empty() { "evidence" } else { &clean },
+        ext,
+        bytes,
     )?;
-    app.audit(caller.name(), "ledger.evidence", id, &file)?;
+    let mut e = event(
+        app,
+        caller,
+        id,
+        EventKind::Evidence,
+        None,
+        file.clone(),
+        m.status,
+    );
+    e.bytes = Some(size);
+    let stored = app.audited(caller, "ledger.evidence", id, &file, || {
+        Ok(app
+            .store
+            .add_measure_event(&e, m.status, None, Some(app.evidence_quota))?)
+    });
+    if let Err(err) = stored {
+        // Refused (a racing upload filled the quota) or not recorded: the file goes too.
+        let _ = std::fs::remove_file(&path);
+        return Err(err);
+    }
     Ok(file)
+}
+
+/// Writes `bytes` to a new file `MS-STEM.EXT` in `folder` (`MS-N-STEM.EXT` when uploads of
+/// the same millisecond meet: an existing file is never overwritten); returns its name and
+/// path.
+fn new_file(
+    folder: &std::path::Path,
+    ms: i64,
+    stem: &str,
+    ext: &str,
+    bytes: &[u8],
+) -> AppResult<(String, std::path::PathBuf)> {
+    use std::io::Write;
+    for n in 0..EVIDENCE_FILES_PER_MS_MAX {
+        let file = if n == 0 {
+            format!("{ms}-{stem}.{ext}")
+        } else {
+            format!("{ms}-{n}-{stem}.{ext}")
+        };
+        let path = folder.join(&file);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                f.write_all(bytes)
+                    .and_then(|()| f.sync_all())
+                    .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
+                return Ok((file, path));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(AppError::Internal(format!("{}: {e}", path.display()))),
+        }
+    }
+    Err(AppError::TooManyRequests(
+        "同一时刻上传过多 / too many uploads at once; try again".to_owned(),
+    ))
 }
 
 /// Records, once, that unfinished measures have passed their deadline (the scheduled check
@@ -464,44 +528,75 @@ pub fn flag_overdue(app: &App) -> AppResult<usize> {
                 month: None,
                 text: "已过完成时限 / past its deadline".into(),
                 status_after: Status::Overdue,
+                list_version: 0,
+                bytes: None,
             };
-            app.store.add_measure_event(&e, None)?;
-            n += 1;
+            // Compare-and-set: a measure someone confirmed meanwhile is left alone.
+            let row = lantian_store::AuditRow {
+                at_ms: e.at_ms,
+                actor: "system".into(),
+                action: "ledger.overdue".into(),
+                object: m.id.clone(),
+                detail: String::new(),
+                source: "scheduler".into(),
+            };
+            let out = app.store.audited(row, || {
+                app.store.add_measure_event(&e, m.status, None, None)
+            });
+            match out {
+                Ok(()) => n += 1,
+                Err(lantian_store::StoreError::Refused { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
     }
     Ok(n)
 }
 
-/// Replaces the ledger with an imported list (the bureau and administrators, or an operator
-/// on the server).
+/// Imports a list as a new version of the ledger (the bureau and administrators, or the
+/// operator on the server): the old version and every event stay. Returns the version.
 pub fn replace(
     app: &App,
+    caller: &Caller,
     measures: &[lantian_core::ledger::Measure],
-    actor: &str,
-) -> AppResult<()> {
+) -> AppResult<i64> {
+    app.allow(
+        caller,
+        "ledger.import",
+        "ledger",
+        caller.require_role(policy::MANAGE),
+    )?;
     let rows: Vec<MeasureRow> = measures
         .iter()
         .enumerate()
         .map(|(i, m)| MeasureRow::from_measure(m, i as i64 + 1))
         .collect();
-    app.store
-        .replace_measures(&rows, actor, app.clock.now_ms())?;
-    Ok(())
+    let detail = format!("{} measures", rows.len());
+    app.audited(caller, "ledger.import", "ledger", &detail, || {
+        Ok(app
+            .store
+            .replace_measures(&rows, caller.name(), app.clock.now_ms())?)
+    })
 }
 
 /// The ledger (台账) as an Excel workbook in the layout of the plan's attachment (类别,
 /// 重点工作, 工作措施, 责任单位, category and key-task cells merged as in the original), with
-/// status, the latest progress and its time (Beijing time), under the county's title.
-pub fn xlsx(app: &App, measures: &[MeasureView]) -> AppResult<Vec<u8>> {
+/// status, the latest progress and its time (Beijing time), under the county's title. The
+/// progress texts need a login: the public's workbook leaves those two columns empty.
+pub fn xlsx(app: &App, caller: &Caller, measures: &[MeasureView]) -> AppResult<Vec<u8>> {
+    let inside = caller.account().is_some();
     let mut lines = Vec::with_capacity(measures.len());
     for m in measures {
         // The latest progress report (not an evidence file, a correction or a reopening).
-        let latest = app
-            .store
-            .measure_events(&m.id)?
-            .into_iter()
-            .rev()
-            .find(|e| e.action == EventKind::Report);
+        let latest = if inside {
+            app.store
+                .measure_events(&m.id)?
+                .into_iter()
+                .rev()
+                .find(|e| e.action == EventKind::Report)
+        } else {
+            None
+        };
         lines.push(vec![
             m.category.clone(),
             m.task.clone(),

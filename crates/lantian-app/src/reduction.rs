@@ -452,26 +452,34 @@ fn checked(app: &App, id: &str, measures: Vec<Measure>) -> Result<Vec<ReductionM
 
 /// Replaces an enterprise's measures.
 pub fn set_measures(app: &App, caller: &Caller, id: &str, measures: Vec<Measure>) -> AppResult<()> {
-    let who = policy::warning(caller, WarningAct::ManageList)?;
+    app.allow(
+        caller,
+        "reduction.set",
+        id,
+        policy::warning(caller, WarningAct::ManageList),
+    )?;
     if app.store.enterprise(id)?.is_none() {
         return Err(AppError::NotFound(format!(
             "企业 {id} 不存在 / no enterprise {id}"
         )));
     }
     let rows = checked(app, id, measures).map_err(AppError::BadRequest)?;
-    app.store.replace_reduction_measures(&rows, &[id])?;
-    app.audit(
-        &who,
-        "reduction.set",
-        id,
-        &format!("{} measures", rows.len()),
-    )
+    let detail = format!("{} measures", rows.len());
+    app.audited(caller, "reduction.set", id, &detail, || {
+        Ok(app.store.replace_reduction_measures(&rows, &[id])?)
+    })
 }
 
 /// Gives every graded enterprise without measures (or the one named) its grade's default
 /// measures; returns how many enterprises got them.
 pub fn apply_defaults(app: &App, caller: &Caller, only: Option<&str>) -> AppResult<usize> {
-    let who = policy::warning(caller, WarningAct::ManageList)?;
+    let object = only.unwrap_or("*");
+    app.allow(
+        caller,
+        "reduction.defaults",
+        object,
+        policy::warning(caller, WarningAct::ManageList),
+    )?;
     let listed = app.store.reduction_measures(None)?;
     let mut rows = Vec::new();
     let mut n = 0;
@@ -508,12 +516,12 @@ pub fn apply_defaults(app: &App, caller: &Caller, only: Option<&str>) -> AppResu
     }
     let ids: Vec<String> = rows.iter().map(|r| r.enterprise_id.clone()).collect();
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    app.store.replace_reduction_measures(&rows, &ids)?;
-    app.audit(
-        &who,
+    app.audited(
+        caller,
         "reduction.defaults",
-        only.unwrap_or("*"),
+        object,
         &format!("{n} enterprises"),
+        || Ok(app.store.replace_reduction_measures(&rows, &ids)?),
     )?;
     Ok(n)
 }
@@ -525,7 +533,12 @@ pub fn set_permits(
     id: &str,
     permits: &[(Pollutant, f64)],
 ) -> AppResult<()> {
-    let who = policy::warning(caller, WarningAct::ManageList)?;
+    app.allow(
+        caller,
+        "reduction.permits",
+        id,
+        policy::warning(caller, WarningAct::ManageList),
+    )?;
     if app.store.enterprise(id)?.is_none() {
         return Err(AppError::NotFound(format!(
             "企业 {id} 不存在 / no enterprise {id}"
@@ -544,13 +557,10 @@ pub fn set_permits(
             t_per_year: *t,
         })
         .collect();
-    app.store.set_permits(&rows)?;
-    app.audit(
-        &who,
-        "reduction.permits",
-        id,
-        &format!("{} values", rows.len()),
-    )
+    let detail = format!("{} values", rows.len());
+    app.audited(caller, "reduction.permits", id, &detail, || {
+        Ok(app.store.set_permits(&rows)?)
+    })
 }
 
 /// The columns of the list's workbook, as a province circulates it.
@@ -640,7 +650,12 @@ pub fn import(
     rows: &[Vec<String>],
     dry_run: bool,
 ) -> AppResult<ImportReport> {
-    let who = policy::warning(caller, WarningAct::ManageList)?;
+    app.allow(
+        caller,
+        "reduction.import",
+        "reduction_measures",
+        policy::warning(caller, WarningAct::ManageList),
+    )?;
     let mut report = ImportReport {
         dry_run,
         ..ImportReport::default()
@@ -740,15 +755,16 @@ pub fn import(
     if !report.errors.is_empty() || dry_run {
         return Ok(report);
     }
-    app.store.replace_reduction_measures(&all, &[])?;
-    app.audit(
-        &who,
+    let detail = format!(
+        "{} enterprises, {} measures",
+        report.enterprises, report.measures
+    );
+    app.audited(
+        caller,
         "reduction.import",
         "reduction_measures",
-        &format!(
-            "{} enterprises, {} measures",
-            report.enterprises, report.measures
-        ),
+        &detail,
+        || Ok(app.store.replace_reduction_measures(&all, &[])?),
     )?;
     Ok(report)
 }
@@ -760,7 +776,12 @@ pub fn import_file(
     bytes: &[u8],
     dry_run: bool,
 ) -> AppResult<ImportReport> {
-    policy::warning(caller, WarningAct::ManageList)?;
+    app.allow(
+        caller,
+        "reduction.import",
+        "reduction_measures",
+        policy::warning(caller, WarningAct::ManageList),
+    )?;
     import(
         app,
         caller,

@@ -2,7 +2,6 @@
 //! hourly values (sent hourly, or rolled up from minute or real-time data) or daily values,
 //! raw (the default, as received) or audited.
 
-use crate::caller::policy;
 use crate::data::{Hours, SPAN_DAYS_MAX, span_days};
 use crate::error::{AppError, AppResult};
 use crate::present::{concentration, hour_label_text, hour_start_text};
@@ -10,7 +9,6 @@ use crate::{App, Caller};
 use lantian_core::Date;
 use lantian_core::cst;
 use lantian_core::pollutant::Pollutant;
-use lantian_core::series::StationRole;
 use lantian_store::{Period, View};
 use serde::Serialize;
 
@@ -82,19 +80,10 @@ pub struct Series {
     pub points: Points,
 }
 
-/// The series a caller may read: everyone reads a station's published values, but a
-/// township's account reads no other township's station.
+/// The series a caller may read: everyone a published station's, a township station's or
+/// micro sensor's only who sees its data (`policy::station_data`).
 pub fn series(app: &App, caller: &Caller, r: &Request) -> AppResult<Series> {
-    let station = crate::stations::find(app, &r.station)?;
-    if !policy::reads_series(
-        caller,
-        station.role == StationRole::Township,
-        station.admin_unit_id.as_deref(),
-    ) {
-        return Err(AppError::Forbidden(
-            "这不是本乡镇的站点 / not a station of your township".to_owned(),
-        ));
-    }
+    let station = crate::stations::find_for(app, caller, &r.station)?;
     if !(1..=SPAN_DAYS_MAX).contains(&r.days) {
         return Err(AppError::BadRequest(format!(
             "days must be 1-{SPAN_DAYS_MAX}"

@@ -145,10 +145,16 @@ fn check_unit(app: &App, unit: Option<&str>) -> AppResult<()> {
 
 /// Registers or updates an enterprise (the bureau, administrators).
 pub fn add(app: &App, caller: &Caller, e: Enterprise) -> AppResult<()> {
-    let who = caller.require_role(policy::MANAGE)?.username.clone();
+    app.allow(
+        caller,
+        "enterprise.save",
+        &e.id,
+        caller.require_role(policy::MANAGE),
+    )?;
     check_unit(app, e.admin_unit_id.as_deref())?;
-    app.store.upsert_enterprise(&e)?;
-    app.audit(&who, "enterprise.save", &e.id, &e.name)
+    app.audited(caller, "enterprise.save", &e.id, &e.name, || {
+        Ok(app.store.upsert_enterprise(&e)?)
+    })
 }
 
 /// Publishes (or withdraws) an enterprise's monitoring data with a note on its treatment
@@ -160,11 +166,16 @@ pub fn disclose(
     discloses: bool,
     note: Option<&str>,
 ) -> AppResult<()> {
-    let who = caller.require()?.username.clone();
+    caller.require()?;
     if !policy::acts_for_enterprise(caller, id) {
-        return Err(AppError::Forbidden(
-            "只能公开本企业的信息 / only your own enterprise's".to_owned(),
-        ));
+        return app.allow(
+            caller,
+            "enterprise.disclose",
+            id,
+            Err(AppError::Forbidden(
+                "只能公开本企业的信息 / only your own enterprise's".to_owned(),
+            )),
+        );
     }
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 2000) {
@@ -172,13 +183,14 @@ pub fn disclose(
             "the note is limited to 2,000 characters".to_owned(),
         ));
     }
-    app.store.set_disclosure(id, discloses, note)?;
     let what = if discloses {
         "公开 / public"
     } else {
         "不公开 / withdrawn"
     };
-    app.audit(&who, "enterprise.disclose", id, what)
+    app.audited(caller, "enterprise.disclose", id, what, || {
+        Ok(app.store.set_disclosure(id, discloses, note)?)
+    })
 }
 
 /// How an outlet's device sends its flow.
@@ -200,14 +212,25 @@ impl FlowUnit {
 
 /// Registers or updates an outlet and its limits (the bureau, administrators).
 pub fn add_outlet(app: &App, caller: &Caller, o: Outlet, flow: FlowUnit) -> AppResult<()> {
-    let who = caller.require_role(policy::MANAGE)?.username.clone();
-    app.store.upsert_outlet(&o, flow.factor_to_m3_h())?;
-    app.audit(&who, "outlet.save", &o.id, &o.name)
+    app.allow(
+        caller,
+        "outlet.save",
+        &o.id,
+        caller.require_role(policy::MANAGE),
+    )?;
+    app.audited(caller, "outlet.save", &o.id, &o.name, || {
+        Ok(app.store.upsert_outlet(&o, flow.factor_to_m3_h())?)
+    })
 }
 
 /// Registers or updates a piece of equipment (the bureau, administrators).
 pub fn add_equipment(app: &App, caller: &Caller, q: Equipment) -> AppResult<()> {
-    let who = caller.require_role(policy::MANAGE)?.username.clone();
+    app.allow(
+        caller,
+        "equipment.save",
+        &q.id,
+        caller.require_role(policy::MANAGE),
+    )?;
     if q.status_code.is_none() && q.meter.is_none() {
         return Err(AppError::BadRequest(format!(
             "equipment {}: give a status code (SBxxx-RS) or an electricity meter",
@@ -223,8 +246,9 @@ pub fn add_equipment(app: &App, caller: &Caller, q: Equipment) -> AppResult<()> 
             q.id, m.kind
         )));
     }
-    app.store.upsert_equipment(&q)?;
-    app.audit(&who, "equipment.save", &q.id, &q.name)
+    app.audited(caller, "equipment.save", &q.id, &q.name, || {
+        Ok(app.store.upsert_equipment(&q)?)
+    })
 }
 
 /// What an import found: the enterprises and outlets it would write, and problems by row.
@@ -247,7 +271,12 @@ pub fn import(
     rows: &[Vec<String>],
     dry_run: bool,
 ) -> AppResult<ImportReport> {
-    let who = caller.require_role(policy::MANAGE)?.username.clone();
+    app.allow(
+        caller,
+        "enterprise.import",
+        "enterprises",
+        caller.require_role(policy::MANAGE),
+    )?;
     let units = app.store.admin_units()?;
     let (enterprises, outlets, mut report) = parse(rows, |unit| {
         units
@@ -281,21 +310,18 @@ pub fn import(
     if !report.errors.is_empty() || dry_run {
         return Ok(report);
     }
-    app.store.upsert_register(
-        &enterprises,
-        &outlets,
-        FlowUnit::CubicMetresPerSecond.factor_to_m3_h(),
-    )?;
-    app.audit(
-        &who,
-        "enterprise.import",
-        "enterprises",
-        &format!(
-            "{} enterprises, {} outlets",
-            enterprises.len(),
-            outlets.len()
-        ),
-    )?;
+    let detail = format!(
+        "{} enterprises, {} outlets",
+        enterprises.len(),
+        outlets.len()
+    );
+    app.audited(caller, "enterprise.import", "enterprises", &detail, || {
+        Ok(app.store.upsert_register(
+            &enterprises,
+            &outlets,
+            FlowUnit::CubicMetresPerSecond.factor_to_m3_h(),
+        )?)
+    })?;
     Ok(report)
 }
 
@@ -307,7 +333,12 @@ pub fn import_file(
     bytes: &[u8],
     dry_run: bool,
 ) -> AppResult<ImportReport> {
-    caller.require_role(policy::MANAGE)?;
+    app.allow(
+        caller,
+        "enterprise.import",
+        "enterprises",
+        caller.require_role(policy::MANAGE),
+    )?;
     import(
         app,
         caller,

@@ -24,7 +24,8 @@ pub struct StationView {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub demo: bool,
-    /// The HJ 212 codes it measures: only for those who see its details.
+    /// The HJ 212 codes it measures: only for those who see its details
+    /// (`policy::sees_station_detail`).
     pub pollutants: Option<Vec<String>>,
 }
 
@@ -44,7 +45,8 @@ pub fn view(caller: &Caller, s: &Station) -> StationView {
 }
 
 /// The air-quality stations (enterprises' outlets and equipment are listed with their
-/// enterprise).
+/// enterprise). Everyone sees every station's name, kind and place (the map shows them);
+/// what a station measures only who sees its details.
 pub fn list(app: &App, caller: &Caller) -> AppResult<Vec<StationView>> {
     Ok(app
         .store
@@ -55,8 +57,22 @@ pub fn list(app: &App, caller: &Caller) -> AppResult<Vec<StationView>> {
         .collect())
 }
 
+/// One station's details: a published station's for everyone, a township station's or
+/// micro sensor's for who sees its data (401 for the public, 403 for another township).
 pub fn get(app: &App, caller: &Caller, id: &str) -> AppResult<StationView> {
-    Ok(view(caller, &find(app, id)?))
+    Ok(view(caller, &find_for(app, caller, id)?))
+}
+
+/// An air-quality station whose data `caller` may see, or why not.
+pub fn find_for(app: &App, caller: &Caller, id: &str) -> AppResult<Station> {
+    let s = find(app, id)?;
+    policy::station_data(caller, s.role, s.admin_unit_id.as_deref())?;
+    Ok(s)
+}
+
+/// Whether `caller` may read `/metrics` with a session (administrators, operations).
+pub fn reads_metrics(caller: &Caller) -> AppResult<()> {
+    caller.require_role(policy::SEE_METRICS).map(drop)
 }
 
 /// An air-quality station by id, or "not found": an outlet's or equipment's series is no
@@ -84,7 +100,12 @@ pub struct NewStation {
 
 /// Creates or updates a station (the bureau and administrators).
 pub fn register(app: &App, caller: &Caller, s: NewStation) -> AppResult<()> {
-    let who = caller.require_role(policy::MANAGE)?.username.clone();
+    app.allow(
+        caller,
+        "station.save",
+        &s.id,
+        caller.require_role(policy::MANAGE),
+    )?;
     if s.id.trim().is_empty()
         || s.id.chars().count() > STATION_ID_CHARS_MAX
         || s.name.trim().is_empty()
@@ -121,7 +142,7 @@ pub fn register(app: &App, caller: &Caller, s: NewStation) -> AppResult<()> {
     } else {
         s.pollutants
     };
-    app.store.upsert_station(&Station {
+    let station = Station {
         id: s.id.clone(),
         name: s.name,
         role: s.role,
@@ -131,8 +152,10 @@ pub fn register(app: &App, caller: &Caller, s: NewStation) -> AppResult<()> {
         pollutants,
         min_interval_min: s.min_interval_min,
         demo: false,
-    })?;
-    app.audit(&who, "station.save", &s.id, "")
+    };
+    app.audited(caller, "station.save", &s.id, "", || {
+        Ok(app.store.upsert_station(&station)?)
+    })
 }
 
 /// What the gateway knows of a device now (the API does not depend on the gateway: the

@@ -2,6 +2,34 @@
 //! merged over runs of rows that belong together (the plan's categories and key tasks, an
 //! enterprise over its outlets), so that a file exported here reads back in by the imports.
 
+use std::borrow::Cow;
+
+/// Text as a spreadsheet will not run it (OWASP's CSV injection advice): a cell that starts
+/// like a formula (`=`, `+`, `-`, `@`, a tab or a carriage return; a signed number excepted,
+/// which stays a number) gets a leading `'`, so a user name, a plate or a measure someone
+/// typed never becomes a formula in the bureau's Excel. Every CSV and xlsx writer of
+/// Lantian passes its text cells through here.
+pub fn text_cell(s: &str) -> Cow<'_, str> {
+    let formula = match s.chars().next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => s.parse::<f64>().is_err(),
+        _ => false,
+    };
+    if formula {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// The text a cell written by [`text_cell`] held: the imports read back what was exported.
+pub fn from_text_cell(s: String) -> String {
+    match s.strip_prefix('\'') {
+        Some(rest) if text_cell(rest).len() != rest.len() => rest.to_owned(),
+        _ => s,
+    }
+}
+
 /// A table to write.
 #[derive(Clone, Debug)]
 pub struct Table<'a> {
@@ -37,7 +65,7 @@ pub fn write(t: &Table<'_>) -> Result<Vec<u8>, String> {
         .set_align(FormatAlign::Center);
     let last_col = t.columns.len().max(1) as u16 - 1;
     sheet
-        .merge_range(0, 0, 0, last_col, t.title, &titlef)
+        .merge_range(0, 0, 0, last_col, &text_cell(t.title), &titlef)
         .map_err(e)?;
     for (c, (name, w)) in t.columns.iter().enumerate() {
         sheet
@@ -49,7 +77,7 @@ pub fn write(t: &Table<'_>) -> Result<Vec<u8>, String> {
     for (i, row) in t.rows.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
             sheet
-                .write_string_with_format(first + i as u32, c as u16, v.as_str(), &cell)
+                .write_string_with_format(first + i as u32, c as u16, &*text_cell(v), &cell)
                 .map_err(e)?;
         }
     }
@@ -60,14 +88,14 @@ pub fn write(t: &Table<'_>) -> Result<Vec<u8>, String> {
                 if i - start > 1 {
                     let v = t.rows[start]
                         .get(usize::from(*col))
-                        .map_or("", String::as_str);
+                        .map_or(Cow::Borrowed(""), |v| text_cell(v));
                     sheet
                         .merge_range(
                             first + start as u32,
                             *col,
                             first + i as u32 - 1,
                             *col,
-                            v,
+                            &v,
                             &cell,
                         )
                         .map_err(e)?;
@@ -77,4 +105,38 @@ pub fn write(t: &Table<'_>) -> Result<Vec<u8>, String> {
         }
     }
     book.save_to_buffer().map_err(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_looks_like_a_formula_is_neutralised_and_numbers_are_not() {
+        for (text, want) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("+1+1", "'+1+1"),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+            ("-2", "-2"),
+            ("+3.5", "+3.5"),
+            ("-", "'-"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("a=1", "a=1"),
+            ("冀A12345", "冀A12345"),
+            ("'quoted", "'quoted"),
+            ("", ""),
+        ] {
+            assert_eq!(text_cell(text), want, "{text:?}");
+            assert_eq!(
+                from_text_cell(text_cell(text).into_owned()),
+                text,
+                "{text:?}"
+            );
+        }
+    }
 }

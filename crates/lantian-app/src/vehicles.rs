@@ -80,7 +80,7 @@ pub fn import(
     rows: &[Vec<String>],
     dry_run: bool,
 ) -> AppResult<ImportReport> {
-    let who = caller.require()?.username.clone();
+    caller.require()?;
     let known: Vec<String> = app.store.enterprises()?.into_iter().map(|e| e.id).collect();
     let (records, mut report) = parse(rows, enterprise, |id| {
         if !known.iter().any(|k| k == id) {
@@ -97,16 +97,13 @@ pub fn import(
     if !report.errors.is_empty() || dry_run {
         return Ok(report);
     }
-    report.new = app.store.insert_gate_records(&records)?;
     let mut ids: Vec<&str> = records.iter().map(|r| r.enterprise_id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    app.audit(
-        &who,
-        "vehicles.import",
-        &ids.join(","),
-        &format!("{} records, {} new", report.records, report.new),
-    )?;
+    let detail = format!("{} records", report.records);
+    report.new = app.audited(caller, "vehicles.import", &ids.join(","), &detail, || {
+        Ok(app.store.insert_gate_records(&records)?)
+    })?;
     Ok(report)
 }
 
@@ -120,10 +117,15 @@ pub fn import_file(
     dry_run: bool,
 ) -> AppResult<ImportReport> {
     if !policy::acts_for_enterprise(caller, enterprise) {
-        return Err(policy::refusal(
+        return app.allow(
             caller,
-            "只有企业本身或生态环境局可导入其门禁记录 / only the enterprise's own account or the bureau",
-        ));
+            "vehicles.import",
+            enterprise,
+            Err(policy::refusal(
+                caller,
+                "只有企业本身或生态环境局可导入其门禁记录 / only the enterprise's own account or the bureau",
+            )),
+        );
     }
     let cells = crate::upload::cells(bytes, "upload")?;
     import(app, caller, Some(enterprise), &cells, dry_run)
@@ -277,10 +279,15 @@ fn enterprise_seen(app: &App, caller: &Caller, id: &str) -> AppResult<lantian_st
         .enterprise(id)?
         .ok_or_else(|| AppError::NotFound(format!("enterprise {id}")))?;
     if !policy::sees_monitoring(caller, id) {
-        return Err(policy::refusal(
+        return app.allow(
             caller,
-            "只能查看本企业的数据 / only your enterprise's data",
-        ));
+            "monitoring.read",
+            id,
+            Err(policy::refusal(
+                caller,
+                "只能查看本企业的数据 / only your enterprise's data",
+            )),
+        );
     }
     Ok(e)
 }

@@ -1,6 +1,7 @@
 //! One device connection: frames in, replies out, each acknowledgement after its commit.
 
 use crate::Shared;
+use crate::guard::Failure;
 use crate::mapping;
 use crate::metrics::Metrics;
 use crate::registry::Entry;
@@ -8,9 +9,9 @@ use crate::writer::Job;
 use lantian_hj212::encode::{self, QnRtn, Target};
 use lantian_hj212::split::{Reassembler, Reassembly};
 use lantian_hj212::{Check, Command, Packet, Timestamp, check, decode};
-use lantian_store::{Ingest, RawPacket};
+use lantian_store::{Ingest, MN_LEN_MAX, RawPacket};
 use std::collections::VecDeque;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -27,6 +28,7 @@ const BUFFER_KEEP_BYTES: usize = 8192;
 struct Pending {
     done: oneshot::Receiver<Result<(), String>>,
     replies: Vec<Vec<u8>>,
+    /// The logged-in device's MN (None for a refused packet).
     mn: Option<String>,
     acks: bool,
 }
@@ -34,8 +36,15 @@ struct Pending {
 struct Session {
     shared: Arc<Shared>,
     peer: String,
+    ip: IpAddr,
     device: Option<Arc<Entry>>,
     verified_pw: Option<String>,
+    /// When `device` was last read from the store.
+    checked_at: Instant,
+    /// Whether the packet being handled came from a logged-in device.
+    authenticated: bool,
+    /// A refusal that ends the connection once its reply is written.
+    closing: bool,
     setup_sent: bool,
     reassembler: Reassembler,
     started: Instant,
@@ -82,8 +91,12 @@ pub(crate) async fn serve(
     let mut s = Session {
         shared,
         peer: peer.to_string(),
+        ip: peer.ip(),
         device: None,
         verified_pw: None,
+        checked_at: Instant::now(),
+        authenticated: false,
+        closing: false,
         setup_sent: false,
         reassembler: Reassembler::default(),
         started: Instant::now(),
@@ -92,7 +105,7 @@ pub(crate) async fn serve(
     let mut chunk = [0u8; READ_CHUNK_BYTES];
     let mut pending: VecDeque<Pending> = VecDeque::new();
     let mut frame_started: Option<Instant> = None;
-    let mut last_byte = Instant::now();
+    let mut last_frame = Instant::now();
     let mut reading = true;
     'conn: loop {
         // Frames are taken from a cursor and the buffer compacted once, not per frame.
@@ -103,7 +116,14 @@ pub(crate) async fn serve(
                 Check::Frame { len } => {
                     let frame = buf[pos..pos + len].to_vec();
                     pos += len;
+                    last_frame = Instant::now();
                     pending.push_back(s.on_frame(frame).await);
+                    if s.closing {
+                        // Refused: the reply goes out, nothing after it is read.
+                        reading = false;
+                        pos = buf.len();
+                        break;
+                    }
                 }
                 Check::Invalid { skip, reason } => {
                     pos += skip;
@@ -126,7 +146,7 @@ pub(crate) async fn serve(
         }
         let deadline = match frame_started {
             Some(t) => t + cfg.frame_timeout,
-            None => last_byte + cfg.idle_timeout,
+            None => last_frame + cfg.idle_timeout,
         };
         tokio::select! {
             biased;
@@ -173,9 +193,8 @@ pub(crate) async fn serve(
                     Ok(Ok(0)) | Ok(Err(_)) => reading = false,
                     Ok(Ok(n)) => {
                         Metrics::add(&metrics.bytes_total, n as u64);
-                        last_byte = Instant::now();
                         if buf.is_empty() {
-                            frame_started = Some(last_byte);
+                            frame_started = Some(Instant::now());
                         }
                         buf.extend_from_slice(&chunk[..n]);
                     }
@@ -222,9 +241,11 @@ impl Session {
         };
         let mut replies = Vec::new();
         let mut acks = false;
+        self.authenticated = false;
         let (verdict, mn) = match decode(&frame, &cfg.limits) {
             Err(e) => {
                 let mn = self.device.as_ref().map(|d| d.device.mn.clone());
+                self.authenticated = mn.is_some();
                 metrics.reject(e.kind(), mn.as_deref());
                 (format!("{}: {e}", e.kind()), mn)
             }
@@ -243,6 +264,20 @@ impl Session {
                 (verdict, mn)
             }
         };
+        let (done_tx, done) = oneshot::channel();
+        // Counters per device only for a logged-in one: a made-up MN is no entry.
+        let device_mn = if self.authenticated { mn.clone() } else { None };
+        if !self.authenticated && !shared.guard.archive_refused(self.ip) {
+            // A refused peer over its allowance: counted, not archived, answered at once.
+            Metrics::add(&metrics.archive_dropped, 1);
+            let _ = done_tx.send(Ok(()));
+            return Pending {
+                done,
+                replies,
+                mn: device_mn,
+                acks,
+            };
+        }
         ingest.packet = Some(RawPacket {
             received_ms,
             peer: self.peer.clone(),
@@ -250,7 +285,6 @@ impl Session {
             verdict,
             bytes: frame,
         });
-        let (done_tx, done) = oneshot::channel();
         if shared
             .jobs
             .send(Job {
@@ -268,7 +302,7 @@ impl Session {
         Pending {
             done,
             replies,
-            mn,
+            mn: device_mn,
             acks,
         }
     }
@@ -288,43 +322,92 @@ impl Session {
         let ed = cfg.reply_edition;
         // Replies to our own commands need no answer.
         if matches!(p.cn.0, 9011..=9014) {
+            self.authenticated = self.device.is_some();
             return "reply".to_owned();
         }
         let Some(mn) = p.mn.filter(|m| !m.is_empty()) else {
-            metrics.reject("auth: no MN", None);
-            replies.push(encode::request_answer(p, QnRtn::MnError, ed));
-            return "auth: no MN".to_owned();
+            return self.refuse(p, replies, "auth: no MN", QnRtn::MnError, None);
         };
-        let entry = match shared.registry.get(mn).await {
-            Ok(Some(e)) => e,
-            Ok(None) => {
-                metrics.reject("auth: unknown MN", Some(mn));
-                replies.push(encode::request_answer(p, QnRtn::MnError, ed));
-                return "auth: unknown MN".to_owned();
-            }
-            Err(e) => {
-                metrics.reject("registry unavailable", Some(mn));
-                return format!("registry unavailable: {e}");
-            }
-        };
-        let pw = p.pw.unwrap_or("");
-        let verified = self.device.as_ref().is_some_and(|d| d.device.mn == mn)
-            && self.verified_pw.as_deref() == Some(pw);
-        if !verified {
-            if !shared.registry.check_password(&entry, pw).await {
-                metrics.reject("auth: bad password", Some(mn));
-                replies.push(encode::request_answer(p, QnRtn::PasswordError, ed));
-                return "auth: bad password".to_owned();
-            }
-            self.device = Some(entry.clone());
-            self.verified_pw = Some(pw.to_owned());
+        if mn.len() > MN_LEN_MAX {
+            return self.refuse(
+                p,
+                replies,
+                "auth: MN longer than 24 characters (HJ 212 Table 3)",
+                QnRtn::MnError,
+                None,
+            );
         }
+        let pw = p.pw.unwrap_or("");
+        let logged_in = self.device.as_ref().is_some_and(|d| d.device.mn == mn)
+            && self.verified_pw.as_deref() == Some(pw);
+        let entry = match &self.device {
+            Some(d) if logged_in && self.checked_at.elapsed() < cfg.device_recheck => d.clone(),
+            _ => {
+                if shared.guard.locked(mn, self.ip) {
+                    Metrics::add(&metrics.locked_refusals, 1);
+                    return self.refuse(
+                        p,
+                        replies,
+                        "auth: locked out after repeated wrong passwords from this address",
+                        QnRtn::Refused,
+                        Some(mn),
+                    );
+                }
+                let entry = match shared.registry.get(mn).await {
+                    Ok(Some(e)) => e,
+                    Ok(None) => {
+                        Metrics::add(&metrics.unknown_mn, 1);
+                        return self.refuse(p, replies, "auth: unknown MN", QnRtn::MnError, None);
+                    }
+                    Err(e) => {
+                        metrics.reject("registry unavailable", None);
+                        return format!("registry unavailable: {e}");
+                    }
+                };
+                if entry.device.disabled {
+                    return self.refuse(
+                        p,
+                        replies,
+                        "auth: device disabled",
+                        QnRtn::Refused,
+                        Some(mn),
+                    );
+                }
+                if !shared.registry.check_password(&entry, pw).await {
+                    Metrics::add(&metrics.auth_failures, 1);
+                    if shared.guard.fail(mn, self.ip) == Failure::LockedOut {
+                        Metrics::add(&metrics.lockouts, 1);
+                        tracing::warn!(
+                            "device {mn}: locked out for {:?} from {} after {} wrong passwords",
+                            cfg.auth_failure_window,
+                            self.ip,
+                            cfg.auth_failures_max
+                        );
+                    }
+                    return self.refuse(
+                        p,
+                        replies,
+                        "auth: bad password",
+                        QnRtn::PasswordError,
+                        Some(mn),
+                    );
+                }
+                self.device = Some(entry.clone());
+                self.verified_pw = Some(pw.to_owned());
+                self.checked_at = Instant::now();
+                entry
+            }
+        };
+        self.authenticated = true;
         metrics.device_seen(mn, len as u64, now_ms, &self.peer);
         let verdict = if mapping::period_of(p.cn).is_some() {
             self.on_data(p, &entry, ingest)
         } else {
             "accepted".to_owned()
         };
+        if verdict.starts_with("refused") && p.needs_ack() {
+            replies.push(encode::request_answer(p, QnRtn::Refused, ed));
+        }
         if verdict.starts_with("accepted") && p.needs_ack() {
             if p.cn.is_notice() {
                 replies.push(encode::notice_answer(p, ed));
@@ -368,6 +451,29 @@ impl Session {
             }
         }
         verdict
+    }
+
+    /// Refuses a packet at login: counted with its reason (for the device only if `mn` is
+    /// a registered one), answered 9011 with `rtn`, and the connection closed after the
+    /// reply, so that each guess costs a new connection. Returns the archive verdict.
+    fn refuse(
+        &mut self,
+        p: &Packet<'_>,
+        replies: &mut Vec<Vec<u8>>,
+        why: &str,
+        rtn: QnRtn,
+        mn: Option<&str>,
+    ) -> String {
+        self.shared.metrics.reject(why, mn);
+        replies.push(encode::request_answer(
+            p,
+            rtn,
+            self.shared.config.reply_edition,
+        ));
+        self.device = None;
+        self.verified_pw = None;
+        self.closing = true;
+        why.to_owned()
     }
 
     /// Data uploads: reassembled if split, mapped to observations.
@@ -416,6 +522,23 @@ impl Session {
     ) -> String {
         match mapping::observations(p, station, factors) {
             Ok(obs) => {
+                // Seconds since the epoch in CST, as observations are dated.
+                let now_cst_s = now_ms().div_euclid(1000) + lantian_core::cst::OFFSET_S;
+                let margin_s = self.shared.config.future_margin.as_secs() as i64;
+                if let Some(ahead_s) = obs
+                    .iter()
+                    .map(|o| o.ts - now_cst_s)
+                    .max()
+                    .filter(|a| *a > margin_s)
+                {
+                    Metrics::add(&self.shared.metrics.future_refused, 1);
+                    self.shared
+                        .metrics
+                        .reject("refused: dated ahead of the server clock", p.mn);
+                    return format!(
+                        "refused: dated {ahead_s} s ahead of the server clock (at most {margin_s} s)"
+                    );
+                }
                 ingest.observations = obs;
                 "accepted".to_owned()
             }

@@ -2,14 +2,17 @@
 //!
 //! [`run`] takes a bound listener, the store and a shutdown future. Each connection frames
 //! and decodes packets with `lantian-hj212`, authenticates the device (registered MN,
-//! matching password), archives every packet it receives, turns data into observations in
+//! matching password, not disabled), archives every packet it receives, turns data into observations in
 //! the station's configured units, and answers 9014 (or 9013/9011) with the same QN only
 //! after a group commit has made the data durable ([`lantian_store::Store::accept_batch`]);
-//! a projector thread then makes the observations queryable ([`lantian_store::Store::project`]). Limits everywhere: connections, frame
-//! size, idle and stalled-frame timeouts, write timeouts, pending acknowledgements.
+//! a projector thread then makes the observations queryable ([`lantian_store::Store::project`]). Limits everywhere: connections (in all and per
+//! address), frame size, idle and stalled-frame timeouts, write timeouts, pending
+//! acknowledgements, password failures per (MN, address), archive rows of refused packets
+//! per address (`guard.rs`); values dated ahead of the server clock are refused.
 
 pub mod client;
 mod conn;
+mod guard;
 pub mod mapping;
 pub mod metrics;
 mod projector;
@@ -54,7 +57,11 @@ impl Default for Setup {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub connections_max: usize,
-    /// A connection with no bytes for this long is closed.
+    /// Connections open at once from one source address at most; more are closed at once
+    /// and counted (`lantian_gateway_connections_address_refused_total`).
+    pub connections_per_address_max: usize,
+    /// A connection without a complete packet for this long is closed (bytes that are not
+    /// a packet do not keep it open).
     pub idle_timeout: Duration,
     /// A frame must be complete this long after its first byte (slowloris).
     pub frame_timeout: Duration,
@@ -87,6 +94,21 @@ pub struct Config {
     pub setup: Setup,
     /// The edition of replies (HJ 212-2017 by default, spec §9 Q6).
     pub reply_edition: Edition,
+    /// Wrong passwords from one source address for one MN within `auth_failure_window`
+    /// after which every packet of that (MN, address) is refused, unchecked, until the
+    /// window has passed. A wrong password also closes the connection.
+    pub auth_failures_max: u32,
+    pub auth_failure_window: Duration,
+    /// Data dated more than this ahead of the server clock is refused (9011 `QnRtn=2`),
+    /// archived with its verdict and never stored.
+    pub future_margin: Duration,
+    /// Refused packets (unknown MN, wrong password, locked out, disabled, undecodable
+    /// before a login) archived per source address and minute at most; the rest are
+    /// counted (`lantian_gateway_archive_dropped_total`).
+    pub refused_archived_per_address_per_min: u32,
+    /// A logged-in connection re-reads its device this often, so that a disabled, removed
+    /// or re-passworded device is refused on connections that were open before.
+    pub device_recheck: Duration,
     /// The kernel send buffer of each connection. Replies are small; a fixed buffer bounds
     /// the memory a client that never reads can pin, and makes its write time out.
     pub send_buffer_bytes: Option<usize>,
@@ -96,6 +118,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             connections_max: 20_000,
+            connections_per_address_max: 16,
             idle_timeout: Duration::from_secs(600),
             frame_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(10),
@@ -110,6 +133,11 @@ impl Default for Config {
             setup: Setup::default(),
             reply_edition: Edition::Hj212_2017,
             send_buffer_bytes: Some(32 * 1024),
+            auth_failures_max: 10,
+            auth_failure_window: Duration::from_secs(15 * 60),
+            future_margin: Duration::from_secs(10 * 60),
+            refused_archived_per_address_per_min: 60,
+            device_recheck: Duration::from_secs(30),
         }
     }
 }
@@ -119,6 +147,7 @@ pub(crate) struct Shared {
     pub config: Config,
     pub metrics: Arc<Metrics>,
     pub registry: registry::Registry,
+    pub guard: guard::Guard,
     pub jobs: mpsc::Sender<writer::Job>,
 }
 
@@ -167,6 +196,12 @@ pub async fn run(
     };
     let shared = Arc::new(Shared {
         registry: registry::Registry::new(store),
+        guard: guard::Guard::new(guard::Limits {
+            failures_max: config.auth_failures_max.max(1),
+            failure_window: config.auth_failure_window,
+            connections_per_address_max: config.connections_per_address_max,
+            refused_archived_per_address_per_min: config.refused_archived_per_address_per_min,
+        }),
         config,
         metrics,
         jobs: tx,
@@ -187,10 +222,15 @@ pub async fn run(
                         drop(stream);
                         continue;
                     };
+                    let Some(address) = shared.guard.connect(peer.ip()) else {
+                        Metrics::add(&shared.metrics.address_refused, 1);
+                        drop(stream);
+                        continue;
+                    };
                     let (shared, stop) = (shared.clone(), stop_rx.clone());
                     tasks.spawn(async move {
                         conn::serve(stream, peer, shared, stop).await;
-                        drop(permit);
+                        drop((permit, address));
                     });
                 }
                 Err(e) => {

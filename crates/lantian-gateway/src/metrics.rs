@@ -36,6 +36,20 @@ pub struct Metrics {
     /// Times the normal-priority projector stepped in for a large backlog.
     pub projection_catch_ups: AtomicU64,
     pub journal_damaged: AtomicU64,
+    /// Wrong passwords of registered devices.
+    pub auth_failures: AtomicU64,
+    /// (MN, address) pairs locked out after too many wrong passwords.
+    pub lockouts: AtomicU64,
+    /// Packets refused, unchecked, because their (MN, address) was locked out.
+    pub locked_refusals: AtomicU64,
+    /// Packets with an MN that is not registered (one counter: no entry per MN).
+    pub unknown_mn: AtomicU64,
+    /// Connections closed at once because their address had its maximum open.
+    pub address_refused: AtomicU64,
+    /// Refused packets not archived: their address was over its allowance.
+    pub archive_dropped: AtomicU64,
+    /// Data packets refused because they were dated ahead of the server clock.
+    pub future_refused: AtomicU64,
     rejects: Mutex<BTreeMap<String, u64>>,
     devices: Mutex<HashMap<String, DeviceStats>>,
 }
@@ -61,7 +75,8 @@ impl Metrics {
         c.load(Ordering::Relaxed)
     }
 
-    /// Counts a rejection with its reason, for the device if known.
+    /// Counts a rejection with its reason, and for the device if `mn` is a registered one
+    /// (an MN a peer made up never becomes an entry: the caller passes None).
     pub fn reject(&self, reason: &str, mn: Option<&str>) {
         *lock(&self.rejects).entry(reason.to_owned()).or_default() += 1;
         if let Some(mn) = mn {
@@ -174,6 +189,41 @@ impl Metrics {
             "journal_damaged_total",
             "Journal rows that could not be read back (the packets stay in the archive).",
             Self::get(&self.journal_damaged),
+        );
+        counter(
+            "auth_failures_total",
+            "Wrong passwords of registered devices (the connection is closed after the reply).",
+            Self::get(&self.auth_failures),
+        );
+        counter(
+            "lockouts_total",
+            "Device MN and source address pairs locked out after too many wrong passwords.",
+            Self::get(&self.lockouts),
+        );
+        counter(
+            "locked_refusals_total",
+            "Packets refused without a password check while their MN and address were locked out.",
+            Self::get(&self.locked_refusals),
+        );
+        counter(
+            "unknown_mn_total",
+            "Packets whose MN is not registered.",
+            Self::get(&self.unknown_mn),
+        );
+        counter(
+            "connections_address_refused_total",
+            "Connections closed at once because their address had its maximum open.",
+            Self::get(&self.address_refused),
+        );
+        counter(
+            "archive_dropped_total",
+            "Refused packets of unauthenticated peers not archived (over the per-address allowance).",
+            Self::get(&self.archive_dropped),
+        );
+        counter(
+            "future_refused_total",
+            "Data packets refused because they were dated ahead of the server clock.",
+            Self::get(&self.future_refused),
         );
         counter(
             "timeouts_total",

@@ -1,5 +1,7 @@
-//! Devices and their stations' unit factors, cached from the store (with a short negative
-//! cache so that a flood from an unknown MN does not reach the database every time).
+//! Devices and their stations' unit factors, read from the store at each login (so that a
+//! password change, a disabled or a removed device takes effect without a restart), with a
+//! short, bounded negative cache so that a flood from an unknown MN does not reach the
+//! database every time.
 
 use lantian_store::{Device, Store};
 use std::collections::HashMap;
@@ -15,12 +17,15 @@ pub struct Entry {
 
 const NEGATIVE_TTL: Duration = Duration::from_secs(10);
 
+/// Unknown MNs remembered at most: an MN is a peer's choice.
+const UNKNOWN_MAX: usize = 10_000;
+
 pub struct Registry {
     store: Arc<Store>,
-    known: Mutex<HashMap<String, Arc<Entry>>>,
     unknown: Mutex<HashMap<String, Instant>>,
-    /// (MN, keyed hash of a password that verified): Argon2 runs once per device and
-    /// password, not once per connection.
+    /// MN → keyed hash of (password, stored hash) that verified: Argon2 runs once per
+    /// device and password, not once per connection; a new stored hash (`lantian device
+    /// passwd`) no longer matches. One entry per registered MN.
     verified: Mutex<HashMap<String, u64>>,
     hasher: std::collections::hash_map::RandomState,
     /// Password checks running at once: each Argon2 check takes 4 MiB and milliseconds of
@@ -39,7 +44,6 @@ impl Registry {
     pub fn new(store: Arc<Store>) -> Registry {
         Registry {
             store,
-            known: Mutex::new(HashMap::new()),
             unknown: Mutex::new(HashMap::new()),
             verified: Mutex::new(HashMap::new()),
             hasher: std::collections::hash_map::RandomState::new(),
@@ -50,7 +54,9 @@ impl Registry {
     /// Whether `password` is the device's, checking the Argon2 hash only the first time.
     pub async fn check_password(&self, entry: &Entry, password: &str) -> bool {
         use std::hash::BuildHasher;
-        let key = self.hasher.hash_one(password);
+        let key = self
+            .hasher
+            .hash_one((password, entry.device.password_hash.as_str()));
         if lock(&self.verified).get(&entry.device.mn) == Some(&key) {
             return true;
         }
@@ -71,11 +77,8 @@ impl Registry {
         ok
     }
 
-    /// The device with this MN, if registered.
+    /// The device with this MN as the store has it now, if registered.
     pub async fn get(&self, mn: &str) -> Result<Option<Arc<Entry>>, String> {
-        if let Some(e) = lock(&self.known).get(mn) {
-            return Ok(Some(e.clone()));
-        }
         if lock(&self.unknown)
             .get(mn)
             .is_some_and(|t| t.elapsed() < NEGATIVE_TTL)
@@ -99,13 +102,17 @@ impl Registry {
         .await
         .map_err(|e| e.to_string())??;
         match found {
-            Some(e) => {
-                let e = Arc::new(e);
-                lock(&self.known).insert(mn.to_owned(), e.clone());
-                Ok(Some(e))
-            }
+            Some(e) => Ok(Some(Arc::new(e))),
             None => {
-                lock(&self.unknown).insert(mn.to_owned(), Instant::now());
+                let mut unknown = lock(&self.unknown);
+                if unknown.len() >= UNKNOWN_MAX {
+                    unknown.retain(|_, t| t.elapsed() < NEGATIVE_TTL);
+                    if unknown.len() >= UNKNOWN_MAX {
+                        // Only a cache: starting afresh costs database reads, not memory.
+                        unknown.clear();
+                    }
+                }
+                unknown.insert(mn.to_owned(), Instant::now());
                 Ok(None)
             }
         }

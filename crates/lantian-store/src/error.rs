@@ -32,6 +32,11 @@ pub enum StoreError {
     Conflict {
         what: String,
     },
+    /// The change was refused and nothing committed: what it depended on changed meanwhile
+    /// (a compare-and-set lost), or a limit would be passed. The text says which, for people.
+    Refused {
+        what: String,
+    },
 }
 
 impl StoreError {
@@ -64,6 +69,7 @@ impl fmt::Display for StoreError {
             StoreError::Invalid { what } => write!(f, "invalid: {what}"),
             StoreError::NotFound { what } => write!(f, "not found: {what}"),
             StoreError::Conflict { what } => write!(f, "already exists: {what}"),
+            StoreError::Refused { what } => f.write_str(what),
         }
     }
 }

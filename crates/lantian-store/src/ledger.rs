@@ -1,8 +1,10 @@
 //! The measures ledger in the store: measures (text as written, typed fields kept as a JSON
-//! column, status) and every event of their history.
+//! column, status), every event of their history (never deleted), and the versions of the
+//! list: each import is a new version, the rows of the old one are kept, and every event
+//! names the version it was made under. Status changes are compare-and-set.
 
 use crate::Store;
-use crate::db::Row;
+use crate::db::{Conn, Row, Val};
 use crate::error::StoreError;
 use lantian_core::Month;
 use lantian_core::ledger::status::Status;
@@ -37,6 +39,53 @@ pub struct MeasureEvent {
     pub month: Option<Month>,
     pub text: String,
     pub status_after: Status,
+    /// The version of the list the event was made under (set by the store on writing).
+    pub list_version: i64,
+    /// An evidence file's size.
+    pub bytes: Option<i64>,
+}
+
+/// One version of the measures list: when and by whom it was imported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MeasureList {
+    pub version: i64,
+    pub imported_ms: i64,
+    pub actor: String,
+    pub measures: i64,
+}
+
+/// How much evidence one measure may have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EvidenceQuota {
+    pub files_max: i64,
+    pub bytes_max: i64,
+}
+
+/// The evidence a measure has: files and their total size.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EvidenceUse {
+    pub files: i64,
+    pub bytes: i64,
+}
+
+impl EvidenceQuota {
+    /// Why `adding` more bytes to `used` would pass the quota, if it would.
+    pub fn refusal(&self, measure_id: &str, used: EvidenceUse, adding: i64) -> Option<String> {
+        let (files, bytes) = (used.files + 1, used.bytes.saturating_add(adding));
+        (files > self.files_max || bytes > self.bytes_max).then(|| {
+            format!(
+                "措施 {measure_id} 的证明材料已达上限（{} 个文件、{} MiB），现有 {} 个、{:.1} MiB / evidence quota of measure {measure_id} reached: at most {} files and {} MiB, it has {} files of {:.1} MiB and this file adds {adding} bytes",
+                self.files_max,
+                self.bytes_max >> 20,
+                used.files,
+                used.bytes as f64 / 1048576.0,
+                self.files_max,
+                self.bytes_max >> 20,
+                used.files,
+                used.bytes as f64 / 1048576.0,
+            )
+        })
+    }
 }
 
 fn measure(r: &Row) -> Result<MeasureRow, StoreError> {
@@ -81,21 +130,70 @@ impl MeasureRow {
     }
 }
 
+const MEASURE_COLUMNS: &str =
+    "id, position, category, task, measure, section, responsibility, parsed, status, updated_ms";
+
+/// The current version of the list (1 for a ledger from before versions were kept).
+const CURRENT_VERSION: &str = "(SELECT COALESCE(MAX(version), 1) FROM measure_lists)";
+
+fn current_version(c: &mut dyn Conn) -> Result<i64, StoreError> {
+    Ok(c.query(&format!("SELECT {CURRENT_VERSION}"), &[])?
+        .first()
+        .and_then(|r| r[0].int())
+        .unwrap_or(1))
+}
+
+fn evidence_use(c: &mut dyn Conn, measure_id: &str) -> Result<EvidenceUse, StoreError> {
+    let r = c.query(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM measure_events WHERE measure_id = $1 AND action = 'evidence'",
+        &[measure_id.into()],
+    )?;
+    Ok(r.first()
+        .map_or_else(EvidenceUse::default, |r| EvidenceUse {
+            files: r[0].int().unwrap_or(0),
+            bytes: r[1].int().unwrap_or(0),
+        }))
+}
+
 impl Store {
-    /// Replaces the whole ledger (a new plan or an imported list), in one transaction.
+    /// Imports a new version of the list, in one transaction: the current rows are kept as
+    /// the old version's, the new rows (not started) become the ledger, and every event of
+    /// the history stays. A measure missing from the new list leaves the ledger; its history
+    /// stays. Returns the new version.
     pub fn replace_measures(
         &self,
         rows: &[MeasureRow],
         actor: &str,
         at_ms: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         self.write(|c| {
-            c.exec("DELETE FROM measure_events", &[])?;
-            c.exec("DELETE FROM measures", &[])?;
+            let had = c
+                .query("SELECT COUNT(*), COALESCE(MAX(version), 0) FROM measure_lists", &[])?
+                .first()
+                .map_or((0, 0), |r| (r[0].int().unwrap_or(0), r[1].int().unwrap_or(0)));
+            let stored = c.query("SELECT COUNT(*) FROM measures", &[])?.first().and_then(|r| r[0].int()).unwrap_or(0);
+            // A ledger from before versions with no list row counts as version 1.
+            let old = if had.0 == 0 && stored > 0 { 1 } else { had.1 };
+            let version = old + 1;
+            c.exec(
+                &format!(
+                    "INSERT INTO measures_superseded (list_version, {MEASURE_COLUMNS}) \
+                     SELECT list_version, {MEASURE_COLUMNS} FROM measures WHERE list_version = $1 \
+                     ON CONFLICT (list_version, id) DO NOTHING"
+                ),
+                &[old.into()],
+            )?;
+            c.exec(
+                "INSERT INTO measure_lists (version, imported_ms, actor, measures) VALUES ($1, $2, $3, $4)",
+                &[version.into(), at_ms.into(), actor.into(), (rows.len() as i64).into()],
+            )?;
             for m in rows {
                 c.exec(
-                    "INSERT INTO measures (id, position, category, task, measure, section, responsibility, parsed, status, updated_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    "INSERT INTO measures (id, position, category, task, measure, section, responsibility, parsed, status, updated_ms, list_version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                     ON CONFLICT (id) DO UPDATE SET position = excluded.position, category = excluded.category, task = excluded.task, \
+                       measure = excluded.measure, section = excluded.section, responsibility = excluded.responsibility, \
+                       parsed = excluded.parsed, status = excluded.status, updated_ms = excluded.updated_ms, list_version = excluded.list_version",
                     &[
                         m.id.as_str().into(),
                         m.position.into(),
@@ -107,55 +205,139 @@ impl Store {
                         fields_json(&m.fields).into(),
                         m.status.as_str().into(),
                         at_ms.into(),
+                        version.into(),
                     ],
                 )?;
                 c.exec(
-                    "INSERT INTO measure_events (measure_id, at_ms, actor, unit, action, month, text, status_after) VALUES ($1, $2, $3, NULL, 'import', NULL, '', $4)",
-                    &[m.id.as_str().into(), at_ms.into(), actor.into(), m.status.as_str().into()],
+                    "INSERT INTO measure_events (measure_id, at_ms, actor, unit, action, month, text, status_after, list_version) VALUES ($1, $2, $3, NULL, 'import', NULL, $4, $5, $6)",
+                    &[
+                        m.id.as_str().into(),
+                        at_ms.into(),
+                        actor.into(),
+                        format!("list version {version}").into(),
+                        m.status.as_str().into(),
+                        version.into(),
+                    ],
                 )?;
             }
-            Ok(())
+            Ok(version)
         })
     }
 
-    pub fn measures(&self) -> Result<Vec<MeasureRow>, StoreError> {
+    /// The versions of the list, oldest first.
+    pub fn measure_lists(&self) -> Result<Vec<MeasureList>, StoreError> {
         let rows = self.read(|c| {
-            c.query("SELECT id, position, category, task, measure, section, responsibility, parsed, status, updated_ms FROM measures ORDER BY position", &[])
+            c.query(
+                "SELECT version, imported_ms, actor, measures FROM measure_lists ORDER BY version",
+                &[],
+            )
+        })?;
+        Ok(rows
+            .iter()
+            .map(|r| MeasureList {
+                version: r[0].int().unwrap_or(0),
+                imported_ms: r[1].int().unwrap_or(0),
+                actor: r[2].text().unwrap_or_default(),
+                measures: r[3].int().unwrap_or(0),
+            })
+            .collect())
+    }
+
+    /// The measures of an earlier version of the list, as they were when it was replaced.
+    pub fn superseded_measures(&self, version: i64) -> Result<Vec<MeasureRow>, StoreError> {
+        let rows = self.read(|c| {
+            c.query(
+                &format!("SELECT {MEASURE_COLUMNS} FROM measures_superseded WHERE list_version = $1 ORDER BY position"),
+                &[version.into()],
+            )
         })?;
         rows.iter().map(measure).collect()
     }
 
-    /// One measure, if it exists.
+    /// The measures of the current list, in its order.
+    pub fn measures(&self) -> Result<Vec<MeasureRow>, StoreError> {
+        let rows = self.read(|c| {
+            c.query(
+                &format!("SELECT {MEASURE_COLUMNS} FROM measures WHERE list_version = {CURRENT_VERSION} ORDER BY position"),
+                &[],
+            )
+        })?;
+        rows.iter().map(measure).collect()
+    }
+
+    /// One measure of the current list, if it exists.
     pub fn measure(&self, id: &str) -> Result<Option<MeasureRow>, StoreError> {
         let rows = self.read(|c| {
-            c.query("SELECT id, position, category, task, measure, section, responsibility, parsed, status, updated_ms FROM measures WHERE id = $1", &[id.into()])
+            c.query(
+                &format!("SELECT {MEASURE_COLUMNS} FROM measures WHERE id = $1 AND list_version = {CURRENT_VERSION}"),
+                &[id.into()],
+            )
         })?;
         rows.first().map(measure).transpose()
     }
 
-    /// Records an event and the status it leaves the measure in; with `fields`, also
-    /// replaces the measure's fields (a hand correction). One transaction.
+    /// The evidence a measure has (every version of the list).
+    pub fn evidence_use(&self, measure_id: &str) -> Result<EvidenceUse, StoreError> {
+        self.read(|c| evidence_use(c, measure_id))
+    }
+
+    /// Records an event and the status it leaves the measure in, if the measure's status is
+    /// still `expected` (compare-and-set: a concurrent change makes this one
+    /// [`StoreError::Refused`], nothing committed); with `fields`, also replaces the
+    /// measure's fields (a hand correction); with `quota`, refuses evidence beyond it
+    /// (counted in the same transaction, so racing uploads cannot pass it). One transaction.
     pub fn add_measure_event(
         &self,
         e: &MeasureEvent,
+        expected: Status,
         fields: Option<&Fields>,
+        quota: Option<EvidenceQuota>,
     ) -> Result<(), StoreError> {
         self.write(|c| {
-            let n = match fields {
-                Some(f) => c.exec(
-                    "UPDATE measures SET status = $1, updated_ms = $2, parsed = $4 WHERE id = $3",
-                    &[e.status_after.as_str().into(), e.at_ms.into(), e.measure_id.as_str().into(), fields_json(f).into()],
-                )?,
-                None => c.exec(
-                    "UPDATE measures SET status = $1, updated_ms = $2 WHERE id = $3",
-                    &[e.status_after.as_str().into(), e.at_ms.into(), e.measure_id.as_str().into()],
-                )?,
+            let version = current_version(c)?;
+            if let Some(q) = quota {
+                let used = evidence_use(c, &e.measure_id)?;
+                if let Some(why) = q.refusal(&e.measure_id, used, e.bytes.unwrap_or(0)) {
+                    return Err(StoreError::Refused { what: why });
+                }
+            }
+            // Compare-and-set: the row changes only if its status is still the expected one.
+            let mut params: Vec<Val> = vec![
+                e.measure_id.as_str().into(),
+                version.into(),
+                expected.as_str().into(),
+                e.status_after.as_str().into(),
+                e.at_ms.into(),
+            ];
+            let sql = match fields {
+                Some(f) => {
+                    params.push(fields_json(f).into());
+                    "UPDATE measures SET status = $4, updated_ms = $5, parsed = $6 WHERE id = $1 AND list_version = $2 AND status = $3"
+                }
+                None => {
+                    "UPDATE measures SET status = $4, updated_ms = $5 WHERE id = $1 AND list_version = $2 AND status = $3"
+                }
             };
+            let n = c.exec(sql, &params)?;
             if n == 0 {
-                return Err(StoreError::NotFound { what: format!("measure {}", e.measure_id) });
+                let now = c.query(
+                    "SELECT status FROM measures WHERE id = $1 AND list_version = $2",
+                    &[e.measure_id.as_str().into(), version.into()],
+                )?;
+                let Some(now) = now.first().and_then(|r| r[0].text()) else {
+                    return Err(StoreError::NotFound { what: format!("measure {}", e.measure_id) });
+                };
+                let zh = Status::parse(&now).map_or("?", Status::name_zh);
+                return Err(StoreError::Refused {
+                    what: format!(
+                        "措施 {id} 的状态刚被他人改为“{zh}”，请刷新后重试 / measure {id} changed meanwhile: its status is now {now}, not {expected}; reload and try again",
+                        id = e.measure_id,
+                        expected = expected.as_str(),
+                    ),
+                });
             }
             c.exec(
-                "INSERT INTO measure_events (measure_id, at_ms, actor, unit, action, month, text, status_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO measure_events (measure_id, at_ms, actor, unit, action, month, text, status_after, list_version, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 &[
                     e.measure_id.as_str().into(),
                     e.at_ms.into(),
@@ -165,16 +347,19 @@ impl Store {
                     e.month.map(|m| m.to_string()).into(),
                     e.text.as_str().into(),
                     e.status_after.as_str().into(),
+                    version.into(),
+                    e.bytes.into(),
                 ],
             )?;
             Ok(())
         })
     }
 
+    /// A measure's whole history, under every version of the list, oldest first.
     pub fn measure_events(&self, measure_id: &str) -> Result<Vec<MeasureEvent>, StoreError> {
         let rows = self.read(|c| {
             c.query(
-                "SELECT id, measure_id, at_ms, actor, unit, action, month, text, status_after FROM measure_events WHERE measure_id = $1 ORDER BY id",
+                "SELECT id, measure_id, at_ms, actor, unit, action, month, text, status_after, list_version, bytes FROM measure_events WHERE measure_id = $1 ORDER BY id",
                 &[measure_id.into()],
             )
         })?;
@@ -201,6 +386,8 @@ impl Store {
                     text: r[7].text().unwrap_or_default(),
                     status_after: Status::parse(&r[8].text().unwrap_or_default())
                         .ok_or_else(|| bad("status"))?,
+                    list_version: r[9].int().unwrap_or(1),
+                    bytes: r[10].int(),
                 })
             })
             .collect()

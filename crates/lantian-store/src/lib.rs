@@ -24,6 +24,7 @@
 //! transaction. PostgreSQL accepts and projects in one transaction.
 
 pub mod archive;
+mod audit;
 mod db;
 pub mod emergency;
 mod error;
@@ -40,11 +41,14 @@ pub mod sources;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod users;
 
 pub use archive::{ArchiveReport, Hash};
+pub use audit::AuditRow;
 pub use error::StoreError;
 pub use ingest::{PROJECT_ROWS_MAX, Projection};
 pub use model::*;
+pub use users::UserStanding;
 
 use db::Conn;
 use std::collections::HashMap;
@@ -194,6 +198,8 @@ impl Store {
     }
 
     /// Runs `f` in one transaction on `lantian.db`: all of it is committed, or none of it.
+    /// An audit row pending on this thread ([`Store::audited`]) is inserted in the same
+    /// transaction.
     fn write<T>(
         &self,
         f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
@@ -201,10 +207,29 @@ impl Store {
         self.write_to(Part::Main, f)
     }
 
-    /// Runs `f` in one transaction on `part`.
+    /// [`Store::write`] leaving a pending audit row for the next transaction.
+    fn write_unaudited<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.transact(Part::Main, false, f)
+    }
+
+    /// Runs `f` in one transaction on `part` (with the pending audit row on `lantian.db`).
     fn write_to<T>(
         &self,
         part: Part,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.transact(part, part == Part::Main, f)
+    }
+
+    /// One transaction on `part`; with `audit`, the audit row pending on this thread is
+    /// inserted last, and stays pending if the transaction does not commit.
+    fn transact<T>(
+        &self,
+        part: Part,
+        audit: bool,
         f: impl FnOnce(&mut dyn Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         match &self.backend {
@@ -213,7 +238,15 @@ impl Store {
                 let mut c = lock(&db.writer);
                 let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 let out = f(&mut sqlite::Lite(&tx))?;
-                tx.commit()?;
+                let row = if audit {
+                    self.insert_pending_audit(&mut sqlite::Lite(&tx))?
+                } else {
+                    None
+                };
+                if let Err(e) = tx.commit() {
+                    self.restore_pending_audit(row);
+                    return Err(e.into());
+                }
                 Ok(out)
             }
             Backend::Postgres { url, writers, .. } => {
@@ -221,7 +254,15 @@ impl Store {
                 let out = (|| {
                     let mut tx = c.transaction()?;
                     let out = f(&mut tx)?;
-                    tx.commit()?;
+                    let row = if audit {
+                        self.insert_pending_audit(&mut tx)?
+                    } else {
+                        None
+                    };
+                    if let Err(e) = tx.commit() {
+                        self.restore_pending_audit(row);
+                        return Err(e.into());
+                    }
                     Ok(out)
                 })();
                 // A connection that failed at the transport level is dropped so

@@ -49,6 +49,9 @@ pub struct StationUnit {
     pub factor: f64,
 }
 
+/// The longest MN of HJ 212 (HJ 212-2017 Table 3: 24 characters).
+pub const MN_LEN_MAX: usize = 24;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Device {
     pub mn: String,
@@ -57,6 +60,9 @@ pub struct Device {
     /// HJ 212 edition of replies: `2005`, `2017` or `2025`.
     pub edition: String,
     pub created_ms: i64,
+    /// Refused at login with its reason, kept with its data (`lantian device disable`).
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 /// An enterprise of the pollution-source register.
@@ -343,6 +349,8 @@ pub struct AuditEvent {
     pub action: String,
     pub object: String,
     pub detail: String,
+    /// Where the act came from: a peer address, `cli:USER`, or empty (older rows).
+    pub source: String,
 }
 
 /// A heavy-pollution warning: where it is in its workflow and the forecast it came from.

@@ -29,6 +29,18 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_emergency",
         include_str!("../migrations/postgres/0005_emergency.sql"),
     ),
+    (
+        "0006_devices_security",
+        include_str!("../migrations/postgres/0006_devices_security.sql"),
+    ),
+    (
+        "0007_accounts",
+        include_str!("../migrations/postgres/0007_accounts.sql"),
+    ),
+    (
+        "0008_audit",
+        include_str!("../migrations/postgres/0008_audit.sql"),
+    ),
 ];
 
 impl ToSql for Val {

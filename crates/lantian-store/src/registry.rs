@@ -1,7 +1,7 @@
 //! The registry: administrative units, stations and their units, devices, enterprises,
 //! outlets, production lines, users, and the audit log.
 
-use crate::db::Row;
+use crate::db::{Row, Val};
 use crate::error::StoreError;
 use crate::model::*;
 use crate::{Store, password};
@@ -123,7 +123,8 @@ impl Store {
             .collect())
     }
 
-    /// Registers a device; the password is stored as an Argon2id hash.
+    /// Registers a device; the password is stored as an Argon2id hash. The MN is HJ 212's
+    /// (at most [`MN_LEN_MAX`] printable characters) and the password is not empty.
     pub fn add_device(
         &self,
         mn: &str,
@@ -133,15 +134,18 @@ impl Store {
         now_ms: i64,
     ) -> Result<Device, StoreError> {
         if mn.is_empty()
-            || mn.len() > 64
+            || mn.len() > MN_LEN_MAX
             || !mn
                 .bytes()
                 .all(|b| b.is_ascii_graphic() && b != b';' && b != b'=')
         {
             return Err(StoreError::Invalid {
-                what: format!("MN {mn:?}: 1-64 printable characters without ';' or '='"),
+                what: format!(
+                    "MN {mn:?}: 1-{MN_LEN_MAX} printable characters without ';' or '=' (HJ 212 Table 3)"
+                ),
             });
         }
+        device_password_ok(mn, password)?;
         if !["2005", "2017", "2025"].contains(&edition) {
             return Err(StoreError::Invalid {
                 what: format!("edition {edition:?} (expected 2005, 2017 or 2025)"),
@@ -158,6 +162,7 @@ impl Store {
             station_id: station_id.to_owned(),
             edition: edition.to_owned(),
             created_ms: now_ms,
+            disabled: false,
         };
         self.write(|c| {
             if !c.query("SELECT mn FROM devices WHERE mn = $1", &[mn.into()])?.is_empty() {
@@ -171,13 +176,66 @@ impl Store {
         Ok(d)
     }
 
+    /// Gives a device a new password; a running gateway checks it at the device's next login.
+    pub fn set_device_password(&self, mn: &str, password: &str) -> Result<(), StoreError> {
+        device_password_ok(mn, password)?;
+        let hash = password::hash(password, password::Strength::Device);
+        self.device_update(
+            mn,
+            "UPDATE devices SET password_hash = $1 WHERE mn = $2",
+            hash.as_str().into(),
+        )
+    }
+
+    /// Disables (or enables again) a device: a disabled device is refused at login, its data
+    /// and registration are kept.
+    pub fn set_device_disabled(&self, mn: &str, disabled: bool) -> Result<(), StoreError> {
+        self.device_update(
+            mn,
+            "UPDATE devices SET disabled = $1 WHERE mn = $2",
+            disabled.into(),
+        )
+    }
+
+    /// Removes a device's registration (its packets stay in the archive, its values in the
+    /// station's series); the gateway then treats its MN as unknown.
+    pub fn remove_device(&self, mn: &str) -> Result<(), StoreError> {
+        let n = self.write(|c| c.exec("DELETE FROM devices WHERE mn = $1", &[mn.into()]))?;
+        if n == 0 {
+            return Err(StoreError::NotFound {
+                what: format!("device {mn}"),
+            });
+        }
+        Ok(())
+    }
+
+    fn device_update(&self, mn: &str, sql: &str, value: Val) -> Result<(), StoreError> {
+        let n = self.write(|c| c.exec(sql, &[value.clone(), mn.into()]))?;
+        if n == 0 {
+            return Err(StoreError::NotFound {
+                what: format!("device {mn}"),
+            });
+        }
+        Ok(())
+    }
+
     pub fn device(&self, mn: &str) -> Result<Option<Device>, StoreError> {
-        let rows = self.read(|c| c.query("SELECT mn, password_hash, station_id, edition, created_ms FROM devices WHERE mn = $1", &[mn.into()]))?;
+        let rows = self.read(|c| {
+            c.query(
+                &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE mn = $1"),
+                &[mn.into()],
+            )
+        })?;
         Ok(rows.first().map(device))
     }
 
     pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
-        let rows = self.read(|c| c.query("SELECT mn, password_hash, station_id, edition, created_ms FROM devices ORDER BY mn", &[]))?;
+        let rows = self.read(|c| {
+            c.query(
+                &format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY mn"),
+                &[],
+            )
+        })?;
         Ok(rows.iter().map(device).collect())
     }
 
@@ -219,10 +277,11 @@ impl Store {
             .transpose()
     }
 
+    /// Sets a user's password; the account's sessions of before end (its epoch grows).
     pub fn set_password(&self, username: &str, password_hash: &str) -> Result<(), StoreError> {
         let n = self.write(|c| {
             c.exec(
-                "UPDATE users SET password_hash = $1, must_change_password = 0 WHERE username = $2",
+                "UPDATE users SET password_hash = $1, must_change_password = 0, session_epoch = session_epoch + 1 WHERE username = $2",
                 &[password_hash.into(), username.into()],
             )
         })?;
@@ -259,40 +318,9 @@ impl Store {
             .map(drop)
         })
     }
-
-    /// Appends to the audit log (who did what to which object, and why).
-    pub fn audit(
-        &self,
-        at_ms: i64,
-        actor: &str,
-        action: &str,
-        object: &str,
-        detail: &str,
-    ) -> Result<(), StoreError> {
-        self.write(|c| {
-            c.exec(
-                "INSERT INTO audit_log (at_ms, actor, action, object, detail) VALUES ($1, $2, $3, $4, $5)",
-                &[at_ms.into(), actor.into(), action.into(), object.into(), detail.into()],
-            )
-            .map(drop)
-        })
-    }
-
-    pub fn audit_events(&self, limit: i64) -> Result<Vec<AuditEvent>, StoreError> {
-        let rows = self.read(|c| c.query("SELECT id, at_ms, actor, action, object, detail FROM audit_log ORDER BY id DESC LIMIT $1", &[limit.into()]))?;
-        Ok(rows
-            .iter()
-            .map(|r| AuditEvent {
-                id: r[0].int().unwrap_or(0),
-                at_ms: r[1].int().unwrap_or(0),
-                actor: text(r, 2),
-                action: text(r, 3),
-                object: text(r, 4),
-                detail: text(r, 5),
-            })
-            .collect())
-    }
 }
+
+const DEVICE_COLUMNS: &str = "mn, password_hash, station_id, edition, created_ms, disabled";
 
 fn device(r: &Row) -> Device {
     Device {
@@ -301,7 +329,18 @@ fn device(r: &Row) -> Device {
         station_id: text(r, 2),
         edition: text(r, 3),
         created_ms: r[4].int().unwrap_or(0),
+        disabled: r[5].int() == Some(1),
     }
+}
+
+/// A device password must not be empty: a packet without `PW` would then log in.
+fn device_password_ok(mn: &str, password: &str) -> Result<(), StoreError> {
+    if password.is_empty() {
+        return Err(StoreError::Invalid {
+            what: format!("device {mn}: the password is empty (a device needs one to log in)"),
+        });
+    }
+    Ok(())
 }
 
 /// Creates or updates a station row inside a transaction (a station, or the series of an

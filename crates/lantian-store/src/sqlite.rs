@@ -33,6 +33,18 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_emergency",
         include_str!("../migrations/sqlite/0006_emergency.sql"),
     ),
+    (
+        "0007_devices_security",
+        include_str!("../migrations/sqlite/0007_devices_security.sql"),
+    ),
+    (
+        "0008_accounts",
+        include_str!("../migrations/sqlite/0008_accounts.sql"),
+    ),
+    (
+        "0009_audit",
+        include_str!("../migrations/sqlite/0009_audit.sql"),
+    ),
 ];
 
 pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[(

@@ -1,18 +1,36 @@
 //! Helpers for tests against a real PostgreSQL server (feature `testing`): the server's URL
 //! and a fresh database per test, dropped afterwards.
 
+/// Says that a test could not run its real part (a server, a browser, a mount). Under CI
+/// (`CI` set, as `.ci/run` does) that fails the test; elsewhere it prints `NOT RUN: what`
+/// and appends that line to the file `LANTIAN_NOT_RUN_LOG` names, which `scripts/test-all`
+/// lists at the end (cargo hides a passing test's output).
+pub fn not_run(what: &str) {
+    assert!(std::env::var_os("CI").is_none(), "CI must run this: {what}");
+    eprintln!("NOT RUN: {what}");
+    if let Some(path) = std::env::var_os("LANTIAN_NOT_RUN_LOG") {
+        use std::io::Write;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path);
+        if let Err(e) = file.and_then(|mut f| writeln!(f, "NOT RUN: {what}")) {
+            eprintln!(
+                "cannot append to LANTIAN_NOT_RUN_LOG {}: {e}",
+                path.to_string_lossy()
+            );
+        }
+    }
+}
+
 /// The PostgreSQL server to test against: `LANTIAN_TEST_PG_URL`. Under CI it must be set
 /// (scripts/test-all starts a server); elsewhere the PostgreSQL half says it did not run.
 pub fn pg_url() -> Option<String> {
     match std::env::var("LANTIAN_TEST_PG_URL") {
         Ok(u) if !u.is_empty() => Some(u),
         _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must run the PostgreSQL tests: set LANTIAN_TEST_PG_URL (scripts/test-all does)"
-            );
-            eprintln!(
-                "NOT RUN: PostgreSQL half of this test (LANTIAN_TEST_PG_URL is not set; scripts/test-all sets it)"
+            not_run(
+                "PostgreSQL half of this test (LANTIAN_TEST_PG_URL is not set; scripts/test-all sets it)",
             );
             None
         }

@@ -52,6 +52,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let store = s.open()?;
             let at = Clock::System.now_ms();
             let heads = store.checkpoint(at)?;
+            store.audit_row(&lantian_store::AuditRow {
+                at_ms: at,
+                actor: crate::context::operator().name().to_owned(),
+                action: "archive.digest".to_owned(),
+                object: "archive".to_owned(),
+                detail: format!("{} chains", heads.len()),
+                source: crate::context::cli_source(),
+            })?;
             let mut log = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)

@@ -140,14 +140,17 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
             if !dry_run {
-                ledger::replace(&app, &r.measures, operator().name())?;
-                eprintln!("lantian: imported {} measures", r.measures.len());
+                let version = ledger::replace(&app, &operator(), &r.measures)?;
+                eprintln!(
+                    "lantian: imported {} measures as version {version} of the list (earlier versions and every report kept)",
+                    r.measures.len()
+                );
             }
         }
         What::Export { store, file } => {
             let app = store.app()?;
             let list = ledger::list(&app, &Filter::default())?;
-            let bytes = ledger::xlsx(&app, &list)?;
+            let bytes = ledger::xlsx(&app, &operator(), &list)?;
             std::fs::write(&file, bytes)
                 .with_context(|| format!("{}: cannot write", file.display()))?;
             eprintln!(

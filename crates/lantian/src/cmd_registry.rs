@@ -4,7 +4,7 @@ use crate::context::{AsArgs, StoreArgs};
 use anyhow::{Result, bail};
 use lantian_app::stations::{self, NewStation};
 use lantian_core::series::StationRole;
-use lantian_store::StationUnit;
+use lantian_store::{StationUnit, password};
 use serde_json::json;
 use std::process::ExitCode;
 
@@ -79,7 +79,43 @@ enum DeviceCmd {
     },
     /// List the devices as JSON (without password hashes).
     List(StoreArgs),
+    /// Give a device a new password (a running gateway asks for it at the device's next
+    /// login, and of connections already open within 30 s). Without --password, a random
+    /// one is generated and printed once.
+    Passwd {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        mn: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Refuse a device at login (its registration and data are kept).
+    Disable {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        mn: String,
+    },
+    /// Accept a disabled device again.
+    Enable {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        mn: String,
+    },
+    /// Remove a device's registration: the gateway then treats its MN as unknown (its
+    /// packets stay in the archive, its values in the station's series).
+    Remove {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        mn: String,
+    },
 }
+
+/// Characters of a generated device password (HJ 212 `PW` is text; loggers take this length).
+const GENERATED_PASSWORD_LEN: usize = 12;
 
 pub fn run_station(a: StationArgs) -> Result<ExitCode> {
     match a.what {
@@ -117,6 +153,7 @@ pub fn run_station(a: StationArgs) -> Result<ExitCode> {
                 },
             )?;
             let s = &app.store;
+            let op = crate::context::operator();
             for f in factors {
                 let Some((code, factor)) = f.split_once('=') else {
                     bail!("--factor {f}: expected CODE=FACTOR")
@@ -124,11 +161,14 @@ pub fn run_station(a: StationArgs) -> Result<ExitCode> {
                 let factor: f64 = factor
                     .parse()
                     .map_err(|_| anyhow::anyhow!("--factor {f}: {factor:?} is not a number"))?;
-                s.set_station_unit(&StationUnit {
+                let u = StationUnit {
                     station_id: id.clone(),
                     code: code.to_owned(),
                     unit: "configured".into(),
                     factor,
+                };
+                app.audited(&op, "station.factor", &id, &f, || {
+                    Ok(s.set_station_unit(&u)?)
                 })?;
             }
             eprintln!("lantian: station {id} saved");
@@ -156,9 +196,21 @@ pub fn run_device(a: DeviceArgs) -> Result<ExitCode> {
             let app = store.app()?;
             // An outlet's or a piece of equipment's series has its id.
             let series = station.or(outlet).or(equipment).unwrap_or_default();
-            let d = app
-                .store
-                .add_device(&mn, &password, &series, &edition, app.clock.now_ms())?;
+            let d = app.audited(
+                &crate::context::operator(),
+                "device.add",
+                &mn,
+                &series,
+                || {
+                    Ok(app.store.add_device(
+                        &mn,
+                        &password,
+                        &series,
+                        &edition,
+                        app.clock.now_ms(),
+                    )?)
+                },
+            )?;
             eprintln!("lantian: device {} registered for {}", d.mn, d.station_id);
         }
         DeviceCmd::List(store) => {
@@ -167,10 +219,57 @@ pub fn run_device(a: DeviceArgs) -> Result<ExitCode> {
                 .store
                 .devices()?
                 .into_iter()
-                .map(|d| json!({ "mn": d.mn, "station": d.station_id, "edition": d.edition, "created_ms": d.created_ms }))
+                .map(|d| json!({ "mn": d.mn, "station": d.station_id, "edition": d.edition, "created_ms": d.created_ms, "disabled": d.disabled }))
                 .collect();
             println!("{}", serde_json::to_string_pretty(&list)?);
         }
+        DeviceCmd::Passwd {
+            store,
+            mn,
+            password,
+        } => {
+            let app = store.app()?;
+            let generated = password.is_none();
+            let pw = password.unwrap_or_else(|| password::random(GENERATED_PASSWORD_LEN));
+            app.audited(
+                &crate::context::operator(),
+                "device.passwd",
+                &mn,
+                "",
+                || Ok(app.store.set_device_password(&mn, &pw)?),
+            )?;
+            if generated {
+                println!("device {mn}: new password {pw} (shown once)");
+            }
+            eprintln!("lantian: device {mn}: password changed");
+        }
+        DeviceCmd::Disable { store, mn } => set_disabled(&store, &mn, true)?,
+        DeviceCmd::Enable { store, mn } => set_disabled(&store, &mn, false)?,
+        DeviceCmd::Remove { store, mn } => {
+            let app = store.app()?;
+            app.audited(
+                &crate::context::operator(),
+                "device.remove",
+                &mn,
+                "",
+                || Ok(app.store.remove_device(&mn)?),
+            )?;
+            eprintln!("lantian: device {mn} removed");
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn set_disabled(store: &StoreArgs, mn: &str, disable: bool) -> Result<()> {
+    let app = store.app()?;
+    let (action, what) = if disable {
+        ("device.disable", "disabled")
+    } else {
+        ("device.enable", "enabled")
+    };
+    app.audited(&crate::context::operator(), action, mn, "", || {
+        Ok(app.store.set_device_disabled(mn, disable)?)
+    })?;
+    eprintln!("lantian: device {mn} {what}");
+    Ok(())
 }

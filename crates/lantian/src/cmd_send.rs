@@ -283,7 +283,17 @@ fn generated(a: &Args, what: Generate) -> Result<Vec<OutFrame>> {
         a.faults.clone(),
         a.seed.unwrap_or_else(|| simulate::seed_of(&a.mn)),
     );
-    let uploads = simulate::generate(&plan)?;
+    let mut uploads = simulate::generate(&plan)?;
+    // A device cannot measure the future, and the gateway refuses values dated ahead of it.
+    let now_cst = lantian_app::Clock::System.now_cst();
+    let n = uploads.len();
+    uploads.retain(|u| u.ts <= now_cst);
+    if uploads.len() < n {
+        eprintln!(
+            "--generate: {} uploads dated after now (Beijing time) are not sent",
+            n - uploads.len()
+        );
+    }
     Ok(simulate::frames(&uploads, &a.mn, &a.password))
 }
 

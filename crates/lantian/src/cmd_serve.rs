@@ -13,6 +13,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// Shortest `--metrics-token` accepted.
+pub const METRICS_TOKEN_CHARS_MIN: usize = 16;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -41,15 +44,52 @@ pub struct Args {
     /// with 60 days of real public data (UCI Beijing, CC BY 4.0) ending now; and three demo
     /// enterprises (steel, glass, tannery) with outlets and equipment, fed the last three
     /// days of generated CEMS, status and power data with a few faults. Labelled as demo
-    /// data (演示) everywhere.
+    /// data (演示) everywhere. The demo keeps its own database in DATA_DIR/demo (printed at
+    /// start), so its stations and values never enter the real deployment's; its devices get
+    /// random passwords at each start, printed once. Not with --postgres.
     #[arg(long)]
     demo: bool,
+    /// Wrong device passwords from one address for one MN after which that MN is refused
+    /// from that address, unchecked, for --device-lockout-minutes.
+    #[arg(long, default_value_t = 10)]
+    device_auth_failures_max: u32,
+    /// The window of --device-auth-failures-max, and how long a lockout lasts (minutes).
+    #[arg(long, default_value_t = 15)]
+    device_lockout_minutes: u64,
+    /// HJ 212 connections open at once from one source address at most.
+    #[arg(long, default_value_t = 16)]
+    connections_per_address: usize,
+    /// Data dated more than this many minutes ahead of the server clock is refused.
+    #[arg(long, default_value_t = 10)]
+    future_margin_minutes: u64,
+    /// Refused HJ 212 packets (unknown MN, wrong password, …) archived per source address and
+    /// minute at most; the rest are counted, not archived.
+    #[arg(long, default_value_t = 60)]
+    refused_archived_per_minute: u32,
     /// A JSON file of settings: `http`, `hj212`, `data_dir`, `postgres`, `county`,
     /// `target_pm25`, `max_segment_bytes`, `projection_round_packets`, `device_setup`,
     /// `demo`. They replace the built-in defaults; a flag given with a non-default value on
     /// the command line wins over the file.
     #[arg(long, value_name = "FILE")]
     config: Option<std::path::PathBuf>,
+    /// The web UI is served over HTTPS (here or by a proxy in front): the session cookie is
+    /// `Secure` and named `__Host-lantian_session`.
+    #[arg(long)]
+    secure_cookies: bool,
+    /// A reverse proxy in front of the web UI (its IP address; repeatable): only from these
+    /// peers is `X-Forwarded-For` believed, for the login throttle. None by default.
+    #[arg(long = "trusted-proxy", value_name = "ADDR")]
+    trusted_proxies: Vec<std::net::IpAddr>,
+    /// The bearer token Prometheus sends to read `/metrics` (`Authorization: Bearer TOKEN`,
+    /// at least 16 characters). Without it `/metrics` answers only a session of an
+    /// administrator or operations.
+    #[arg(
+        long,
+        env = "LANTIAN_METRICS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    metrics_token: Option<String>,
 }
 
 impl Args {
@@ -151,7 +191,25 @@ impl Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let args = args.with_config()?;
+    let mut args = args.with_config()?;
+    if args.demo {
+        // The demo's stations, devices and values live in a database of their own.
+        anyhow::ensure!(
+            args.store.postgres.is_none(),
+            "--demo keeps its data apart in DATA_DIR/demo (SQLite) and cannot be combined with --postgres"
+        );
+        args.store.data_dir = args.store.data_dir.join("demo");
+        println!(
+            "demo: data kept apart in {} (the real data directory is not touched)",
+            args.store.data_dir.display()
+        );
+    }
+    if let Some(t) = &args.metrics_token {
+        anyhow::ensure!(
+            t.chars().count() >= METRICS_TOKEN_CHARS_MIN && !t.chars().any(char::is_whitespace),
+            "--metrics-token: at least {METRICS_TOKEN_CHARS_MIN} characters, no spaces"
+        );
+    }
     let mut app = args.store.app()?;
     if let Some(t) = args.target_pm25 {
         anyhow::ensure!(
@@ -170,22 +228,28 @@ pub fn run(args: Args) -> Result<ExitCode> {
             role: Role::Admin,
             unit: None,
         };
-        accounts::create(&app, admin, "system")?;
+        accounts::create_first_admin(&app, admin)?;
         println!(
             "administrator created: user admin, one-time password {pw} (shown once; change it at first login)"
         );
     }
-    if args.demo {
-        crate::demo::register(&app)?;
-    }
+    let demo_passwords = if args.demo {
+        let passwords = crate::demo::register(&app)?;
+        for (mn, pw) in &passwords {
+            println!("demo device {mn}: password {pw} (shown once)");
+        }
+        passwords
+    } else {
+        Default::default()
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(serve(args, app))?;
+    runtime.block_on(serve(args, app, demo_passwords))?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(args: Args, app: App) -> Result<()> {
+async fn serve(args: Args, app: App, demo_passwords: crate::demo::Passwords) -> Result<()> {
     let store = app.store.clone();
     let metrics = Arc::new(Metrics::default());
     let hj212 = listen(args.hj212).with_context(|| format!("binding {}", args.hj212))?;
@@ -211,6 +275,11 @@ async fn serve(args: Args, app: App) -> Result<()> {
             ..Default::default()
         },
         projection_round_max: args.projection_round_packets,
+        auth_failures_max: args.device_auth_failures_max,
+        auth_failure_window: std::time::Duration::from_secs(args.device_lockout_minutes * 60),
+        connections_per_address_max: args.connections_per_address,
+        future_margin: std::time::Duration::from_secs(args.future_margin_minutes * 60),
+        refused_archived_per_address_per_min: args.refused_archived_per_minute,
         ..Config::default()
     };
     let (m, d, lag_store) = (metrics.clone(), metrics.clone(), store.clone());
@@ -228,6 +297,10 @@ async fn serve(args: Args, app: App) -> Result<()> {
             })
             .collect()
     });
+    let web_config = lantian_api::WebConfig {
+        secure_cookies: args.secure_cookies,
+        trusted_proxies: args.trusted_proxies.clone(),
+    };
     let web_app = lantian_api::router(lantian_api::AppState::new(
         app.clone(),
         Arc::new(move || {
@@ -239,7 +312,9 @@ async fn serve(args: Args, app: App) -> Result<()> {
             )
         }),
         devices,
-    ));
+    )
+    .with_web(web_config)
+    .with_metrics_token(args.metrics_token.clone()));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut gw_stop = stop_rx.clone();
     let gateway = tokio::spawn(lantian_gateway::run(
@@ -253,11 +328,15 @@ async fn serve(args: Args, app: App) -> Result<()> {
     ));
     let mut http_stop = stop_rx.clone();
     let web = tokio::spawn(async move {
-        axum::serve(http, web_app)
-            .with_graceful_shutdown(async move {
-                let _ = http_stop.changed().await;
-            })
-            .await
+        // The peer's address reaches the handlers (the login throttle keys on it).
+        axum::serve(
+            http,
+            web_app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = http_stop.changed().await;
+        })
+        .await
     });
     // The ledger's scheduled check: flag measures past their deadline, hourly.
     let ledger_app = app.clone();
@@ -279,7 +358,7 @@ async fn serve(args: Args, app: App) -> Result<()> {
             lantian_core::cst::hour_start(app.clock.now_cst()) - lantian_core::cst::HOUR_S;
         let demo_app = app.clone();
         tokio::spawn(async move {
-            match crate::demo::feed(&demo_app, addr, last_hour).await {
+            match crate::demo::feed(&demo_app, addr, last_hour, &demo_passwords).await {
                 Ok((sent, acked)) => println!("demo feed: {acked} of {sent} packets acknowledged"),
                 Err(e) => eprintln!("lantian: demo feed failed: {e:#}"),
             }

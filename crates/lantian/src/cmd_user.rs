@@ -1,5 +1,6 @@
-//! `lantian user add|list`: accounts from the server's console (the web UI's administrator
-//! does the same under 账号).
+//! `lantian user add|list|disable|enable|role`: accounts from the server's console (the web
+//! UI's administrator does the same under 账号管理). A running server sees each change at the
+//! account's next request: a disabled account's sessions end, a new role counts at once.
 
 use crate::context::{AsArgs, StoreArgs};
 use anyhow::Result;
@@ -32,6 +33,44 @@ enum What {
         /// At least 10 characters; without it one is generated and printed once.
         #[arg(long)]
         password: Option<String>,
+    },
+    /// List the accounts as JSON lines (name, role, unit, disabled, initial password unchanged).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        who: AsArgs,
+    },
+    /// Disable an account: it cannot log in and its sessions end (not the last administrator).
+    Disable {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        who: AsArgs,
+        username: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        who: AsArgs,
+        username: String,
+    },
+    /// Give an account another role and unit (the last administrator stays one).
+    Role {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        who: AsArgs,
+        username: String,
+        /// admin | bureau | department | township | operations | enterprise | commander
+        #[arg(long)]
+        role: Role,
+        /// The unit: a department by its name, a town, township or zone by id, an enterprise
+        /// by its id.
+        #[arg(long)]
+        unit: Option<String>,
     },
 }
 
@@ -66,6 +105,41 @@ pub fn run(a: Args) -> Result<ExitCode> {
             } else {
                 eprintln!("lantian: user {username} created");
             }
+        }
+        What::List { store, who } => {
+            let app = store.app()?;
+            for u in accounts::list_users(&app, &who.caller(&app)?)? {
+                println!("{}", serde_json::to_string(&u)?);
+            }
+        }
+        What::Disable {
+            store,
+            who,
+            username,
+        } => {
+            let app = store.app()?;
+            accounts::set_disabled(&app, &who.caller(&app)?, &username, true)?;
+            eprintln!("lantian: user {username} disabled");
+        }
+        What::Enable {
+            store,
+            who,
+            username,
+        } => {
+            let app = store.app()?;
+            accounts::set_disabled(&app, &who.caller(&app)?, &username, false)?;
+            eprintln!("lantian: user {username} enabled");
+        }
+        What::Role {
+            store,
+            who,
+            username,
+            role,
+            unit,
+        } => {
+            let app = store.app()?;
+            accounts::set_role(&app, &who.caller(&app)?, &username, role, unit.as_deref())?;
+            eprintln!("lantian: user {username} is now {role}");
         }
     }
     Ok(ExitCode::SUCCESS)

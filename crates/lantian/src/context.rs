@@ -70,7 +70,15 @@ impl StoreArgs {
                 "this database serves county {id}, whose profile directory is not known here: name it with --county DIR"
             ),
             _ => {
-                county.install(&store, clock.now_ms())?;
+                let row = lantian_store::AuditRow {
+                    at_ms: clock.now_ms(),
+                    actor: operator().name().to_owned(),
+                    action: "county.install".to_owned(),
+                    object: county.profile.id.clone(),
+                    detail: String::new(),
+                    source: cli_source(),
+                };
+                store.audited(row, || county.install(&store, clock.now_ms()))?;
             }
         }
         if let Some(d) = &self.county {
@@ -94,7 +102,7 @@ pub struct AsArgs {
 impl AsArgs {
     pub fn caller(&self, app: &App) -> Result<Caller> {
         match &self.user {
-            Some(u) => Ok(lantian_app::accounts::caller_as(app, u)?),
+            Some(u) => Ok(lantian_app::accounts::caller_as(app, u)?.from_source(&cli_source())),
             None => Ok(operator()),
         }
     }
@@ -115,5 +123,40 @@ pub fn operator() -> Caller {
         role: Role::Admin,
         unit_id: None,
         unit_kind: None,
+        source: cli_source(),
     })
+}
+
+/// The audit source of a command-line action: `cli:` and the operating-system user running
+/// it (`$USER`, else `$LOGNAME`, else the name of this process's user id in `/etc/passwd`,
+/// else `uidN`).
+pub fn cli_source() -> String {
+    let user = ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(os_user);
+    format!("cli:{user}")
+}
+
+/// The name of this process's real user id (Linux: `/proc/self/status`, `/etc/passwd`).
+fn os_user() -> String {
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        });
+    let Some(uid) = uid else {
+        return "unknown".to_owned();
+    };
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|p| {
+            p.lines().find_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                (f.len() > 2 && f[2] == uid).then(|| f[0].to_owned())
+            })
+        })
+        .unwrap_or_else(|| format!("uid{uid}"))
 }

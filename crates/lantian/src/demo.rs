@@ -23,7 +23,25 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 const FEED: &[u8] = include_bytes!("../demo/beijing-prsa-last60d.csv.gz");
-const PASSWORD: &str = "demo12";
+/// Characters of a demo device's password, generated at each start (never in the source).
+const PASSWORD_LEN: usize = 12;
+
+/// Each demo device's password (MN → password), generated at this start.
+pub type Passwords = BTreeMap<String, String>;
+
+/// Registers demo device `mn` for `series`, or gives it a new password: a fresh random one
+/// at each start, so no demo password is known before it is printed.
+fn demo_device(app: &App, mn: &str, series: &str, passwords: &mut Passwords) -> Result<()> {
+    let pw = lantian_store::password::random(PASSWORD_LEN);
+    if app.store.device(mn)?.is_none() {
+        app.store
+            .add_device(mn, &pw, series, "2017", app.clock.now_ms())?;
+    } else {
+        app.store.set_device_password(mn, &pw)?;
+    }
+    passwords.insert(mn.to_owned(), pw);
+    Ok(())
+}
 
 /// A demo station: where it stands and which PRSA station it replays.
 struct DemoStation {
@@ -95,9 +113,11 @@ fn plan(app: &App) -> Vec<DemoStation> {
         .collect()
 }
 
-/// Registers the demo stations, enterprises and their devices (idempotent).
-pub fn register(app: &App) -> Result<()> {
+/// Registers the demo stations, enterprises and their devices (idempotent, but every
+/// device gets a new random password); returns the passwords, to print once and to feed.
+pub fn register(app: &App) -> Result<Passwords> {
     let store = &app.store;
+    let mut passwords = Passwords::new();
     for DemoStation {
         id,
         mn,
@@ -127,16 +147,20 @@ pub fn register(app: &App) -> Result<()> {
             min_interval_min: 1,
             demo: true,
         })?;
-        if store.device(&mn)?.is_none() {
-            store.add_device(&mn, PASSWORD, &id, "2017", app.clock.now_ms())?;
-        }
+        demo_device(app, &mn, &id, &mut passwords)?;
     }
-    register_sources(app)
+    register_sources(app, &mut passwords)?;
+    Ok(passwords)
 }
 
 /// Replays the feed to the gateway at `addr`, its last hour starting at `last_hour_start`
 /// (CST seconds); returns (sent, acknowledged).
-pub async fn feed(app: &App, addr: String, last_hour_start: i64) -> Result<(u64, u64)> {
+pub async fn feed(
+    app: &App,
+    addr: String,
+    last_hour_start: i64,
+    passwords: &Passwords,
+) -> Result<(u64, u64)> {
     let mut diag = Diagnostics::default();
     let records = long::read(flate2::read::GzDecoder::new(FEED), "demo feed", &mut diag)?;
     let mut by_station: BTreeMap<String, BTreeMap<i64, Vec<(String, f64)>>> = BTreeMap::new();
@@ -157,7 +181,7 @@ pub async fn feed(app: &App, addr: String, last_hour_start: i64) -> Result<(u64,
     let shift = last_hour_start - last;
     let (mut sent, mut acked) = (0, 0);
     for DemoStation { id, mn, prsa, .. } in plan(app) {
-        let Some(hours) = by_station.get(prsa) else {
+        let (Some(hours), Some(pw)) = (by_station.get(prsa), passwords.get(&mn)) else {
             continue;
         };
         let frames: Vec<OutFrame> = hours
@@ -172,7 +196,7 @@ pub async fn feed(app: &App, addr: String, last_hour_start: i64) -> Result<(u64,
                     "22",
                     Command::HOURLY_DATA,
                     &qn,
-                    PASSWORD,
+                    pw,
                     &mn,
                     &t,
                     &values,
@@ -195,7 +219,7 @@ pub async fn feed(app: &App, addr: String, last_hour_start: i64) -> Result<(u64,
             r.sent
         );
     }
-    let (s, a) = feed_sources(app, &addr, last_hour_start).await?;
+    let (s, a) = feed_sources(app, &addr, last_hour_start, passwords).await?;
     Ok((sent + s, acked + a))
 }
 
@@ -524,7 +548,7 @@ fn source_plan(app: &App, episode_day: Date) -> Vec<DemoEnterprise> {
 
 /// Registers the demo enterprises, outlets, equipment and devices; a part already registered
 /// as planned is left alone, so that restarts write nothing to the audit log.
-fn register_sources(app: &App) -> Result<()> {
+fn register_sources(app: &App, passwords: &mut Passwords) -> Result<()> {
     let op = crate::context::operator();
     let store = &app.store;
     for d in source_plan(app, cst::date_of(app.clock.now_cst())) {
@@ -543,9 +567,7 @@ fn register_sources(app: &App) -> Result<()> {
             }
         }
         for dev in d.devices {
-            if store.device(&dev.mn)?.is_none() {
-                store.add_device(&dev.mn, PASSWORD, &dev.series, "2017", app.clock.now_ms())?;
-            }
+            demo_device(app, &dev.mn, &dev.series, passwords)?;
         }
     }
     Ok(())
@@ -554,7 +576,12 @@ fn register_sources(app: &App) -> Result<()> {
 /// Generates the demo enterprises' last [`SOURCE_DAYS`] days of minute data, ending with the
 /// hour starting at `last_hour_start`, and sends it to the gateway at `addr`; returns (sent,
 /// acknowledged).
-async fn feed_sources(app: &App, addr: &str, last_hour_start: i64) -> Result<(u64, u64)> {
+async fn feed_sources(
+    app: &App,
+    addr: &str,
+    last_hour_start: i64,
+    passwords: &Passwords,
+) -> Result<(u64, u64)> {
     let to = last_hour_start + cst::HOUR_S;
     let from = to - SOURCE_DAYS * cst::DAY_S;
     // The episodes fall on the day before the last hour's: whole, and recent.
@@ -570,7 +597,10 @@ async fn feed_sources(app: &App, addr: &str, last_hour_start: i64) -> Result<(u6
                 faults: dev.faults,
                 seed: simulate::seed_of(&dev.mn),
             };
-            let frames = simulate::frames(&simulate::generate(&plan)?, &dev.mn, PASSWORD);
+            let Some(pw) = passwords.get(&dev.mn) else {
+                continue;
+            };
+            let frames = simulate::frames(&simulate::generate(&plan)?, &dev.mn, pw);
             let cfg = SendConfig {
                 to: addr.to_owned(),
                 connections: 1,

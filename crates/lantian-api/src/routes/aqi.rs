@@ -2,6 +2,7 @@
 
 use super::{LangQuery, Q, run};
 use crate::AppState;
+use crate::auth::Who;
 use crate::error::ApiResult;
 use crate::export::{TableQuery, rows, table};
 use axum::Json;
@@ -14,16 +15,22 @@ use lantian_store::View;
 use serde::Deserialize;
 use serde_json::json;
 
-/// AQI now of the city (assessment stations) and of every station, from raw real-time data.
-/// Public; reused for 5 s.
+/// AQI now of the city (assessment stations) and of every station whose data the caller
+/// sees (the others by name and place only), from raw real-time data. Reused for 5 s.
 #[utoipa::path(get, path = "/aqi/now", tag = "aqi", params(LangQuery), responses((status = 200, body = Object)))]
-pub async fn now(State(st): State<AppState>, Q(q): Q<LangQuery>) -> ApiResult<Response> {
+pub async fn now(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<LangQuery>,
+) -> ApiResult<Response> {
     let l = lang(q.lang.as_deref());
-    if let Some(r) = st.cache.get("aqi_now", l) {
+    // What a caller sees depends on who it is: one cached answer per account.
+    let key = format!("aqi_now|{}", super::cached_for(&caller));
+    if let Some(r) = st.cache.get(&key, l) {
         return Ok(r);
     }
-    let now = run(&st, move |app| lantian_app::aqi::now(app, l)).await?;
-    Ok(st.cache.put("aqi_now", l, &now))
+    let now = run(&st, move |app| lantian_app::aqi::now(app, &caller, l)).await?;
+    Ok(st.cache.put(&key, l, &now))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -49,7 +56,11 @@ pub struct DailyQuery {
 
 /// The daily AQI (日报) of the city, a unit or a station, from audited data by default.
 #[utoipa::path(get, path = "/daily-aqi", tag = "aqi", params(DailyQuery), responses((status = 200, body = Object)))]
-pub async fn daily(State(st): State<AppState>, Q(q): Q<DailyQuery>) -> ApiResult<Response> {
+pub async fn daily(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<DailyQuery>,
+) -> ApiResult<Response> {
     let (first, last) = match (q.from, q.to, q.days) {
         (Some(f), Some(t), None) => (f, t),
         (None, None, days) => {
@@ -72,7 +83,7 @@ pub async fn daily(State(st): State<AppState>, Q(q): Q<DailyQuery>) -> ApiResult
     let scope = Scope::parse(q.scope.as_deref().unwrap_or("city"))?;
     let (l, view) = (lang(q.lang.as_deref()), q.view.unwrap_or(View::Audited));
     let list = run(&st, move |app| {
-        lantian_app::aqi::daily(app, &scope, first, last, l, view)
+        lantian_app::aqi::daily(app, &caller, &scope, first, last, l, view)
     })
     .await?;
     let q = TableQuery {
@@ -113,12 +124,16 @@ pub struct AggregateQuery {
 /// Hourly or daily concentrations, O3 8-h, AQI, primary pollutants and coverage of a scope:
 /// the rows `lantian query` prints, one per period. Times are Beijing time.
 #[utoipa::path(get, path = "/query", tag = "aqi", params(AggregateQuery), responses((status = 200, body = Object)))]
-pub async fn query(State(st): State<AppState>, Q(q): Q<AggregateQuery>) -> ApiResult<Response> {
+pub async fn query(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<AggregateQuery>,
+) -> ApiResult<Response> {
     let scope = Scope::parse(q.scope.as_deref().unwrap_or("city"))?;
     let period = Period::parse(q.period.as_deref().unwrap_or("day"))?;
     let (from, to, view) = (q.from, q.to, q.view.unwrap_or(View::Audited));
     let list = run(&st, move |app| {
-        data::aggregate(app, &scope, period, from, to, view)
+        data::query(app, &caller, &scope, period, from, to, view)
     })
     .await?;
     if q.format.as_deref().is_none_or(|f| f == "json") {

@@ -2,6 +2,7 @@
 
 use super::{Q, run};
 use crate::AppState;
+use crate::auth::Who;
 use crate::error::ApiResult;
 use crate::export::{TableQuery, rows, table};
 use axum::Json;
@@ -54,13 +55,14 @@ fn span(st: &AppState, q: &PeriodQuery) -> ApiResult<Span> {
 #[utoipa::path(get, path = "/assessment", tag = "assessment", params(PeriodQuery), responses((status = 200, body = Object)))]
 pub async fn assessment(
     State(st): State<AppState>,
+    Who(caller): Who,
     Q(q): Q<PeriodQuery>,
 ) -> ApiResult<Json<Value>> {
     let span = span(&st, &q)?;
     let scope = Scope::parse(q.scope.as_deref().unwrap_or("city"))?;
     let (rules, view) = (q.rules.unwrap_or_default(), q.view.unwrap_or(View::Audited));
     let a = run(&st, move |app| {
-        assessment::assessment(app, &scope, span, rules, view)
+        assessment::assessment(app, &caller, &scope, span, rules, view)
     })
     .await?;
     Ok(Json(json!(a)))
@@ -109,9 +111,13 @@ pub struct ViewQuery {
 /// This year's PM2.5 against the county's target, and the highest mean the rest of the year
 /// may have.
 #[utoipa::path(get, path = "/targets", tag = "assessment", params(ViewQuery), responses((status = 200, body = Object)))]
-pub async fn targets(State(st): State<AppState>, Q(q): Q<ViewQuery>) -> ApiResult<Json<Value>> {
+pub async fn targets(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<ViewQuery>,
+) -> ApiResult<Json<Value>> {
     let view = q.view.unwrap_or(View::Audited);
     Ok(Json(json!(
-        run(&st, move |app| assessment::targets(app, view)).await?
+        run(&st, move |app| assessment::targets(app, &caller, view)).await?
     )))
 }

@@ -2,7 +2,7 @@
 //! receipts, the reduction list, verification with evidence, handover, the episode report.
 
 use super::sources::{ImportQuery, XLSX};
-use super::{J, Q, run};
+use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::ApiResult;
@@ -63,7 +63,7 @@ pub async fn regional(
 pub async fn one(
     State(st): State<AppState>,
     Who(caller): Who,
-    Path(id): Path<i64>,
+    P(id): P<i64>,
 ) -> ApiResult<Json<Value>> {
     let w = run(&st, move |app| emergency::get(app, &caller, id)).await?;
     Ok(Json(json!(w)))
@@ -79,7 +79,7 @@ pub async fn one(
 pub async fn step(
     State(st): State<AppState>,
     Who(caller): Who,
-    Path((id, step)): Path<(i64, String)>,
+    P((id, step)): P<(i64, String)>,
     J(b): J<StepRequest>,
 ) -> ApiResult<Json<Value>> {
     let w = run(&st, move |app| match step.as_str() {
@@ -101,7 +101,7 @@ pub async fn step(
 pub async fn verification(
     State(st): State<AppState>,
     Who(caller): Who,
-    Path(id): Path<i64>,
+    P(id): P<i64>,
 ) -> ApiResult<Json<Value>> {
     let v = run(&st, move |app| compliance::verify(app, &caller, id)).await?;
     Ok(Json(json!(v)))
@@ -122,7 +122,7 @@ pub struct EvidenceQuery {
 pub async fn evidence(
     State(st): State<AppState>,
     Who(caller): Who,
-    Path(id): Path<i64>,
+    P(id): P<i64>,
     Q(q): Q<EvidenceQuery>,
 ) -> ApiResult<Json<Value>> {
     let e = run(&st, move |app| {
@@ -147,7 +147,7 @@ pub struct HandoverBody {
 pub async fn handover(
     State(st): State<AppState>,
     Who(caller): Who,
-    Path(id): Path<i64>,
+    P(id): P<i64>,
     J(b): J<HandoverBody>,
 ) -> ApiResult<Json<Value>> {
     let h = run(&st, move |app| {
@@ -178,7 +178,7 @@ pub struct FormatQuery {
 pub async fn report(
     State(st): State<AppState>,
     Who(caller): Who,
-    Path(id): Path<i64>,
+    P(id): P<i64>,
     Q(q): Q<FormatQuery>,
 ) -> ApiResult<Response> {
     let format = q.format.unwrap_or_default();

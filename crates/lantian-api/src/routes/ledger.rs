@@ -68,7 +68,10 @@ pub async fn list(
         deadline_before: q.deadline_before,
     };
     if q.format.as_deref() == Some("xlsx") {
-        let bytes = run(&st, move |app| ledger::xlsx(app, &ledger::list(app, &f)?)).await?;
+        let bytes = run(&st, move |app| {
+            ledger::xlsx(app, &caller, &ledger::list(app, &f)?)
+        })
+        .await?;
         return Ok(download(
             bytes,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -113,8 +116,9 @@ pub async fn list(
     )
 }
 
-/// One measure with its history (times in Beijing time), and what the caller may do to it
-/// now (`allowed`). Public.
+/// One measure with its history (times in Beijing time, the version of the list each step
+/// was made under), and what the caller may do to it now (`allowed`). Public; who acted,
+/// report texts and evidence file names only with a login.
 #[utoipa::path(get, path = "/ledger/{id}", tag = "ledger", params(("id" = String, Path, description = "Measure id, e.g. M21")),
     responses((status = 200, body = Object), (status = 404, description = "No such measure")))]
 pub async fn one(
@@ -144,7 +148,7 @@ pub struct EventBody {
 /// acts on the measures its unit leads or supports (confirming only those it leads), a
 /// township on those of every township; only the bureau closes and reopens.
 #[utoipa::path(post, path = "/ledger/{id}/events", tag = "ledger", params(("id" = String, Path, description = "Measure id")),
-    request_body = EventBody, responses((status = 200, body = Object), (status = 403, description = "Not allowed (audited)")))]
+    request_body = EventBody, responses((status = 200, body = Object), (status = 403, description = "Not allowed (audited)"), (status = 409, description = "The measure's status does not allow it now, or changed meanwhile")))]
 pub async fn act(
     State(st): State<AppState>,
     Who(caller): Who,
@@ -201,7 +205,7 @@ pub async fn correct(
 /// file, `X-Filename` its name) to a measure the caller's unit leads or supports.
 #[utoipa::path(post, path = "/ledger/{id}/evidence", tag = "ledger", params(("id" = String, Path, description = "Measure id")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, body = Object), (status = 413, description = "Larger than 5 MiB")))]
+    responses((status = 200, body = Object), (status = 409, description = "The measure's evidence quota is full"), (status = 413, description = "Larger than 5 MiB")))]
 pub async fn evidence(
     State(st): State<AppState>,
     Who(caller): Who,

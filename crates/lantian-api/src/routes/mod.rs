@@ -38,7 +38,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::logout))
         .routes(routes!(accounts::me))
         .routes(routes!(accounts::password))
-        .routes(routes!(accounts::create_user))
+        .routes(routes!(accounts::users, accounts::create_user))
+        .routes(routes!(accounts::disable_user))
+        .routes(routes!(accounts::enable_user))
+        .routes(routes!(accounts::set_role))
         .routes(routes!(accounts::audit))
         .routes(routes!(ledger::list))
         .routes(routes!(ledger::one))
@@ -76,6 +79,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Q<T> {
     }
 }
 
+/// Path parameters; a bad one (a warning id that is no 64-bit integer) is a JSON 400 that
+/// names it.
+#[derive(Debug)]
+pub struct P<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for P<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<P<T>, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(p) => Ok(P(p.0)),
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
+}
+
 /// A JSON body; a bad one is a JSON 400 (413 when too large) that says what is wrong.
 #[derive(Debug)]
 pub struct J<T>(pub T);
@@ -92,6 +111,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for J<T> {
             Err(e) => Err(ApiError::BadRequest(e.body_text())),
         }
     }
+}
+
+/// Who an answer is cached for: the public, or one account (an account named `public` is
+/// not the public).
+pub(crate) fn cached_for(caller: &lantian_app::Caller) -> String {
+    caller
+        .account()
+        .map_or_else(|| "-".to_owned(), |a| format!("u:{}", a.username))
 }
 
 /// `lang=en` for English; Chinese otherwise.

@@ -223,7 +223,7 @@ pub async fn series(
             pollutant.hj212_code(),
             req.days,
             req.view,
-            caller.name()
+            super::cached_for(&caller)
         )
     });
     if let Some(r) = key.as_deref().and_then(|k| st.cache.get(k, Lang::Zh)) {

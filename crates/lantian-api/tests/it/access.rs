@@ -49,7 +49,7 @@ fn table() -> Vec<Row> {
 
 /// Two enterprises with an outlet each (BX publishes its data), their accounts, a day of
 /// CEMS hours and a gate record.
-fn sources(store: &Store) {
+pub fn sources(store: &Store) {
     for (id, discloses) in [("AS", false), ("BX", true)] {
         let e = Enterprise {
             id: id.into(),
@@ -141,7 +141,27 @@ async fn every_row_of_docs_access_md_is_what_each_caller_gets() {
             }
             let body = (r.method == "POST" || r.method == "PUT")
                 .then(|| serde_json::from_str(r.body.as_deref().unwrap_or("{}")).unwrap());
-            let got = call(&app, &r.method, &r.path, body, &headers).await;
+            let got = call(&app, &r.method, &r.path, body.clone(), &headers).await;
+            // The same rule whether or not a cookie is sent: a dead or made-up session is
+            // the public.
+            if i == 0 {
+                for cookie in ["lantian_session=made-up", "lantian_session="] {
+                    let with = call(
+                        &app,
+                        &r.method,
+                        &r.path,
+                        body.clone(),
+                        &[("cookie", cookie)],
+                    )
+                    .await;
+                    if with.status != got.status {
+                        wrong.push(format!(
+                            "{} {} with cookie {cookie:?}: {} (without: {})",
+                            r.method, r.path, with.status, got.status
+                        ));
+                    }
+                }
+            }
             if got.status.as_u16() != want {
                 wrong.push(format!(
                     "{} {} as {}: {} (table: {want}) {}",

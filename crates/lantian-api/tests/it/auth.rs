@@ -236,7 +236,7 @@ async fn password_change_and_account_creation() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(String::from_utf8_lossy(&r.body).contains("change your initial password"));
+    assert!(String::from_utf8_lossy(&r.body).contains("must change the initial password first"));
     let same = json!({ "old": "department pw 1", "new": "department pw 1" });
     assert_eq!(
         call(&app, "POST", "/api/v1/password", Some(same), &d)

@@ -116,28 +116,92 @@ async fn random_requests_to_every_route_never_get_a_5xx() {
     assert_eq!(checked, 600);
 }
 
+/// A real id of the fixture for each kind of `{id}` in a route.
+fn real_id(path: &str, warning: &str) -> String {
+    if !path.contains('{') {
+        return path.to_owned();
+    }
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let id = match first {
+        "stations" => "CITY-1",
+        "ledger" => "M21",
+        "enterprises" => "AS",
+        "outlets" => "AS-1",
+        "users" => "ops",
+        "warnings" => warning,
+        other => panic!("{path}: no fixture id for /{other}/{{id}}: add one here"),
+    };
+    path.replace("{id}", id)
+        .replace("{username}", id)
+        .replace("{step}", "issue")
+}
+
+/// Every route of the document answers as a route: as an administrator, with ids that exist
+/// (a station, a measure, an enterprise, an outlet, an account, a stored warning), none is
+/// "not found" and none refuses the method; and an id that does not exist is 404.
 #[tokio::test]
 async fn every_documented_route_exists() {
-    let (app, _) = app("routes");
+    let (app, store) = app("routes");
+    super::access::sources(&store);
+    let (cookie, csrf) = login(&app, "admin").await;
+    let auth = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
+    let saved = call(
+        &app,
+        "POST",
+        "/api/v1/warnings/propose",
+        Some(serde_json::json!({ "daily": [{ "date": "2026-11-09", "aqi": 250 }], "save": true })),
+        &auth,
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{:?}", saved.json());
+    let list = call(&app, "GET", "/api/v1/warnings", None, &auth)
+        .await
+        .json();
+    let warning = list[0]["id"].to_string();
+    assert!(warning.parse::<i64>().is_ok(), "a stored warning: {list}");
     let doc = call(&app, "GET", "/api/v1/openapi.json", None, &[])
         .await
         .json();
+    let mut with_ids = 0;
     for (path, ops) in doc["paths"].as_object().unwrap() {
         for method in ops.as_object().unwrap().keys() {
-            let uri = format!("/api/v1{}", path.replace("{id}", "CITY-1"));
-            let r = call(
-                &app,
-                &method.to_uppercase(),
-                &uri,
-                (method == "post").then(|| serde_json::json!({})),
-                &[],
-            )
-            .await;
-            assert!(
-                r.status != StatusCode::NOT_FOUND || path.contains("{id}"),
-                "{method} {path}: 404"
-            );
-            assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            let has_id = path.contains('{');
+            let uri = format!("/api/v1{}", real_id(path, &warning));
+            let body = match method.as_str() {
+                "post" => Some(serde_json::json!({})),
+                "put" => Some(serde_json::json!([])),
+                _ => None,
+            };
+            let r = if path == "/logout" {
+                // Logging out ends a session: another one than the walk's.
+                let (c, t) = login(&app, "admin").await;
+                call(
+                    &app,
+                    "POST",
+                    &uri,
+                    body,
+                    &[("cookie", &c), ("x-csrf-token", &t)],
+                )
+                .await
+            } else {
+                call(&app, &method.to_uppercase(), &uri, body, &auth).await
+            };
+            let text = String::from_utf8_lossy(&r.body);
+            // A violation's evidence is looked up by its query; with none given it is a 400,
+            // so a 404 here too would mean the route or the warning is not found.
+            assert_ne!(r.status, StatusCode::NOT_FOUND, "{method} {uri}: {text}");
+            assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
+            if has_id && method == "get" {
+                with_ids += 1;
+                let missing = format!("/api/v1{}", path.replace("{id}", "no-such-id-404"));
+                let r = call(&app, "GET", &missing, None, &auth).await;
+                assert!(
+                    matches!(r.status.as_u16(), 400 | 404),
+                    "GET {missing}: {}",
+                    r.status
+                );
+            }
         }
     }
+    assert!(with_ids >= 10, "{with_ids} GET routes with an id");
 }

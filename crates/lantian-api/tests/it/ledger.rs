@@ -150,9 +150,17 @@ async fn a_department_acts_only_on_its_own_measures() {
         .audit_events(20)
         .unwrap()
         .into_iter()
-        .filter(|e| e.action == "ledger.denied")
-        .count();
-    assert_eq!(denied, 2, "each refusal is in the audit log");
+        .filter(|e| e.action.starts_with("denied.ledger."))
+        .map(|e| (e.action, e.object))
+        .collect::<Vec<_>>();
+    assert_eq!(
+        denied,
+        [
+            ("denied.ledger.confirm".to_owned(), "M21".to_owned()),
+            ("denied.ledger.report".to_owned(), "M01".to_owned())
+        ],
+        "each refusal is in the audit log, newest first"
+    );
     let (gc, gcsrf) = login(&app, "gx").await;
     let g = [("cookie", gc.as_str()), ("x-csrf-token", gcsrf.as_str())];
     assert_eq!(

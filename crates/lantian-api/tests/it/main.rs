@@ -25,6 +25,9 @@ use tower::ServiceExt;
 pub const NOW_MS: i64 = (20_767 * 86_400 + 4 * 3600) * 1000;
 pub const DAY0: i64 = 20_767 * 86_400; // 2026-11-10 00:00 CST
 
+/// The bearer token `/metrics` accepts in these tests.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+
 pub fn app(tag: &str) -> (Router, Arc<Store>) {
     let dir = std::env::temp_dir().join(format!("lantian-api-{}-{tag}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -104,7 +107,8 @@ pub fn app(tag: &str) -> (Router, Arc<Store>) {
         app,
         Arc::new(|| "lantian_gateway_acks_total 0\n".to_owned()),
         Arc::new(Default::default),
-    );
+    )
+    .with_metrics_token(Some(METRICS_TOKEN.to_owned()));
     (router(state), store)
 }
 

@@ -12,7 +12,38 @@ async fn aqi_now_scores_the_city_from_assessment_stations_only() {
     assert_eq!(v["city"]["concentrations"]["pm25"], 40.0);
     assert_eq!(v["city"]["aqi"]["aqi"], 60);
     assert_eq!(v["city"]["aqi"]["category"], "良");
-    assert_eq!(v["stations"].as_array().unwrap().len(), 3);
+    // Every station is on the map by name and place; the public gets values only of the
+    // published (assessment) one, an administrator of all three.
+    let with_values = |v: &Value| -> Vec<String> {
+        let list = v["stations"].as_array().unwrap();
+        assert_eq!(list.len(), 3, "{v}");
+        assert!(list.iter().all(|s| s["lat"].is_number()), "{v}");
+        list.iter()
+            .filter(|s| s["aqi"].is_object())
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(with_values(&v), ["CITY-1"]);
+    let (admin, _) = login(&app, "admin").await;
+    let all = call(&app, "GET", "/api/v1/aqi/now", None, &[("cookie", &admin)])
+        .await
+        .json();
+    assert_eq!(with_values(&all), ["CITY-1", "T-WK", "T-XC"]);
+    assert_eq!(
+        all["city"], v["city"],
+        "the city figure is the same for all"
+    );
+    let (wk, _) = login(&app, "wk").await;
+    let own = call(&app, "GET", "/api/v1/aqi/now", None, &[("cookie", &wk)])
+        .await
+        .json();
+    assert_eq!(with_values(&own), ["CITY-1", "T-WK"]);
+    let again = call(&app, "GET", "/api/v1/aqi/now", None, &[]).await.json();
+    assert_eq!(
+        with_values(&again),
+        ["CITY-1"],
+        "no account's answer is cached for the public"
+    );
     let en = call(&app, "GET", "/api/v1/aqi/now?lang=en", None, &[])
         .await
         .json();
@@ -122,6 +153,19 @@ async fn assessment_rankings_and_targets() {
     let t = call(&app, "GET", "/api/v1/targets", None, &[]).await.json();
     assert_eq!(t["year"], 2026);
     assert_eq!(t["target_pm25"], 35.0);
+    assert_eq!(
+        t["allowed"],
+        Value::Null,
+        "the verdict on the target is internal"
+    );
+    assert!(
+        t["pm25_mean_so_far"].is_number(),
+        "the city's mean is public"
+    );
+    let (admin, _) = login(&app, "admin").await;
+    let t = call(&app, "GET", "/api/v1/targets", None, &[("cookie", &admin)])
+        .await
+        .json();
     assert_eq!(t["allowed"]["status"], "allowed");
 }
 
@@ -248,8 +292,67 @@ async fn ui_openapi_and_metrics_are_served() {
         params,
         ["id", "code", "days", "from", "to", "view", "avg", "format"]
     );
-    let m = call(&app, "GET", "/metrics", None, &[]).await;
-    assert!(String::from_utf8_lossy(&m.body).contains("lantian_gateway_acks_total"));
+    let health = call(&app, "GET", "/healthz", None, &[]).await;
+    assert_eq!(
+        (
+            health.status,
+            String::from_utf8_lossy(&health.body).as_ref()
+        ),
+        (StatusCode::OK, "ok"),
+        "nothing but ok"
+    );
+}
+
+#[tokio::test]
+async fn metrics_need_the_token_or_an_administrator_or_operations_session() {
+    let (app, _) = app("metrics");
+    let bearer = format!("Bearer {METRICS_TOKEN}");
+    let wrong = format!("Bearer {METRICS_TOKEN}x");
+    let (ops, _) = login(&app, "ops").await;
+    let (admin, _) = login(&app, "admin").await;
+    let (wk, _) = login(&app, "wk").await;
+    for (who, headers, want) in [
+        ("nobody", vec![], StatusCode::UNAUTHORIZED),
+        (
+            "a wrong token",
+            vec![("authorization", wrong.as_str())],
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "no token",
+            vec![("authorization", "Bearer ")],
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "a basic login",
+            vec![("authorization", "Basic YWRtaW46eA==")],
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "a township",
+            vec![("cookie", wk.as_str())],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "the token",
+            vec![("authorization", bearer.as_str())],
+            StatusCode::OK,
+        ),
+        ("operations", vec![("cookie", ops.as_str())], StatusCode::OK),
+        (
+            "an administrator",
+            vec![("cookie", admin.as_str())],
+            StatusCode::OK,
+        ),
+    ] {
+        let m = call(&app, "GET", "/metrics", None, &headers).await;
+        assert_eq!(m.status, want, "{who}");
+        assert_eq!(
+            String::from_utf8_lossy(&m.body).contains("lantian_gateway_acks_total"),
+            want == StatusCode::OK,
+            "{who}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -291,4 +394,198 @@ async fn daily_aqi_of_the_city_and_today_on_the_overview() {
     );
     let now = call(&app, "GET", "/api/v1/aqi/now", None, &[]).await.json();
     assert_eq!(now["today"]["date"], "2026-11-10");
+}
+
+#[tokio::test]
+async fn formula_text_is_neutralised_in_csv_and_xlsx_exports_and_numbers_stay_numbers() {
+    use calamine::{Data, Reader, Xlsx};
+    let (app, _) = app("formula");
+    let evil = r#"=HYPERLINK("http://x","y")"#;
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/login",
+        Some(serde_json::json!({ "username": evil, "password": "wrong password" })),
+        &[],
+    )
+    .await;
+    assert!(
+        r.status.is_client_error() && r.json()["error"]["message"].is_string(),
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let (admin, _) = login(&app, "admin").await;
+    let csv = call(
+        &app,
+        "GET",
+        "/api/v1/audit?format=csv",
+        None,
+        &[("cookie", &admin)],
+    )
+    .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = String::from_utf8_lossy(&csv.body).into_owned();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let cells: Vec<String> = reader
+        .records()
+        .flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    assert!(cells.iter().any(|c| *c == format!("'{evil}")), "{text}");
+    assert!(!cells.iter().any(|c| c == evil), "{text}");
+    let xlsx = call(
+        &app,
+        "GET",
+        "/api/v1/audit?format=xlsx",
+        None,
+        &[("cookie", &admin)],
+    )
+    .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.body)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let texts: Vec<String> = sheet
+        .rows()
+        .flatten()
+        .filter_map(|c| match c {
+            Data::String(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(texts.iter().any(|c| *c == format!("'{evil}")), "{texts:?}");
+    assert!(!texts.iter().any(|c| c == evil), "{texts:?}");
+    // Numbers stay number cells (never quoted text) in an xlsx export.
+    let q = call(
+        &app,
+        "GET",
+        "/api/v1/query?scope=city&period=day&from=2026-11-09&to=2026-11-09&format=xlsx",
+        None,
+        &[],
+    )
+    .await;
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(q.body)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let row: Vec<&Data> = sheet.rows().nth(1).unwrap().iter().collect();
+    assert!(
+        row.iter()
+            .any(|c| matches!(c, Data::Float(v) if (*v - 40.0).abs() < 1e-9)),
+        "numbers are number cells: {row:?}"
+    );
+}
+
+/// The UI's scripts (`web/js/**.js`) as (file, text).
+fn ui_scripts() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut todo = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/js")];
+    while let Some(dir) = todo.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "js") {
+                out.push((
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Fields that hold text a person or a county profile wrote (names, notes, messages).
+const TEXT_FIELDS: &[&str] = &[
+    "name",
+    "name_zh",
+    "name_en",
+    "title",
+    "text",
+    "message",
+    "note",
+    "username",
+    "industry",
+    "problem",
+    "detail",
+    "reason",
+    "doc_no",
+    "plate",
+    "unit_name",
+    "enterprise_name",
+    "measure",
+    "advice",
+    "category",
+];
+
+/// Whether `expr` reads one of [`TEXT_FIELDS`] (`x.name`, `f.properties.name_zh`).
+fn reads_text_field(expr: &str) -> bool {
+    expr.match_indices('.').any(|(i, _)| {
+        let rest = &expr[i + 1..];
+        let field: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        // Its length is a number.
+        TEXT_FIELDS.contains(&field.as_str()) && !rest[field.len()..].starts_with(".length")
+    })
+}
+
+#[test]
+fn the_ui_puts_names_and_other_text_into_html_only_escaped() {
+    let mut raw = Vec::new();
+    let scripts = ui_scripts();
+    assert!(scripts.len() >= 10, "the UI's scripts are read");
+    for (file, text) in &scripts {
+        for (n, line) in text.lines().enumerate() {
+            // Every interpolation into markup that reads a text field escapes it.
+            let mut rest = line;
+            while let Some(i) = rest.find("${") {
+                let body = &rest[i + 2..];
+                let mut depth = 1;
+                let end = body
+                    .char_indices()
+                    .find(|(_, c)| {
+                        match c {
+                            '{' => depth += 1,
+                            '}' => depth -= 1,
+                            _ => {}
+                        }
+                        depth == 0
+                    })
+                    .map_or(body.len(), |(j, _)| j);
+                let expr = &body[..end];
+                // Safe: escaped, percent-encoded, or an error's text (shown escaped).
+                let safe = ["esc(", "encodeURIComponent("]
+                    .iter()
+                    .any(|f| expr.contains(f))
+                    || line.contains("new Error(");
+                if reads_text_field(expr) && !safe {
+                    raw.push(format!("{file}:{}: ${{{expr}}}", n + 1));
+                }
+                rest = &body[end.min(body.len())..];
+            }
+            // Leaflet's tooltips and popups take HTML: their text is escaped or a template
+            // whose parts the check above covers.
+            for sink in [
+                "bindTooltip(",
+                "bindPopup(",
+                "setContent(",
+                "insertAdjacentHTML(",
+            ] {
+                for (i, _) in line.match_indices(sink) {
+                    let arg = line[i + sink.len()..].trim_start();
+                    if !(arg.starts_with("esc(") || arg.starts_with('`')) {
+                        raw.push(format!("{file}:{}: {sink}{arg}", n + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        raw.is_empty(),
+        "text put into HTML unescaped:\n{}",
+        raw.join("\n")
+    );
 }

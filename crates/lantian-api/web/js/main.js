@@ -1,6 +1,7 @@
 // Lantian web UI: hash routes to pages (one ES module each), the language switch, the
 // session. Chinese first, English available; every time shown is Beijing time.
 import { $, api, state, t } from './core.js';
+import { accountsPage } from './pages/accounts.js';
 import { enterprisePage } from './pages/enterprise.js';
 import { enterprisesPage } from './pages/enterprises.js';
 import { ledgerPage, measurePage } from './pages/ledger.js';
@@ -28,6 +29,7 @@ const ROUTES = [
   ['/public', () => publicPage()],
   ['/login', () => loginPage(applyStatic)],
   ['/password', () => passwordPage()],
+  ['/accounts', () => accountsPage()],
   ['/logout', () => logout()],
 ];
 
@@ -37,6 +39,15 @@ for (const [href, key] of [['#/warnings', 'nav_warnings'], ['#/reduction', 'nav_
   a.href = href;
   a.dataset.i18n = key;
   document.querySelector('nav a[href="#/public"]').before(a);
+}
+// Accounts, for administrators only (shown by applyStatic), before 修改密码.
+{
+  const a = document.createElement('a');
+  a.href = '#/accounts';
+  a.id = 'nav-accounts';
+  a.dataset.i18n = 'nav_accounts';
+  a.hidden = true;
+  $('#nav-password').before(a);
 }
 
 function applyStatic() {
@@ -53,11 +64,14 @@ function applyStatic() {
   nav.textContent = state.me ? t('nav_logout') + ' (' + state.me.username + ')' : t('nav_login');
   nav.href = state.me ? '#/logout' : '#/login';
   $('#nav-password').hidden = !state.me;
+  $('#nav-accounts').hidden = !(state.me && (state.me.acts || []).includes('manage_accounts'));
 }
 
 async function route() {
   applyStatic();
-  const h = location.hash.replace(/^#/, '') || '/';
+  let h = location.hash.replace(/^#/, '') || '/';
+  // An initial password is changed before anything else (the API refuses the rest).
+  if (state.me && state.me.must_change_password && h !== '/logout') h = '/password';
   const mine = ++state.routing;
   try {
     const hit = ROUTES.find(([prefix]) => h.startsWith(prefix));

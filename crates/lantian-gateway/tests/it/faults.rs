@@ -53,29 +53,29 @@ async fn a_bad_crc_gets_no_acknowledgement_and_is_archived_with_its_verdict() {
 }
 
 #[tokio::test]
-async fn wrong_password_and_unknown_mn_are_answered_9011_and_store_nothing() {
+async fn wrong_password_and_unknown_mn_are_answered_9011_store_nothing_and_close() {
     let mut gw = Gw::start("auth", quiet()).await;
-    let mut d = Device::connect(gw.addr).await;
-    d.send(&hourly(
-        "20250925010000001",
-        "20250925000000",
-        1.0,
-        "999999",
-        MN,
-    ))
-    .await;
-    let r = d.recv(WAIT).await.unwrap();
-    assert_eq!((parsed(&r).cn.0, parsed(&r).cp), (9011, "QnRtn=3"));
-    d.send(&hourly(
-        "20250925010000002",
-        "20250925000000",
-        1.0,
-        PW,
-        "FFFFFFFFFFFFFFFFFFFFFFFF",
-    ))
-    .await;
-    let r = d.recv(WAIT).await.unwrap();
-    assert_eq!((parsed(&r).cn.0, parsed(&r).cp), (9011, "QnRtn=4"));
+    for (qn, pw, mn, rtn) in [
+        ("20250925010000001", "999999", MN, "QnRtn=3"),
+        (
+            "20250925010000002",
+            PW,
+            "FFFFFFFFFFFFFFFFFFFFFFFF",
+            "QnRtn=4",
+        ),
+    ] {
+        let mut d = Device::connect(gw.addr).await;
+        d.send(&hourly(qn, "20250925000000", 1.0, pw, mn)).await;
+        // A packet after the refused one in the same write is not read.
+        d.send(&hourly("20250925010000009", "20250925000000", 1.0, PW, MN))
+            .await;
+        let r = d.recv(WAIT).await.unwrap();
+        assert_eq!((parsed(&r).cn.0, parsed(&r).cp), (9011, rtn));
+        assert!(
+            d.recv(WAIT).await.is_none(),
+            "the connection is closed after the refusal"
+        );
+    }
     assert_eq!(
         (
             gw.rejects("auth: bad password"),
@@ -86,7 +86,8 @@ async fn wrong_password_and_unknown_mn_are_answered_9011_and_store_nothing() {
     gw.projected().await;
     let (archived, observed, _) = gw.store.counts().unwrap();
     assert_eq!((archived, observed), (2, 0));
-    // The right password on the same connection still works.
+    // The right password on a new connection works.
+    let mut d = Device::connect(gw.addr).await;
     d.send(&hourly("20250925010000003", "20250925000000", 1.0, PW, MN))
         .await;
     assert!(d.recv_cn(9014, WAIT).await.is_some());
@@ -101,8 +102,10 @@ async fn a_thousand_stalled_half_frames_do_not_stop_an_honest_device() {
     };
     let mut gw = Gw::start("slowloris", config).await;
     let mut stalled = Vec::new();
-    for _ in 0..1000 {
-        let mut s = TcpStream::connect(gw.addr).await.unwrap();
+    // From a thousand addresses: one address gets 16 connections.
+    for i in 0..1000 {
+        let from = format!("127.1.{}.{}", i / 200, i % 200 + 1);
+        let mut s = connect_from(&from, gw.addr).await.stream;
         s.write_all(b"##0344QN=2022092814281233").await.unwrap();
         stalled.push(s);
     }

@@ -6,6 +6,7 @@
 mod faults;
 mod flows;
 mod postgres;
+mod security;
 
 use lantian_gateway::{Config, Metrics, Setup, run};
 use lantian_hj212::encode::{Header, encode};
@@ -165,8 +166,12 @@ pub struct Device {
 
 impl Device {
     pub async fn connect(addr: SocketAddr) -> Device {
+        Device::from_stream(TcpStream::connect(addr).await.unwrap())
+    }
+
+    pub fn from_stream(stream: TcpStream) -> Device {
         Device {
-            stream: TcpStream::connect(addr).await.unwrap(),
+            stream,
             buf: Vec::new(),
         }
     }
@@ -199,6 +204,17 @@ impl Device {
         }
         None
     }
+}
+
+/// A connection from `from` (any 127.x.y.z: all of 127/8 is the loopback on Linux).
+pub async fn connect_from(from: &str, to: SocketAddr) -> Device {
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.bind(SocketAddr::new(
+        from.parse::<std::net::IpAddr>().unwrap(),
+        0,
+    ))
+    .unwrap();
+    Device::from_stream(sock.connect(to).await.unwrap())
 }
 
 pub fn parsed(f: &[u8]) -> Packet<'_> {

@@ -1,8 +1,8 @@
 //! The gateway on a real PostgreSQL server: acknowledged uploads from several devices at
 //! once are queryable at once (PostgreSQL stores observations in the acknowledged commit),
-//! a wrong password is refused, and the archive verifies. The store's client is blocking,
-//! so the test calls it outside the runtime, as the gateway does (`spawn_blocking`, the
-//! writer thread).
+//! a wrong password and a disabled device are refused, and the archive verifies. The
+//! store's client is blocking, so the test calls it outside the runtime, as the gateway
+//! does (`spawn_blocking`, the writer thread).
 
 use super::*;
 use lantian_store::testing::{PgDb, pg_url};
@@ -71,5 +71,16 @@ fn uploads_are_acknowledged_after_they_are_stored_in_postgres() {
     let report = gw.store.verify_archive().unwrap();
     assert!(report.ok(), "{report:?}");
     assert_eq!(gw.store.counts().unwrap().0, 31, "every packet archived");
+    // A disabled device is refused, on PostgreSQL too.
+    gw.store.set_device_disabled(MN, true).unwrap();
+    assert!(gw.store.device(MN).unwrap().unwrap().disabled);
+    let refusal = rt.block_on(async {
+        let mut d = Device::connect(gw.addr).await;
+        d.send(&hourly("20250926130000001", "20250926130000", 1.0, PW, MN))
+            .await;
+        d.recv_cn(9011, WAIT).await.expect("a refusal")
+    });
+    assert_eq!(parsed(&refusal).cp_value("QnRtn"), Some("2"));
+    assert_eq!(gw.rejects("auth: device disabled"), 1);
     rt.block_on(gw.stop());
 }

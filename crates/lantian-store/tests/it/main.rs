@@ -4,12 +4,14 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod audit;
 mod crash;
 mod emergency;
 mod faults;
 mod journal;
 mod story;
 mod tamper;
+mod users;
 
 pub use lantian_store::testing::{PgDb, pg_url};
 use lantian_store::{Location, Store};

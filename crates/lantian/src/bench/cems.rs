@@ -245,6 +245,9 @@ fn serve(dir: &Path, max_segment_bytes: usize) -> Result<(Server, String, String
             "--no-device-setup",
             "--max-segment-bytes",
             &segment,
+            // Every simulated outlet connects from this machine's one address.
+            "--connections-per-address",
+            "1000000",
         ],
         true,
     )
@@ -490,7 +493,7 @@ struct Sample {
 
 async fn metrics_text(http: &str) -> Result<String> {
     let mut s = TcpStream::connect(http).await?;
-    s.write_all(b"GET /metrics HTTP/1.0\r\nHost: bench\r\n\r\n")
+    s.write_all(super::process::metrics_request().as_bytes())
         .await?;
     let mut body = String::new();
     s.read_to_string(&mut body).await?;

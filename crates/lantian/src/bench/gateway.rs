@@ -53,9 +53,10 @@ const MN: &str = "BENCH0000000000000000001";
 
 fn frame(conn: usize, i: usize) -> Vec<u8> {
     let qn = format!("{:06}{:011}", conn, i);
-    let secs = (conn * 100_000 + i) as i64;
-    let d = lantian_core::Date::from_days_since_epoch(20_089 + secs / 86_400);
-    let r = secs % 86_400;
+    // Backwards from 2025-01-01: the gateway refuses values dated ahead of its clock.
+    let t = 20_089 * 86_400 - 1 - (conn * 100_000 + i) as i64;
+    let d = lantian_core::Date::from_days_since_epoch(t.div_euclid(86_400));
+    let r = t.rem_euclid(86_400);
     let stamp = format!(
         "{:04}{:02}{:02}{:02}{:02}{:02}",
         d.year(),
@@ -246,6 +247,9 @@ fn start_gateway(exe: &std::path::Path, dir: &std::path::Path) -> Result<Target>
         "--http",
         "127.0.0.1:0",
         "--no-device-setup",
+        // Every simulated device connects from this machine's one address.
+        "--connections-per-address",
+        "1000000",
     ];
     let (process, addr, http) = spawn(exe, &serve, true)?;
     Ok(Target {
@@ -359,7 +363,7 @@ async fn projection_caught_up(http: &str) -> Result<f64> {
     let started = std::time::Instant::now();
     loop {
         let mut s = tokio::net::TcpStream::connect(http).await?;
-        s.write_all(b"GET /metrics HTTP/1.0\r\nHost: bench\r\n\r\n")
+        s.write_all(super::process::metrics_request().as_bytes())
             .await?;
         let mut body = String::new();
         s.read_to_string(&mut body).await?;

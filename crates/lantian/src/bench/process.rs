@@ -47,12 +47,31 @@ impl Drop for Server {
     }
 }
 
+/// The token the bench reads `/metrics` with: `LANTIAN_METRICS_TOKEN` when set (a server
+/// already running), else one made up for the servers it starts.
+pub fn metrics_token() -> &'static str {
+    static TOKEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TOKEN.get_or_init(|| {
+        std::env::var("LANTIAN_METRICS_TOKEN")
+            .unwrap_or_else(|_| lantian_store::password::random(32))
+    })
+}
+
+/// One HTTP/1.0 scrape of `/metrics` with the bench's token.
+pub fn metrics_request() -> String {
+    format!(
+        "GET /metrics HTTP/1.0\r\nHost: bench\r\nAuthorization: Bearer {}\r\n\r\n",
+        metrics_token()
+    )
+}
+
 /// A server started as `lantian ARGS`: the process, its HJ 212 address and, if it prints
 /// one, its HTTP address.
 pub fn spawn(exe: &std::path::Path, args: &[&str], http: bool) -> Result<(Server, String, String)> {
     let mut child = std::process::Command::new(exe)
         .args(args)
         .env("LANTIAN_LOG", "warn")
+        .env("LANTIAN_METRICS_TOKEN", metrics_token())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()?;

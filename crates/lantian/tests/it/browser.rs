@@ -11,17 +11,8 @@ use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// A minimal WebDriver client over HTTP/1.1.
 struct Driver {
@@ -249,12 +240,8 @@ fn have_chromium() -> bool {
     if std::path::Path::new("/usr/bin/chromedriver").exists() {
         return true;
     }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must run the browser test: scripts/test-all installs chromium-driver"
-    );
-    eprintln!(
-        "NOT RUN: browser test (chromium-driver is not installed; scripts/test-all installs it)"
+    lantian_store::testing::not_run(
+        "browser test (chromium-driver is not installed; scripts/test-all installs it)",
     );
     false
 }
@@ -405,12 +392,60 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
         "return document.querySelector('#nav-login').textContent.includes('admin')",
     );
 
+    eprintln!("browser test: the first login must change the initial password");
+    b.wait(
+        "the password form, asking for the change",
+        "return document.querySelector('#password-form') !== null && document.querySelector('#must-change') !== null",
+    );
+    b.screenshot("must-change-password.png");
+    b.type_into("#old-password", &pw);
+    b.type_into("#new-password", "a new admin password 2026");
+    b.type_into("#new-password-2", "a new admin password 2026");
+    b.click("#password-form button");
+    b.wait(
+        "the overview after the change",
+        "return location.hash === '#/' && document.querySelector('#password-form') === null",
+    );
+
+    eprintln!("browser test: accounts");
+    b.click("#nav-accounts");
+    b.wait(
+        "the accounts table",
+        "return document.querySelector('#accounts-table tr[data-user=\"admin\"]') !== null",
+    );
+    b.type_into("#acc-username", "clerk1");
+    b.type_into("#acc-password", "an initial password 1");
+    b.click("#account-form button");
+    let created = b.wait(
+        "the new account in the list",
+        "const r = document.querySelector('#accounts-table tr[data-user=\"clerk1\"]'); return r ? r.textContent : null",
+    );
+    assert!(
+        created.as_str().unwrap().contains("尚未修改初始密码"),
+        "a new account must change its password: {created}"
+    );
+    // The last enabled administrator cannot be disabled: the refusal is shown.
+    b.click("#accounts-table tr[data-user=\"admin\"] .acc-toggle");
+    let refusal = b.wait(
+        "the refusal",
+        "const e = document.querySelector('#accounts-result .error'); return e ? e.textContent : null",
+    );
+    assert!(
+        refusal.as_str().unwrap().contains("最后一个启用的管理员"),
+        "{refusal}"
+    );
+    b.screenshot("accounts.png");
+
     eprintln!("browser test: Overview");
     // Overview: the city AQI from the assessment station.
     b.go(&format!("{web}/#/"));
     let shown = b.wait("the city AQI", "const t = document.querySelector('#city-aqi'); return t && t.textContent !== '…' ? t.textContent : null");
-    assert!(
-        shown.as_str().unwrap().starts_with(&expected.to_string()),
+    // The whole badge: the number and its category (a prefix would take AQI 1 for 123).
+    let category =
+        lantian_core::aqi::Level::from_aqi(expected).category(lantian_core::aqi::Lang::Zh);
+    assert_eq!(
+        shown.as_str(),
+        Some(format!("{expected} {category}").as_str()),
         "overview shows {shown}, expected AQI {expected}"
     );
     let overview_time = b.js("return document.querySelector('#city-aqi-time').textContent");

@@ -22,6 +22,7 @@ fn operator() -> lantian_app::Caller {
         role: lantian_core::org::Role::Admin,
         unit_id: None,
         unit_kind: None,
+        source: "cli:test".into(),
     })
 }
 

@@ -325,6 +325,12 @@ fn series_daily_aqi_and_query_agree_on_every_day() {
         }
     }
     let (from, to) = ("2018-12-31", "2019-01-08");
+    // A township station's data need a login (docs/access.md).
+    let admin = super::serve::login(
+        &server.http,
+        "admin",
+        server.password.as_deref().expect("the admin's password"),
+    );
     let mut compared = 0;
     for (scope, station) in [
         ("station:XJ-H", "XJ-H"),
@@ -338,12 +344,13 @@ fn series_daily_aqi_and_query_agree_on_every_day() {
                     "--scope", scope, "--period", "day", "--from", from, "--to", to, "--view", view,
                 ],
             );
-            let daily = server.get(&format!(
-                "/api/v1/daily-aqi?scope={scope}&from={from}&to={to}&view={view}"
-            ))["items"]
+            let daily = server.get_as(
+                &admin.cookie,
+                &format!("/api/v1/daily-aqi?scope={scope}&from={from}&to={to}&view={view}"),
+            )["items"]
                 .clone();
             let series = |code: &str| {
-                server.get(&format!("/api/v1/stations/{station}/series?code={code}&avg=day&from={from}&to={to}&view={view}"))["points"].clone()
+                server.get_as(&admin.cookie, &format!("/api/v1/stations/{station}/series?code={code}&avg=day&from={from}&to={to}&view={view}"))["points"].clone()
             };
             let (pm25, pm10, o3) = (series("PM2.5"), series("PM10"), series("O3"));
             assert_eq!(cli.len(), 9);

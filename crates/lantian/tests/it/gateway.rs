@@ -20,8 +20,9 @@ pub fn register(dir: &str) {
     super::data_path::station(dir, "XJ-01", "township", "xinji", MN);
 }
 
+/// Hours backwards from 2025-01-01 (the gateway refuses values dated ahead of its clock).
 fn packet(conn: usize, i: usize) -> (Vec<u8>, String, i64) {
-    let ts = BASE_TS + ((conn * 100_000 + i) as i64) * 3600;
+    let ts = BASE_TS - ((conn * 100_000 + i) as i64) * 3600;
     let qn = format!("{:02}{:015}", conn, i);
     let t = lantian_gateway::mapping::timestamp(ts);
     let bytes = data_upload(
@@ -106,8 +107,8 @@ fn kill_9_under_load_loses_no_acknowledged_packet() {
             "XJ-01",
             "a34004",
             Period::Hour,
-            BASE_TS,
-            BASE_TS + 500_000 * 3600,
+            BASE_TS - 500_000 * 3600,
+            BASE_TS + 3600,
             View::Raw,
         )
         .unwrap()
@@ -243,15 +244,21 @@ fn bench_gateway_drives_servers_already_running() {
         "XJ-01",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let server = Server::start(d, &["--no-device-setup"]);
+    // The bench's 20 connections come from one address.
+    let server = Server::start(
+        d,
+        &["--no-device-setup", "--connections-per-address", "100"],
+    );
     let (hj, http) = (server.hj.clone(), server.http.clone());
-    let mut echo = std::process::Command::new(env!("CARGO_BIN_EXE_lantian"))
-        .args(["bench", "echo-server"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut echo = super::Killed(
+        std::process::Command::new(env!("CARGO_BIN_EXE_lantian"))
+            .args(["bench", "echo-server"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut line = String::new();
-    BufReader::new(echo.stdout.take().unwrap())
+    BufReader::new(echo.0.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
     let echo_addr = line
@@ -268,8 +275,7 @@ fn bench_gateway_drives_servers_already_running() {
         &echo_addr,
     ]);
     drop(server);
-    echo.kill().unwrap();
-    echo.wait().unwrap();
+    drop(echo);
     assert!(j["idle"].is_null());
     assert!(j["runs"][0]["server_cpu_us_per_packet_until_last_ack"].is_null());
     let store = Store::open_data_dir(&dir).unwrap();

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod accounts;
 mod aqi;
 mod archive;
 mod assess;
@@ -10,10 +11,12 @@ mod browser;
 mod cems;
 mod county;
 mod data_path;
+mod devices;
 mod gateway;
 mod hj212;
 mod ledger;
 mod plant;
+mod ranges;
 mod roles;
 mod serve;
 mod simulate;
@@ -21,7 +24,18 @@ mod sources;
 mod warning;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
+
+/// A child process killed (and reaped) when the test ends, whether it passes or panics.
+#[derive(Debug)]
+pub struct Killed(pub Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 /// `../shared/data/<rel>` from the workspace root.
 pub fn shared(rel: &str) -> PathBuf {
@@ -39,6 +53,8 @@ pub fn shared(rel: &str) -> PathBuf {
 pub fn lantian(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lantian"))
         .args(args)
+        // `lantian bench` reads the test servers' /metrics with their token.
+        .env("LANTIAN_METRICS_TOKEN", serve::METRICS_TOKEN)
         .output()
         .expect("the lantian binary runs")
 }

@@ -6,6 +6,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
+/// The token the test servers read `/metrics` with (`LANTIAN_METRICS_TOKEN`).
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+pub const METRICS_BEARER: &str = "Bearer test-metrics-token-0123456789";
+
 /// A running `lantian serve` on free ports, killed when dropped however the test ends.
 pub struct Server {
     child: Child,
@@ -31,6 +35,7 @@ impl Server {
                 "127.0.0.1:0",
             ])
             .args(extra)
+            .env("LANTIAN_METRICS_TOKEN", METRICS_TOKEN)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -84,11 +89,30 @@ impl Server {
         r.json()
     }
 
+    /// A GET of the API with a session cookie (`Login::cookie`), parsed as JSON; panics
+    /// unless it answers 200.
+    pub fn get_as(&self, cookie: &str, path: &str) -> Value {
+        let r = request(&self.http, "GET", path, &[("Cookie", cookie)], b"");
+        assert_eq!(
+            r.status,
+            200,
+            "GET {path}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        r.json()
+    }
+
     /// Waits until the gateway's accepted packets are all queryable (projection lag 0).
     pub fn projected(&self) {
         let started = std::time::Instant::now();
         loop {
-            let m = request(&self.http, "GET", "/metrics", &[], b"");
+            let m = request(
+                &self.http,
+                "GET",
+                "/metrics",
+                &[("authorization", METRICS_BEARER)],
+                b"",
+            );
             if String::from_utf8_lossy(&m.body).contains("\nlantian_gateway_projection_lag 0\n") {
                 return;
             }

@@ -1,4 +1,5 @@
-// One's own account: changing the password (required after the first login).
+// One's own account: changing the password (required after the first login; the account's
+// other sessions end).
 import { $, api, esc, state, t } from '../core.js';
 
 export function passwordPage() {
@@ -18,8 +19,15 @@ export function passwordPage() {
     }
     try {
       await api('/password', { method: 'POST', body: JSON.stringify({ old: $('#old-password').value, new: $('#new-password').value }) });
+      const was = state.me.must_change_password;
       state.me.must_change_password = false;
-      out.textContent = t('saved');
+      out.textContent = t('password_changed');
+      // The pages refused until now can be shown: the county's names, then the overview.
+      if (was) {
+        state.county = await api('/county').catch(() => state.county);
+        if (location.hash === '#/') window.dispatchEvent(new HashChangeEvent('hashchange'));
+        else location.hash = '#/';
+      }
     } catch (err) {
       out.innerHTML = `<span class="error">${esc(err.message)}</span>`;
     }

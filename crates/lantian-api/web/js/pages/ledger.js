@@ -49,7 +49,7 @@ export async function measurePage(id, notice = '') {
     ${monthly ? `<p>${t('monthly_targets')}${t('colon')}<span id="monthly-targets">${monthly}</span></p>` : ''}
     <p>${t('status')}${t('colon')}<b id="measure-status">${esc(t('st_' + m.status))}</b></p></div>
     ${me ? `<h3>${t('action')}</h3>${actForm}${evidence}` : ''}
-    <h3>${t('history')}</h3><table id="history"><thead><tr><th>${t('time')}（${t('bj')}）</th><th>${t('actor')}</th><th>${t('org')}</th><th>${t('action')}</th><th>${t('month')}</th><th></th></tr></thead><tbody>${(m.history || []).slice().reverse().map((e) => `<tr><td class="event-time nowrap">${esc(e.at)}</td><td>${esc(e.actor)}</td><td>${esc(e.unit_name || e.unit || '')}</td><td class="nowrap">${esc(t('ev_' + e.action))}</td><td class="nowrap">${esc(e.month || '')}</td><td>${esc(e.text)}</td></tr>`).join('')}</tbody></table>`;
+    <h3>${t('history')}</h3><table id="history"><thead><tr><th>${t('time')}（${t('bj')}）</th><th>${t('actor')}</th><th>${t('org')}</th><th>${t('action')}</th><th>${t('month')}</th><th></th></tr></thead><tbody>${(m.history || []).slice().reverse().map((e) => `<tr><td class="event-time nowrap">${esc(e.at)}</td><td>${esc(e.actor || '')}</td><td>${esc(e.unit_name || e.unit || '')}</td><td class="nowrap">${esc(t('ev_' + e.action))}</td><td class="nowrap">${esc(e.month || '')}</td><td>${esc(e.text || '')}</td></tr>`).join('')}</tbody></table>`;
   if (!me) return;
   if ($('#act-form')) {
     $('#act-form').onsubmit = async (ev) => {

@@ -1,4 +1,5 @@
-// Map: the county's townships and every station coloured by its AQI now.
+// Map: the county's townships and every station coloured by its AQI now. Leaflet's
+// tooltips and popups take HTML: every text from the county profile or the API is escaped.
 import { $, api, badge, demoBanner, esc, state, t } from '../core.js';
 
 let mapObj = null;
@@ -9,7 +10,7 @@ export async function mapPage() {
   const centre = state.county ? state.county.center : { lat: 37.92, lon: 115.28 };
   mapObj = L.map('map', { attributionControl: true }).setView([centre.lat, centre.lon], 10);
   const geo = await fetch('/data/boundaries.geojson').then((r) => r.json());
-  const layer = L.geoJSON(geo, { style: { color: '#1769aa', weight: 1, fillOpacity: 0.05 }, onEachFeature: (f, l) => l.bindTooltip(state.lang === 'zh' ? f.properties.name_zh : f.properties.name_en) }).addTo(mapObj);
+  const layer = L.geoJSON(geo, { style: { color: '#1769aa', weight: 1, fillOpacity: 0.05 }, onEachFeature: (f, l) => l.bindTooltip(esc(state.lang === 'zh' ? f.properties.name_zh : f.properties.name_en), { className: 'township-tooltip' }) }).addTo(mapObj);
   if (layer.getBounds().isValid()) mapObj.fitBounds(layer.getBounds());
   if ((geo.features || []).some((f) => f.properties && f.properties.approximate)) $('#map-note').textContent = t('approximate_boundaries');
   const now = await api('/aqi/now');

@@ -1,0 +1,2 @@
+-- A device can be disabled (refused at login, kept with its data) without being removed.
+ALTER TABLE devices ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
