@@ -37,6 +37,10 @@ const FILES: &[(&str, &str, &[u8])] = &[
     web!("js/pages/enterprise.js", "text/javascript; charset=utf-8"),
     web!("js/pages/warnings.js", "text/javascript; charset=utf-8"),
     web!("js/pages/reduction.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/alarms.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/rules.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/workorders.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/operations.js", "text/javascript; charset=utf-8"),
     web!(
         "vendor/leaflet/leaflet.js",
         "text/javascript; charset=utf-8"

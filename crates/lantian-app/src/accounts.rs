@@ -228,6 +228,9 @@ fn check_unit(app: &App, role: Role, unit: Option<&str>) -> AppResult<()> {
                 "企业 {u:?} 未登记 / enterprise {u:?} is not registered (lantian enterprise add)"
             )))
         }
+        // An operations account belongs to its contractor, which is not a unit of the
+        // county: work orders name it as their assignee.
+        (Some(_), Role::Operations) => Ok(()),
         (Some(u), role)
             if role != Role::Enterprise && !app.store.admin_units()?.iter().any(|x| x.id == u) =>
         {

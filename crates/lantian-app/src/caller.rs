@@ -96,6 +96,12 @@ pub mod policy {
     pub const SEE_DEVICES: &[Role] = &[Role::Admin, Role::Bureau, Role::Operations];
     /// Reading the audit log.
     pub const SEE_AUDIT: &[Role] = &[Role::Admin, Role::Bureau];
+    /// Seeing integrity alarms, work orders and operations rates (a township: its own
+    /// stations', see [`integrity_station`]).
+    pub const SEE_INTEGRITY: &[Role] =
+        &[Role::Admin, Role::Bureau, Role::Operations, Role::Township];
+    /// Running the integrity scan and opening work orders.
+    pub const RUN_OPERATIONS: &[Role] = &[Role::Admin, Role::Bureau, Role::Operations];
     /// Creating accounts.
     pub const MANAGE_ACCOUNTS: &[Role] = &[Role::Admin];
 
@@ -192,6 +198,17 @@ pub mod policy {
         ManageAccounts,
         SeeDevices,
         SeeAudit,
+        /// See integrity alarms, work orders and operations rates (a township: its own
+        /// stations').
+        SeeIntegrity,
+        /// Run the integrity scan.
+        ScanIntegrity,
+        /// Open work orders to the operations contractor.
+        OpenWorkOrders,
+        /// Invalidate, correct or restore station hours.
+        CorrectData,
+        /// Close a month after its corrections.
+        CloseMonths,
     }
 
     /// The acts of [`Act`] the caller may do.
@@ -204,6 +221,11 @@ pub mod policy {
             (Act::ManageAccounts, MANAGE_ACCOUNTS),
             (Act::SeeDevices, SEE_DEVICES),
             (Act::SeeAudit, SEE_AUDIT),
+            (Act::SeeIntegrity, SEE_INTEGRITY),
+            (Act::ScanIntegrity, RUN_OPERATIONS),
+            (Act::OpenWorkOrders, RUN_OPERATIONS),
+            (Act::CorrectData, MANAGE),
+            (Act::CloseMonths, MANAGE),
         ]
         .into_iter()
         .filter(|(_, roles)| roles.contains(&a.role))
@@ -441,6 +463,114 @@ pub mod policy {
             .to_owned(),
         ))
     }
+
+    /// [`sees_integrity`] with the refusal: 401 for the public, 403 for the others.
+    pub fn integrity_station(caller: &Caller, station_unit: Option<&str>) -> AppResult<()> {
+        let a = caller.require()?;
+        match a.role {
+            Role::Admin | Role::Bureau | Role::Operations => Ok(()),
+            Role::Township if a.unit_id.is_some() && a.unit_id.as_deref() == station_unit => Ok(()),
+            Role::Township => Err(AppError::Forbidden(
+                "这不是本乡镇的站点 / not a station of your township".to_owned(),
+            )),
+            _ => Err(AppError::Forbidden(
+                "数据质量告警由生态环境局、运维和乡镇查看 / integrity alarms are for the bureau, operations and townships"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    /// Whether the caller sees a station's integrity alarms with their evidence, work
+    /// orders, corrections and operations rates: the bureau, administrators and operations
+    /// every station's; a township its own stations'; nobody else.
+    pub fn sees_integrity(caller: &Caller, station_unit: Option<&str>) -> bool {
+        integrity_station(caller, station_unit).is_ok()
+    }
+
+    /// An act of data-integrity supervision beyond reviewing.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum IntegrityAct {
+        /// Run the rule library over stored data: the bureau, administrators, operations.
+        Scan,
+        /// Open a work order to the operations contractor: the bureau, administrators,
+        /// operations.
+        OpenWorkOrder,
+        /// Invalidate, correct or restore a station hour: the bureau, administrators.
+        Correct,
+        /// Close a month after its corrections (HJ 633 §5.1.5): the bureau, administrators.
+        CloseMonth,
+        /// Hand a confirmed alarm (interference) over to enforcement with its evidence: the
+        /// bureau, administrators.
+        Escalate,
+    }
+
+    /// The caller's user name if it may take `act`, else why not.
+    pub fn integrity(caller: &Caller, act: IntegrityAct) -> AppResult<String> {
+        let a = caller.require()?;
+        let roles: &[Role] = match act {
+            IntegrityAct::Scan | IntegrityAct::OpenWorkOrder => RUN_OPERATIONS,
+            IntegrityAct::Correct | IntegrityAct::CloseMonth | IntegrityAct::Escalate => MANAGE,
+        };
+        if roles.contains(&a.role) {
+            return Ok(a.username.clone());
+        }
+        Err(AppError::Forbidden(
+            match act {
+                IntegrityAct::Scan => {
+                    "只有生态环境局和运维可以运行数据质量扫描 / only the bureau and operations run the scan"
+                }
+                IntegrityAct::OpenWorkOrder => {
+                    "只有生态环境局和运维可以派发工单 / only the bureau and operations open work orders"
+                }
+                IntegrityAct::Correct => {
+                    "只有生态环境局可以审核修改数据 / only the bureau corrects data"
+                }
+                IntegrityAct::CloseMonth => {
+                    "只有生态环境局可以月度审核关账 / only the bureau closes a month"
+                }
+                IntegrityAct::Escalate => {
+                    "只有生态环境局可以移送执法 / only the bureau hands alarms over to enforcement"
+                }
+            }
+            .to_owned(),
+        ))
+    }
+
+    /// The level at which the caller reviews an alarm of a station of `station_unit`
+    /// (三级审核): operations as the operator, a township for its own stations, the bureau
+    /// and administrators as the bureau.
+    pub fn review_level(
+        caller: &Caller,
+        station_unit: Option<&str>,
+    ) -> AppResult<lantian_store::integrity::ReviewLevel> {
+        use lantian_store::integrity::ReviewLevel;
+        integrity_station(caller, station_unit)?;
+        let a = caller.require()?;
+        Ok(match a.role {
+            Role::Operations => ReviewLevel::Operator,
+            Role::Township => ReviewLevel::Township,
+            _ => ReviewLevel::Bureau,
+        })
+    }
+
+    /// Who may close a work order: the assignee's operations accounts (an operations
+    /// account of that unit), the bureau and administrators. `Ok` is the user name.
+    pub fn close_work_order(caller: &Caller, assignee: &str) -> AppResult<String> {
+        let a = caller.require()?;
+        let ok = match a.role {
+            Role::Admin | Role::Bureau => true,
+            Role::Operations => a.unit_id.as_deref() == Some(assignee),
+            _ => false,
+        };
+        if ok {
+            return Ok(a.username.clone());
+        }
+        Err(AppError::Forbidden(
+            "只有承办的运维单位和生态环境局可以关闭工单 / only the assigned contractor and the bureau close a work order"
+                .to_owned(),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -464,6 +594,108 @@ mod tests {
             supporting_units: supporting.iter().map(|s| (*s).to_owned()).collect(),
             ..Fields::default()
         }
+    }
+
+    #[test]
+    fn every_role_against_every_integrity_act() {
+        use super::policy::{IntegrityAct::*, close_work_order, integrity, review_level};
+        use lantian_store::integrity::ReviewLevel;
+        let wk = || account(Role::Township, Some("wangkou"), Some(UnitKind::Town));
+        // (caller, sees wangkou's, sees xincheng's, review level at wangkou's,
+        //  [scan, open order, correct, close month, escalate], closes an order assigned to ops-co)
+        type Row = (Caller, bool, bool, Option<ReviewLevel>, [bool; 5], bool);
+        let cases: Vec<Row> = vec![
+            (Caller::Public, false, false, None, [false; 5], false),
+            (
+                account(Role::Admin, None, None),
+                true,
+                true,
+                Some(ReviewLevel::Bureau),
+                [true; 5],
+                true,
+            ),
+            (
+                account(Role::Bureau, None, None),
+                true,
+                true,
+                Some(ReviewLevel::Bureau),
+                [true; 5],
+                true,
+            ),
+            (
+                account(Role::Operations, Some("ops-co"), None),
+                true,
+                true,
+                Some(ReviewLevel::Operator),
+                [true, true, false, false, false],
+                true,
+            ),
+            (
+                account(Role::Operations, Some("other-co"), None),
+                true,
+                true,
+                Some(ReviewLevel::Operator),
+                [true, true, false, false, false],
+                false,
+            ),
+            (
+                wk(),
+                true,
+                false,
+                Some(ReviewLevel::Township),
+                [false; 5],
+                false,
+            ),
+            (
+                account(Role::Township, None, None),
+                false,
+                false,
+                None,
+                [false; 5],
+                false,
+            ),
+            (
+                account(Role::Department, Some("市交通运输局"), None),
+                false,
+                false,
+                None,
+                [false; 5],
+                false,
+            ),
+            (
+                account(Role::Commander, None, None),
+                false,
+                false,
+                None,
+                [false; 5],
+                false,
+            ),
+            (
+                account(Role::Enterprise, Some("AS"), None),
+                false,
+                false,
+                None,
+                [false; 5],
+                false,
+            ),
+        ];
+        for (c, own, other, level, acts, closes) in cases {
+            assert_eq!(policy::sees_integrity(&c, Some("wangkou")), own, "{c:?}");
+            assert_eq!(policy::sees_integrity(&c, Some("xincheng")), other, "{c:?}");
+            assert_eq!(review_level(&c, Some("wangkou")).ok(), level, "{c:?}");
+            let got = [Scan, OpenWorkOrder, Correct, CloseMonth, Escalate]
+                .map(|a| integrity(&c, a).is_ok());
+            assert_eq!(got, acts, "{c:?}");
+            assert_eq!(close_work_order(&c, "ops-co").is_ok(), closes, "{c:?}");
+        }
+        assert!(matches!(
+            policy::integrity_station(&Caller::Public, Some("wangkou")),
+            Err(AppError::Unauthorized)
+        ));
+        assert!(matches!(
+            review_level(&wk(), Some("xincheng")),
+            Err(AppError::Forbidden(_))
+        ));
     }
 
     #[test]

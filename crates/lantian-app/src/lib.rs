@@ -27,6 +27,8 @@ pub mod emergency;
 pub mod emissions;
 pub mod episode;
 mod error;
+pub mod integrity;
+pub mod integrity_report;
 pub mod ledger;
 pub mod pdf;
 pub mod present;

@@ -30,6 +30,7 @@ pub mod emergency;
 mod error;
 mod gate;
 mod ingest;
+pub mod integrity;
 mod journal;
 pub mod ledger;
 pub mod model;

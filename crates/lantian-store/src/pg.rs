@@ -41,6 +41,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_audit",
         include_str!("../migrations/postgres/0008_audit.sql"),
     ),
+    (
+        "0009_integrity",
+        include_str!("../migrations/postgres/0009_integrity.sql"),
+    ),
 ];
 
 impl ToSql for Val {

@@ -45,6 +45,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_audit",
         include_str!("../migrations/sqlite/0009_audit.sql"),
     ),
+    (
+        "0010_integrity",
+        include_str!("../migrations/sqlite/0010_integrity.sql"),
+    ),
 ];
 
 pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[(

@@ -352,6 +352,30 @@ async fn serve(args: Args, app: App, demo_passwords: crate::demo::Passwords) -> 
             }
         }
     });
+    // The integrity scan: the rule library over the last two days, hourly from five minutes
+    // after the start (late data extend the episodes already stored; nothing is stored twice).
+    let scan_app = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval_at(
+            tokio::time::Instant::now() + std::time::Duration::from_secs(300),
+            std::time::Duration::from_secs(3600),
+        );
+        loop {
+            tick.tick().await;
+            let a = scan_app.clone();
+            match tokio::task::spawn_blocking(move || lantian_app::integrity::scan_periodic(&a))
+                .await
+            {
+                Ok(Ok(o)) if o.alarms_new + o.alarms_extended > 0 => tracing::info!(
+                    "integrity: {} new alarms, {} extended",
+                    o.alarms_new,
+                    o.alarms_extended
+                ),
+                Ok(Err(e)) => tracing::warn!("integrity scan failed: {e:#}"),
+                _ => {}
+            }
+        }
+    });
     if args.demo {
         let addr = gateway_addr.to_string();
         let last_hour =

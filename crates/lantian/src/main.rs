@@ -12,6 +12,8 @@ mod cmd_archive;
 mod cmd_assess;
 mod cmd_county;
 mod cmd_hj212;
+mod cmd_integrity;
+mod cmd_integrity_run;
 mod cmd_ledger;
 mod cmd_query;
 mod cmd_registry;
@@ -113,6 +115,11 @@ enum Command {
     ///
     /// Example: lantian archive verify --data-dir ./data
     Archive(cmd_archive::Args),
+    /// Data integrity: run the station rules over files and print one alarm episode per line,
+    /// or measure the rules on injected faults.
+    ///
+    /// Example: lantian integrity scan --format cnemc ../shared/data/cnemc-sample --json
+    Integrity(cmd_integrity::Args),
     /// Measure performance; each benchmark prints one JSON line.
     Bench(bench::Args),
 }
@@ -145,6 +152,7 @@ fn main() -> std::process::ExitCode {
         Command::Device(a) => cmd_registry::run_device(a),
         Command::Send(a) => cmd_send::run(a),
         Command::Archive(a) => cmd_archive::run(a),
+        Command::Integrity(a) => cmd_integrity::run(a),
         Command::Bench(a) => bench::run(a),
     };
     match result {

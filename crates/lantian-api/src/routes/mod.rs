@@ -6,6 +6,7 @@ mod aqi;
 mod assessment;
 mod county;
 mod emergency;
+mod integrity;
 mod ledger;
 mod sources;
 mod stations;
@@ -50,6 +51,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(ledger::evidence_routes())
         .merge(sources::routes())
         .merge(emergency::routes())
+        .merge(integrity::routes())
 }
 
 /// Runs a use case on a blocking thread (the store blocks) and maps its error.

@@ -5,6 +5,7 @@
 mod access;
 mod auth;
 mod fuzz;
+mod integrity;
 mod ledger;
 mod public;
 

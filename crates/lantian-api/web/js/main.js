@@ -2,18 +2,22 @@
 // session. Chinese first, English available; every time shown is Beijing time.
 import { $, api, state, t } from './core.js';
 import { accountsPage } from './pages/accounts.js';
+import { ACT, alarmsPage, can } from './pages/alarms.js';
 import { enterprisePage } from './pages/enterprise.js';
 import { enterprisesPage } from './pages/enterprises.js';
 import { ledgerPage, measurePage } from './pages/ledger.js';
 import { loginPage, logout } from './pages/login.js';
 import { mapPage } from './pages/map.js';
+import { operationsPage } from './pages/operations.js';
 import { passwordPage } from './pages/account.js';
 import { overview } from './pages/overview.js';
 import { publicPage } from './pages/public.js';
 import { rankingsPage } from './pages/rankings.js';
 import { reductionPage } from './pages/reduction.js';
+import { rulesPage } from './pages/rules.js';
 import { stationPage } from './pages/station.js';
 import { warningsPage } from './pages/warnings.js';
+import { workOrdersPage } from './pages/workorders.js';
 
 /** Path prefix → page; the first match wins. */
 const ROUTES = [
@@ -30,6 +34,10 @@ const ROUTES = [
   ['/login', () => loginPage(applyStatic)],
   ['/password', () => passwordPage()],
   ['/accounts', () => accountsPage()],
+  ['/alarms', (rest) => alarmsPage(rest)],
+  ['/rules', () => rulesPage()],
+  ['/workorders', (rest) => workOrdersPage(rest)],
+  ['/operations', (rest) => operationsPage(rest)],
   ['/logout', () => logout()],
 ];
 
@@ -49,6 +57,15 @@ for (const [href, key] of [['#/warnings', 'nav_warnings'], ['#/reduction', 'nav_
   a.hidden = true;
   $('#nav-password').before(a);
 }
+// Data quality and operations, for the accounts whose acts include them (shown by applyStatic).
+for (const [href, id, key] of [['#/alarms', 'nav-alarms', 'nav_alarms'], ['#/workorders', 'nav-workorders', 'nav_workorders']]) {
+  const a = document.createElement('a');
+  a.href = href;
+  a.id = id;
+  a.dataset.i18n = key;
+  a.hidden = true;
+  document.querySelector('nav a[href="#/public"]').before(a);
+}
 
 function applyStatic() {
   document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
@@ -65,6 +82,8 @@ function applyStatic() {
   nav.href = state.me ? '#/logout' : '#/login';
   $('#nav-password').hidden = !state.me;
   $('#nav-accounts').hidden = !(state.me && (state.me.acts || []).includes('manage_accounts'));
+  $('#nav-alarms').hidden = !can(ACT.see);
+  $('#nav-workorders').hidden = !can(ACT.see);
 }
 
 async function route() {

@@ -8,6 +8,7 @@ mod audit;
 mod crash;
 mod emergency;
 mod faults;
+mod integrity;
 mod journal;
 mod story;
 mod tamper;

@@ -7,6 +7,7 @@ mod cems;
 mod echo;
 mod gateway;
 mod hj212;
+mod integrity;
 mod process;
 mod store;
 
@@ -37,6 +38,9 @@ enum What {
     /// simulated clock (is there a growing backlog?), and a year of one outlet's hourly
     /// emissions summarised.
     Cems(cems::Args),
+    /// The data-integrity rule library over a month of many stations' hourly data
+    /// (synthetic, with neighbours): wall time and stations per second.
+    Integrity(integrity::Args),
     /// The gateway bench's reference server: answers every frame, stores nothing.
     #[command(hide = true)]
     EchoServer(echo::Args),
@@ -50,6 +54,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Gateway(a) => gateway::run(a),
         What::Api(a) => api::run(a),
         What::Cems(a) => cems::run(a),
+        What::Integrity(a) => integrity::run(a),
         What::EchoServer(a) => echo::run(a),
     }
 }

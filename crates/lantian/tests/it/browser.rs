@@ -1376,3 +1376,511 @@ fn warning_timeline_reduction_list_and_a_violations_evidence() {
     drop(browser);
     drop(server);
 }
+
+/// Three stations replay three real CNEMC days, one of them with a planted flat line of
+/// PM2.5; the bureau runs the integrity scan; in Chromium the alarm is listed, opened with its
+/// evidence chart (the station against its neighbours), reviewed at the three levels
+/// (operations, township, bureau), a work order is opened from it and closed, an overdue
+/// one stands out, and the rules page shows the precision the reviews give.
+#[test]
+fn integrity_alarm_review_work_order_and_rules() {
+    if !have_chromium() {
+        return;
+    }
+    let dir = temp_dir("browser-integrity");
+    let d = dir.to_str().unwrap();
+    let ok = |line: &str| {
+        let mut args: Vec<&str> = line.split_whitespace().collect();
+        args.splice(2..2, ["--data-dir", d]);
+        let o = lantian(&args);
+        assert!(o.status.success(), "{line}: {}", stderr(&o));
+    };
+    // Three township stations a few kilometres apart (neighbours of each other), each fed
+    // by a CNEMC station of central Beijing.
+    let stations = [
+        ("XJ-01", "辛集镇一号站", "37.943", "115.218", "1001A"),
+        ("XJ-02", "辛集镇二号站", "37.960", "115.240", "1003A"),
+        ("XJ-03", "辛集镇三号站", "37.925", "115.200", "1005A"),
+    ];
+    for (id, name, lat, lon, _) in &stations {
+        ok(&format!(
+            "station add --id {id} --name {name} --unit xinji --role township --lat {lat} --lon {lon}"
+        ));
+    }
+    for (i, (id, ..)) in stations.iter().enumerate() {
+        ok(&format!(
+            "device add --mn 010000A8900016F00016IN{i:02} --password 123456 --station {id}"
+        ));
+    }
+    for line in [
+        "user add --username bureau1 --role bureau --password correct-horse-battery",
+        "user add --username yw1 --role operations --unit yunwei --password correct-horse-battery",
+        "user add --username xz1 --role township --unit xinji --password correct-horse-battery",
+    ] {
+        ok(line);
+    }
+    // 1001A's PM2.5 stuck at one value from 06:00 to 15:00 on 2 January (ten hours).
+    let days = ["20190101", "20190102", "20190103"];
+    let (flat_day, flat_hours, flat_value) = ("20190102", 6..=15u32, "57");
+    let mut files = Vec::new();
+    for day in days {
+        let gz = shared(&format!(
+            "cnemc-sample/china_sites_201901/china_sites_{day}.csv.gz"
+        ));
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        let col = text
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .position(|c| c == "1001A")
+            .unwrap();
+        let planted: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                let hour = cells.get(1).and_then(|h| h.parse::<u32>().ok());
+                if cells[0] == flat_day
+                    && hour.is_some_and(|h| flat_hours.contains(&h))
+                    && cells.get(2) == Some(&"PM2.5")
+                {
+                    cells[col] = flat_value;
+                }
+                cells.join(",")
+            })
+            .collect();
+        let path = dir.join(format!("china_sites_{day}.csv"));
+        std::fs::write(&path, planted.join("\n") + "\n").unwrap();
+        files.push(path);
+    }
+    let server = Server::start(d, &[]);
+    let (web, addr) = (server.url(), server.http.clone());
+    for (i, (.., cnemc)) in stations.iter().enumerate() {
+        for f in &files {
+            let mn = format!("010000A8900016F00016IN{i:02}");
+            let out = lantian_ok(&[
+                "send",
+                "--to",
+                &server.hj,
+                "--mn",
+                &mn,
+                "--password",
+                "123456",
+                "--format",
+                "cnemc",
+                "--station",
+                cnemc,
+                f.to_str().unwrap(),
+            ]);
+            let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(report["acknowledged"], report["sent"], "{report}");
+        }
+    }
+    // XJ-01's own meteorology: relative humidity (a01002) every hour, drawn on a second axis.
+    let first = lantian_core::cst::day_start(lantian_core::Date::parse("2019-01-01").unwrap());
+    let humidity: String = (0..72i64)
+        .map(|h| {
+            let t = lantian_gateway::mapping::timestamp(first + h * 3600);
+            let header = lantian_hj212::encode::Header {
+                qn: Some(&format!("{}001", t.n14())),
+                st: "22",
+                cn: lantian_hj212::Command(2061),
+                pw: Some("123456"),
+                mn: Some("010000A8900016F00016IN00"),
+                flag: Some(lantian_hj212::Flag(5)),
+                pnum: None,
+                pno: None,
+            };
+            let cp = format!(
+                "DataTime={};a01002-Avg={},a01002-Flag=N",
+                t.n14(),
+                40 + h % 24
+            );
+            String::from_utf8(lantian_hj212::encode::encode(&header, &cp))
+                .unwrap()
+                .replace("\r\n", "\n")
+        })
+        .collect();
+    let rh_file = dir.join("humidity.txt");
+    std::fs::write(&rh_file, humidity).unwrap();
+    let out = lantian_ok(&[
+        "send",
+        "--to",
+        &server.hj,
+        "--mn",
+        "x",
+        "--password",
+        "x",
+        "--format",
+        "packets",
+        rh_file.to_str().unwrap(),
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["acknowledged"], json!(72), "{report}");
+    server.projected();
+    // Each account changes its initial password through the API first.
+    let bureau = super::serve::login(&addr, "bureau1", "correct-horse-battery");
+    let ops = super::serve::login(&addr, "yw1", "correct-horse-battery");
+    super::serve::login(&addr, "xz1", "correct-horse-battery");
+    let changed_pw = "correct-horse-battery (changed)";
+
+    let scan = post_as(
+        &addr,
+        &bureau,
+        "/api/v1/integrity/scan",
+        json!({"from": "2019-01-01", "to": "2019-01-03"}),
+    );
+    assert!(scan["alarms_new"].as_u64() >= Some(1), "{scan}");
+    let list = get_as(
+        &addr,
+        &bureau,
+        "/api/v1/alarms?station=XJ-01&rule=flat_line",
+    );
+    let alarm = list["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["pollutant"] == "PM2.5"))
+        .unwrap_or_else(|| panic!("the planted flat line is an alarm: {list}"))
+        .clone();
+    let id = alarm["id"].as_i64().unwrap();
+    // The episode covers the planted hours (labels as the API gives them, Beijing time).
+    let (start, end) = (
+        alarm["start"].as_str().unwrap().to_owned(),
+        alarm["end"].as_str().unwrap().to_owned(),
+    );
+    assert!(
+        start.starts_with("2019-01-02") && end.starts_with("2019-01-02") && start < end,
+        "{alarm}"
+    );
+    let detail = get_as(&addr, &bureau, &format!("/api/v1/alarms/{id}"));
+    let n_series = detail["evidence"]["series"]
+        .as_object()
+        .map_or(0, |m| m.len());
+    assert!(n_series >= 2, "the station and a neighbour: {detail}");
+    let n_hours = detail["evidence"]["hours"].as_array().map_or(0, Vec::len);
+
+    let browser = Browser::start();
+    let b = &browser.driver;
+
+    eprintln!("browser test: the operations contractor sees the alarm and reviews it");
+    b.log_in(&web, "yw1", changed_pw);
+    b.wait(
+        "the data-quality menu entry",
+        "const a = document.querySelector('#nav-alarms'); return a && !a.hidden",
+    );
+    b.go(&format!("{web}/#/alarms"));
+    b.wait(
+        "the alarm list",
+        &format!(
+            "return document.querySelector('#alarm-table tr[data-id=\"{id}\"] .badge') !== null"
+        ),
+    );
+    let row = b.text(&format!("#alarm-table tr[data-id=\"{id}\"]"));
+    let row = row.as_str().unwrap_or_default();
+    assert!(
+        row.contains("辛集镇一号站") && row.contains("PM2.5") && row.contains(&start),
+        "{row}"
+    );
+    assert_eq!(
+        b.js(&format!(
+            "return document.querySelector('#alarm-table tr[data-id=\"{id}\"] .badge').dataset.severity"
+        )),
+        alarm["severity"],
+        "the severity the API gave, as a coloured badge"
+    );
+    b.screenshot_page("integrity-alarms.png");
+    b.click(&format!("#alarm-table tr[data-id=\"{id}\"] a.alarm-link"));
+    b.wait(
+        "the alarm with its evidence chart",
+        "return document.querySelector('#alarm-chart canvas') !== null && document.querySelector('#review-form') !== null",
+    );
+    assert_eq!(
+        b.js("return document.querySelector('#alarm-chart').dataset.stations"),
+        json!(n_series.to_string()),
+        "the station and its neighbours are drawn"
+    );
+    assert_eq!(
+        b.js("return document.querySelector('#alarm-chart').dataset.points"),
+        json!(n_hours.to_string()),
+        "every hour of the evidence is drawn"
+    );
+    assert!(
+        detail["evidence"]["humidity"].is_array(),
+        "the station's humidity: {detail}"
+    );
+    assert_eq!(
+        b.js("const c = document.querySelector('#alarm-chart'); return [c.dataset.humidity, c.uplot.axes.length, c.uplot.series.length]"),
+        json!(["true", 3, n_series + 2]),
+        "humidity on a second y axis, beside time and each station's series"
+    );
+    let why = b.text("#alarm-why");
+    assert_eq!(
+        why.as_str(),
+        detail["alarm"]["why_zh"].as_str(),
+        "the why sentence, in Chinese"
+    );
+    assert!(
+        b.text("#alarm-head")
+            .as_str()
+            .unwrap_or_default()
+            .contains("北京时间"),
+        "the episode says Beijing time"
+    );
+    b.screenshot_page("integrity-alarm.png");
+    // The reason is required: the form is not sent without one.
+    b.click("#review-form input[value=confirm]");
+    b.click("#review-submit");
+    assert_eq!(
+        b.js("return document.querySelector('#review-reason').validity.valueMissing && document.querySelector('#review-list li') === null"),
+        json!(true)
+    );
+    let review = |outcome: &str, reason: &str, level: &str| {
+        b.click(&format!("#review-form input[value={outcome}]"));
+        b.type_into("#review-reason", reason);
+        b.click("#review-submit");
+        b.wait(
+            &format!("the {level} review"),
+            &format!(
+                "return document.querySelector('#review-list li[data-level={level}]') !== null"
+            ),
+        );
+    };
+    review(
+        "site_visit",
+        "数值连续10小时不变，疑似采样泵故障，需现场核查",
+        "operator",
+    );
+    b.log_out(&web);
+
+    eprintln!("browser test: the township reviews");
+    b.log_in(&web, "xz1", changed_pw);
+    b.go(&format!("{web}/#/alarms/{id}"));
+    b.wait(
+        "the review form",
+        "return document.querySelector('#review-form') !== null && document.querySelector('#review-list li[data-level=operator]') !== null",
+    );
+    review("confirm", "运维现场核查：采样泵停转，确认异常", "township");
+    b.log_out(&web);
+
+    eprintln!("browser test: the bureau reviews and opens a work order");
+    b.log_in(&web, "bureau1", changed_pw);
+    b.go(&format!("{web}/#/alarms/{id}"));
+    b.wait(
+        "the review form",
+        "return document.querySelector('#review-form') !== null && document.querySelector('#review-list li[data-level=township]') !== null",
+    );
+    review("confirm", "确认为仪器故障，数据作无效处理", "bureau");
+    let after = get_as(&addr, &bureau, &format!("/api/v1/alarms/{id}"));
+    assert_eq!(
+        after["reviews"].as_array().map(Vec::len),
+        Some(3),
+        "{after}"
+    );
+    assert_ne!(after["alarm"]["state"], "open", "{after}");
+    assert_eq!(
+        b.js("return document.querySelector('#alarm-head .tag[data-state]').dataset.state"),
+        after["alarm"]["state"],
+        "the page shows the state the reviews led to"
+    );
+    assert_eq!(
+        b.js(
+            "return [...document.querySelectorAll('#review-list li')].map((l) => l.dataset.level)"
+        ),
+        json!(["operator", "township", "bureau"])
+    );
+    b.click("#order-details summary");
+    b.type_into("#wo-assignee", "yunwei");
+    b.type_into("#wo-note", "更换采样泵");
+    b.click("#order-form button[type=submit]");
+    b.wait(
+        "the work order",
+        "return document.querySelector('#alarm-orders tr[data-state=open]') !== null",
+    );
+    b.screenshot_page("integrity-reviewed.png");
+    // An older order, past its deadline, must stand out on the list.
+    let late = post_as(
+        &addr,
+        &bureau,
+        "/api/v1/work-orders",
+        json!({"alarm_id": id, "station": "XJ-01", "assignee": "yunwei", "deadline": "2019-01-05", "note": "核查数据传输"}),
+    );
+    let late_id = late["id"].as_i64().unwrap_or_else(|| panic!("{late}"));
+
+    // The contractor (yw1 belongs to `yunwei`, the assignee) closes its order.
+    eprintln!("browser test: the contractor closes the work order");
+    b.log_out(&web);
+    b.log_in(&web, "yw1", changed_pw);
+    b.go(&format!("{web}/#/workorders"));
+    b.wait(
+        "the open work orders",
+        "return document.querySelectorAll('#work-orders tr[data-state=open]').length === 2",
+    );
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('#work-orders tr.overdue')].map((r) => Number(r.dataset.id))"),
+        json!([late_id]),
+        "only the order past its deadline is overdue"
+    );
+    b.screenshot_page("integrity-workorders.png");
+    let open_id = b
+        .js(&format!(
+            "return Number([...document.querySelectorAll('#work-orders tr[data-state=open]')].find((r) => Number(r.dataset.id) !== {late_id}).dataset.id)"
+        ))
+        .as_i64()
+        .unwrap();
+    b.click(&format!("#work-orders tr[data-id=\"{open_id}\"] .wo-close"));
+    b.type_into(
+        &format!("#work-orders tr[data-id=\"{open_id}\"] .wo-close-note"),
+        "已更换采样泵，数据恢复正常",
+    );
+    b.click(&format!(
+        "#work-orders tr[data-id=\"{open_id}\"] .wo-close-form button"
+    ));
+    b.wait(
+        "the order closed",
+        &format!("return document.querySelector('#work-orders tr[data-id=\"{open_id}\"]') === null && document.querySelectorAll('#work-orders tr[data-state=open]').length === 1"),
+    );
+    let closed = get_as(&addr, &ops, "/api/v1/work-orders?state=closed");
+    let order = closed["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|o| o["id"] == json!(open_id)))
+        .unwrap_or_else(|| panic!("the closed order: {closed}"))
+        .clone();
+    assert_eq!(order["alarm_id"], json!(id), "{order}");
+    assert_eq!(
+        order["closed_by"], "yw1",
+        "closed by the contractor: {order}"
+    );
+    b.go(&format!("{web}/#/workorders?state=closed"));
+    b.wait(
+        "the closed order",
+        &format!("return document.querySelector('#work-orders tr[data-id=\"{open_id}\"][data-state=closed]') !== null"),
+    );
+    b.log_out(&web);
+    b.log_in(&web, "bureau1", changed_pw);
+
+    eprintln!("browser test: the rules page with the reviews' precision");
+    b.go(&format!("{web}/#/rules"));
+    b.wait(
+        "the rules",
+        "return document.querySelector('#rules-table tr[data-rule=flat_line] td[data-k=precision]') !== null",
+    );
+    let rules = get_as(&addr, &ops, "/api/v1/integrity/rules");
+    let flat = rules
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["rule"] == "flat_line"))
+        .unwrap_or_else(|| panic!("flat_line among the rules: {rules}"))
+        .clone();
+    let precision = flat["precision"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("a confirmed alarm gives a precision: {flat}"));
+    assert!(flat["confirmed"].as_u64() >= Some(1), "{flat}");
+    assert_eq!(
+        b.text("#rules-table tr[data-rule=flat_line] td[data-k=precision]"),
+        json!(format!("{:.0}%", precision * 100.0)),
+        "the page shows the API's precision"
+    );
+    b.screenshot_page("integrity-rules.png");
+
+    eprintln!("browser test: the operations rates of the month");
+    let rates = get_as(&addr, &bureau, "/api/v1/operations/rates?month=2019-01");
+    let xj01 = rates
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["station"] == "XJ-01"))
+        .unwrap_or_else(|| panic!("XJ-01's rates: {rates}"))
+        .clone();
+    b.go(&format!("{web}/#/operations?month=2019-01"));
+    b.wait(
+        "the rates",
+        "return document.querySelectorAll('#rates-table tbody tr[data-station]').length === 3",
+    );
+    for k in ["online", "capture"] {
+        assert_eq!(
+            b.text(&format!(
+                "#rates-table tr[data-station=XJ-01] td[data-k={k}]"
+            )),
+            json!(format!(
+                "{:.1}%",
+                xj01[format!("{k}_pct")].as_f64().unwrap()
+            )),
+            "{k}: the page shows the API's rate"
+        );
+    }
+    assert_eq!(
+        b.js(
+            "return document.querySelectorAll('#rates-table tr[data-station=XJ-01] td.day').length"
+        ),
+        json!(xj01["days"].as_array().map_or(0, Vec::len)),
+        "a cell per day"
+    );
+    b.screenshot_page("integrity-operations.png");
+    // The monthly report's link gives a PDF (fetched with the page's session).
+    b.js("window.__report = null; fetch(document.querySelector('#op-report').href).then(async (r) => { const a = new Uint8Array(await r.arrayBuffer()); window.__report = r.status + ' ' + String.fromCharCode(...a.slice(0, 5)); })");
+    let report = b.wait("the PDF report", "return window.__report");
+    assert_eq!(report, json!("200 %PDF-"), "the 运维月报 link");
+
+    eprintln!("browser test: a correction, then the month is closed");
+    b.go(&format!("{web}/#/station/XJ-01"));
+    b.wait(
+        "the corrections",
+        "return document.querySelector('#correction-form') !== null",
+    );
+    let values =
+        "return document.querySelector('#chart').uplot.data[1].filter((v) => v != null).length";
+    let raw_values = b.js(values).as_u64().unwrap();
+    b.type_into("#cor-hour", "2019-01-02 08:00");
+    b.type_into("#cor-note", "采样泵故障，该小时无效");
+    b.click("#correction-form button[type=submit]");
+    b.wait(
+        "the correction listed",
+        "return document.querySelector('#corrections-table tr[data-action=invalidate]') !== null",
+    );
+    let corrections = get_as(&addr, &bureau, "/api/v1/stations/XJ-01/corrections");
+    assert!(
+        corrections.to_string().contains("2019-01-02 08:00"),
+        "{corrections}"
+    );
+    // The audited series lacks the invalidated hour; the raw one keeps it.
+    b.js("const v = document.querySelector('#series-view'); v.value = 'audited'; v.onchange()");
+    let audited_values = b.wait(
+        "the audited series",
+        &format!("return document.querySelector('#chart-info').textContent.includes('基于审核数据') && ({})", values.trim_start_matches("return ")),
+    );
+    assert_eq!(audited_values.as_u64(), Some(raw_values - 1));
+    b.screenshot_page("integrity-corrections.png");
+    b.go(&format!("{web}/#/alarms"));
+    b.wait(
+        "the month close",
+        "return document.querySelector('#close-month-form') !== null",
+    );
+    b.js("window.confirm = () => true; document.querySelector('#close-month').value = '2019-01'");
+    b.click("#close-month-form button");
+    b.wait(
+        "the month closed",
+        "return document.querySelector('#audit-table tr[data-month=\"2019-01\"]') !== null",
+    );
+    // A closed month takes no more corrections: the page shows the API's refusal.
+    b.go(&format!("{web}/#/station/XJ-01"));
+    b.wait(
+        "the corrections",
+        "return document.querySelector('#correction-form') !== null",
+    );
+    b.type_into("#cor-hour", "2019-01-02 09:00");
+    b.type_into("#cor-note", "迟到的修正");
+    b.click("#correction-form button[type=submit]");
+    let refused = b.wait(
+        "the refusal",
+        "const e = document.querySelector('#cor-result.error'); return e ? e.textContent : null",
+    );
+    assert!(
+        refused.as_str().unwrap_or_default().contains("2019-01"),
+        "{refused}"
+    );
+    assert_eq!(
+        b.js("return document.querySelectorAll('#corrections-table tr[data-action]').length"),
+        json!(1)
+    );
+    drop(browser);
+    drop(server);
+}

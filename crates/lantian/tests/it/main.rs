@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
+mod alarms;
 mod aqi;
 mod archive;
 mod assess;
@@ -14,6 +15,7 @@ mod data_path;
 mod devices;
 mod gateway;
 mod hj212;
+mod integrity;
 mod ledger;
 mod plant;
 mod ranges;

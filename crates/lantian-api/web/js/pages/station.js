@@ -1,6 +1,7 @@
 // A station: one pollutant's hourly or daily series, raw or audited, charted in Beijing time
-// and exported as CSV or Excel.
+// and exported as CSV or Excel; for the bureau, the station's corrections (alarms.js).
 import { $, api, bj, esc, t } from '../core.js';
+import { correctionsPanel } from './alarms.js';
 
 const CODES = [['a34004', 'PM2.5'], ['a34002', 'PM10'], ['a05024', 'O3'], ['a21004', 'NO2'], ['a21026', 'SO2'], ['a21005', 'CO']];
 const HOUR_S = 3600;
@@ -15,7 +16,7 @@ export async function stationPage(id) {
     ${t('days')}: <select id="days">${[7, 30, 90].map((d) => opt(d, d, d === 30)).join('')}</select>
     ${t('avg')}: <select id="avg">${opt('hour', t('avg_hour'), true)}${opt('day', t('avg_day'))}</select>
     ${t('view')}: <select id="series-view">${opt('raw', t('view_raw'), true)}${opt('audited', t('view_audited'))}</select>
-    <a id="csv" href="#">CSV</a> · <a id="xlsx" href="#">Excel</a></p><div id="chart"></div><p class="muted" id="chart-info"></p><p id="chart-last"></p>`;
+    <a id="csv" href="#">CSV</a> · <a id="xlsx" href="#">Excel</a></p><div id="chart"></div><p class="muted" id="chart-info"></p><p id="chart-last"></p><div id="corrections-box"></div>`;
   const s = await api('/stations/' + encodeURIComponent(id));
   $('#station-name').textContent = s.name + (s.demo ? ' (' + t('demo') + ')' : '');
   const draw = async () => {
@@ -61,4 +62,5 @@ export async function stationPage(id) {
   };
   ['#code', '#days', '#avg', '#series-view'].forEach((sel) => { $(sel).onchange = draw; });
   await draw();
+  await correctionsPanel(id, $('#corrections-box'));
 }
