@@ -487,6 +487,30 @@ pub mod policy {
         integrity_station(caller, station_unit).is_ok()
     }
 
+    /// Who sees an outlet's integrity alarms (the CEMS rules): the bureau, administrators
+    /// and operations, and the enterprise its own outlets'.
+    pub fn integrity_outlet(caller: &Caller, enterprise_id: &str) -> AppResult<()> {
+        let a = caller.require()?;
+        match a.role {
+            Role::Admin | Role::Bureau | Role::Operations => Ok(()),
+            Role::Enterprise if a.unit_id.as_deref() == Some(enterprise_id) => Ok(()),
+            _ => Err(AppError::Forbidden(
+                "排放口数据质量告警由生态环境局、运维和企业本身查看 / an outlet's integrity alarms are for the bureau, operations and the enterprise"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    /// Whether the caller may list integrity alarms at all: who sees some station's, and an
+    /// enterprise (its outlets').
+    pub fn integrity_list(caller: &Caller) -> AppResult<()> {
+        let own = caller.account().and_then(|a| a.unit_id.as_deref());
+        integrity_station(caller, own).or_else(|e| match caller.account() {
+            Some(a) if a.role == Role::Enterprise => integrity_outlet(caller, own.unwrap_or("")),
+            _ => Err(e),
+        })
+    }
+
     /// An act of data-integrity supervision beyond reviewing.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
     #[serde(rename_all = "snake_case")]
@@ -695,6 +719,40 @@ mod tests {
         assert!(matches!(
             review_level(&wk(), Some("xincheng")),
             Err(AppError::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn an_outlets_integrity_alarms_are_the_bureaus_operations_and_its_enterprises() {
+        // (caller, sees outlet alarms of enterprise AS, may list alarms at all)
+        let cases = [
+            (Caller::Public, false, false),
+            (account(Role::Admin, None, None), true, true),
+            (account(Role::Bureau, None, None), true, true),
+            (account(Role::Operations, Some("ops-co"), None), true, true),
+            (account(Role::Enterprise, Some("AS"), None), true, true),
+            (account(Role::Enterprise, Some("BX"), None), false, true),
+            (account(Role::Enterprise, None, None), false, false),
+            (
+                account(Role::Township, Some("wangkou"), Some(UnitKind::Town)),
+                false,
+                true,
+            ),
+            (account(Role::Township, None, None), false, false),
+            (
+                account(Role::Department, Some("市交通运输局"), None),
+                false,
+                false,
+            ),
+            (account(Role::Commander, None, None), false, false),
+        ];
+        for (c, sees, lists) in cases {
+            assert_eq!(policy::integrity_outlet(&c, "AS").is_ok(), sees, "{c:?}");
+            assert_eq!(policy::integrity_list(&c).is_ok(), lists, "{c:?}");
+        }
+        assert!(matches!(
+            policy::integrity_outlet(&Caller::Public, "AS"),
+            Err(AppError::Unauthorized)
         ));
     }
 

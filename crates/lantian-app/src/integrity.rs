@@ -102,6 +102,7 @@ pub fn scan(app: &App, caller: &Caller, from: Date, to: Date) -> AppResult<ScanO
         "stations",
         &format!("{from}..{to}"),
     );
+    crate::integrity_ops::open_outage_orders(app, from, to, caller.name(), caller.source())?;
     scan_with(app, row, from, to, true)
 }
 
@@ -117,6 +118,7 @@ pub fn scan_periodic(app: &App) -> AppResult<ScanOutcome> {
         detail: format!("{from}..{today}"),
         source: String::new(),
     };
+    crate::integrity_ops::open_outage_orders(app, from, today, "system", "")?;
     scan_with(app, row, from, today, false)
 }
 
@@ -167,6 +169,7 @@ pub fn find_alarms(
     let hours = Hours::load(app, stations, first, n_days, View::Raw)?;
     let mut humidity = Vec::with_capacity(hours.stations.len());
     let mut flags = Vec::with_capacity(hours.stations.len());
+    let mut lags = Vec::with_capacity(hours.stations.len());
     for s in &hours.stations {
         let mut rh = vec![f64::NAN; n_days * 24];
         let mut any_rh = false;
@@ -195,6 +198,7 @@ pub fn find_alarms(
             }
         }
         flags.push(any_flag.then_some(f));
+        lags.push(receipt_lags(app, &s.id, from, n_days)?);
     }
     let inputs: Vec<StationInput<'_>> = hours
         .stations
@@ -208,11 +212,12 @@ pub fn find_alarms(
             series: &hours.series[i],
             flags: flags[i].as_ref(),
             humidity_pct: humidity[i].as_deref(),
-            receipt_lag_s: None,
+            receipt_lag_s: lags[i].as_deref(),
         })
         .collect();
     Ok(integrity::scan_stations(cfg, &inputs)
         .into_iter()
+        .chain(cems_alarms(app, cfg, first, n_days)?)
         .map(|a| NewAlarm {
             station_id: a.station,
             pollutant: a.pollutant,
@@ -226,6 +231,139 @@ pub fn find_alarms(
             neighbours: a.neighbours,
         })
         .collect())
+}
+
+/// Seconds from each hour's end (its DataTime, the hour's start as the store keeps it, plus
+/// an hour) to the first receipt of a packet with its values (NaN: not received through the
+/// gateway); `None` when no hour of the span was.
+fn receipt_lags(
+    app: &App,
+    station_id: &str,
+    from: i64,
+    n_days: usize,
+) -> AppResult<Option<Vec<f64>>> {
+    let to = from + n_days as i64 * cst::DAY_S;
+    let codes = Pollutant::ALL.map(Pollutant::hj212_code);
+    let receipts = app.store.hour_receipts(station_id, &codes, from, to)?;
+    if receipts.is_empty() {
+        return Ok(None);
+    }
+    let mut lag = vec![f64::NAN; n_days * 24];
+    for (ts, received_ms) in receipts {
+        if let Some(i) = index(from, ts, n_days) {
+            lag[i] = (received_ms - cst::to_unix_ms(ts + cst::HOUR_S)) as f64 / 1000.0;
+        }
+    }
+    Ok(Some(lag))
+}
+
+/// One series of an outlet's hours, NaN where missing.
+fn outlet_hours(app: &App, id: &str, code: &str, from: i64, n_days: usize) -> AppResult<Vec<f64>> {
+    let to = from + n_days as i64 * cst::DAY_S;
+    let mut v = vec![f64::NAN; n_days * 24];
+    for h in app.store.hourly(id, code, from, to, View::Raw)? {
+        if let Some(i) = index(from, h.ts, n_days) {
+            v[i] = h.value;
+        }
+    }
+    Ok(v)
+}
+
+/// Whether any of `equipment` ran each hour (`None`: no signal from any of it).
+fn running(
+    app: &App,
+    equipment: &[&lantian_store::Equipment],
+    from: i64,
+    n_days: usize,
+) -> AppResult<Option<Vec<Option<bool>>>> {
+    if equipment.is_empty() {
+        return Ok(None);
+    }
+    let to = from + n_days as i64 * cst::DAY_S;
+    let mut on: Vec<Option<bool>> = vec![None; n_days * 24];
+    for q in equipment {
+        for h in crate::emissions::equipment_hours(app, q, from, to)? {
+            let (Some(ts), Some(r)) = (cst::parse_minute(&h.hour), h.running) else {
+                continue;
+            };
+            if let Some(i) = index(from, ts, n_days) {
+                on[i] = Some(on[i].unwrap_or(false) || r);
+            }
+        }
+    }
+    Ok(on.iter().any(Option::is_some).then_some(on))
+}
+
+/// The CEMS rules over every registered outlet's hours of `n_days` from `first`: the
+/// concentrations (raw and the device's `-Zs`), O2, flow, the register's limits and reference
+/// O2 and stopped flow, and production and treatment status from the equipment linked to
+/// the outlet. The alarms' station is the outlet.
+fn cems_alarms(
+    app: &App,
+    cfg: &Config,
+    first: Date,
+    n_days: usize,
+) -> AppResult<Vec<integrity::Alarm>> {
+    use lantian_core::cems::{FLOW, O2, POLLUTANTS};
+    use lantian_core::integrity::{CemsChannel, CemsInput};
+    use lantian_core::org::EquipmentKind;
+    let from = cst::day_start(first);
+    let equipment = app.store.equipment(None)?;
+    let mut alarms = Vec::new();
+    for o in app.store.outlets(None)? {
+        let o2 = outlet_hours(app, &o.id, O2, from, n_days)?;
+        let flow = outlet_hours(app, &o.id, FLOW, from, n_days)?;
+        let mut raws = Vec::new();
+        for (code, ..) in POLLUTANTS {
+            let raw = outlet_hours(app, &o.id, code, from, n_days)?;
+            let zs = outlet_hours(app, &o.id, &format!("{code}-Zs"), from, n_days)?;
+            if raw.iter().all(|v| v.is_nan()) {
+                continue;
+            }
+            let limit = o
+                .limits
+                .iter()
+                .find(|l| l.code == code)
+                .map(|l| l.limit_mg_m3);
+            let zs = (!zs.iter().all(|v| v.is_nan())).then_some(zs);
+            raws.push((code, raw, zs, limit));
+        }
+        let has = |v: &[f64]| v.iter().any(|x| !x.is_nan());
+        if raws.is_empty() && !has(&o2) && !has(&flow) {
+            continue;
+        }
+        let linked = |kind: EquipmentKind| -> Vec<&lantian_store::Equipment> {
+            equipment
+                .iter()
+                .filter(|q| q.kind == kind && q.outlet_id.as_deref() == Some(o.id.as_str()))
+                .collect()
+        };
+        let production = running(app, &linked(EquipmentKind::Production), from, n_days)?;
+        let treatment = running(app, &linked(EquipmentKind::Treatment), from, n_days)?;
+        let input = CemsInput {
+            outlet: &o.id,
+            channels: raws
+                .iter()
+                .map(|(code, raw, zs, limit)| CemsChannel {
+                    code,
+                    raw,
+                    zs: zs.as_deref(),
+                    limit: *limit,
+                })
+                .collect(),
+            o2_pct: has(&o2).then_some(o2.as_slice()),
+            flow_m3_h: has(&flow).then_some(flow.as_slice()),
+            o2_ref_pct: o.o2_ref_pct,
+            production_on: production.as_deref(),
+            treatment_on: treatment.as_deref(),
+        };
+        // The register's stopped flow of the outlet, when above the library's.
+        let mut outlet_cfg = cfg.clone();
+        outlet_cfg.cems_flow_stopped_m3_h_max =
+            cfg.cems_flow_stopped_m3_h_max.max(o.flow_stopped_m3_h);
+        alarms.extend(integrity::scan_cems(&outlet_cfg, &[input]));
+    }
+    Ok(alarms)
 }
 
 /// The index of the hour starting at `ts` in a series of `n_days` from `from`.
@@ -308,13 +446,14 @@ fn stations_by_id(app: &App) -> AppResult<HashMap<String, Station>> {
 pub fn alarms(app: &App, caller: &Caller, f: &AlarmFilter, en: bool) -> AppResult<Vec<AlarmView>> {
     caller.require()?;
     let stations = stations_by_id(app)?;
+    let owners = outlet_owners(app)?;
     if let Some(id) = &f.station_id {
         let s = station(&stations, id)?;
         app.allow(
             caller,
             "integrity.alarms",
             id,
-            policy::integrity_station(caller, s.admin_unit_id.as_deref()),
+            sees_alarms_of(caller, s, &owners),
         )?;
     } else {
         // A role that sees no station's alarms is refused, not shown an empty list.
@@ -322,21 +461,40 @@ pub fn alarms(app: &App, caller: &Caller, f: &AlarmFilter, en: bool) -> AppResul
             caller,
             "integrity.alarms",
             "stations",
-            policy::integrity_station(caller, caller.account().and_then(|a| a.unit_id.as_deref())),
+            policy::integrity_list(caller),
         )?;
     }
     Ok(app
         .store
         .alarms(f)?
         .iter()
-        .filter(|a| {
-            let unit = stations
-                .get(&a.alarm.station_id)
-                .and_then(|s| s.admin_unit_id.as_deref());
-            policy::sees_integrity(caller, unit)
+        .filter(|a| match stations.get(&a.alarm.station_id) {
+            Some(s) => sees_alarms_of(caller, s, &owners).is_ok(),
+            None => policy::sees_integrity(caller, None),
         })
         .map(|a| view(a, &stations, en))
         .collect())
+}
+
+/// The enterprise of each registered outlet.
+fn outlet_owners(app: &App) -> AppResult<HashMap<String, String>> {
+    Ok(app
+        .store
+        .outlets(None)?
+        .into_iter()
+        .map(|o| (o.id, o.enterprise_id))
+        .collect())
+}
+
+/// Whether the caller sees the alarms of `s`: an outlet's by its enterprise, a station's by
+/// its unit (the decisions are `policy`'s).
+fn sees_alarms_of(caller: &Caller, s: &Station, owners: &HashMap<String, String>) -> AppResult<()> {
+    match owners.get(&s.id) {
+        Some(enterprise) if s.role == StationRole::Outlet => {
+            policy::integrity_outlet(caller, enterprise)
+        }
+        _ => policy::integrity_station(caller, s.admin_unit_id.as_deref()),
+    }
 }
 
 fn station<'a>(stations: &'a HashMap<String, Station>, id: &str) -> AppResult<&'a Station> {
@@ -394,6 +552,11 @@ pub struct Figure {
 #[derive(Clone, Debug, Serialize)]
 pub struct Evidence {
     pub pollutant: Pollutant,
+    /// The HJ 212 code of the series shown (an outlet's NOx, particulate matter, O2 or flow
+    /// when the alarm is about one; else the pollutant's).
+    pub code: String,
+    /// The series' unit when it is not the pollutant's ambient one (an outlet's CEMS).
+    pub unit: Option<&'static str>,
     pub hours: Vec<String>,
     pub series: std::collections::BTreeMap<String, Vec<Option<f64>>>,
     pub humidity: Option<Vec<Option<f64>>>,
@@ -436,7 +599,7 @@ fn alarm_of(app: &App, caller: &Caller, id: i64, act: &str) -> AppResult<(AlarmR
         caller,
         act,
         &format!("alarm:{id}"),
-        policy::integrity_station(caller, s.admin_unit_id.as_deref()),
+        sees_alarms_of(caller, &s, &outlet_owners(app)?),
     )?;
     Ok((a, s))
 }
@@ -459,8 +622,12 @@ pub fn alarm(app: &App, caller: &Caller, id: i64, en: bool) -> AppResult<AlarmDe
         }
         Ok(v)
     };
+    // An outlet's alarm shows its channel (NOx, particulate matter, O2, flow by their codes).
+    let code = lantian_store::integrity::cems_channel(&a.alarm)
+        .filter(|_| s.role == StationRole::Outlet)
+        .unwrap_or(pollutant.hj212_code());
     let mut series = std::collections::BTreeMap::new();
-    series.insert(s.id.clone(), read(&s.id, pollutant.hj212_code())?);
+    series.insert(s.id.clone(), read(&s.id, code)?);
     let mut hidden = Vec::new();
     for nb in &a.alarm.neighbours {
         let sees = stations
@@ -496,6 +663,12 @@ pub fn alarm(app: &App, caller: &Caller, id: i64, en: bool) -> AppResult<AlarmDe
         },
         evidence: Evidence {
             pollutant,
+            code: code.to_owned(),
+            unit: (s.role == StationRole::Outlet).then_some(match code {
+                lantian_core::cems::O2 => "%",
+                lantian_core::cems::FLOW => "m³/h",
+                _ => "mg/m³",
+            }),
             hours: (0..n as i64)
                 .map(|i| hour_label_text(from + i * cst::HOUR_S))
                 .collect(),
@@ -798,16 +971,13 @@ pub fn open_work_order(app: &App, caller: &Caller, w: NewWorkOrder) -> AppResult
     };
     let stations = stations_by_id(app)?;
     station(&stations, &station_id)?;
-    if w.assignee.trim().is_empty() {
-        return Err(bad(
-            "须指定运维单位 / an assignee (the contractor unit) is needed".into(),
-        ));
-    }
+    // Without an assignee the order goes to the station's contractor.
+    let assignee = crate::integrity_ops::assignee_for(app, &station_id, &w.assignee)?;
     let mut order = WorkOrder {
         id: 0,
         alarm_id: w.alarm_id,
         station_id,
-        assignee: w.assignee.trim().to_owned(),
+        assignee,
         deadline: w.deadline.to_string(),
         state: WorkOrderState::Open,
         note: w.note,

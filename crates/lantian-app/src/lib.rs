@@ -28,6 +28,7 @@ pub mod emissions;
 pub mod episode;
 mod error;
 pub mod integrity;
+pub mod integrity_ops;
 pub mod integrity_report;
 pub mod ledger;
 pub mod pdf;

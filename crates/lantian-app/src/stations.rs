@@ -27,6 +27,9 @@ pub struct StationView {
     /// The HJ 212 codes it measures: only for those who see its details
     /// (`policy::sees_station_detail`).
     pub pollutants: Option<Vec<String>>,
+    /// Its operations contractor (运维单位): in one station's details for who sees them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contractor: Option<String>,
 }
 
 /// A station as `caller` may see it.
@@ -41,6 +44,7 @@ pub fn view(caller: &Caller, s: &Station) -> StationView {
         lon: s.lon,
         demo: s.demo,
         pollutants: detail.then(|| s.pollutants.clone()),
+        contractor: None,
     }
 }
 
@@ -60,7 +64,11 @@ pub fn list(app: &App, caller: &Caller) -> AppResult<Vec<StationView>> {
 /// One station's details: a published station's for everyone, a township station's or
 /// micro sensor's for who sees its data (401 for the public, 403 for another township).
 pub fn get(app: &App, caller: &Caller, id: &str) -> AppResult<StationView> {
-    Ok(view(caller, &find_for(app, caller, id)?))
+    let mut v = view(caller, &find_for(app, caller, id)?);
+    if v.pollutants.is_some() {
+        v.contractor = app.store.station_contractor(id)?;
+    }
+    Ok(v)
 }
 
 /// An air-quality station whose data `caller` may see, or why not.

@@ -220,6 +220,7 @@ fn alarm(r: &Row) -> Result<AlarmRow, StoreError> {
     let id = r[0].int().unwrap_or(0);
     let pollutant = match text(r, 2).as_str() {
         "" => None,
+        p if CEMS_SUBJECTS.iter().any(|(_, code)| *code == p) => None,
         p => Some(
             Pollutant::parse(p).ok_or_else(|| invalid(format!("alarm {id}: pollutant {p:?}")))?,
         ),
@@ -255,8 +256,40 @@ fn alarm(r: &Row) -> Result<AlarmRow, StoreError> {
     })
 }
 
-fn pollutant_key(p: Option<Pollutant>) -> &'static str {
-    p.map_or("", Pollutant::name)
+/// Archive records looked up per query by [`Store::hour_receipts`].
+const RECEIPT_SEQS_PER_QUERY: usize = 500;
+
+/// The flue-gas channels of CEMS alarms without a criteria pollutant, by the name their
+/// words begin with (`cems_rules` names the subject first): NOx and particulate matter, and
+/// the outlet's O2 and flow. Their code is the alarm's `pollutant` key in the store, so that
+/// a flat NOx line and a flat particulate line of one outlet are two alarms.
+const CEMS_SUBJECTS: [(&str, &str); 4] = [
+    ("氮氧化物", "a21002"),
+    ("颗粒物（烟尘）", "a34013"),
+    ("O2", "a19001"),
+    ("流量", "a00000"),
+];
+
+/// The key of an alarm's subject in the `pollutant` column: the pollutant's name; for a
+/// CEMS alarm without one, the channel's code; else empty (a station-wide rule).
+fn subject_key(a: &NewAlarm) -> &'static str {
+    match a.pollutant {
+        Some(p) => p.name(),
+        None => cems_channel(a).unwrap_or(""),
+    }
+}
+
+/// The HJ 212 code of the channel a CEMS alarm without a criteria pollutant is about (NOx,
+/// particulate matter, O2, flow), if it names one.
+pub fn cems_channel(a: &NewAlarm) -> Option<&'static str> {
+    if a.pollutant.is_some() || !a.rule.as_str().starts_with("cems_") {
+        return None;
+    }
+    let first = a.why_zh.split(' ').next().unwrap_or_default();
+    CEMS_SUBJECTS
+        .iter()
+        .find(|(name, _)| *name == first)
+        .map(|(_, code)| *code)
 }
 
 const ORDER_COLUMNS: &str = "id, alarm_id, station_id, assignee, deadline, state, note, opened_by, \
@@ -296,7 +329,7 @@ fn store_alarm(
          AND first_ts <= $4 AND last_ts >= $5 ORDER BY first_ts LIMIT 1",
         &[
             a.station_id.as_str().into(),
-            pollutant_key(a.pollutant).into(),
+            subject_key(a).into(),
             a.rule.as_str().into(),
             (a.last_ts + gap_s).into(),
             (a.first_ts - gap_s).into(),
@@ -341,7 +374,7 @@ fn store_alarm(
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11, $11)",
                 &[
                     a.station_id.as_str().into(),
-                    pollutant_key(a.pollutant).into(),
+                    subject_key(a).into(),
                     a.rule.as_str().into(),
                     a.severity.as_str().into(),
                     a.first_ts.into(),
@@ -384,6 +417,63 @@ impl Store {
             }
             Ok(total)
         })
+    }
+
+    /// When each hour of a station's `from..to` (hour starts, CST seconds) was first
+    /// received: the earliest archived receipt (Unix ms) of the packets that brought its
+    /// hourly values of `codes`, as `(ts, received_ms)` in order. Hours stored without a
+    /// packet are absent. Two queries (observations by their key, then the
+    /// archive), not one per hour.
+    pub fn hour_receipts(
+        &self,
+        station_id: &str,
+        codes: &[&str],
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        if codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..codes.len()).map(|i| format!("${}", i + 5)).collect();
+        let sql = format!(
+            "SELECT ts, MIN(packet_seq) FROM observations WHERE station_id = $1 AND period = $2 \
+             AND ts >= $3 AND ts < $4 AND code IN ({}) AND packet_seq IS NOT NULL GROUP BY ts ORDER BY ts",
+            marks.join(", ")
+        );
+        let mut p: Vec<Val> = vec![
+            station_id.into(),
+            Period::Hour.as_str().into(),
+            from.into(),
+            to.into(),
+        ];
+        p.extend(codes.iter().map(|c| Val::from(*c)));
+        let hours: Vec<(i64, i64)> = self
+            .read(|c| c.query(&sql, &p))?
+            .iter()
+            .filter_map(|r| Some((r[0].int()?, r[1].int()?)))
+            .collect();
+        let mut seqs: Vec<i64> = hours.iter().map(|h| h.1).collect();
+        seqs.sort_unstable();
+        seqs.dedup();
+        let mut received = std::collections::HashMap::with_capacity(seqs.len());
+        for chunk in seqs.chunks(RECEIPT_SEQS_PER_QUERY) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT seq, received_ms FROM archive WHERE chain = $1 AND seq IN ({})",
+                marks.join(", ")
+            );
+            let mut p: Vec<Val> = vec![crate::archive::MAIN_CHAIN.into()];
+            p.extend(chunk.iter().map(|s| Val::from(*s)));
+            for r in self.read_from(crate::Part::Archive, |c| c.query(&sql, &p))? {
+                if let (Some(seq), Some(ms)) = (r[0].int(), r[1].int()) {
+                    received.insert(seq, ms);
+                }
+            }
+        }
+        Ok(hours
+            .into_iter()
+            .filter_map(|(ts, seq)| Some((ts, *received.get(&seq)?)))
+            .collect())
     }
 
     /// The alarms that pass `f`, newest episode first.

@@ -34,6 +34,7 @@ pub mod integrity;
 mod journal;
 pub mod ledger;
 pub mod model;
+pub mod operations;
 pub mod password;
 mod pg;
 mod query;

@@ -45,6 +45,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_integrity",
         include_str!("../migrations/postgres/0009_integrity.sql"),
     ),
+    (
+        "0010_contractors",
+        include_str!("../migrations/postgres/0010_contractors.sql"),
+    ),
 ];
 
 impl ToSql for Val {

@@ -49,6 +49,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_integrity",
         include_str!("../migrations/sqlite/0010_integrity.sql"),
     ),
+    (
+        "0011_contractors",
+        include_str!("../migrations/sqlite/0011_contractors.sql"),
+    ),
 ];
 
 pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[(

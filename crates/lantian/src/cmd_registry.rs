@@ -14,7 +14,9 @@ pub struct StationArgs {
     what: StationCmd,
 }
 
+// A command is parsed once: its size does not matter.
 #[derive(Debug, clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
 enum StationCmd {
     /// Register (or update) a monitoring station.
     Add {
@@ -43,6 +45,10 @@ enum StationCmd {
         /// FACTOR gives the standard unit); repeatable.
         #[arg(long = "factor", value_name = "CODE=FACTOR")]
         factors: Vec<String>,
+        /// The operations contractor (运维单位): work orders without an assignee go to it;
+        /// an empty value clears it, no option keeps it.
+        #[arg(long)]
+        contractor: Option<String>,
     },
     /// List the stations as JSON.
     List(StoreArgs),
@@ -130,6 +136,7 @@ pub fn run_station(a: StationArgs) -> Result<ExitCode> {
             lon,
             pollutants,
             factors,
+            contractor,
         } => {
             let app = store.app()?;
             let caller = who.caller(&app)?;
@@ -170,6 +177,9 @@ pub fn run_station(a: StationArgs) -> Result<ExitCode> {
                 app.audited(&op, "station.factor", &id, &f, || {
                     Ok(s.set_station_unit(&u)?)
                 })?;
+            }
+            if let Some(c) = &contractor {
+                lantian_app::integrity_ops::set_contractor(&app, &caller, &id, Some(c))?;
             }
             eprintln!("lantian: station {id} saved");
         }

@@ -298,7 +298,8 @@ pub struct WorkOrderBody {
     pub alarm_id: Option<i64>,
     /// The station (needed without an alarm).
     pub station: Option<String>,
-    /// The operations contractor unit's id.
+    /// The operations contractor unit's id (blank or absent: the station's contractor).
+    #[serde(default)]
     pub assignee: String,
     /// `YYYY-MM-DD`, Beijing time.
     #[schema(value_type = String)]

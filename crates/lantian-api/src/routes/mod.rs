@@ -8,6 +8,7 @@ mod county;
 mod emergency;
 mod integrity;
 mod ledger;
+mod operations;
 mod sources;
 mod stations;
 
@@ -52,6 +53,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(sources::routes())
         .merge(emergency::routes())
         .merge(integrity::routes())
+        .merge(operations::routes())
 }
 
 /// Runs a use case on a blocking thread (the store blocks) and maps its error.

@@ -8,6 +8,7 @@ use crate::export::{TableQuery, rows, table};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use lantian_app::integrity_ops;
 use lantian_app::series::{self, Points, Request};
 use lantian_app::stations::{self, NewStation};
 use lantian_core::Date;
@@ -105,6 +106,8 @@ pub struct StationBody {
     pub pollutants: Vec<String>,
     /// Minutes between minute values (default 1).
     pub min_interval_min: Option<i64>,
+    /// The operations contractor (运维单位); absent: kept, empty: cleared.
+    pub contractor: Option<String>,
 }
 
 /// Creates or updates a station (administrators, the bureau).
@@ -121,7 +124,7 @@ pub async fn create_station(
             app,
             &caller,
             NewStation {
-                id: b.id,
+                id: b.id.clone(),
                 name: b.name,
                 role: b.role,
                 unit: b.unit,
@@ -130,7 +133,11 @@ pub async fn create_station(
                 pollutants: b.pollutants,
                 min_interval_min: b.min_interval_min.unwrap_or(1),
             },
-        )
+        )?;
+        match &b.contractor {
+            Some(c) => integrity_ops::set_contractor(app, &caller, &b.id, Some(c)),
+            None => Ok(()),
+        }
     })
     .await?;
     Ok(Json(json!({ "ok": true, "id": id })))

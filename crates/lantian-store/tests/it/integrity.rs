@@ -280,3 +280,150 @@ fn work_orders_close_once_and_months_close_once_on_both_backends() {
         assert_eq!(store.closed_months().unwrap(), vec![m]);
     });
 }
+
+/// A CEMS alarm without a criteria pollutant: its words name the channel first.
+fn cems_alarm(subject: &str, rule: Rule, first_h: i64, last_h: i64) -> NewAlarm {
+    NewAlarm {
+        pollutant: None,
+        why_zh: format!(
+            "{subject} 在生产期间连续 {} 小时恒为 1 mg/m³",
+            last_h - first_h + 1
+        ),
+        ..alarm("OUT-1", rule, first_h, last_h)
+    }
+}
+
+#[test]
+fn cems_alarms_of_different_channels_are_different_episodes_on_both_backends() {
+    on_both("integrity-cems-keys", |store, _| {
+        let flat = Rule::CemsFlatLine;
+        // (alarms of one scan, new, extended, unchanged, stored after)
+        let cases = [
+            (
+                vec![
+                    cems_alarm("氮氧化物", flat, 10, 17),
+                    cems_alarm("颗粒物（烟尘）", flat, 10, 17),
+                    cems_alarm("O2", flat, 10, 17),
+                    cems_alarm("流量", flat, 10, 17),
+                ],
+                4,
+                0,
+                0,
+                4,
+            ),
+            // Found again, one grown: nothing new, the NOx episode extended.
+            (
+                vec![
+                    cems_alarm("氮氧化物", flat, 10, 19),
+                    cems_alarm("颗粒物（烟尘）", flat, 10, 17),
+                ],
+                0,
+                1,
+                1,
+                4,
+            ),
+            // Words that name no channel (an outlet-wide rule) share the empty key: the
+            // second is the first episode again.
+            (
+                vec![
+                    cems_alarm("有", Rule::CemsTreatmentOff, 10, 12),
+                    cems_alarm("在", Rule::CemsTreatmentOff, 10, 12),
+                ],
+                1,
+                0,
+                1,
+                5,
+            ),
+        ];
+        for (i, (scan, new, extended, unchanged, total)) in cases.into_iter().enumerate() {
+            let got = store.store_alarms(&scan, 2 * H, 1_000).unwrap();
+            assert_eq!(
+                (got.new, got.extended, got.unchanged),
+                (new, extended, unchanged),
+                "case {i}"
+            );
+            let stored = store.alarms(&AlarmFilter::default()).unwrap();
+            assert_eq!(stored.len(), total, "case {i}");
+            // Read back, a channel's key is no pollutant.
+            assert!(
+                stored.iter().all(|a| a.alarm.pollutant.is_none()),
+                "case {i}"
+            );
+        }
+        let nox = store
+            .alarms(&AlarmFilter::default())
+            .unwrap()
+            .into_iter()
+            .find(|a| a.alarm.why_zh.starts_with("氮氧化物"))
+            .unwrap();
+        assert_eq!((nox.alarm.first_ts, nox.alarm.last_ts), (10 * H, 19 * H));
+    });
+}
+
+#[test]
+fn hour_receipts_are_the_first_packet_of_each_hour_on_both_backends() {
+    use lantian_store::{Ingest, Observation, Period, RawPacket};
+    on_both("integrity-receipts", |store, _| {
+        let obs = |code: &str, period: Period, h: i64| Observation {
+            station_id: "S1".into(),
+            code: code.into(),
+            period,
+            ts: h * H,
+            value: 10.0 + h as f64,
+            flag: "N".into(),
+        };
+        let packet = |n: i64, received_ms: i64| RawPacket {
+            received_ms,
+            peer: "127.0.0.1:5000".into(),
+            mn: Some("MN1".into()),
+            verdict: "accepted".into(),
+            bytes: format!("##packet {n}\r\n").into_bytes(),
+        };
+        // (packet received at, observations); receipts in ms, hours from hour 0.
+        let batches: Vec<(Option<i64>, Vec<Observation>)> = vec![
+            // Hour 100 with two codes in one packet; hour 101 in its own.
+            (
+                Some(5_000_000),
+                vec![
+                    obs("a34004", Period::Hour, 100),
+                    obs("a21026", Period::Hour, 100),
+                ],
+            ),
+            (Some(6_000_000), vec![obs("a34004", Period::Hour, 101)]),
+            // Hour 101 again (a retransmission) and a new code of it, later: the first
+            // receipt counts.
+            (
+                Some(9_000_000),
+                vec![
+                    obs("a34004", Period::Hour, 101),
+                    obs("a21026", Period::Hour, 101),
+                ],
+            ),
+            // Minute data, an import without a packet, and an hour outside the span: none
+            // of them.
+            (Some(7_000_000), vec![obs("a34004", Period::Min, 102)]),
+            (None, vec![obs("a34004", Period::Hour, 103)]),
+            (Some(8_000_000), vec![obs("a34004", Period::Hour, 200)]),
+        ];
+        for (n, (received, observations)) in batches.into_iter().enumerate() {
+            store
+                .commit_batch(&[Ingest {
+                    packet: received.map(|r| packet(n as i64, r)),
+                    observations,
+                }])
+                .unwrap();
+        }
+        let codes = ["a34004", "a21026"];
+        let got = store.hour_receipts("S1", &codes, 100 * H, 150 * H).unwrap();
+        assert_eq!(got, vec![(100 * H, 5_000_000), (101 * H, 6_000_000)]);
+        // Only the codes asked for: SO2 alone came first in hour 100, later in hour 101.
+        let so2 = store
+            .hour_receipts("S1", &["a21026"], 100 * H, 150 * H)
+            .unwrap();
+        assert_eq!(so2, vec![(100 * H, 5_000_000), (101 * H, 9_000_000)]);
+        assert_eq!(
+            store.hour_receipts("S2", &codes, 0, 300 * H).unwrap(),
+            vec![]
+        );
+    });
+}

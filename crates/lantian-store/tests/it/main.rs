@@ -10,6 +10,7 @@ mod emergency;
 mod faults;
 mod integrity;
 mod journal;
+mod operations;
 mod story;
 mod tamper;
 mod users;

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod alarms;
+mod alarms_live;
 mod aqi;
 mod archive;
 mod assess;
@@ -17,6 +18,7 @@ mod gateway;
 mod hj212;
 mod integrity;
 mod ledger;
+mod operations;
 mod plant;
 mod ranges;
 mod roles;

@@ -289,7 +289,7 @@ function ordersList(alarmId, orders) {
 function orderForm(a) {
   const due = new Date(Date.now() + (8 * HOUR_S + 2 * DAY_S) * 1000).toISOString().slice(0, 10);
   $('#order-form-box').innerHTML = `<details id="order-details"><summary>${t('wo_open')}</summary><form class="login" id="order-form">
-    <label>${t('wo_assignee')}<input id="wo-assignee" required placeholder="${esc(t('wo_assignee_hint'))}"></label>
+    <label>${t('wo_assignee')}<input id="wo-assignee" placeholder="${esc(t('wo_assignee_hint'))}"></label>
     <label>${t('deadline')}（${t('bj')}）<input id="wo-deadline" type="date" value="${due}" required></label>
     <label>${t('wo_note')}<input id="wo-note"></label>
     <button type="submit" class="primary">${t('wo_open')}</button><span id="order-result" role="status"></span></form></details>`;

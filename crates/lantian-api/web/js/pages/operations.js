@@ -1,5 +1,6 @@
 // Operations statistics (运维统计): each station's online rate and capture rate for a month,
-// and a calendar of its days coloured by capture rate.
+// and a calendar of its days coloured by capture rate; below, the same per device (MN) with
+// each station's operations contractor (运维单位).
 import { $, api, esc, fmt, state, t } from '../core.js';
 import { tabs } from './alarms.js';
 
@@ -37,5 +38,13 @@ export async function operationsPage(rest) {
       ${rate(s.online_pct, 'online')}${rate(s.capture_pct, 'capture')}${(s.days || []).map(dayCell).join('')}</tr>`).join('') || `<tr><td colspan="3">${t('no_data')}</td></tr>`}</tbody></table></div>
     <p class="legend"><span class="legend-item"><span class="dot" style="background:hsl(0,65%,62%)"></span>${t('op_capture')} 0%</span>
     <span class="legend-item"><span class="dot" style="background:hsl(60,65%,62%)"></span>50%</span><span class="legend-item"><span class="dot" style="background:hsl(120,65%,62%)"></span>100%</span>
-    <span class="legend-item"><span class="dot none"></span>${t('no_data')}</span></p>`;
+    <span class="legend-item"><span class="dot none"></span>${t('no_data')}</span></p>
+    <h3>${t('op_devices')}</h3><p class="muted">${t('op_devices_note')}</p><div id="op-devices">${t('loading')}</div>`;
+  const dv = await api(`/operations/devices?month=${encodeURIComponent(month)}`);
+  if (gen !== state.routing) return;
+  const rows = (Array.isArray(dv) ? dv : []).flatMap((s) => (s.devices || []).map((d) => ({ s, d })));
+  $('#op-devices').innerHTML = `<div class="table-wrap"><table id="devices-table"><thead><tr><th>${t('station')}</th><th class="nowrap">${t('op_contractor')}</th><th>${t('op_device')}</th>
+    <th class="num nowrap">${t('op_online')}</th><th class="num nowrap">${t('op_capture')}</th>${days.map((d) => `<th class="day">${esc(d.slice(8, 10))}</th>`).join('')}</tr></thead><tbody>
+    ${rows.map(({ s, d }) => `<tr data-station="${esc(s.station)}" data-mn="${esc(d.mn)}"><td class="nowrap">${esc(s.station_name || s.station)}</td><td class="nowrap">${esc(s.contractor || t('op_no_contractor'))}</td>
+      <td class="mono">${esc(d.mn)}</td>${rate(d.online_pct, 'online')}${rate(d.capture_pct, 'capture')}${(d.days || []).map(dayCell).join('')}</tr>`).join('') || `<tr><td colspan="5">${t('no_data')}</td></tr>`}</tbody></table></div>`;
 }
