@@ -19,6 +19,7 @@ use lantian_store::integrity::{
     AlarmFilter, AlarmRow, AlarmState, AlarmsStored, ClosedMonth, Escalation, NewAlarm, Outcome,
     Review, ReviewLevel, WorkOrder, WorkOrderState,
 };
+use lantian_store::operations::OrderKind;
 use lantian_store::{AuditRow, Correction, CorrectionAction, Period, Station, View};
 use serde::Serialize;
 use serde_json::json;
@@ -644,6 +645,7 @@ pub fn alarm(app: &App, caller: &Caller, id: i64, en: bool) -> AppResult<AlarmDe
     let reviews = app.store.reviews(id)?;
     let orders = app.store.work_orders(None, None, Some(id))?;
     let today = app.clock.today();
+    let kinds = app.store.work_order_kinds()?;
     Ok(AlarmDetail {
         alarm: AlarmFull {
             view: view(&a, &stations, en),
@@ -679,7 +681,7 @@ pub fn alarm(app: &App, caller: &Caller, id: i64, en: bool) -> AppResult<AlarmDe
         reviews: reviews.iter().map(review_view).collect(),
         work_orders: orders
             .iter()
-            .map(|w| order_view(w, &stations, today))
+            .map(|w| order_view(w, &stations, &kinds, today))
             .collect(),
         review_level: policy::review_level(caller, s.admin_unit_id.as_deref()).ok(),
     })
@@ -850,6 +852,8 @@ pub fn rules(app: &App, caller: &Caller) -> AppResult<Vec<RuleView>> {
 pub struct WorkOrderView {
     pub id: i64,
     pub alarm_id: Option<i64>,
+    /// Where it came from: an alarm, an outage the scan found, or by hand.
+    pub kind: OrderKind,
     pub station: String,
     pub station_name: String,
     pub assignee: String,
@@ -868,9 +872,22 @@ pub struct WorkOrderView {
     pub repair_hours: Option<f64>,
 }
 
-fn order_view(w: &WorkOrder, stations: &HashMap<String, Station>, today: Date) -> WorkOrderView {
+fn order_view(
+    w: &WorkOrder,
+    stations: &HashMap<String, Station>,
+    kinds: &HashMap<i64, OrderKind>,
+    today: Date,
+) -> WorkOrderView {
     WorkOrderView {
         id: w.id,
+        kind: kinds
+            .get(&w.id)
+            .copied()
+            .unwrap_or(if w.alarm_id.is_some() {
+                OrderKind::Alarm
+            } else {
+                OrderKind::Manual
+            }),
         alarm_id: w.alarm_id,
         station: w.station_id.clone(),
         station_name: stations
@@ -913,6 +930,7 @@ pub fn work_orders(
         policy::integrity_station(caller, unit),
     )?;
     let today = app.clock.today();
+    let kinds = app.store.work_order_kinds()?;
     Ok(app
         .store
         .work_orders(state, station_id, None)?
@@ -925,7 +943,7 @@ pub fn work_orders(
                     .and_then(|s| s.admin_unit_id.as_deref()),
             )
         })
-        .map(|w| order_view(w, &stations, today))
+        .map(|w| order_view(w, &stations, &kinds, today))
         .collect())
 }
 
@@ -999,7 +1017,8 @@ pub fn open_work_order(app: &App, caller: &Caller, w: NewWorkOrder) -> AppResult
         ),
         || Ok(app.store.open_work_order(&order)?),
     )?;
-    Ok(order_view(&order, &stations, app.clock.today()))
+    let kinds = app.store.work_order_kinds()?;
+    Ok(order_view(&order, &stations, &kinds, app.clock.today()))
 }
 
 /// Closes a work order with a note (the assignee's operations accounts, the bureau,
@@ -1036,7 +1055,13 @@ pub fn close_work_order(
         .store
         .work_order(id)?
         .ok_or_else(|| AppError::NotFound(format!("work order {id}")))?;
-    Ok(order_view(&w, &stations_by_id(app)?, app.clock.today()))
+    let kinds = app.store.work_order_kinds()?;
+    Ok(order_view(
+        &w,
+        &stations_by_id(app)?,
+        &kinds,
+        app.clock.today(),
+    ))
 }
 
 /// A correction as shown.

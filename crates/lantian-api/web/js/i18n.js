@@ -118,7 +118,7 @@ export const I18N = {
     op_online: '在线率', op_capture: '数据获取率', op_note: '在线率：有数据上传的小时占应有小时的比例；数据获取率：有效小时值占应有小时的比例。右侧每格为一天（颜色表示当日数据获取率）。',
     cor_title: '数据审核修正', cor_note: '修正单独记录（谁、何时、原因），原始数据不变；“审核后”数据按最新修正计算。时段按该小时的结束时刻填写（北京时间），如 2019-01-02 08:00 即 07:00–08:00；已关闭审核的月份不能再修正。',
     cor_value: '修正值', cor_reason: '原因', cor_none: '尚无修正。', cor_invalidate: '标记无效', cor_correct: '修正数值', cor_restore: '恢复原值',
-    rc_instrument_fault: '仪器故障', rc_calibration: '校准', rc_maintenance: '维护', rc_interference: '人为干扰', rc_power_outage: '断电', rc_transmission: '传输故障', rc_other: '其他', ig_to_corrections: '到站点页修正这些小时', ig_worst_severity: '已报告警的最高级别', ig_review_again: '再次审核（以最新意见为准）', ig_no_months: '尚无已关闭的月份。', ig_hidden: '无权查看的周边站点', wo_closing_note: '处理情况',
+    ig_escalated: '已移送执法', ig_escalate: '移送执法', ig_escalate_note: '移送说明（选填）', wo_kind_alarm: '告警', wo_kind_outage: '断线', wo_kind_manual: '手工', rc_instrument_fault: '仪器故障', rc_calibration: '校准', rc_maintenance: '维护', rc_interference: '人为干扰', rc_power_outage: '断电', rc_transmission: '传输故障', rc_other: '其他', ig_to_corrections: '到站点页修正这些小时', ig_worst_severity: '已报告警的最高级别', ig_review_again: '再次审核（以最新意见为准）', ig_no_months: '尚无已关闭的月份。', ig_hidden: '无权查看的周边站点', wo_closing_note: '处理情况',
   },
   en: {
     brand: 'Lantian', nav_overview: 'Overview', nav_map: 'Map', nav_rankings: 'Township ranking', nav_public: 'Public',
@@ -238,6 +238,6 @@ export const I18N = {
     op_online: 'Online rate', op_capture: 'Capture rate', op_note: 'Online rate: hours with data received of the hours due; capture rate: valid hourly values of the hours due. Each cell on the right is a day, coloured by its capture rate.',
     cor_title: 'Audit corrections', cor_note: 'Corrections are kept apart (who, when, why); the raw data stay as received; the audited data apply the latest correction. An hour is given by its end (Beijing time): 2019-01-02 08:00 is 07:00–08:00. A closed month takes no more corrections.',
     cor_value: 'Corrected value', cor_reason: 'Reason', cor_none: 'No corrections yet.', cor_invalidate: 'Invalidate', cor_correct: 'Correct the value', cor_restore: 'Restore',
-    rc_instrument_fault: 'Instrument fault', rc_calibration: 'Calibration', rc_maintenance: 'Maintenance', rc_interference: 'Interference', rc_power_outage: 'Power outage', rc_transmission: 'Transmission fault', rc_other: 'Other', ig_to_corrections: 'Correct these hours on the station page', ig_worst_severity: 'Highest severity raised', ig_review_again: 'Review again (the latest outcome counts)', ig_no_months: 'No month closed yet.', ig_hidden: 'neighbours you may not see', wo_closing_note: 'Done',
+    ig_escalated: 'Handed over to enforcement', ig_escalate: 'Hand over to enforcement', ig_escalate_note: 'Note for the enforcement team (optional)', wo_kind_alarm: 'alarm', wo_kind_outage: 'outage', wo_kind_manual: 'manual', rc_instrument_fault: 'Instrument fault', rc_calibration: 'Calibration', rc_maintenance: 'Maintenance', rc_interference: 'Interference', rc_power_outage: 'Power outage', rc_transmission: 'Transmission fault', rc_other: 'Other', ig_to_corrections: 'Correct these hours on the station page', ig_worst_severity: 'Highest severity raised', ig_review_again: 'Review again (the latest outcome counts)', ig_no_months: 'No month closed yet.', ig_hidden: 'neighbours you may not see', wo_closing_note: 'Done',
   },
 };

@@ -1698,6 +1698,21 @@ fn integrity_alarm_review_work_order_and_rules() {
         "the work order",
         "return document.querySelector('#alarm-orders tr[data-state=open]') !== null",
     );
+    // The confirmed alarm is handed over to enforcement, once.
+    b.type_into("#escalate-note", "疑似人为干扰，移交执法大队");
+    b.click("#escalate-form button");
+    let handed = b.wait(
+        "the handover",
+        "const e = document.querySelector('#escalation .notice'); return e ? e.textContent : null",
+    );
+    assert!(handed.as_str().unwrap().contains("bureau1"), "{handed}");
+    let after = get_as(&addr, &bureau, &format!("/api/v1/alarms/{id}"));
+    assert_eq!(after["alarm"]["escalation"]["who"], "bureau1", "{after}");
+    assert_eq!(
+        b.js("return document.querySelector('#escalate-form')"),
+        Value::Null,
+        "no second handover"
+    );
     b.screenshot_page("integrity-reviewed.png");
     // An older order, past its deadline, must stand out on the list.
     let late = post_as(

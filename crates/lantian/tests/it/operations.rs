@@ -104,7 +104,13 @@ fn outage_orders(s: &Server, who: &Login, station: &str) -> Vec<Value> {
         .unwrap()
         .clone();
     rows.into_iter()
-        .filter(|w| w["note"].as_str().unwrap_or("").contains("站点断线"))
+        .filter(|w| w["kind"] == "outage")
+        .inspect(|w| {
+            assert!(
+                w["note"].as_str().unwrap_or("").contains("站点断线"),
+                "an outage order says so: {w}"
+            );
+        })
         .collect()
 }
 
@@ -241,6 +247,7 @@ fn a_silent_station_gets_one_outage_order_to_its_contractor() {
     );
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["assignee"], CONTRACTOR);
+    assert_eq!(v["kind"], "manual", "{v}");
 }
 
 const MN_A: &str = "010000A8900016F0000OPS0A";

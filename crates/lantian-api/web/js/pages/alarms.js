@@ -197,6 +197,33 @@ async function alarmPage(id) {
   ordersList(a.id, d.work_orders || []);
   if (d.review_level) reviewForm(id, d.review_level, (d.reviews || []).some((r) => r.level === d.review_level));
   if (can(ACT.open_order)) orderForm(a);
+  escalation(a);
+}
+
+/** The handover of a confirmed alarm to enforcement (移送执法): shown once made; offered to
+ * the bureau (who may correct data) while the alarm is confirmed and not yet handed over. */
+function escalation(a) {
+  const box = document.createElement('div');
+  box.id = 'escalation';
+  $('#alarm-head').append(box);
+  if (a.escalation) {
+    const e = a.escalation;
+    box.innerHTML = `<p class="notice">${t('ig_escalated')}${t('colon')}${esc(e.at)} ${t('bj')} · ${esc(e.who)}${e.note ? ` · ${esc(e.note)}` : ''}</p>`;
+    return;
+  }
+  if (a.state !== 'confirmed' || !can(ACT.correct)) return;
+  box.innerHTML = `<form id="escalate-form" class="inline"><input id="escalate-note" placeholder="${esc(t('ig_escalate_note'))}">
+    <button type="submit" class="secondary">${t('ig_escalate')}</button><span id="escalate-result" role="status"></span></form>`;
+  $('#escalate-form').onsubmit = async (ev) => {
+    ev.preventDefault();
+    try {
+      await api(`/alarms/${a.id}/escalate`, { method: 'POST', body: JSON.stringify({ note: $('#escalate-note').value.trim() }) });
+      await alarmPage(a.id);
+    } catch (err) {
+      $('#escalate-result').className = 'error';
+      $('#escalate-result').textContent = err.message;
+    }
+  };
 }
 
 function reviewsList(reviews) {
@@ -238,7 +265,7 @@ export function ordersTable(orders, withAlarm) {
     <th>${t('wo_opened')}（${t('bj')}）</th><th>${t('deadline')}（${t('bj')}）</th><th>${t('status')}</th><th>${t('wo_closed')}（${t('bj')}）</th><th class="num">${t('wo_hours_to_repair')}</th><th>${t('wo_note')}</th><th></th></tr></thead><tbody>
     ${orders.map((o) => {
       const late = o.overdue ?? overdue(o, now);
-      return `<tr data-id="${o.id}" data-state="${esc(o.state)}" class="${late ? 'overdue' : ''}"><td>${o.id}</td>
+      return `<tr data-id="${o.id}" data-state="${esc(o.state)}" data-kind="${esc(o.kind || '')}" class="${late ? 'overdue' : ''}"><td>${o.id}${o.kind ? ` <span class="tag kind">${esc(t('wo_kind_' + o.kind))}</span>` : ''}</td>
       ${withAlarm ? `<td>${o.alarm_id ? `<a href="#/alarms/${o.alarm_id}">#${o.alarm_id}</a>` : '—'}</td><td class="nowrap">${esc(o.station_name || o.station || '')}</td>` : ''}
       <td>${esc(o.assignee_name || o.assignee)}</td><td class="nowrap">${esc(o.opened || '')}</td><td class="nowrap deadline">${esc(o.deadline)}${late ? ` <span class="tag bad">${t('wo_overdue')}</span>` : ''}</td>
       <td>${o.state === 'closed' ? `<span class="tag ok">${t('wo_state_closed')}</span>` : `<span class="tag warn">${t('wo_state_open')}</span>`}</td>
