@@ -487,3 +487,33 @@ fn the_integrity_bench_runs_at_a_tiny_size() {
     assert!(values < 20 * 72 * 6 && values > 20 * 72 * 6 * 9 / 10, "{r}");
     assert!(r["seconds"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    let dir = three_days("scan-pipe");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lantian"))
+        .args([
+            "integrity",
+            "scan",
+            "--format",
+            "cnemc",
+            dir.to_str().unwrap(),
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line, then close the pipe, as `| head -1` does.
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    assert!(first.starts_with('{'), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("error"), "{err}");
+    assert!(out.status.success(), "{:?}: {err}", out.status);
+}
