@@ -1277,6 +1277,85 @@ fn pct(got: u64, want: u64) -> f64 {
     }
 }
 
+/// The hours the rates of a month cover: its days up to today, the current hour not yet due.
+pub(crate) struct RateWindow {
+    pub first: Date,
+    pub n_days: usize,
+    /// CST seconds: the first day's start and the end of the last day covered.
+    pub from: i64,
+    pub to: i64,
+    pub due_hours: usize,
+}
+
+impl RateWindow {
+    /// `None` for a month that has not begun.
+    pub(crate) fn of(app: &App, month: Month) -> Option<RateWindow> {
+        let first = month.first_day();
+        let today = app.clock.today();
+        let n_days =
+            (month.n_days() as i64).min(today.days_since_epoch() - first.days_since_epoch() + 1);
+        if n_days <= 0 {
+            return None;
+        }
+        let from = cst::day_start(first);
+        Some(RateWindow {
+            first,
+            n_days: n_days as usize,
+            from,
+            to: from + n_days * cst::DAY_S,
+            due_hours: ((cst::hour_start(app.clock.now_cst()) - from) / cst::HOUR_S).max(0)
+                as usize,
+        })
+    }
+
+    /// Per day and over the window: hours online (`online` of an hour range) over hours
+    /// due, and values captured (`captured`) over hours due × `per_hour` expected.
+    pub(crate) fn rates(
+        &self,
+        per_hour: u64,
+        online: impl Fn(std::ops::Range<usize>) -> u64,
+        captured: impl Fn(std::ops::Range<usize>) -> u64,
+    ) -> (Vec<DayRates>, Option<f64>, Option<f64>) {
+        let (mut on_total, mut cap_total, mut due_total) = (0u64, 0u64, 0u64);
+        let mut days = Vec::new();
+        for d in 0..self.n_days {
+            let due = self.due_hours.saturating_sub(d * 24).min(24);
+            if due == 0 {
+                break;
+            }
+            let range = d * 24..d * 24 + due;
+            let (on, cap) = (online(range.clone()), captured(range));
+            on_total += on;
+            cap_total += cap;
+            due_total += due as u64;
+            days.push(DayRates {
+                date: self.first.add_days(d as i64).to_string(),
+                online_pct: pct(on, due as u64),
+                capture_pct: pct(cap, due as u64 * per_hour),
+            });
+        }
+        (
+            days,
+            (due_total > 0).then(|| pct(on_total, due_total)),
+            (due_total > 0).then(|| pct(cap_total, due_total * per_hour)),
+        )
+    }
+}
+
+/// The pollutants a station measures (all six when its register names none).
+pub(crate) fn measured(s: &Station) -> Vec<Pollutant> {
+    let m: Vec<Pollutant> = s
+        .pollutants
+        .iter()
+        .filter_map(|c| Pollutant::parse(c))
+        .collect();
+    if m.is_empty() {
+        Pollutant::ALL.to_vec()
+    } else {
+        m
+    }
+}
+
 /// Online and capture rates per station and day of `month` (days up to today), for the
 /// stations the caller sees.
 pub fn rates(app: &App, caller: &Caller, month: Month) -> AppResult<Vec<StationRates>> {
@@ -1287,86 +1366,54 @@ pub fn rates(app: &App, caller: &Caller, month: Month) -> AppResult<Vec<StationR
         &month.to_string(),
         policy::integrity_station(caller, caller.account().and_then(|a| a.unit_id.as_deref())),
     )?;
-    let first = month.first_day();
-    let today = app.clock.today();
-    let n_days =
-        (month.n_days() as i64).min(today.days_since_epoch() - first.days_since_epoch() + 1);
-    if n_days <= 0 {
+    let Some(w) = RateWindow::of(app, month) else {
         return Ok(Vec::new());
-    }
-    let n_days = n_days as usize;
+    };
     let stations: Vec<Station> = ambient(app)?
         .into_iter()
         .filter(|s| s.role != StationRole::Micro)
         .filter(|s| policy::sees_integrity(caller, s.admin_unit_id.as_deref()))
         .collect();
-    let from = cst::day_start(first);
-    let to = from + n_days as i64 * cst::DAY_S;
-    // Hours so far of today count; the current hour is not yet due.
-    let due_hours = ((cst::hour_start(app.clock.now_cst()) - from) / cst::HOUR_S).max(0) as usize;
-    let hours = Hours::load(app, stations, first, n_days, View::Raw)?;
+    let hours = Hours::load(app, stations, w.first, w.n_days, View::Raw)?;
     let mut out = Vec::new();
     for (s, series) in hours.stations.iter().zip(&hours.series) {
-        let measured: Vec<Pollutant> = {
-            let m: Vec<Pollutant> = s
-                .pollutants
-                .iter()
-                .filter_map(|c| Pollutant::parse(c))
-                .collect();
-            if m.is_empty() {
-                Pollutant::ALL.to_vec()
-            } else {
-                m
-            }
-        };
-        let mut online = vec![false; n_days * 24];
+        let measured = measured(s);
+        let mut online = vec![false; w.n_days * 24];
         for p in &measured {
             for (i, v) in series.values[p.index()].iter().enumerate() {
                 online[i] |= !v.is_nan();
             }
             // An hour sent as invalid (a flag other than N) is online too.
-            for pt in app
-                .store
-                .series(&s.id, p.hj212_code(), Period::Hour, from, to, View::Raw)?
+            for pt in
+                app.store
+                    .series(&s.id, p.hj212_code(), Period::Hour, w.from, w.to, View::Raw)?
             {
-                if let Some(i) = index(from, pt.ts, n_days) {
+                if let Some(i) = index(w.from, pt.ts, w.n_days) {
                     online[i] = true;
                 }
             }
         }
-        let (mut on_total, mut cap_total, mut due_total) = (0u64, 0u64, 0u64);
-        let mut days = Vec::new();
-        for d in 0..n_days {
-            let due = (due_hours.saturating_sub(d * 24)).min(24);
-            if due == 0 {
-                break;
-            }
-            let range = d * 24..d * 24 + due;
-            let on = online[range.clone()].iter().filter(|x| **x).count() as u64;
-            let cap: u64 = measured
-                .iter()
-                .map(|p| {
-                    series.values[p.index()][range.clone()]
-                        .iter()
-                        .filter(|v| !v.is_nan())
-                        .count() as u64
-                })
-                .sum();
-            on_total += on;
-            cap_total += cap;
-            due_total += due as u64;
-            days.push(DayRates {
-                date: first.add_days(d as i64).to_string(),
-                online_pct: pct(on, due as u64),
-                capture_pct: pct(cap, due as u64 * measured.len() as u64),
-            });
-        }
+        let (days, online_pct, capture_pct) = w.rates(
+            measured.len() as u64,
+            |r| online[r].iter().filter(|x| **x).count() as u64,
+            |r| {
+                measured
+                    .iter()
+                    .map(|p| {
+                        series.values[p.index()][r.clone()]
+                            .iter()
+                            .filter(|v| !v.is_nan())
+                            .count() as u64
+                    })
+                    .sum()
+            },
+        );
         out.push(StationRates {
             station: s.id.clone(),
             station_name: s.name.clone(),
             days,
-            online_pct: (due_total > 0).then(|| pct(on_total, due_total)),
-            capture_pct: (due_total > 0).then(|| pct(cap_total, due_total * measured.len() as u64)),
+            online_pct,
+            capture_pct,
         });
     }
     Ok(out)

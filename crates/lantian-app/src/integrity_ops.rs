@@ -4,9 +4,9 @@
 
 use crate::caller::policy;
 use crate::error::{AppError, AppResult};
+use crate::integrity::{DayRates, RateWindow, measured};
 use crate::{App, Caller};
 use lantian_core::cst;
-use lantian_core::pollutant::Pollutant;
 use lantian_core::series::StationRole;
 use lantian_core::{Date, Month};
 use lantian_store::integrity::{WorkOrder, WorkOrderState};
@@ -91,19 +91,6 @@ pub fn set_contractor(
 }
 
 /// The codes a station measures among the six pollutants (all six when it lists none).
-fn measured(s: &Station) -> Vec<Pollutant> {
-    let m: Vec<Pollutant> = s
-        .pollutants
-        .iter()
-        .filter_map(|c| Pollutant::parse(c))
-        .collect();
-    if m.is_empty() {
-        Pollutant::ALL.to_vec()
-    } else {
-        m
-    }
-}
-
 /// Stations whose data operations answer for: ambient ones except micro sensors.
 fn operated(app: &App) -> AppResult<Vec<Station>> {
     Ok(app
@@ -202,19 +189,10 @@ pub fn open_outage_orders(
 #[derive(Clone, Debug, Serialize)]
 pub struct DeviceRates {
     pub mn: String,
-    pub days: Vec<DeviceDay>,
+    pub days: Vec<DayRates>,
     /// Over the month's days so far.
     pub online_pct: Option<f64>,
     pub capture_pct: Option<f64>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct DeviceDay {
-    pub date: String,
-    /// Hours with any value the device sent over the hours of the day (so far).
-    pub online_pct: f64,
-    /// Valid (flag N) values the device sent over those expected (hours × pollutants).
-    pub capture_pct: f64,
 }
 
 /// A station's devices with their rates.
@@ -224,14 +202,6 @@ pub struct StationDevices {
     pub station_name: String,
     pub contractor: Option<String>,
     pub devices: Vec<DeviceRates>,
-}
-
-fn pct(got: u64, want: u64) -> f64 {
-    if want == 0 {
-        0.0
-    } else {
-        (got as f64 / want as f64 * 1000.0).round() / 10.0
-    }
 }
 
 /// Online and capture rates per device (MN) and day of `month` (days up to today) of the
@@ -245,17 +215,10 @@ pub fn device_rates(app: &App, caller: &Caller, month: Month) -> AppResult<Vec<S
         &format!("{month} devices"),
         policy::integrity_station(caller, caller.account().and_then(|a| a.unit_id.as_deref())),
     )?;
-    let first: Date = month.first_day();
-    let today = app.clock.today();
-    let n_days =
-        (month.n_days() as i64).min(today.days_since_epoch() - first.days_since_epoch() + 1);
-    if n_days <= 0 {
+    let Some(w) = RateWindow::of(app, month) else {
         return Ok(Vec::new());
-    }
-    let n_days = n_days as usize;
-    let from = cst::day_start(first);
-    let to = from + n_days as i64 * cst::DAY_S;
-    let due_hours = ((cst::hour_start(app.clock.now_cst()) - from) / cst::HOUR_S).max(0) as usize;
+    };
+    let n_days = w.n_days;
     let contractors = app.store.station_contractors()?;
     let mut registered: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for d in app.store.devices()? {
@@ -273,8 +236,8 @@ pub fn device_rates(app: &App, caller: &Caller, month: Month) -> AppResult<Vec<S
         for mn in registered.get(&s.id).into_iter().flatten() {
             by.insert(mn.clone(), (vec![false; n_days * 24], vec![0; n_days * 24]));
         }
-        for h in app.store.device_hours(&s.id, from, to)? {
-            let i = ((h.ts - from) / cst::HOUR_S) as usize;
+        for h in app.store.device_hours(&s.id, w.from, w.to)? {
+            let i = ((h.ts - w.from) / cst::HOUR_S) as usize;
             if i >= n_days * 24 || !codes.contains(h.code.as_str()) {
                 continue;
             }
@@ -289,30 +252,16 @@ pub fn device_rates(app: &App, caller: &Caller, month: Month) -> AppResult<Vec<S
         let devices = by
             .into_iter()
             .map(|(mn, (on, cap))| {
-                let (mut on_total, mut cap_total, mut due_total) = (0u64, 0u64, 0u64);
-                let mut days = Vec::new();
-                for d in 0..n_days {
-                    let due = due_hours.saturating_sub(d * 24).min(24);
-                    if due == 0 {
-                        break;
-                    }
-                    let range = d * 24..d * 24 + due;
-                    let o = on[range.clone()].iter().filter(|x| **x).count() as u64;
-                    let c: u64 = cap[range].iter().sum();
-                    on_total += o;
-                    cap_total += c;
-                    due_total += due as u64;
-                    days.push(DeviceDay {
-                        date: first.add_days(d as i64).to_string(),
-                        online_pct: pct(o, due as u64),
-                        capture_pct: pct(c, due as u64 * n_codes),
-                    });
-                }
+                let (days, online_pct, capture_pct) = w.rates(
+                    n_codes,
+                    |r| on[r].iter().filter(|x| **x).count() as u64,
+                    |r| cap[r].iter().sum(),
+                );
                 DeviceRates {
                     mn,
                     days,
-                    online_pct: (due_total > 0).then(|| pct(on_total, due_total)),
-                    capture_pct: (due_total > 0).then(|| pct(cap_total, due_total * n_codes)),
+                    online_pct,
+                    capture_pct,
                 }
             })
             .collect();
