@@ -20,16 +20,24 @@ pub struct Files {
     pub departments_csv: String,
     pub measures_tsv: String,
     pub boundaries_geojson: String,
+    /// Optional: the ledger's county data (plan end, unit aliases, milestones, deadlines
+    /// from the plan's body, the townships' share); `{}` when absent.
+    pub ledger_json: String,
+    /// Optional: targets per year, unit and indicator; empty when absent.
+    pub targets_csv: String,
 }
 
 /// The file names of a profile directory, in the order of [`Files`].
-pub const FILE_NAMES: [&str; 5] = [
+pub const FILE_NAMES: [&str; 7] = [
     "county.json",
     "units.csv",
     "departments.csv",
     "measures.tsv",
     "boundaries.geojson",
+    "ledger.json",
+    "targets.csv",
 ];
+
 
 impl Files {
     /// Xinji's profile, shipped in the binary.
@@ -40,11 +48,23 @@ impl Files {
             departments_csv: include_str!("../county/xinji/departments.csv").to_owned(),
             measures_tsv: include_str!("../county/xinji/measures.tsv").to_owned(),
             boundaries_geojson: include_str!("../county/xinji/boundaries.geojson").to_owned(),
+            ledger_json: include_str!("../county/xinji/ledger.json").to_owned(),
+            targets_csv: include_str!("../county/xinji/targets.csv").to_owned(),
         }
     }
 
-    /// Reads the five files of a profile directory.
+    /// Reads the files of a profile directory (the optional ones default when absent).
     pub fn read(dir: &Path) -> AppResult<Files> {
+        let optional = |name: &str, absent: &str| {
+            let p = dir.join(name);
+            if p.exists() {
+                std::fs::read_to_string(&p).map_err(|e| {
+                    AppError::BadRequest(format!("{}: cannot read: {e}", p.display()))
+                })
+            } else {
+                Ok(absent.to_owned())
+            }
+        };
         let read = |name: &str| {
             std::fs::read_to_string(dir.join(name)).map_err(|e| {
                 AppError::BadRequest(format!("{}: cannot read: {e}", dir.join(name).display()))
@@ -56,10 +76,12 @@ impl Files {
             departments_csv: read(FILE_NAMES[2])?,
             measures_tsv: read(FILE_NAMES[3])?,
             boundaries_geojson: read(FILE_NAMES[4])?,
+            ledger_json: optional(FILE_NAMES[5], "{}")?,
+            targets_csv: optional(FILE_NAMES[6], "")?,
         })
     }
 
-    /// Writes the five files into `dir` (created if needed); refuses to overwrite any.
+    /// Writes the files into `dir` (created if needed); refuses to overwrite any.
     pub fn write(&self, dir: &Path) -> AppResult<()> {
         let io =
             |e: std::io::Error, p: &Path| AppError::BadRequest(format!("{}: {e}", p.display()));
@@ -77,13 +99,15 @@ impl Files {
         Ok(())
     }
 
-    fn texts(&self) -> [&str; 5] {
+    fn texts(&self) -> [&str; 7] {
         [
             &self.county_json,
             &self.units_csv,
             &self.departments_csv,
             &self.measures_tsv,
             &self.boundaries_geojson,
+            &self.ledger_json,
+            &self.targets_csv,
         ]
     }
 }
