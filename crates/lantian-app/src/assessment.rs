@@ -6,7 +6,7 @@ use crate::data::{Hours, Scope, stations_for, stations_of};
 use crate::error::{AppError, AppResult};
 use crate::{App, Caller};
 use lantian_core::allowance::{Allowance, TargetReading, still_allowed};
-use lantian_core::assess::{AssessOptions, Assessment, assess, competition_ranks};
+use lantian_core::assess::{AssessOptions, Assessment, assess};
 use lantian_core::pollutant::Pollutant;
 use lantian_core::rules::RuleChoice;
 use lantian_core::{Date, Month};
@@ -91,68 +91,19 @@ pub fn assessment(
     })
 }
 
-/// A town, township or zone in the ranking.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct RankRow {
-    /// 1 is the cleanest; equal composite indexes share a rank; units without one come last.
-    pub rank: u32,
-    pub unit: String,
-    pub name_zh: String,
-    pub name_en: String,
-    pub composite_index: Option<f64>,
-    pub pm25: Option<f64>,
-    pub pm10: Option<f64>,
-    /// Per cent, one decimal.
-    pub good_day_ratio: Option<f64>,
-    pub valid_days: u32,
-    pub rule_set: &'static str,
-    pub view: View,
-}
-
-/// Towns, townships and zones with stations, ranked by composite index.
-pub fn rankings(app: &App, span: Span, rules: RuleChoice, view: View) -> AppResult<Vec<RankRow>> {
-    let stations = app.store.stations()?;
-    let mut rows = Vec::new();
-    for u in app
-        .store
-        .admin_units()?
-        .into_iter()
-        .filter(|u| u.kind.is_township_level())
-    {
-        let scope = Scope::Unit(u.id.clone());
-        let mine = scope.select(&stations);
-        if mine.is_empty() {
-            continue;
-        }
-        let days = Hours::load(app, mine, span.first, span.n_days, view)?.days();
-        let opts = AssessOptions {
-            rules,
-            ..AssessOptions::default()
-        };
-        // A unit without a valid day has nothing to rank.
-        let Some(a) = assess(&days, &opts).filter(|a| a.valid_days > 0) else {
-            continue;
-        };
-        rows.push(RankRow {
-            rank: 0,
-            unit: u.id,
-            name_zh: u.name_zh,
-            name_en: u.name_en,
-            composite_index: a.composite.as_ref().map(|c| c.reported),
-            pm25: a.stats(Pollutant::Pm25).mean_reported,
-            pm10: a.stats(Pollutant::Pm10).mean_reported,
-            good_day_ratio: a.good_day_ratio.map(|r| (r * 1000.0).round() / 10.0),
-            valid_days: a.valid_days,
-            rule_set: a.rule_set.id(),
-            view,
-        });
-    }
-    let ranks = competition_ranks(&rows.iter().map(|r| r.composite_index).collect::<Vec<_>>());
-    for (r, rank) in rows.iter_mut().zip(ranks) {
-        r.rank = rank;
-    }
-    rows.sort_by_key(|r| r.rank);
-    Ok(rows)
+/// Towns, townships and zones ranked by composite index (the published ranking): every unit,
+/// those without a station or without valid data listed last without a rank; see
+/// [`crate::township::ranking`] for the other methods.
+pub fn rankings(
+    app: &App,
+    caller: &Caller,
+    year: i32,
+    month: Option<u32>,
+    method: &lantian_core::assess::ranking::Config,
+    rules: RuleChoice,
+    view: View,
+) -> AppResult<crate::township::Ranking> {
+    crate::township::ranking(app, caller, year, month, method, rules, view)
 }
 
 /// This year's PM2.5 against the county's target.
@@ -172,11 +123,13 @@ pub struct TargetProgress {
     pub view: View,
 }
 
-/// This year's PM2.5 so far (the city's, public) against the target; the verdict only for
-/// who sees internal verdicts (`policy::sees_target_verdicts`).
+/// This year's PM2.5 so far (the city's, public) against the city's target of the year
+/// (`targets::city_pm25`); the verdict only for who sees internal verdicts
+/// (`policy::sees_target_verdicts`).
 pub fn targets(app: &App, caller: &Caller, view: View) -> AppResult<TargetProgress> {
     let today = app.clock.today();
-    let target = app.county.profile.targets.pm25_ug_m3;
+    // The stored target of the city for the year (the bureau's, else the profile's).
+    let target = crate::targets::city_pm25(app, today.year())?;
     let first = Date::new(today.year(), 1, 1).unwrap_or(today);
     let n_so_far = (today.days_since_epoch() - first.days_since_epoch() + 1) as usize;
     let a = match stations_of(app, &Scope::City) {

@@ -209,6 +209,8 @@ pub mod policy {
         CorrectData,
         /// Close a month after its corrections.
         CloseMonths,
+        /// Set targets and their monthly breakdowns (docs/targets.md).
+        EditTargets,
     }
 
     /// The acts of [`Act`] the caller may do.
@@ -226,6 +228,7 @@ pub mod policy {
             (Act::OpenWorkOrders, RUN_OPERATIONS),
             (Act::CorrectData, MANAGE),
             (Act::CloseMonths, MANAGE),
+            (Act::EditTargets, MANAGE),
         ]
         .into_iter()
         .filter(|(_, roles)| roles.contains(&a.role))

@@ -38,7 +38,6 @@ pub const FILE_NAMES: [&str; 7] = [
     "targets.csv",
 ];
 
-
 impl Files {
     /// Xinji's profile, shipped in the binary.
     pub fn xinji() -> Files {
@@ -58,9 +57,8 @@ impl Files {
         let optional = |name: &str, absent: &str| {
             let p = dir.join(name);
             if p.exists() {
-                std::fs::read_to_string(&p).map_err(|e| {
-                    AppError::BadRequest(format!("{}: cannot read: {e}", p.display()))
-                })
+                std::fs::read_to_string(&p)
+                    .map_err(|e| AppError::BadRequest(format!("{}: cannot read: {e}", p.display())))
             } else {
                 Ok(absent.to_owned())
             }
@@ -262,6 +260,8 @@ pub struct County {
     pub units: Vec<Unit>,
     pub departments: Vec<Department>,
     pub measures: Vec<Measure>,
+    /// The ledger's county data (`ledger.json`), applied to `measures`.
+    pub ledger: lantian_core::ledger::profile::LedgerProfile,
     /// The township boundaries (GeoJSON FeatureCollection), as given.
     pub boundaries_geojson: String,
     /// What loading noticed but did not refuse (e.g. a measure naming an unknown unit).
@@ -299,10 +299,12 @@ impl County {
             );
         }
         let units = read_units(&files.units_csv)?;
+        crate::targets::parse_profile(&files.targets_csv, &profile.id, &units)?;
         let departments = read_departments(&files.departments_csv)?;
         let known: Vec<String> = departments.iter().map(|d| d.name_zh.clone()).collect();
         let measures =
             from_tsv(&files.measures_tsv, &known).map_err(|e| format!("measures.tsv: {e}"))?;
+        let (measures, ledger) = crate::ledger::load_profile(&files.ledger_json, measures, &known)?;
         let mut warnings = Vec::new();
         for m in &measures {
             if m.fields.lead_units.is_empty() {
@@ -334,6 +336,7 @@ impl County {
             units,
             departments,
             measures,
+            ledger,
             boundaries_geojson: files.boundaries_geojson.clone(),
             warnings,
             files,
@@ -422,6 +425,7 @@ impl County {
             store.upsert_admin_unit(&u)?;
         }
         store.set_setting("county", id)?;
+        crate::targets::install_profile(self, store, at_ms)?;
         if !store.measures()?.is_empty() {
             return Ok(0);
         }
@@ -547,7 +551,11 @@ mod tests {
         let c = County::from_files(Files::xinji()).unwrap();
         assert_eq!(c.measures.len(), 53);
         assert_eq!(c.units.len(), 16);
-        assert_eq!(c.departments.len(), 21);
+        assert_eq!(
+            c.departments.len(),
+            19,
+            "aliases (ledger.json) are not units of their own"
+        );
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
         assert!(c.measures.iter().all(|m| !m.category.is_empty()
             && !m.task.is_empty()
@@ -559,7 +567,7 @@ mod tests {
         assert_eq!(m[1].fields.lead_units, ["市生态环境局"]);
         assert_eq!(c.unit_kind("devzone"), Some(UnitKind::Zone));
         assert_eq!(c.unit_kind("市公安局"), Some(UnitKind::Department));
-        assert_eq!(c.admin_units().len(), 1 + 16 + 21);
+        assert_eq!(c.admin_units().len(), 1 + 16 + 19);
     }
 
     #[test]

@@ -2,18 +2,62 @@
 //! history, progress reports, confirmation, closing (销号) and reopening, hand corrections of
 //! what was read from the text, evidence files, the scheduled overdue check, and the Excel
 //! 台账. Who may do what is [`crate::caller::policy::ledger`]; the status machine is
-//! `lantian_core::ledger::status`.
+//! `lantian_core::ledger::status`. Milestones, townships' parts, 省定目标 and monthly actuals
+//! are in [`crate::ledger_parts`]; the county's ledger data (`ledger.json`) is read here.
 
 use crate::caller::policy::{self, LedgerAct};
 use crate::error::{AppError, AppResult};
+use crate::ledger_parts::{
+    MilestoneView, ShareProgress, TargetProgress, milestone_statuses, share_progress,
+    target_progress,
+};
 use crate::{App, Caller};
 use lantian_core::cst;
 use lantian_core::ledger::extract::Target;
-use lantian_core::ledger::status::{Action, Status, at_risk, effective, transition};
-use lantian_core::ledger::{EventKind, Fields, MonthlyTarget};
+use lantian_core::ledger::profile::LedgerProfile;
+use lantian_core::ledger::status::{
+    Action, Status, after_deadline_change, at_risk, effective_with_milestones, transition,
+};
+use lantian_core::ledger::{DeadlineSource, EventKind, Fields, Measure, MonthlyTarget};
 use lantian_core::{Date, Month};
 use lantian_store::ledger::{MeasureEvent, MeasureRow};
+use lantian_store::ledger_parts::PartRow;
 use serde::Serialize;
+
+/// Parses a county's `ledger.json` and applies it to the measures of its `measures.tsv`
+/// (`known`: the departments' names); an error names the file, the measure and the reason.
+pub fn load_profile(
+    json: &str,
+    measures: Vec<Measure>,
+    known: &[String],
+) -> Result<(Vec<Measure>, LedgerProfile), String> {
+    let text = json.trim();
+    let p: LedgerProfile = if text.is_empty() {
+        LedgerProfile::default()
+    } else {
+        serde_json::from_str(text).map_err(|e| format!("ledger.json: {e}"))?
+    };
+    let m = p
+        .apply(measures, known)
+        .map_err(|e| format!("ledger.json: {e}"))?;
+    Ok((m, p))
+}
+
+/// The caller with its unit under its canonical name (an account registered under another
+/// spelling of a unit, e.g. 国网辛集供电分公司, answers for 国网辛集市供电公司's measures).
+pub fn canonical_caller(app: &App, caller: &Caller) -> Caller {
+    let mut c = caller.clone();
+    if let Caller::Account(a) = &mut c
+        && let Some(u) = &a.unit_id
+    {
+        let canonical = app.county.ledger.canonical(u).to_owned();
+        if canonical != *u && a.unit_kind.is_none() {
+            a.unit_kind = Some(lantian_core::org::UnitKind::Department);
+        }
+        a.unit_id = Some(canonical);
+    }
+    c
+}
 
 /// The columns of the 台账: the plan's four first (so that it imports back), then status.
 const LEDGER_COLUMNS: [(&str, f64); 11] = [
@@ -53,12 +97,44 @@ pub struct MeasureView {
     pub status_zh: &'static str,
     /// Unfinished with a deadline within 30 days.
     pub at_risk: bool,
+    /// Where the deadlines come from, in Chinese (`默认为方案期末`: the plan's end, as a
+    /// default).
+    pub deadline_source_zh: &'static str,
+    /// Each milestone with its status today.
+    pub milestone_progress: Vec<MilestoneView>,
+    /// Still names "各相关责任单位": the bureau has not yet named the real units.
+    pub unresolved: bool,
+    /// The townships' parts (when the measure is also theirs): how many are where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub township_progress: Option<ShareProgress>,
+    /// The numeric targets with the latest actual and whether it meets the target.
+    pub target_progress: Vec<TargetProgress>,
 }
 
-fn view(today: Date, m: MeasureRow) -> MeasureView {
-    let status = effective(m.status, &m.fields.deadlines, today);
-    MeasureView {
-        at_risk: at_risk(m.status, &m.fields.deadlines, today),
+/// A measure as shown on `today`, with its stored parts (`parts`: this measure's or all).
+fn view(app: &App, today: Date, m: MeasureRow, parts: &[PartRow]) -> AppResult<MeasureView> {
+    let mine: Vec<&PartRow> = parts.iter().filter(|p| p.measure_id == m.id).collect();
+    let milestones = milestone_statuses(&m.fields, &mine, today);
+    let dated: Vec<(Date, Status)> = m
+        .fields
+        .milestones
+        .iter()
+        .zip(&milestones)
+        .map(|(x, v)| (x.deadline, v.recorded))
+        .collect();
+    let status = effective_with_milestones(m.status, &m.fields.deadlines, &dated, today);
+    let township_progress = m
+        .fields
+        .township_share
+        .then(|| share_progress(app, &m.fields, &mine, today));
+    let target_progress = target_progress(app, &m.id, &m.fields)?;
+    Ok(MeasureView {
+        at_risk: at_risk(m.status, &m.fields.all_deadlines(), today),
+        deadline_source_zh: m.fields.deadline_source.name_zh(),
+        milestone_progress: milestones,
+        unresolved: m.fields.unresolved(),
+        township_progress,
+        target_progress,
         status_zh: status.name_zh(),
         status,
         id: m.id,
@@ -68,7 +144,7 @@ fn view(today: Date, m: MeasureRow) -> MeasureView {
         section: m.section,
         responsibility: m.responsibility,
         fields: m.fields,
-    }
+    })
 }
 
 /// Which measures to list.
@@ -78,7 +154,8 @@ pub struct Filter {
     /// Led or supported by this unit.
     pub unit: Option<String>,
     /// The measures this account's unit answers for (本单位措施): those it leads or supports,
-    /// and for a township also those of every township.
+    /// and for a township also those of every township and those that are every township's
+    /// duty too (its own part of them).
     pub mine: Option<crate::Account>,
     pub status: Option<Status>,
     /// With a deadline on or before this date.
@@ -88,25 +165,37 @@ pub struct Filter {
 /// The measures that pass the filter, in the order of the plan. Public.
 pub fn list(app: &App, f: &Filter) -> AppResult<Vec<MeasureView>> {
     let today = app.clock.today();
-    Ok(app
-        .store
-        .measures()?
-        .into_iter()
-        .map(|m| view(today, m))
-        .filter(|v| f.category.as_ref().is_none_or(|c| v.category == *c))
-        .filter(|v| f.unit.as_ref().is_none_or(|u| v.fields.involves(u)))
-        .filter(|v| {
-            f.mine.as_ref().is_none_or(|a| {
-                policy::standing(a, &v.fields).involved
-                    || a.unit_id.as_ref().is_some_and(|u| v.fields.involves(u))
+    let parts = app.store.measure_parts(None)?;
+    let unit = f
+        .unit
+        .as_deref()
+        .map(|u| app.county.ledger.canonical(u).to_owned());
+    let mine = f.mine.as_ref().map(
+        |a| match canonical_caller(app, &Caller::Account(a.clone())) {
+            Caller::Account(a) => a,
+            Caller::Public => a.clone(),
+        },
+    );
+    let mut out = Vec::new();
+    for m in app.store.measures()? {
+        let keep = f.category.as_ref().is_none_or(|c| m.category == *c)
+            && unit.as_ref().is_none_or(|u| m.fields.involves(u))
+            && mine.as_ref().is_none_or(|a| {
+                policy::standing(a, &m.fields).involved
+                    || a.unit_id.as_ref().is_some_and(|u| m.fields.involves(u))
+                    || crate::ledger_parts::shares(a, &m.fields)
             })
-        })
-        .filter(|v| f.status.is_none_or(|s| v.status == s))
-        .filter(|v| {
-            f.deadline_before
-                .is_none_or(|b| v.fields.deadlines.iter().any(|d| *d <= b))
-        })
-        .collect())
+            && f.deadline_before
+                .is_none_or(|b| m.fields.all_deadlines().iter().any(|d| *d <= b));
+        if !keep {
+            continue;
+        }
+        let v = view(app, today, m, &parts)?;
+        if f.status.is_none_or(|s| v.status == s) {
+            out.push(v);
+        }
+    }
+    Ok(out)
 }
 
 /// An entry of a measure's history, its time in Beijing time. The public sees when, what
@@ -139,9 +228,11 @@ pub struct MeasureDetail {
     /// What the caller may do to it now (nothing for the public): the permission and the
     /// status machine, asked before the caller tries.
     pub allowed: Vec<LedgerAct>,
+    /// Its milestones and townships' parts with their histories.
+    pub parts: crate::ledger_parts::PartsDetail,
 }
 
-fn find(app: &App, id: &str) -> AppResult<MeasureRow> {
+pub(crate) fn find(app: &App, id: &str) -> AppResult<MeasureRow> {
     app.store
         .measure(id)?
         .ok_or_else(|| AppError::NotFound(format!("measure {id}")))
@@ -149,6 +240,7 @@ fn find(app: &App, id: &str) -> AppResult<MeasureRow> {
 
 /// One measure with its history, and what the caller may do to it. Public.
 pub fn one(app: &App, caller: &Caller, id: &str) -> AppResult<MeasureDetail> {
+    let caller = &canonical_caller(app, caller);
     let m = find(app, id)?;
     let allowed = LedgerAct::ALL
         .into_iter()
@@ -182,10 +274,13 @@ pub fn one(app: &App, caller: &Caller, id: &str) -> AppResult<MeasureDetail> {
             list_version: e.list_version,
         })
         .collect();
+    let parts = app.store.measure_parts(Some(id))?;
+    let share = crate::ledger_parts::parts_detail(app, caller, &m, &parts)?;
     Ok(MeasureDetail {
-        measure: view(app.clock.today(), m),
+        measure: view(app, app.clock.today(), m, &parts)?,
         history,
         allowed,
+        parts: share,
     })
 }
 
@@ -201,7 +296,7 @@ fn action_of(act: LedgerAct) -> Option<Action> {
 }
 
 /// The audit name of an act (`report`, `confirm`…).
-fn act_name(act: LedgerAct) -> &'static str {
+pub(crate) fn act_name(act: LedgerAct) -> &'static str {
     match act {
         LedgerAct::Report => "report",
         LedgerAct::Confirm => "confirm",
@@ -214,7 +309,7 @@ fn act_name(act: LedgerAct) -> &'static str {
 
 /// The caller's standing for `act` on the measure, or the refusal (audited as
 /// `denied.ledger.ACT`).
-fn check(
+pub(crate) fn check(
     app: &App,
     caller: &Caller,
     m: &MeasureRow,
@@ -229,9 +324,12 @@ fn check(
 pub struct Outcome {
     pub status: Status,
     pub status_zh: &'static str,
+    /// What moved when not the measure itself: a milestone (`M05-1`) or a township's part
+    /// (`unit:wangkou`).
+    pub part: Option<String>,
 }
 
-fn event(
+pub(crate) fn event(
     app: &App,
     caller: &Caller,
     id: &str,
@@ -270,7 +368,13 @@ pub fn act(
             "销号需要说明理由；文字不超过 {TEXT_BYTES_MAX} 字节 / closing needs a reason; text at most {TEXT_BYTES_MAX} bytes"
         )));
     }
+    let caller = &canonical_caller(app, caller);
     let m = find(app, id)?;
+    // A township that shares the measure without being named by it acts on its own part.
+    if let Some(t) = crate::ledger_parts::own_part(caller, &m.fields) {
+        let on = crate::ledger_parts::On::Township(t);
+        return crate::ledger_parts::act_on(app, caller, id, &on, action, month, text);
+    }
     let act = match action {
         Action::Report => LedgerAct::Report,
         Action::Confirm => LedgerAct::Confirm,
@@ -279,6 +383,21 @@ pub fn act(
     };
     debug_assert_eq!(action_of(act), Some(action));
     let s = check(app, caller, &m, act)?;
+    if matches!(action, Action::Confirm | Action::Close) {
+        let parts = app.store.measure_parts(Some(id))?;
+        let refs: Vec<&PartRow> = parts.iter().collect();
+        let open: Vec<String> = milestone_statuses(&m.fields, &refs, app.clock.today())
+            .into_iter()
+            .filter(|x| !x.recorded.done())
+            .map(|x| x.id)
+            .collect();
+        if !open.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "节点 {list} 尚未完成，措施不能确认完成 / milestones {list} are still open: the measure is done when all its milestones are",
+                list = open.join(", ")
+            )));
+        }
+    }
     // The caller may take this act (checked above); whether the measure's status allows it
     // now is a conflict with its state (409), as is losing a race to another change.
     let next =
@@ -295,6 +414,7 @@ pub fn act(
     Ok(Outcome {
         status: next,
         status_zh: next.name_zh(),
+        part: None,
     })
 }
 
@@ -307,6 +427,8 @@ pub struct Correction {
     pub targets: Option<Vec<Target>>,
     /// The target broken down by month.
     pub monthly_targets: Option<Vec<MonthlyTarget>>,
+    /// New deadlines of milestones, by milestone id (`M05-1`).
+    pub milestone_deadlines: Option<Vec<(String, Date)>>,
     pub note: String,
 }
 
@@ -348,7 +470,31 @@ pub fn correct(
     }
     if let Some(v) = c.deadlines {
         f.deadlines = v;
+        f.deadline_source = DeadlineSource::Bureau;
+        f.deadline_cite.clear();
         changed.push("deadlines");
+    }
+    if let Some(v) = c.milestone_deadlines {
+        for (mid, date) in v {
+            let x = f
+                .milestones
+                .iter_mut()
+                .find(|x| x.id == mid)
+                .ok_or_else(|| {
+                    AppError::BadRequest(format!(
+                        "measure {id} has no milestone {mid:?} (it has: {})",
+                        m.fields
+                            .milestones
+                            .iter()
+                            .map(|x| x.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
+            x.deadline = date;
+            x.source = DeadlineSource::Bureau;
+        }
+        changed.push("milestone_deadlines");
     }
     if let Some(v) = c.targets {
         f.targets = v;
@@ -366,6 +512,8 @@ pub fn correct(
     } else {
         format!("{}: {}", changed.join(", "), c.note)
     };
+    // 逾期 follows the new deadlines at once, not at the next report or check.
+    let after = recompute(app, &m, &f)?;
     let e = event(
         app,
         caller,
@@ -373,12 +521,41 @@ pub fn correct(
         EventKind::Correct,
         None,
         text.clone(),
-        m.status,
+        after,
     );
     app.audited(caller, "ledger.correct", id, &text, || {
         Ok(app.store.add_measure_event(&e, m.status, Some(&f), None)?)
     })?;
     Ok(changed)
+}
+
+/// The recorded status of measure `m` once its fields are `f`: out of 逾期 when the new
+/// deadlines are not past (back to the status it had before it was flagged), into it when
+/// they are.
+fn recompute(app: &App, m: &MeasureRow, f: &Fields) -> AppResult<Status> {
+    let before = if m.status == Status::Overdue {
+        app.store
+            .measure_events(&m.id)?
+            .iter()
+            .rev()
+            .map(|e| e.status_after)
+            .find(|s| *s != Status::Overdue)
+            .unwrap_or(Status::NotStarted)
+    } else {
+        m.status
+    };
+    let today = app.clock.today();
+    let parts = app.store.measure_parts(Some(&m.id))?;
+    let refs: Vec<&PartRow> = parts.iter().collect();
+    let dated: Vec<(Date, Status)> = f
+        .milestones
+        .iter()
+        .zip(milestone_statuses(f, &refs, today))
+        .map(|(x, v)| (x.deadline, v.recorded))
+        .collect();
+    let overdue_now =
+        effective_with_milestones(before, &f.deadlines, &dated, today) == Status::Overdue;
+    Ok(after_deadline_change(m.status, before, overdue_now))
 }
 
 /// The type of an evidence file from its first bytes: PDF, JPEG or PNG.
@@ -415,8 +592,13 @@ pub fn evidence(
             "证明材料须为 PDF、JPEG 或 PNG / evidence must be a PDF, JPEG or PNG file".to_owned(),
         )
     })?;
+    let caller = &canonical_caller(app, caller);
     let m = find(app, id)?;
-    check(app, caller, &m, LedgerAct::Evidence)?;
+    // A township that shares the measure attaches evidence of its own part (the event
+    // carries its unit); everyone else as the measure's rules say.
+    if crate::ledger_parts::own_part(caller, &m.fields).is_none() {
+        check(app, caller, &m, LedgerAct::Evidence)?;
+    }
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     if let Some(why) = app
         .evidence_quota
@@ -513,10 +695,20 @@ fn new_file(
 /// of `lantian serve`). Returns how many were flagged.
 pub fn flag_overdue(app: &App) -> AppResult<usize> {
     let today = app.clock.today();
+    let parts = app.store.measure_parts(None)?;
     let mut n = 0;
     for m in app.store.measures()? {
+        let mine: Vec<&PartRow> = parts.iter().filter(|p| p.measure_id == m.id).collect();
+        let dated: Vec<(Date, Status)> = m
+            .fields
+            .milestones
+            .iter()
+            .zip(milestone_statuses(&m.fields, &mine, today))
+            .map(|(x, v)| (x.deadline, v.recorded))
+            .collect();
         if m.status != Status::Overdue
-            && effective(m.status, &m.fields.deadlines, today) == Status::Overdue
+            && effective_with_milestones(m.status, &m.fields.deadlines, &dated, today)
+                == Status::Overdue
         {
             let e = MeasureEvent {
                 id: 0,
@@ -605,6 +797,12 @@ pub fn xlsx(app: &App, caller: &Caller, measures: &[MeasureView]) -> AppResult<V
             m.fields.lead_units.join("、"),
             m.fields.supporting_units.join("、"),
             (m.fields.deadlines.iter().map(Date::to_string))
+                .chain(
+                    m.fields
+                        .milestones
+                        .iter()
+                        .map(|x| format!("{}（{}）", x.deadline, x.text)),
+                )
                 .collect::<Vec<_>>()
                 .join("、"),
             m.status_zh.to_owned(),

@@ -31,6 +31,7 @@ pub mod integrity;
 pub mod integrity_ops;
 pub mod integrity_report;
 pub mod ledger;
+pub mod ledger_parts;
 pub mod pdf;
 pub mod present;
 pub mod reduction;
@@ -38,6 +39,9 @@ pub mod series;
 pub mod sources;
 pub mod stations;
 pub mod table_xlsx;
+pub mod targets;
+pub mod township;
+pub mod township_report;
 pub mod upload;
 pub mod vehicles;
 

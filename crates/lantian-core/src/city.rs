@@ -2,9 +2,12 @@
 //!
 //! Only stations whose role enters city statistics are passed in; the caller filters with
 //! [`crate::series::StationRole::enters_city_statistics`]. The city daily value of SO2,
-//! NO2, PM10, PM2.5 and CO is the mean of the valid station daily means. O3 (daily maximum
-//! 1-h and MDA8) comes from the city-mean hourly series by default, the order that came
-//! closest to published daily AQI counts; the mean of station values is selectable.
+//! NO2, PM10, PM2.5 and CO is by default the mean of the valid station daily means
+//! ([`CityDailyMethod`]; the daily mean of the city-mean hourly series is selectable). O3
+//! (daily maximum 1-h and MDA8) comes from the city-mean hourly series by default, the order
+//! that came closest to published daily AQI counts; the mean of station values is
+//! selectable. Rounding before the daily AQI is the AQI's business
+//! ([`crate::aqi::AqiOptions::daily_rounding`]); docs/findings.md F6 compares the methods.
 
 use crate::pollutant::Pollutant;
 use crate::series::{DailyRecord, HourlySeries, daily_max, daily_records, mda8_limit};
@@ -20,6 +23,39 @@ pub enum CityO3Method {
     CityMeanHourly,
     /// Mean of the station daily values.
     MeanOfStations,
+}
+
+/// How the city's daily SO2, NO2, PM10, PM2.5 and CO values are formed (spec §4.3, §9 Q1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CityDailyMethod {
+    /// Mean of the valid station daily means (each station ≥ 20 valid hours; default). With
+    /// GB/T 8170 rounding it reproduces Beijing's published day counts best (F6).
+    #[default]
+    MeanOfStationDays,
+    /// Daily mean of the city-mean hourly series: a city hour is the mean of the stations
+    /// with a value, and the day needs ≥ 20 such hours (validity judged for the city).
+    CityHourlyDay,
+}
+
+impl CityDailyMethod {
+    /// The stable name used on the command line and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CityDailyMethod::MeanOfStationDays => "mean-of-station-days",
+            CityDailyMethod::CityHourlyDay => "city-hourly-day",
+        }
+    }
+}
+
+impl CityO3Method {
+    /// The stable name used on the command line and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CityO3Method::CityMeanHourly => "city-mean-hourly",
+            CityO3Method::MeanOfStations => "mean-of-stations",
+        }
+    }
 }
 
 /// Why stations cannot be combined.
@@ -73,17 +109,27 @@ pub fn city_hourly(stations: &[HourlySeries]) -> Result<HourlySeries, CityError>
     Ok(out)
 }
 
-/// The city daily records from its assessment stations.
+/// The city daily records from its assessment stations, SO2 … CO as the mean of the station
+/// daily means ([`CityDailyMethod::MeanOfStationDays`]).
 pub fn city_daily(
     stations: &[HourlySeries],
+    o3: CityO3Method,
+) -> Result<Vec<DailyRecord>, CityError> {
+    city_daily_by(stations, CityDailyMethod::MeanOfStationDays, o3)
+}
+
+/// The city daily records from its assessment stations by the chosen methods.
+pub fn city_daily_by(
+    stations: &[HourlySeries],
+    method: CityDailyMethod,
     o3: CityO3Method,
 ) -> Result<Vec<DailyRecord>, CityError> {
     let first = stations.first().ok_or(CityError::NoStations)?;
     check_span(stations)?;
     let per_station: Vec<Vec<DailyRecord>> = stations.iter().map(daily_records).collect();
-    let hourly = match o3 {
-        CityO3Method::CityMeanHourly => Some(city_hourly(stations)?),
-        CityO3Method::MeanOfStations => None,
+    let hourly = match (o3, method) {
+        (CityO3Method::MeanOfStations, CityDailyMethod::MeanOfStationDays) => None,
+        _ => Some(city_hourly(stations)?),
     };
     let mut out = Vec::with_capacity(first.n_days);
     for day in 0..first.n_days {
@@ -96,10 +142,17 @@ pub fn city_daily(
         };
         let mut values = [f64::NAN; 6];
         for p in Pollutant::ALL {
-            values[p.index()] = mean_of(&|d: &DailyRecord| d.values[p.index()]);
+            values[p.index()] = match (method, &hourly) {
+                (CityDailyMethod::CityHourlyDay, Some(h)) if p != Pollutant::O3 => {
+                    validity::daily_mean(h.day_hours(p, day))
+                        .valid()
+                        .unwrap_or(f64::NAN)
+                }
+                _ => mean_of(&|d: &DailyRecord| d.values[p.index()]),
+            };
         }
         let mut o3_max_1h = mean_of(&|d: &DailyRecord| d.o3_max_1h);
-        if let Some(h) = &hourly {
+        if let (CityO3Method::CityMeanHourly, Some(h)) = (o3, &hourly) {
             let hours = h.day_hours(Pollutant::O3, day);
             values[Pollutant::O3.index()] = validity::mda8(hours, mda8_limit(date))
                 .valid()
@@ -162,5 +215,46 @@ mod tests {
             city_daily(&[], CityO3Method::MeanOfStations),
             Err(CityError::NoStations)
         );
+    }
+
+    /// The two city methods differ when stations have gaps. A station's hours are `[from,
+    /// to)`, A at 40 and B at 80 µg/m³. Mean of station days needs ≥ 20 hours per station;
+    /// the city-hourly day needs ≥ 20 city hours, each the mean of the stations present.
+    #[test]
+    fn city_daily_methods_differ_when_stations_have_gaps() {
+        let start = Date::new(2015, 1, 1).unwrap();
+        type Case = ((u32, u32), (u32, u32), f64, f64);
+        let cases: [Case; 3] = [
+            // Both valid: (40 + 80) / 2 = 60; hours 0–19 are 60, 20–23 are 40 → 1360 / 24.
+            ((0, 24), (0, 20), 60.0, 1360.0 / 24.0),
+            // A has 19 hours (invalid): B alone = 80; city: 19 × 60 + 80 over 20 hours = 61.
+            ((0, 19), (0, 20), 80.0, 61.0),
+            // Neither station is valid, but the city has all 24 hours: (12 × 40 + 12 × 80) / 24.
+            ((0, 12), (12, 24), f64::NAN, 60.0),
+        ];
+        for ((a0, a1), (b0, b1), want_days, want_hourly) in cases {
+            let mut a = HourlySeries::new(start, 1);
+            let mut b = HourlySeries::new(start, 1);
+            for h in a0..a1 {
+                a.set(start, h, Pollutant::Pm25, 40.0);
+            }
+            for h in b0..b1 {
+                b.set(start, h, Pollutant::Pm25, 80.0);
+            }
+            let pm = |m| {
+                let d = city_daily_by(&[a.clone(), b.clone()], m, CityO3Method::MeanOfStations);
+                d.unwrap()[0].values[Pollutant::Pm25.index()]
+            };
+            let days = pm(CityDailyMethod::MeanOfStationDays);
+            assert!(
+                days == want_days || (days.is_nan() && want_days.is_nan()),
+                "A {a0}..{a1}: mean of station days {days}, want {want_days}"
+            );
+            let hourly = pm(CityDailyMethod::CityHourlyDay);
+            assert!(
+                (hourly - want_hourly).abs() < 1e-9,
+                "A {a0}..{a1}: city-hourly day {hourly}, want {want_hourly}"
+            );
+        }
     }
 }

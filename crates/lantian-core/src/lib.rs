@@ -22,6 +22,7 @@ pub mod percentile;
 pub mod pollutant;
 pub mod rules;
 pub mod series;
+pub mod targets;
 pub mod validity;
 pub mod vehicles;
 pub mod warning;

@@ -136,7 +136,7 @@ const MEASURE_COLUMNS: &str =
 /// The current version of the list (1 for a ledger from before versions were kept).
 const CURRENT_VERSION: &str = "(SELECT COALESCE(MAX(version), 1) FROM measure_lists)";
 
-fn current_version(c: &mut dyn Conn) -> Result<i64, StoreError> {
+pub(crate) fn current_version(c: &mut dyn Conn) -> Result<i64, StoreError> {
     Ok(c.query(&format!("SELECT {CURRENT_VERSION}"), &[])?
         .first()
         .and_then(|r| r[0].int())
@@ -145,7 +145,7 @@ fn current_version(c: &mut dyn Conn) -> Result<i64, StoreError> {
 
 fn evidence_use(c: &mut dyn Conn, measure_id: &str) -> Result<EvidenceUse, StoreError> {
     let r = c.query(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM measure_events WHERE measure_id = $1 AND action = 'evidence'",
+        "SELECT COUNT(*), CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM measure_events WHERE measure_id = $1 AND action = 'evidence' AND part IS NULL",
         &[measure_id.into()],
     )?;
     Ok(r.first()
@@ -355,41 +355,48 @@ impl Store {
         })
     }
 
-    /// A measure's whole history, under every version of the list, oldest first.
+    /// A measure's whole history, under every version of the list, oldest first (the
+    /// history of its parts is [`Store::part_events`]).
     pub fn measure_events(&self, measure_id: &str) -> Result<Vec<MeasureEvent>, StoreError> {
         let rows = self.read(|c| {
             c.query(
-                "SELECT id, measure_id, at_ms, actor, unit, action, month, text, status_after, list_version, bytes FROM measure_events WHERE measure_id = $1 ORDER BY id",
+                "SELECT id, measure_id, at_ms, actor, unit, action, month, text, status_after, list_version, bytes FROM measure_events WHERE measure_id = $1 AND part IS NULL ORDER BY id",
                 &[measure_id.into()],
             )
         })?;
-        rows.iter()
-            .map(|r| {
-                let bad = |what: &str| StoreError::Invalid {
-                    what: format!(
-                        "event {} of measure {measure_id}: stored {what} cannot be read",
-                        r[0].int().unwrap_or(0)
-                    ),
-                };
-                Ok(MeasureEvent {
-                    id: r[0].int().unwrap_or(0),
-                    measure_id: r[1].text().unwrap_or_default(),
-                    at_ms: r[2].int().unwrap_or(0),
-                    actor: r[3].text().unwrap_or_default(),
-                    unit: r[4].text(),
-                    action: EventKind::parse(&r[5].text().unwrap_or_default())
-                        .ok_or_else(|| bad("action"))?,
-                    month: match r[6].text() {
-                        Some(m) => Some(Month::parse(&m).ok_or_else(|| bad("month"))?),
-                        None => None,
-                    },
-                    text: r[7].text().unwrap_or_default(),
-                    status_after: Status::parse(&r[8].text().unwrap_or_default())
-                        .ok_or_else(|| bad("status"))?,
-                    list_version: r[9].int().unwrap_or(1),
-                    bytes: r[10].int(),
-                })
-            })
-            .collect()
+        events(measure_id, &rows)
     }
+}
+
+/// Events from rows of `id, measure_id, at_ms, actor, unit, action, month, text,
+/// status_after, list_version, bytes`.
+pub(crate) fn events(measure_id: &str, rows: &[Row]) -> Result<Vec<MeasureEvent>, StoreError> {
+    rows.iter()
+        .map(|r| {
+            let bad = |what: &str| StoreError::Invalid {
+                what: format!(
+                    "event {} of measure {measure_id}: stored {what} cannot be read",
+                    r[0].int().unwrap_or(0)
+                ),
+            };
+            Ok(MeasureEvent {
+                id: r[0].int().unwrap_or(0),
+                measure_id: r[1].text().unwrap_or_default(),
+                at_ms: r[2].int().unwrap_or(0),
+                actor: r[3].text().unwrap_or_default(),
+                unit: r[4].text(),
+                action: EventKind::parse(&r[5].text().unwrap_or_default())
+                    .ok_or_else(|| bad("action"))?,
+                month: match r[6].text() {
+                    Some(m) => Some(Month::parse(&m).ok_or_else(|| bad("month"))?),
+                    None => None,
+                },
+                text: r[7].text().unwrap_or_default(),
+                status_after: Status::parse(&r[8].text().unwrap_or_default())
+                    .ok_or_else(|| bad("status"))?,
+                list_version: r[9].int().unwrap_or(1),
+                bytes: r[10].int(),
+            })
+        })
+        .collect()
 }

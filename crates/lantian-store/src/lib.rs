@@ -33,6 +33,7 @@ mod ingest;
 pub mod integrity;
 mod journal;
 pub mod ledger;
+pub mod ledger_parts;
 pub mod model;
 pub mod operations;
 pub mod password;
@@ -41,6 +42,7 @@ mod query;
 mod registry;
 pub mod sources;
 mod sqlite;
+pub mod targets;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod users;

@@ -49,6 +49,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_contractors",
         include_str!("../migrations/postgres/0010_contractors.sql"),
     ),
+    (
+        "0011_targets",
+        include_str!("../migrations/postgres/0011_targets.sql"),
+    ),
+    (
+        "0012_ledger_parts",
+        include_str!("../migrations/postgres/0012_ledger_parts.sql"),
+    ),
 ];
 
 impl ToSql for Val {

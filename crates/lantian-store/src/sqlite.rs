@@ -53,6 +53,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_contractors",
         include_str!("../migrations/sqlite/0011_contractors.sql"),
     ),
+    (
+        "0012_targets",
+        include_str!("../migrations/sqlite/0012_targets.sql"),
+    ),
+    (
+        "0013_ledger_parts",
+        include_str!("../migrations/sqlite/0013_ledger_parts.sql"),
+    ),
 ];
 
 pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[(

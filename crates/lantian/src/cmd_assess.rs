@@ -5,8 +5,9 @@ use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
 use lantian_core::Date;
 use lantian_core::allowance::{TargetReading, still_allowed};
+use lantian_core::aqi::ConcentrationRounding;
 use lantian_core::assess::{AssessOptions, Assessment, CompositeWeights, assess};
-use lantian_core::city::{CityO3Method, city_daily};
+use lantian_core::city::{CityDailyMethod, CityO3Method, city_daily_by};
 use lantian_core::date::days_in_year;
 use lantian_core::pollutant::Pollutant;
 use lantian_core::rules::RuleChoice;
@@ -40,6 +41,16 @@ pub struct Args {
     /// How the city's O3 daily values are formed.
     #[arg(long, value_enum, default_value = "city-mean-hourly")]
     city_o3: CityO3,
+    /// How the city's daily SO2, NO2, PM10, PM2.5 and CO are formed: mean of the station daily
+    /// means (default), or the daily mean of the city-mean hourly series.
+    #[arg(long, value_enum, default_value = "mean-of-station-days")]
+    city_daily: CityDaily,
+    /// Rounding of each city day's concentrations before its daily AQI (the day counts):
+    /// `edition` = the rule edition's default, GB/T 8170 half-even to integers (CO to 1
+    /// decimal), which reproduces Beijing's published counts (docs/findings.md F6);
+    /// `as-received` = unrounded (the earlier 2012-era default); `gb-t8170`; `half-up`.
+    #[arg(long, value_enum, default_value = "edition")]
+    daily_rounding: DailyRounding,
     /// A file of dates (YYYY-MM-DD, one per line) affected by sand/dust or exceptional
     /// events, deducted from PM statistics and the composite index.
     #[arg(long, value_name = "FILE")]
@@ -69,6 +80,21 @@ enum Weights {
 enum CityO3 {
     CityMeanHourly,
     MeanOfStations,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CityDaily {
+    MeanOfStationDays,
+    CityHourlyDay,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DailyRounding {
+    Edition,
+    AsReceived,
+    #[value(name = "gb-t8170")]
+    GbT8170,
+    HalfUp,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -123,7 +149,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
         CityO3::CityMeanHourly => CityO3Method::CityMeanHourly,
         CityO3::MeanOfStations => CityO3Method::MeanOfStations,
     };
-    let mut days = city_daily(&series, o3)?;
+    let city_method = match args.city_daily {
+        CityDaily::MeanOfStationDays => CityDailyMethod::MeanOfStationDays,
+        CityDaily::CityHourlyDay => CityDailyMethod::CityHourlyDay,
+    };
+    let daily_rounding = match args.daily_rounding {
+        DailyRounding::Edition => None,
+        DailyRounding::AsReceived => Some(ConcentrationRounding::AsReceived),
+        DailyRounding::GbT8170 => Some(ConcentrationRounding::GbT8170),
+        DailyRounding::HalfUp => Some(ConcentrationRounding::HalfUp),
+    };
+    let mut days = city_daily_by(&series, city_method, o3)?;
     if let Some(path) = &args.exceptional_days {
         let flagged = read_dates(path)?;
         for d in &mut days {
@@ -142,9 +178,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
             },
         },
         deduct_exceptional: true,
+        daily_rounding,
     };
     let a = assess(&days, &opts).context("no days to assess")?;
     let mut report = report_json(&a, &names, &args.exclude, input_values, &diag);
+    report["daily_method"] = json!({
+        "city_daily": city_method.as_str(),
+        "city_o3": o3.as_str(),
+        "daily_rounding": a.daily_rounding.as_str(),
+        "daily_rounding_from": if daily_rounding.is_some() { "--daily-rounding" } else { "edition default" },
+    });
     if let Some(target) = args.target_pm25 {
         let last_with_data = days
             .iter()

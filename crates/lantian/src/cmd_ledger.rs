@@ -5,6 +5,7 @@
 use crate::context::{AsArgs, StoreArgs, operator};
 use anyhow::{Context, Result, bail};
 use lantian_app::ledger::{self, Correction, Filter};
+use lantian_app::ledger_parts::{self, On};
 use lantian_core::ledger::MonthlyTarget;
 use lantian_core::ledger::import::import_rows;
 use lantian_core::ledger::status::Action;
@@ -62,6 +63,70 @@ enum What {
         /// Progress text, or the reason for closing.
         #[arg(long, default_value = "")]
         text: String,
+        /// Act on this milestone of the measure (e.g. M05-1) instead of the whole measure.
+        #[arg(long, conflicts_with = "township")]
+        milestone: Option<String>,
+        /// Act on this township's part of the measure (its id, e.g. wangkou); a township's
+        /// own account acts on its part without it.
+        #[arg(long)]
+        township: Option<String>,
+    },
+    /// Enter a month's actual value of a numeric target (the lead unit), as an account.
+    Actual {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        who: AsArgs,
+        #[arg(long)]
+        measure: String,
+        /// The target's key: t1, t2… (targets read from the text, in order) or a 省定目标's.
+        #[arg(long)]
+        target: String,
+        /// YYYY-MM
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        value: f64,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Enter the number of a 省定目标 (the bureau), as an account; --measure PLAN for the
+    /// plan's headline targets (PM2.5, heavy-pollution-day ratio).
+    Target {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        who: AsArgs,
+        #[arg(long)]
+        measure: String,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        value: f64,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Name the real units of a measure whose list says 各相关责任单位 (the bureau), as an
+    /// account.
+    Resolve {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        who: AsArgs,
+        #[arg(long)]
+        measure: String,
+        /// Lead units, separated by 、 or commas.
+        #[arg(long)]
+        lead_units: String,
+        #[arg(long, default_value = "")]
+        supporting_units: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// The plan's headline targets (§1(二)) with their numbers and latest actuals, as JSON.
+    PlanTargets {
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Attach an evidence file (PDF, JPEG or PNG, at most 5 MiB) to a measure, as an account.
     Evidence {
@@ -93,6 +158,9 @@ enum What {
         /// A month's share of the target, YYYY-MM=VALUE; repeatable.
         #[arg(long = "monthly-target", value_name = "YYYY-MM=VALUE")]
         monthly_targets: Vec<String>,
+        /// A milestone's new deadline, ID=YYYY-MM-DD (e.g. M05-2=2026-06-30); repeatable.
+        #[arg(long = "milestone-deadline", value_name = "ID=YYYY-MM-DD")]
+        milestone_deadlines: Vec<String>,
         #[arg(long, default_value = "")]
         note: String,
     },
@@ -166,6 +234,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
             action,
             month,
             text,
+            milestone,
+            township,
         } => {
             let app = store.app()?;
             let caller = who.required(&app)?;
@@ -182,8 +252,81 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 ),
                 None => None,
             };
-            let out = ledger::act(&app, &caller, &measure, act, month, &text)?;
-            eprintln!("lantian: measure {measure} now {}", out.status_zh);
+            let on = match (milestone, township) {
+                (Some(m), _) => Some(On::Milestone(m)),
+                (None, Some(t)) => Some(On::Township(t)),
+                (None, None) => None,
+            };
+            let out = match &on {
+                Some(on) => ledger_parts::act_on(&app, &caller, &measure, on, act, month, &text)?,
+                None => ledger::act(&app, &caller, &measure, act, month, &text)?,
+            };
+            let what = match out
+                .part
+                .as_deref()
+                .map(|k| k.split_once(':').map_or(k, |x| x.1))
+            {
+                Some(p) if matches!(on, Some(On::Milestone(_))) => format!("milestone {p}"),
+                Some(p) => format!("{p}'s part"),
+                None => "measure".to_owned(),
+            };
+            eprintln!("lantian: {measure}: {what} now {}", out.status_zh);
+        }
+        What::Actual {
+            store,
+            who,
+            measure,
+            target,
+            month,
+            value,
+            note,
+        } => {
+            let app = store.app()?;
+            let caller = who.required(&app)?;
+            let m = Month::parse(&month)
+                .with_context(|| format!("--month {month}: expected YYYY-MM"))?;
+            let p = ledger_parts::record_actual(&app, &caller, &measure, &target, m, value, &note)?;
+            println!("{}", serde_json::to_string_pretty(&p)?);
+        }
+        What::Target {
+            store,
+            who,
+            measure,
+            key,
+            value,
+            note,
+        } => {
+            let app = store.app()?;
+            let caller = who.required(&app)?;
+            ledger_parts::set_target(&app, &caller, &measure, &key, value, &note)?;
+            eprintln!("lantian: {measure}: 省定目标 {key} = {value}");
+        }
+        What::Resolve {
+            store,
+            who,
+            measure,
+            lead_units,
+            supporting_units,
+            note,
+        } => {
+            let app = store.app()?;
+            let caller = who.required(&app)?;
+            let leads = ledger_parts::resolve(
+                &app,
+                &caller,
+                &measure,
+                &units(&lead_units),
+                &units(&supporting_units),
+                &note,
+            )?;
+            eprintln!("lantian: {measure}: led by {}", leads.join("、"));
+        }
+        What::PlanTargets { store } => {
+            let app = store.app()?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&ledger_parts::plan_targets(&app)?)?
+            );
         }
         What::Evidence {
             store,
@@ -210,6 +353,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             supporting_units,
             deadlines,
             monthly_targets,
+            milestone_deadlines,
             note,
         } => {
             let app = store.app()?;
@@ -242,12 +386,25 @@ pub fn run(a: Args) -> Result<ExitCode> {
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;
+            let moved = milestone_deadlines
+                .iter()
+                .map(|t| {
+                    let (id, d) = t.split_once('=').with_context(|| {
+                        format!("--milestone-deadline {t}: expected ID=YYYY-MM-DD")
+                    })?;
+                    let date = Date::parse(d).with_context(|| {
+                        format!("--milestone-deadline {t}: {d:?} is not YYYY-MM-DD")
+                    })?;
+                    Ok((id.to_owned(), date))
+                })
+                .collect::<Result<Vec<_>>>()?;
             let c = Correction {
                 lead_units: lead_units.as_deref().map(units),
                 supporting_units: supporting_units.as_deref().map(units),
                 deadlines,
                 targets: None,
                 monthly_targets: (!monthly.is_empty()).then_some(monthly),
+                milestone_deadlines: (!moved.is_empty()).then_some(moved),
                 note,
             };
             let changed = ledger::correct(&app, &caller, &measure, c)?;

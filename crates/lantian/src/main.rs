@@ -17,9 +17,11 @@ mod cmd_integrity_run;
 mod cmd_ledger;
 mod cmd_query;
 mod cmd_registry;
+mod cmd_report;
 mod cmd_send;
 mod cmd_serve;
 mod cmd_sources;
+mod cmd_target;
 mod cmd_user;
 mod cmd_vehicles;
 mod cmd_warning;
@@ -107,6 +109,10 @@ enum Command {
     ///
     /// Example: lantian ledger list --json
     Ledger(cmd_ledger::Args),
+    /// Reports: the monthly township 通报 as JSON, xlsx or PDF.
+    ///
+    /// Example: lantian report township --month 2026-11 --format pdf --out tongbao.pdf
+    Report(cmd_report::Args),
     /// HJ 212 packets: decode them to JSON.
     ///
     /// Example: lantian hj212 decode ../shared/data/hj212-samples/packets.txt
@@ -120,6 +126,8 @@ enum Command {
     ///
     /// Example: lantian integrity scan --format cnemc ../shared/data/cnemc-sample --json
     Integrity(cmd_integrity::Args),
+    /// Targets per year, unit and indicator, their monthly breakdown and progress.
+    Target(cmd_target::Args),
     /// Measure performance; each benchmark prints one JSON line.
     Bench(bench::Args),
 }
@@ -138,6 +146,7 @@ fn main() -> std::process::ExitCode {
         Command::Assess(a) => cmd_assess::run(a),
         Command::Hj212(a) => cmd_hj212::run(a),
         Command::Ledger(a) => cmd_ledger::run(a),
+        Command::Report(a) => cmd_report::run(a),
         Command::Query(a) => cmd_query::run(a),
         Command::Enterprise(a) => cmd_sources::run_enterprise(a),
         Command::Outlet(a) => cmd_sources::run_outlet(a),
@@ -153,6 +162,7 @@ fn main() -> std::process::ExitCode {
         Command::Send(a) => cmd_send::run(a),
         Command::Archive(a) => cmd_archive::run(a),
         Command::Integrity(a) => cmd_integrity::run(a),
+        Command::Target(a) => cmd_target::run(a),
         Command::Bench(a) => bench::run(a),
     };
     match result {

@@ -7,9 +7,10 @@ use crate::error::ApiResult;
 use crate::export::{TableQuery, rows, table};
 use axum::Json;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use lantian_app::assessment::{self, Span};
 use lantian_app::data::Scope;
+use lantian_core::assess::ranking::{Config, Method};
 use lantian_core::rules::RuleChoice;
 use lantian_store::View;
 use serde::Deserialize;
@@ -32,6 +33,10 @@ pub struct PeriodQuery {
     pub view: Option<View>,
     /// `json` (default), `csv` or `xlsx` (rankings only).
     pub format: Option<String>,
+    /// Rankings only: `composite_index` (default), `pm25_so2_sum`, `pm25`, `improvement` or
+    /// `weighted` (docs/assessment.md).
+    #[param(value_type = Option<String>)]
+    pub method: Option<Method>,
 }
 
 /// `2026` or `2026-11`: what a ranking file covers.
@@ -68,35 +73,65 @@ pub async fn assessment(
     Ok(Json(json!(a)))
 }
 
-/// Towns, townships and the zone ranked by composite index for a month or a year (1 is the
-/// cleanest), from audited data by default.
+/// Every town, township and zone ranked for a month or a year (1 is the best; units without
+/// a station or valid data listed last without a rank), by composite index unless `method`
+/// says otherwise, from audited data by default. JSON carries the method's formula.
 #[utoipa::path(get, path = "/rankings", tag = "assessment", params(PeriodQuery), responses((status = 200, body = Object)))]
-pub async fn rankings(State(st): State<AppState>, Q(q): Q<PeriodQuery>) -> ApiResult<Response> {
+pub async fn rankings(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<PeriodQuery>,
+) -> ApiResult<Response> {
     let span = span(&st, &q)?;
+    let year = q.year.unwrap_or_else(|| st.app.clock.today().year());
     let (rules, view) = (q.rules.unwrap_or_default(), q.view.unwrap_or(View::Audited));
-    let list = run(&st, move |app| assessment::rankings(app, span, rules, view)).await?;
+    let config = Config {
+        method: q.method.unwrap_or_default(),
+        ..Config::default()
+    };
+    let month = q.month;
+    let r = run(&st, move |app| {
+        assessment::rankings(app, &caller, year, month, &config, rules, view)
+    })
+    .await?;
+    if q.format.as_deref().unwrap_or("json") == "json" {
+        let total = r.rows.len();
+        let mut v = json!(r);
+        if let Some(o) = v.as_object_mut() {
+            let items = o.remove("rows").unwrap_or(Value::Null);
+            o.insert("items".into(), items);
+            o.insert("total".into(), json!(total));
+        }
+        return Ok(Json(v).into_response());
+    }
     let tq = TableQuery {
         format: q.format,
         per_page: Some(1000),
         page: Some(1),
     };
     table(
-        rows(&list),
+        rows(&r.rows),
         &[
             "rank",
             "unit",
             "name_zh",
             "name_en",
+            "value",
             "composite_index",
             "pm25",
             "pm10",
+            "so2",
             "good_day_ratio",
+            "yoy_pct",
+            "mom_pct",
             "valid_days",
+            "days",
+            "coverage_pct",
             "rule_set",
-            "view",
+            "reason_zh",
         ],
         &tq,
-        &format!("rankings-{}", name_of(span)),
+        &format!("rankings-{}-{}", name_of(span), r.method),
     )
 }
 

@@ -1,5 +1,6 @@
 //! The measures ledger over HTTP: the list (and the Excel 台账), one measure with its
-//! history, acts on a measure, corrections, evidence files.
+//! history, acts on a measure (or on a milestone or a township's part of it), corrections,
+//! evidence files, 省定目标 numbers, monthly actuals, resolving "各相关责任单位".
 
 use super::{J, Q, run};
 use crate::AppState;
@@ -12,6 +13,7 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use lantian_app::ledger::{self, Correction, EVIDENCE_BYTES_MAX, Filter};
+use lantian_app::ledger_parts::{self, On};
 use lantian_core::ledger::MonthlyTarget;
 use lantian_core::ledger::extract::Target;
 use lantian_core::ledger::status::{Action, Status};
@@ -81,6 +83,13 @@ pub async fn list(
     let list = run(&st, move |app| ledger::list(app, &f)).await?;
     let mut items = rows(&list);
     for v in &mut items {
+        // The table's deadlines column: the measure's own and its milestones'.
+        let due: Vec<Value> = (v["milestones"].as_array().into_iter().flatten())
+            .filter_map(|m| m.get("deadline").cloned())
+            .collect();
+        if let Some(d) = v["deadlines"].as_array_mut() {
+            d.extend(due);
+        }
         for k in ["lead_units", "supporting_units", "deadlines"] {
             if let Some(a) = v[k].as_array() {
                 v[k] = json!(
@@ -106,6 +115,8 @@ pub async fn list(
             "deadlines",
             "status_zh",
             "at_risk",
+            "deadline_source_zh",
+            "unresolved",
         ],
         &TableQuery {
             page: q.page,
@@ -142,6 +153,11 @@ pub struct EventBody {
     /// Progress, or the reason for closing (required to close).
     #[serde(default)]
     pub text: String,
+    /// Act on this milestone (e.g. `M05-1`) instead of the whole measure.
+    pub milestone: Option<String>,
+    /// Act on this township's part (its id); a township's own account acts on its part
+    /// without it.
+    pub township: Option<String>,
 }
 
 /// Reports progress, confirms completion, closes (销号) or reopens a measure. A department
@@ -155,12 +171,23 @@ pub async fn act(
     Path(id): Path<String>,
     J(b): J<EventBody>,
 ) -> ApiResult<Json<Value>> {
-    let out = run(&st, move |app| {
-        ledger::act(app, &caller, &id, b.action, b.month, &b.text)
+    let on = match (b.milestone, b.township) {
+        (Some(m), None) => Some(On::Milestone(m)),
+        (None, Some(t)) => Some(On::Township(t)),
+        (None, None) => None,
+        (Some(_), Some(_)) => {
+            return Err(ApiError::BadRequest(
+                "milestone or township, not both".to_owned(),
+            ));
+        }
+    };
+    let out = run(&st, move |app| match &on {
+        Some(on) => ledger_parts::act_on(app, &caller, &id, on, b.action, b.month, &b.text),
+        None => ledger::act(app, &caller, &id, b.action, b.month, &b.text),
     })
     .await?;
     Ok(Json(
-        json!({ "ok": true, "status": out.status, "status_zh": out.status_zh }),
+        json!({ "ok": true, "status": out.status, "status_zh": out.status_zh, "part": out.part }),
     ))
 }
 
@@ -175,6 +202,9 @@ pub struct CorrectionBody {
     /// `[{ "month": "2025-01", "value": 60.0 }, …]`: the target broken down by month.
     #[schema(value_type = Option<Vec<Object>>)]
     pub monthly_targets: Option<Vec<MonthlyTarget>>,
+    /// `[["M05-2", "2026-06-30"], …]`: milestones' new deadlines.
+    #[schema(value_type = Option<Vec<Vec<String>>>)]
+    pub milestone_deadlines: Option<Vec<(String, Date)>>,
     #[serde(default)]
     pub note: String,
 }
@@ -195,10 +225,105 @@ pub async fn correct(
         deadlines: b.deadlines,
         targets: b.targets,
         monthly_targets: b.monthly_targets,
+        milestone_deadlines: b.milestone_deadlines,
         note: b.note,
     };
     let changed = run(&st, move |app| ledger::correct(app, &caller, &id, c)).await?;
     Ok(Json(json!({ "ok": true, "corrected": changed })))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ActualBody {
+    /// `t1`, `t2`… (the targets read from the text, in order) or a 省定目标's key.
+    pub target: String,
+    /// `YYYY-MM`
+    #[schema(value_type = String)]
+    pub month: Month,
+    pub value: f64,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The lead unit (or the bureau) enters a month's actual value of a numeric target; the
+/// answer is the target with its latest actual and the verdict (met, not met, no data).
+#[utoipa::path(post, path = "/ledger/{id}/actuals", tag = "ledger", params(("id" = String, Path, description = "Measure id, or PLAN")),
+    request_body = ActualBody, responses((status = 200, body = Object), (status = 403, description = "Not the lead unit (audited)")))]
+pub async fn actual(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Path(id): Path<String>,
+    J(b): J<ActualBody>,
+) -> ApiResult<Json<Value>> {
+    let p = run(&st, move |app| {
+        ledger_parts::record_actual(app, &caller, &id, &b.target, b.month, b.value, &b.note)
+    })
+    .await?;
+    Ok(Json(json!(p)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TargetBody {
+    /// The 省定目标's key (e.g. `coal_reduction`, `pm25`).
+    pub key: String,
+    pub value: f64,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The bureau enters the number of a 省定目标 (a measure's, or `PLAN` for the plan's
+/// headline targets); earlier numbers stay as its history.
+#[utoipa::path(post, path = "/ledger/{id}/target", tag = "ledger", params(("id" = String, Path, description = "Measure id, or PLAN")),
+    request_body = TargetBody, responses((status = 200, body = Object), (status = 403, description = "Not the bureau")))]
+pub async fn target(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Path(id): Path<String>,
+    J(b): J<TargetBody>,
+) -> ApiResult<Json<Value>> {
+    run(&st, move |app| {
+        ledger_parts::set_target(app, &caller, &id, &b.key, b.value, &b.note)
+    })
+    .await?;
+    Ok(Json(json!({ "ok": true })))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ResolveBody {
+    pub lead_units: Vec<String>,
+    #[serde(default)]
+    pub supporting_units: Vec<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The bureau names the real units of a measure whose list says 各相关责任单位.
+#[utoipa::path(post, path = "/ledger/{id}/resolve", tag = "ledger", params(("id" = String, Path, description = "Measure id")),
+    request_body = ResolveBody, responses((status = 200, body = Object), (status = 403, description = "Not the bureau")))]
+pub async fn resolve(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Path(id): Path<String>,
+    J(b): J<ResolveBody>,
+) -> ApiResult<Json<Value>> {
+    let leads = run(&st, move |app| {
+        ledger_parts::resolve(
+            app,
+            &caller,
+            &id,
+            &b.lead_units,
+            &b.supporting_units,
+            &b.note,
+        )
+    })
+    .await?;
+    Ok(Json(json!({ "ok": true, "lead_units": leads })))
+}
+
+/// The plan's headline targets (§1(二): PM2.5, the heavy-pollution-day ratio) with their
+/// numbers and latest actuals. Public.
+#[utoipa::path(get, path = "/ledger-plan-targets", tag = "ledger", responses((status = 200, body = Object)))]
+pub async fn plan_targets(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(run(&st, ledger_parts::plan_targets).await?)))
 }
 
 /// Attaches an evidence file (PDF, JPEG or PNG by content, at most 5 MiB; the body is the

@@ -9,8 +9,10 @@ mod emergency;
 mod integrity;
 mod ledger;
 mod operations;
+mod reports;
 mod sources;
 mod stations;
+mod targets;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -49,11 +51,17 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(ledger::one))
         .routes(routes!(ledger::act))
         .routes(routes!(ledger::correct))
+        .routes(routes!(ledger::actual))
+        .routes(routes!(ledger::target))
+        .routes(routes!(ledger::resolve))
+        .routes(routes!(ledger::plan_targets))
         .merge(ledger::evidence_routes())
         .merge(sources::routes())
         .merge(emergency::routes())
         .merge(integrity::routes())
         .merge(operations::routes())
+        .merge(reports::routes())
+        .merge(targets::routes())
 }
 
 /// Runs a use case on a blocking thread (the store blocks) and maps its error.

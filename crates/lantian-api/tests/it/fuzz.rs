@@ -131,12 +131,14 @@ fn real_id(path: &str, warning: &str) -> String {
         "warnings" => warning,
         "alarms" | "work-orders" => "1",
         "audit-months" => "2026-10",
+        "targets" => "2026",
         other => panic!("{path}: no fixture id for /{other}/{{id}}: add one here"),
     };
     path.replace("{id}", id)
         .replace("{username}", id)
         .replace("{step}", "issue")
         .replace("{month}", id)
+        .replace("{year}", id)
 }
 
 /// Every route of the document answers as a route: as an administrator, with ids that exist

@@ -116,7 +116,7 @@ async fn series_pages_and_exports() {
             page["total"].as_u64(),
             page["items"].as_array().unwrap().len()
         ),
-        (Some(38), 5)
+        (Some(36), 5)
     );
 }
 
@@ -143,7 +143,19 @@ async fn assessment_rankings_and_targets() {
     .await
     .json();
     let items = r["items"].as_array().unwrap();
-    assert_eq!(items.len(), 3, "{r}");
+    assert_eq!(
+        items.len(),
+        16,
+        "every town, township and the zone is listed: {r}"
+    );
+    let ranked: Vec<&Value> = items.iter().filter(|i| i["rank"].is_number()).collect();
+    assert_eq!(ranked.len(), 3, "three units have stations: {r}");
+    assert!(
+        items[3..]
+            .iter()
+            .all(|i| i["rank"].is_null() && i["unranked"] == "no_station"),
+        "units without a station come last, unranked, with the reason: {r}"
+    );
     assert_eq!(
         items[0]["unit"], "xincheng",
         "the cleanest township ranks first"

@@ -14,8 +14,10 @@ import { overview } from './pages/overview.js';
 import { publicPage } from './pages/public.js';
 import { rankingsPage } from './pages/rankings.js';
 import { reductionPage } from './pages/reduction.js';
+import { reportsPage } from './pages/reports.js';
 import { rulesPage } from './pages/rules.js';
 import { stationPage } from './pages/station.js';
+import { targetsPage } from './pages/targets.js';
 import { warningsPage } from './pages/warnings.js';
 import { workOrdersPage } from './pages/workorders.js';
 
@@ -24,6 +26,8 @@ const ROUTES = [
   ['/map', () => mapPage()],
   ['/station/', (rest) => stationPage(decodeURIComponent(rest))],
   ['/rankings', () => rankingsPage()],
+  ['/targets', (rest) => targetsPage(rest)],
+  ['/reports', () => reportsPage()],
   ['/ledger', (rest) => ledgerPage(rest.replace(/^\?/, ''))],
   ['/measure/', (rest) => measurePage(decodeURIComponent(rest))],
   ['/enterprises', (rest) => enterprisesPage(rest.replace(/^\?/, ''))],
@@ -42,7 +46,7 @@ const ROUTES = [
 ];
 
 // The emergency-response pages' menu entries, before 公众 (index.html lists the others).
-for (const [href, key] of [['#/warnings', 'nav_warnings'], ['#/reduction', 'nav_reduction']]) {
+for (const [href, key] of [['#/reports', 'nav_reports'], ['#/warnings', 'nav_warnings'], ['#/reduction', 'nav_reduction']]) {
   const a = document.createElement('a');
   a.href = href;
   a.dataset.i18n = key;

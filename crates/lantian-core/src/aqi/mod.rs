@@ -123,8 +123,55 @@ pub enum So2Above800 {
 pub enum ConcentrationRounding {
     /// Scored as received (HJ 633-2012 says nothing; spec §9 Q9).
     AsReceived,
-    /// GB/T 8170 to integers, CO to 1 decimal (HJ 633-2026 §4.2.2).
+    /// GB/T 8170 to integers, CO to 1 decimal, halves to even ("四舍六入五成双"; HJ 633-2026
+    /// §4.2.2). For the daily AQI of the 2012 era this is what reproduces the published day
+    /// counts (docs/findings.md F6).
     GbT8170,
+    /// To integers, CO to 1 decimal, halves up ("四舍五入"): a common reading of "rounded",
+    /// kept for comparison (F6 measured no difference from [`ConcentrationRounding::GbT8170`]).
+    HalfUp,
+}
+
+impl ConcentrationRounding {
+    pub const ALL: [ConcentrationRounding; 3] = [
+        ConcentrationRounding::AsReceived,
+        ConcentrationRounding::GbT8170,
+        ConcentrationRounding::HalfUp,
+    ];
+
+    /// The stable name used on the command line and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConcentrationRounding::AsReceived => "as-received",
+            ConcentrationRounding::GbT8170 => "gb-t8170",
+            ConcentrationRounding::HalfUp => "half-up",
+        }
+    }
+
+    /// `m` rounded to `decimals` places by this rule.
+    pub fn apply(self, m: Micros, decimals: u32) -> Micros {
+        match self {
+            ConcentrationRounding::AsReceived => m,
+            ConcentrationRounding::GbT8170 => m.round_half_even(decimals),
+            ConcentrationRounding::HalfUp => {
+                let step = 10_i64.pow(6 - decimals.min(6));
+                let (q, r) = (m.0.div_euclid(step), m.0.rem_euclid(step));
+                Micros((q + i64::from(2 * r >= step)) * step)
+            }
+        }
+    }
+}
+
+impl std::str::FromStr for ConcentrationRounding {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ConcentrationRounding, String> {
+        ConcentrationRounding::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                format!("concentration rounding {s:?}: expected as-received, gb-t8170 or half-up")
+            })
+    }
 }
 
 /// What happens when an expected indicator is missing.
@@ -143,7 +190,14 @@ pub struct AqiOptions {
     pub edition: AqiEdition,
     pub realtime_method: RealtimeMethod,
     pub so2_above_800: So2Above800,
+    /// Rounding of the concentrations of the real-time (hourly) AQI.
     pub rounding: ConcentrationRounding,
+    /// Rounding of the day's concentrations (the city's or station's daily values) before
+    /// the daily AQI. GB/T 8170 in both editions: HJ 633-2026 §4.2.2 says so, and for the
+    /// 2012 era it is what reproduces the published good and heavy-pollution day counts
+    /// (docs/findings.md F6); [`ConcentrationRounding::AsReceived`] was Lantian's earlier
+    /// 2012-era default.
+    pub daily_rounding: ConcentrationRounding,
     pub missing: MissingPolicy,
     /// Pollutants not monitored by design: their absence never blocks an AQI (§5.3).
     #[serde(skip)]
@@ -177,6 +231,7 @@ impl AqiOptions {
                 realtime_method: RealtimeMethod::Published,
                 so2_above_800: So2Above800::Cap200,
                 rounding: ConcentrationRounding::AsReceived,
+                daily_rounding: ConcentrationRounding::GbT8170,
                 missing: MissingPolicy::FromAvailable,
                 not_monitored: PollutantSet::EMPTY,
             },
@@ -185,6 +240,7 @@ impl AqiOptions {
                 realtime_method: RealtimeMethod::Published,
                 so2_above_800: So2Above800::Cap200,
                 rounding: ConcentrationRounding::GbT8170,
+                daily_rounding: ConcentrationRounding::GbT8170,
                 missing: MissingPolicy::NaUnlessAbove100,
                 not_monitored: PollutantSet::EMPTY,
             },
@@ -270,6 +326,7 @@ pub fn realtime(opts: &AqiOptions, input: &RealtimeInputs) -> AqiResult {
     match (opts.realtime_method, opts.edition) {
         (RealtimeMethod::Table4, AqiEdition::Hj633_2012) => combine(
             opts,
+            opts.rounding,
             &[
                 (Indicator::So2Hour, h(Pollutant::So2)),
                 (Indicator::No2Hour, h(Pollutant::No2)),
@@ -283,6 +340,7 @@ pub fn realtime(opts: &AqiOptions, input: &RealtimeInputs) -> AqiResult {
         ),
         _ => combine(
             opts,
+            opts.rounding,
             &[
                 (Indicator::So2Hour, h(Pollutant::So2)),
                 (Indicator::No2Hour, h(Pollutant::No2)),
@@ -312,14 +370,15 @@ pub fn daily(opts: &AqiOptions, input: &DailyInputs) -> AqiResult {
         AqiEdition::Hj633_2012 => {
             let mut seven = [(Indicator::O3Hour, input.o3_max_1h); 7];
             seven[..6].copy_from_slice(&six);
-            combine(opts, &seven, None)
+            combine(opts, opts.daily_rounding, &seven, None)
         }
-        AqiEdition::Hj633_2026 => combine(opts, &six, None),
+        AqiEdition::Hj633_2026 => combine(opts, opts.daily_rounding, &six, None),
     }
 }
 
 fn combine(
     opts: &AqiOptions,
+    rounding: ConcentrationRounding,
     inputs: &[(Indicator, Option<f64>)],
     so2_fallback: Option<f64>,
 ) -> AqiResult {
@@ -334,7 +393,7 @@ fn combine(
     };
     let mut max: Option<Iaqi> = None;
     for &(ind, value) in inputs {
-        let scored = value.and_then(|c| score_one(opts, ind, c, so2_fallback));
+        let scored = value.and_then(|c| score_one(opts, rounding, ind, c, so2_fallback));
         match scored {
             Some(i) => {
                 r.iaqi[ind as usize] = Some(i);
@@ -372,11 +431,15 @@ fn combine(
 }
 
 /// Scores one concentration with the edition's special rules above the table.
-fn score_one(opts: &AqiOptions, ind: Indicator, c: f64, so2_fallback: Option<f64>) -> Option<Iaqi> {
-    let mut m = Micros::from_f64(c).filter(|m| m.0 >= 0)?;
-    if opts.rounding == ConcentrationRounding::GbT8170 {
-        m = m.round_half_even(ind.pollutant().reported_decimals());
-    }
+fn score_one(
+    opts: &AqiOptions,
+    rounding: ConcentrationRounding,
+    ind: Indicator,
+    c: f64,
+    so2_fallback: Option<f64>,
+) -> Option<Iaqi> {
+    let m = Micros::from_f64(c).filter(|m| m.0 >= 0)?;
+    let m = rounding.apply(m, ind.pollutant().reported_decimals());
     match score(breakpoints(opts.edition, ind.table()), m) {
         Score::Index(i) => Some(i),
         Score::BeyondTable => match (ind, opts.edition, opts.so2_above_800) {
@@ -386,7 +449,7 @@ fn score_one(opts: &AqiOptions, ind: Indicator, c: f64, so2_fallback: Option<f64
             }
             (Indicator::So2Hour, AqiEdition::Hj633_2012, So2Above800::Omit) => None,
             (Indicator::So2Hour, AqiEdition::Hj633_2012, So2Above800::FromDaily) => {
-                score_one(opts, Indicator::So2Day, so2_fallback?, None)
+                score_one(opts, rounding, Indicator::So2Day, so2_fallback?, None)
             }
             // HJ 633-2026 note c: O3 8-h above 800 scores 300.
             (Indicator::O3EightHour, AqiEdition::Hj633_2026, _) => Some(Iaqi::new(300)),

@@ -224,3 +224,86 @@ fn so2_default_follows_the_published_practice_of_the_date() {
     let new = AqiOptions::for_date(d("2017-01-01"), RuleChoice::Era2026);
     assert_eq!(realtime(&new, &input).aqi, Some(200));
 }
+
+/// A day with every pollutant low (AQI 40 from PM10) except the one a case sets.
+fn quiet_day() -> DailyInputs {
+    DailyInputs {
+        day: [
+            Some(5.0),
+            Some(20.0),
+            Some(40.0),
+            Some(0.5),
+            Some(50.0),
+            Some(20.0),
+        ],
+        o3_max_1h: Some(60.0),
+    }
+}
+
+/// docs/findings.md F6: the day's concentrations are rounded before the daily IAQI. Each
+/// case is computed by hand from HJ 633-2012 Table 1 with the ceiling of §6.2; the first two
+/// are Beijing city days of 2015 (11 national stations) that changed category.
+#[test]
+fn daily_rounding_changes_the_category_of_days_near_a_breakpoint() {
+    use ConcentrationRounding::{AsReceived, GbT8170, HalfUp};
+    let cases: [(&str, Pollutant, f64, [u16; 3]); 5] = [
+        // 2015-02-21: PM2.5 150.114 → 200 + 100/100 × 0.114 = 200.1 → 201 (重度);
+        // rounded 150 → 200 (中度).
+        ("pm25 150.114", Pollutant::Pm25, 150.114, [201, 200, 200]),
+        // 2015-02-06: NO2 80.307 → 100 + 50/100 × 0.307 = 100.2 → 101 (轻度); 80 → 100 (良).
+        ("no2 80.307", Pollutant::No2, 80.307, [101, 100, 100]),
+        // PM2.5 75.3 → 100 + 50/40 × 0.3 = 100.4 → 101 (轻度); 75 → 100 (良).
+        ("pm25 75.3", Pollutant::Pm25, 75.3, [101, 100, 100]),
+        // A half: 150.5 → 201 unrounded; half-even 150 → 200; half-up 151 → 201.
+        ("pm25 150.5", Pollutant::Pm25, 150.5, [201, 200, 201]),
+        // CO 2.05 mg/m³ → 50 + 50/2 × 0.05 = 51.25 → 52 (良); half-even 2.0 → 50 (优);
+        // half-up 2.1 → 52.5 → 53 (良).
+        ("co 2.05", Pollutant::Co, 2.05, [52, 50, 53]),
+    ];
+    for (name, p, c, want) in cases {
+        let mut d = quiet_day();
+        d.day[p.index()] = Some(c);
+        for (rounding, want) in [AsReceived, GbT8170, HalfUp].into_iter().zip(want) {
+            let opts = AqiOptions {
+                daily_rounding: rounding,
+                ..AqiOptions::for_edition(E12)
+            };
+            assert_eq!(daily(&opts, &d).aqi, Some(want), "{name} {rounding:?}");
+        }
+        // The 2012-era default is GB/T 8170 (F6).
+        assert_eq!(
+            daily(&AqiOptions::for_edition(E12), &d).aqi,
+            Some(want[1]),
+            "{name} default"
+        );
+    }
+}
+
+#[test]
+fn daily_rounding_defaults_to_gbt8170_in_both_editions_and_leaves_hours_alone() {
+    for ed in [E12, E26] {
+        assert_eq!(
+            AqiOptions::for_edition(ed).daily_rounding,
+            ConcentrationRounding::GbT8170
+        );
+    }
+    // The 2012-era real-time AQI still scores hours as received (F1 matches CNEMC's integer
+    // hourly values either way): PM2.5 1-h 150.3 → 201.
+    let input = hourly(5.0, 20.0, 40.0, 0.5, 50.0, 150.3);
+    assert_eq!(
+        realtime(&AqiOptions::for_edition(E12), &input).aqi,
+        Some(201)
+    );
+    assert_eq!(
+        realtime(&AqiOptions::for_edition(E26), &input).aqi,
+        Some(200)
+    );
+}
+
+#[test]
+fn concentration_rounding_names_round_trip() {
+    for r in ConcentrationRounding::ALL {
+        assert_eq!(r.as_str().parse::<ConcentrationRounding>(), Ok(r));
+    }
+    assert!("half-odd".parse::<ConcentrationRounding>().is_err());
+}

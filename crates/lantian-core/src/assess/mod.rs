@@ -2,9 +2,13 @@
 //!
 //! Statistics are computed from unrounded daily values; each reported figure is then
 //! rounded once (GB/T 8170: integers, CO to 1 decimal). A period statistic uses the rule
-//! set in force at the period's end (spec §9 Q11); each day's AQI uses its own date's rules.
+//! set in force at the period's end (spec §9 Q11); each day's AQI uses its own date's rules,
+//! from the day's concentrations rounded as [`AssessOptions::daily_rounding`] says (by
+//! default GB/T 8170 in both eras: docs/findings.md F6).
 
-use crate::aqi::{self, AqiOptions, Level};
+pub mod ranking;
+
+use crate::aqi::{self, AqiOptions, ConcentrationRounding, Level};
 use crate::date::{Date, days_in_year};
 use crate::decimal::round_half_even;
 use crate::limits::{self, Averaging, Grade};
@@ -46,6 +50,10 @@ pub struct AssessOptions {
     /// Deduct days flagged as sand/dust or exceptional events from PM statistics and the
     /// composite index (the day ratios keep them, spec §4.6).
     pub deduct_exceptional: bool,
+    /// Rounding of each day's concentrations before its daily AQI (the day counts): `None`
+    /// takes the default of the day's AQI edition ([`AqiOptions::daily_rounding`], GB/T 8170
+    /// in both eras since finding F6); `Some(AsReceived)` gives Lantian's earlier counts.
+    pub daily_rounding: Option<ConcentrationRounding>,
 }
 
 impl Default for AssessOptions {
@@ -54,6 +62,7 @@ impl Default for AssessOptions {
             rules: RuleChoice::Auto,
             composite: CompositeWeights::Equal,
             deduct_exceptional: true,
+            daily_rounding: None,
         }
     }
 }
@@ -106,6 +115,8 @@ pub struct CompositeIndex {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Assessment {
     pub rule_set: RuleSet,
+    /// The rounding the day counts used (of the period end's edition when not overridden).
+    pub daily_rounding: ConcentrationRounding,
     pub first_day: Date,
     pub last_day: Date,
     pub calendar_days: u32,
@@ -159,6 +170,9 @@ pub fn assess(days: &[DailyRecord], opts: &AssessOptions) -> Option<Assessment> 
 
     let mut a = Assessment {
         rule_set,
+        daily_rounding: opts
+            .daily_rounding
+            .unwrap_or(AqiOptions::for_edition(rule_set.aqi).daily_rounding),
         first_day,
         last_day,
         calendar_days: days.len() as u32,
@@ -210,7 +224,11 @@ pub fn assess(days: &[DailyRecord], opts: &AssessOptions) -> Option<Assessment> 
 
 fn count_days(days: &[DailyRecord], opts: &AssessOptions, a: &mut Assessment) {
     for d in days {
-        let r = aqi::daily(&AqiOptions::for_date(d.date, opts.rules), &d.aqi_inputs());
+        let mut aqi_opts = AqiOptions::for_date(d.date, opts.rules);
+        if let Some(rounding) = opts.daily_rounding {
+            aqi_opts.daily_rounding = rounding;
+        }
+        let r = aqi::daily(&aqi_opts, &d.aqi_inputs());
         let Some(value) = r.aqi else { continue };
         a.valid_days += 1;
         let level = Level::from_aqi(value);

@@ -190,3 +190,52 @@ fn equal_composite_indexes_share_a_rank_and_units_without_one_come_last() {
     assert_eq!(r, [2, 5, 1, 2, 4, 5]);
     assert!(competition_ranks(&[]).is_empty());
 }
+
+/// docs/findings.md F6: the day counts take each day's rounded concentrations (GB/T 8170 by
+/// default); the earlier unrounded counts stay selectable. The boundary days are the hand
+/// computed ones of `aqi::tests`: PM2.5 150.114 is 重度 only unrounded (IAQI 201 vs 200),
+/// PM2.5 75.3 and NO2 80.307 are 良 only rounded (101 vs 100), PM2.5 150.5 is 重度
+/// unrounded and half up but not half even.
+#[test]
+fn day_counts_use_the_chosen_daily_rounding() {
+    let start = Date::new(2015, 2, 1).unwrap();
+    let quiet = [5.0, 20.0, 40.0, 0.5, 50.0, 20.0];
+    let edits: [(Pollutant, f64); 4] = [
+        (Pollutant::Pm25, 150.114),
+        (Pollutant::Pm25, 75.3),
+        (Pollutant::No2, 80.307),
+        (Pollutant::Pm25, 150.5),
+    ];
+    let days: Vec<DailyRecord> = (0..28)
+        .map(|i| {
+            let mut r = constant(start.add_days(i), quiet);
+            r.o3_max_1h = 60.0;
+            if let Some((p, v)) = edits.get(i as usize) {
+                r.values[p.index()] = *v;
+            }
+            r
+        })
+        .collect();
+    let count = |rounding: Option<ConcentrationRounding>| {
+        let a = assess(
+            &days,
+            &AssessOptions {
+                daily_rounding: rounding,
+                ..AssessOptions::default()
+            },
+        )
+        .unwrap();
+        (
+            a.daily_rounding,
+            a.valid_days,
+            a.good_days,
+            a.heavy_or_worse_days,
+        )
+    };
+    use ConcentrationRounding::{AsReceived, GbT8170, HalfUp};
+    // 24 quiet days are good whatever the rounding.
+    assert_eq!(count(None), (GbT8170, 28, 26, 0));
+    assert_eq!(count(Some(GbT8170)), (GbT8170, 28, 26, 0));
+    assert_eq!(count(Some(HalfUp)), (HalfUp, 28, 26, 1));
+    assert_eq!(count(Some(AsReceived)), (AsReceived, 28, 24, 2));
+}

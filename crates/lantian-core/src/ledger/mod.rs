@@ -1,13 +1,15 @@
 //! The measures ledger (措施责任清单): the plan's measures with their responsible units,
 //! deadlines and numeric targets, parsed from the text as written, and their status.
 
+pub mod actuals;
 pub mod extract;
 pub mod import;
+pub mod profile;
 pub mod responsibility;
 pub mod status;
 
 use crate::date::{Date, Month};
-use extract::{Target, deadlines, targets};
+use extract::{Comparison, Target, deadlines, targets};
 use responsibility::{Responsibility, parse_responsibility};
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +27,74 @@ pub struct Fields {
     /// A target broken down by month (plan §9(一): 分解目标至每月), set by the bureau.
     #[serde(default)]
     pub monthly_targets: Vec<MonthlyTarget>,
+    /// Where `deadlines` come from (rows stored before sources were kept: the attachment).
+    #[serde(default)]
+    pub deadline_source: DeadlineSource,
+    /// The clause the deadline was taken from, when it is not the measure's own text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub deadline_cite: String,
+    /// Parts with their own deadline and status (M05's two eliminations, M45's 创A).
+    #[serde(default)]
+    pub milestones: Vec<Milestone>,
+    /// 省定目标: targets whose number the province sets and the bureau enters.
+    #[serde(default)]
+    pub provincial_targets: Vec<ProvincialTarget>,
+    /// Also each township's and the zone's duty (the plan's rule "以下均需各乡镇人民政府、
+    /// 经济开发区管委会落实,不再单独列出"): each has a part of its own.
+    #[serde(default)]
+    pub township_share: bool,
+}
+
+/// Where a deadline comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineSource {
+    /// Read from the measure's text in the attachment (the list).
+    #[default]
+    Attachment,
+    /// Given by the plan's body for a clause the attachment split off without it.
+    PlanBody,
+    /// None given: the plan's end, as a default.
+    PlanEndDefault,
+    /// Set by the bureau by hand.
+    Bureau,
+}
+
+impl DeadlineSource {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            DeadlineSource::Attachment => "责任清单",
+            DeadlineSource::PlanBody => "方案正文",
+            DeadlineSource::PlanEndDefault => "默认为方案期末",
+            DeadlineSource::Bureau => "生态环境局更正",
+        }
+    }
+}
+
+/// A part of a measure with its own deadline and status.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Milestone {
+    /// `M05-1`.
+    pub id: String,
+    /// What is due, as written.
+    pub text: String,
+    pub deadline: Date,
+    pub source: DeadlineSource,
+}
+
+/// A 省定目标: a target the text names without a number.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProvincialTarget {
+    pub key: String,
+    /// The phrase as written (`省定目标`).
+    pub text: String,
+    pub indicator_zh: String,
+    pub indicator_en: String,
+    pub unit: String,
+    pub comparison: Comparison,
+    /// What computes the actual from the monitoring data, when something can.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub computed: Option<String>,
 }
 
 impl Fields {
@@ -34,6 +104,23 @@ impl Fields {
             .iter()
             .chain(&self.supporting_units)
             .any(|u| u == unit)
+    }
+
+    /// Still names "各相关责任单位" instead of real units (the bureau resolves it).
+    pub fn unresolved(&self) -> bool {
+        self.lead_units
+            .iter()
+            .chain(&self.supporting_units)
+            .any(|u| u == responsibility::ALL_RESPONSIBLE)
+    }
+
+    /// Every date the measure is due on: its own and its milestones'.
+    pub fn all_deadlines(&self) -> Vec<Date> {
+        let mut d: Vec<Date> = self.deadlines.clone();
+        d.extend(self.milestones.iter().map(|m| m.deadline));
+        d.sort();
+        d.dedup();
+        d
     }
 }
 
@@ -89,7 +176,7 @@ impl Measure {
                 unknown_units: unknown,
                 deadlines: deadlines(&text),
                 targets: targets(measure),
-                monthly_targets: Vec::new(),
+                ..Fields::default()
             },
         }
     }
@@ -136,6 +223,10 @@ pub enum EventKind {
     Evidence,
     /// The scheduled check found it past its deadline.
     Overdue,
+    /// The bureau named the real units of "各相关责任单位".
+    Resolve,
+    /// A deadline change (a correction) moved the status in or out of 逾期.
+    Recompute,
 }
 
 impl EventKind {
@@ -149,6 +240,8 @@ impl EventKind {
             EventKind::Correct => "correct",
             EventKind::Evidence => "evidence",
             EventKind::Overdue => "overdue",
+            EventKind::Resolve => "resolve",
+            EventKind::Recompute => "recompute",
         }
     }
 
@@ -162,6 +255,8 @@ impl EventKind {
             EventKind::Correct,
             EventKind::Evidence,
             EventKind::Overdue,
+            EventKind::Resolve,
+            EventKind::Recompute,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

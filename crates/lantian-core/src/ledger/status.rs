@@ -48,8 +48,57 @@ impl Status {
         }
     }
 
-    fn done(self) -> bool {
+    pub fn done(self) -> bool {
         matches!(self, Status::Completed | Status::Closed)
+    }
+}
+
+/// The status shown on `today` of a measure with milestones: overdue when its own work is
+/// unfinished past its own deadline, or any unfinished milestone is past the milestone's
+/// deadline; a milestone done in time keeps the rest of the measure out of 逾期.
+pub fn effective_with_milestones(
+    recorded: Status,
+    own_deadlines: &[Date],
+    milestones: &[(Date, Status)],
+    today: Date,
+) -> Status {
+    if recorded.done() {
+        return recorded;
+    }
+    let late_milestone = milestones.iter().any(|(d, s)| !s.done() && *d < today);
+    if late_milestone {
+        return Status::Overdue;
+    }
+    effective(recorded, own_deadlines, today)
+}
+
+/// The measure's recorded status after one of its milestones changed: a measure that is
+/// only its milestones is completed when they all are (and back in progress when one is
+/// reopened); any progress on a milestone starts the measure.
+pub fn after_milestone(recorded: Status, milestones: &[Status], only_milestones: bool) -> Status {
+    let all_done = !milestones.is_empty() && milestones.iter().all(|s| s.done());
+    let any_started = milestones.iter().any(|s| *s != Status::NotStarted);
+    match recorded {
+        Status::NotStarted | Status::InProgress | Status::Overdue
+            if only_milestones && all_done =>
+        {
+            Status::Completed
+        }
+        Status::Completed | Status::Closed if only_milestones && !all_done => Status::InProgress,
+        Status::NotStarted if any_started => Status::InProgress,
+        s => s,
+    }
+}
+
+/// The recorded status after a deadline changed (a correction, a milestone moved): 逾期 set
+/// by the scheduled check goes at once when the work is no longer late (back to `before`,
+/// the status it had before it was flagged), and unfinished work that is now late is
+/// 逾期 at once. `overdue_now` is the effective status's verdict with the new deadlines.
+pub fn after_deadline_change(recorded: Status, before: Status, overdue_now: bool) -> Status {
+    match recorded {
+        Status::Overdue if !overdue_now => before,
+        s if !s.done() && overdue_now => Status::Overdue,
+        s => s,
     }
 }
 
@@ -150,6 +199,118 @@ mod tests {
         );
         assert!(at_risk(Status::InProgress, &dl, d("2025-12-15")));
         assert!(!at_risk(Status::Closed, &dl, d("2025-12-15")));
+    }
+
+    #[test]
+    fn an_open_milestone_past_its_deadline_makes_the_measure_overdue_and_nothing_else_does() {
+        let d = |s| Date::parse(s).unwrap();
+        let (y24, y25) = (d("2024-12-31"), d("2025-12-31"));
+        use Status::*;
+        // (recorded, own deadlines, milestones, today, expected): M05 (two milestones, no
+        // own deadline), M45 (a 2024 milestone and ongoing work to the plan's end).
+        type Case = (Status, Vec<Date>, Vec<(Date, Status)>, &'static str, Status);
+        let cases: Vec<Case> = vec![
+            (
+                InProgress,
+                vec![],
+                vec![(y24, NotStarted), (y25, NotStarted)],
+                "2025-01-01",
+                Overdue,
+            ),
+            (
+                InProgress,
+                vec![],
+                vec![(y24, Completed), (y25, InProgress)],
+                "2025-06-01",
+                InProgress,
+            ),
+            (
+                InProgress,
+                vec![],
+                vec![(y24, Completed), (y25, InProgress)],
+                "2026-01-01",
+                Overdue,
+            ),
+            (
+                InProgress,
+                vec![y25],
+                vec![(y24, Completed)],
+                "2025-06-01",
+                InProgress,
+            ),
+            (
+                InProgress,
+                vec![y25],
+                vec![(y24, InProgress)],
+                "2025-06-01",
+                Overdue,
+            ),
+            (
+                InProgress,
+                vec![y25],
+                vec![(y24, Closed)],
+                "2026-01-01",
+                Overdue,
+            ),
+            (
+                Completed,
+                vec![y25],
+                vec![(y24, InProgress)],
+                "2026-01-01",
+                Completed,
+            ),
+            (NotStarted, vec![y25], vec![], "2025-12-31", NotStarted),
+        ];
+        for (recorded, own, ms, today, want) in cases {
+            assert_eq!(
+                effective_with_milestones(recorded, &own, &ms, d(today)),
+                want,
+                "{recorded:?} {own:?} {ms:?} {today}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_measure_of_milestones_is_done_when_all_are_and_deadline_changes_act_at_once() {
+        use Status::*;
+        assert_eq!(
+            after_milestone(NotStarted, &[InProgress, NotStarted], true),
+            InProgress
+        );
+        assert_eq!(
+            after_milestone(InProgress, &[Completed, InProgress], true),
+            InProgress
+        );
+        assert_eq!(
+            after_milestone(Overdue, &[Completed, Closed], true),
+            Completed
+        );
+        assert_eq!(
+            after_milestone(Completed, &[Completed, InProgress], true),
+            InProgress
+        );
+        assert_eq!(
+            after_milestone(InProgress, &[Completed], false),
+            InProgress,
+            "ongoing work beside the milestone stays open"
+        );
+        assert_eq!(
+            after_deadline_change(Overdue, InProgress, false),
+            InProgress
+        );
+        assert_eq!(
+            after_deadline_change(Overdue, NotStarted, false),
+            NotStarted
+        );
+        assert_eq!(after_deadline_change(InProgress, NotStarted, true), Overdue);
+        assert_eq!(
+            after_deadline_change(Completed, InProgress, true),
+            Completed
+        );
+        assert_eq!(
+            after_deadline_change(InProgress, NotStarted, false),
+            InProgress
+        );
     }
 
     #[test]

@@ -10,9 +10,11 @@ mod emergency;
 mod faults;
 mod integrity;
 mod journal;
+mod ledger_parts;
 mod operations;
 mod story;
 mod tamper;
+mod targets;
 mod users;
 
 pub use lantian_store::testing::{PgDb, pg_url};

@@ -510,7 +510,7 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
         "a measure page",
         "const s = document.querySelector('#measure-status'); return s ? s.textContent : null",
     );
-    assert_eq!(status.as_str(), Some("未启动"));
+    assert_eq!(status.as_str(), Some("逾期"));
     b.screenshot("ledger-measure.png");
 
     eprintln!("browser test: Phone screen");

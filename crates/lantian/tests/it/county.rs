@@ -35,7 +35,7 @@ fn the_shipped_profile_is_written_out_checked_and_not_overwritten() {
         (
             &Value::from("130181"),
             &Value::from(16),
-            &Value::from(21),
+            &Value::from(19),
             &Value::from(53)
         )
     );

@@ -104,7 +104,9 @@ fn a_fresh_data_directory_lists_the_53_measures_of_the_attachment() {
                 "市住房城乡建设局",
                 "市水务局",
                 "市教育局",
-                "辛集保税物流中心",
+                // The list writes 辛集保税物流中心; ledger.json makes it the canonical
+                // 辛集保税物流中心管委会 of the plan's body.
+                "辛集保税物流中心管委会",
                 "辛集铁路货运中心",
             ],
         ),
@@ -188,10 +190,16 @@ fn a_fresh_data_directory_lists_the_53_measures_of_the_attachment() {
             "{id} supporting"
         );
     }
-    assert_eq!(
-        strings(&by_id("M05")["deadlines"]),
-        ["2024-12-31", "2025-12-31"]
-    );
+    // M05's two dates are two milestones of their own (ledger.json), not one deadline.
+    assert!(strings(&by_id("M05")["deadlines"]).is_empty());
+    let m05 = by_id("M05");
+    let ms: Vec<&str> = m05["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["deadline"].as_str().unwrap())
+        .collect();
+    assert_eq!(ms, ["2024-12-31", "2025-12-31"]);
     assert_eq!(
         by_id("M05")["status_zh"],
         "逾期",
@@ -281,7 +289,9 @@ fn the_excel_ledger_opens_in_libreoffice_with_all_53_rows() {
         .collect();
     assert_eq!(rows.len(), 2 + 53, "title, header and 53 measures");
     assert_eq!(&rows[1][..4], ["类别", "重点工作", "工作措施", "责任单位"]);
-    assert_eq!(rows[2][7], "未启动");
+    // M01 has no deadline of its own: the plan's end (2025-12-31) is its default, so an
+    // unstarted M01 is 逾期 after it.
+    assert_eq!(rows[2][7], "逾期");
     assert!(rows[54][2].starts_with("深化非现场监管执法"));
 }
 
@@ -582,7 +592,8 @@ fn two_confirms_racing_on_one_report_one_wins_and_the_other_gets_409_on_the_real
         .unwrap()
         .iter()
         .map(|e| e["action"].as_str().unwrap())
-        .filter(|a| *a != "import")
+        // M21 is past the plan's end (its default deadline): the scheduler may flag it.
+        .filter(|a| *a != "import" && *a != "overdue")
         .collect();
     let mut want = vec!["report"];
     for round in 0..ROUNDS {
@@ -647,8 +658,16 @@ fn the_public_sees_a_measure_without_names_texts_or_file_names_with_or_without_a
             "{who}"
         );
         assert!(m["deadlines"].as_array().is_some(), "{who}");
-        assert_eq!(m["status"], "in_progress", "{who}");
-        let history = m["history"].as_array().unwrap();
+        // Past the plan's end (M21's default deadline) the measure in progress is 逾期.
+        assert_eq!(m["status"], "overdue", "{who}");
+        assert_eq!(m["deadline_source"], "plan_end_default", "{who}");
+        let history: Vec<Value> = m["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] != "overdue")
+            .cloned()
+            .collect();
         assert_eq!(
             history
                 .iter()
