@@ -1167,21 +1167,10 @@ mod tests {
             53,
             "from M01 on every measure is also every township's"
         );
-        assert!(matches!(
-            ledger::act(&app, &wk(), "M21", Action::Report, None, "x"),
-            Err(AppError::Forbidden(_))
-        ));
+        // A plain report by the township is a report on its own part.
+        let out = ledger::act(&app, &wk(), "M21", Action::Report, None, "王口镇已排查").unwrap();
+        assert_eq!(out.part.as_deref(), Some("unit:wangkou"));
         let part = On::Township("wangkou".into());
-        act_on(
-            &app,
-            &wk(),
-            "M21",
-            &part,
-            Action::Report,
-            None,
-            "王口镇已排查",
-        )
-        .unwrap();
         assert!(matches!(
             act_on(
                 &app,

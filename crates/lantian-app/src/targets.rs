@@ -682,6 +682,18 @@ pub struct Progress {
     /// rule set (`rules` 2012 or 2026); this answer is under `rule_set`.
     pub rule_change_in_year: bool,
     pub rules: RuleChoice,
+    /// In a year across the rule change, the year to date under the other rule set too:
+    /// so a year assessed under both shows both.
+    pub other_rules: Option<OtherRules>,
+}
+
+/// The year to date of a unit under the rule set an answer was not given in.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OtherRules {
+    pub rule_set: &'static str,
+    pub actual_ytd: Option<f64>,
+    pub met_ytd: Option<bool>,
+    pub valid_days_ytd: u32,
 }
 
 /// The last day counted for `month` of `year` (its end, or today in the current month):
@@ -740,6 +752,19 @@ pub fn progress(
             .get(month_start..)
             .and_then(|d| assess(d, &opts(rules)));
         let ytd = stats_of(a_ytd.as_ref(), n_ytd as u32);
+        // The other rule set's year to date, in a year across the change.
+        let other = a_ytd
+            .as_ref()
+            .filter(|_| rule_change_in_year)
+            .and_then(|a| {
+                let other = if a.rule_set.aqi == lantian_core::rules::AqiEdition::Hj633_2026 {
+                    RuleChoice::Era2012
+                } else {
+                    RuleChoice::Era2026
+                };
+                assess(&days, &opts(other))
+            });
+        let ytd_other = other.as_ref().map(|a| (a.rule_set.id(), stats_of(Some(a), n_ytd as u32)));
         let mtd = stats_of(a_month.as_ref(), day);
         let needs_history = mine.iter().any(|r| r.value.is_some()) && remaining > 0;
         let hist = if needs_history {
@@ -757,8 +782,9 @@ pub fn progress(
             };
             let target_month = months.map(|m| core::month_to_date(ind, year, &m, month, day));
             let target_ytd = months.map(|m| core::to_date(ind, year, &m, month, day));
-            let actual_month = mtd.value(ind);
-            let actual_ytd = ytd.value(ind);
+            // Reported as the standard rounds them, and judged so.
+            let actual_month = mtd.value(ind).map(|v| ind.reported(v));
+            let actual_ytd = ytd.value(ind).map(|v| ind.reported(v));
             let still = r
                 .value
                 .filter(|_| verdicts)
@@ -800,6 +826,14 @@ pub fn progress(
                 projection_assumptions_en: projection.as_ref().map(|p| p.assumptions_en.clone()),
                 rule_change_in_year,
                 rules,
+                other_rules: ytd_other.as_ref().map(|(id, st)| OtherRules {
+                    rule_set: id,
+                    actual_ytd: st.value(ind).map(|v| ind.reported(v)),
+                    met_ytd: target_ytd
+                        .filter(|_| verdicts)
+                        .and_then(|t| ind.met(st.value(ind).map(|v| ind.reported(v)), t)),
+                    valid_days_ytd: st.valid_days,
+                }),
             });
         }
     }

@@ -45,6 +45,8 @@ pub struct ProgressRow {
     pub valid_days_month: u32,
     pub days_month: u32,
     pub rule_set: Option<&'static str>,
+    /// In a year across the 2026 rule change, the year to date under the other rule set.
+    pub other_rules: Option<crate::targets::OtherRules>,
 }
 
 impl ProgressRow {
@@ -68,6 +70,7 @@ impl ProgressRow {
             valid_days_month: p.valid_days_month,
             days_month: p.days_month,
             rule_set: p.rule_set,
+            other_rules: p.other_rules.clone(),
         }
     }
 }
@@ -418,7 +421,16 @@ fn progress_table(rows: &[ProgressRow]) -> (Vec<&'static str>, Vec<Vec<String>>)
                 num(p.actual_month),
                 yes_no(p.met_month).to_owned(),
                 num(p.target_ytd),
-                num(p.actual_ytd),
+                match &p.other_rules {
+                    // A year across the rule change shows both.
+                    Some(o) => format!(
+                        "{}（{}：{}）",
+                        num(p.actual_ytd),
+                        o.rule_set.split('/').next().unwrap_or(o.rule_set),
+                        num(o.actual_ytd)
+                    ),
+                    None => num(p.actual_ytd),
+                },
                 yes_no(p.met_ytd).to_owned(),
                 num(p.still_allowed),
                 num(p.projection_year_end),

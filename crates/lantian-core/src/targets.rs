@@ -52,6 +52,19 @@ pub enum Aggregation {
 }
 
 impl Indicator {
+    /// The value as reported and judged against a target (HJ 663 §5: PM2.5 an integer,
+    /// ratios in per cent with one decimal, the composite index with two; GB/T 8170
+    /// half-even). Arithmetic on the rest of the year uses the unrounded value.
+    pub fn reported(&self, v: f64) -> f64 {
+        let decimals = match self {
+            Indicator::Pm25 => 0,
+            Indicator::GoodDayRatio | Indicator::HeavyDayRatio => 1,
+            Indicator::CompositeIndex => 2,
+            Indicator::HeavyDays | Indicator::Provincial(_) => return v,
+        };
+        crate::decimal::round_half_even(v, decimals)
+    }
+
     /// The indicators Lantian computes an actual for.
     pub const COMPUTED: [Indicator; 5] = [
         Indicator::Pm25,
@@ -621,6 +634,21 @@ pub fn projection(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn actuals_are_reported_as_the_standard_rounds_them() {
+        for (ind, v, want) in [
+            (Indicator::Pm25, 35.5, 36.0),
+            (Indicator::Pm25, 34.5, 34.0),
+            (Indicator::Pm25, 45.15, 45.0),
+            (Indicator::GoodDayRatio, 66.65, 66.6),
+            (Indicator::HeavyDayRatio, 2.75, 2.8),
+            (Indicator::CompositeIndex, 4.385, 4.38),
+            (Indicator::HeavyDays, 7.0, 7.0),
+        ] {
+            assert_eq!(ind.reported(v), want, "{ind:?} {v}");
+        }
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9

@@ -27,7 +27,7 @@ const ROUTES = [
   ['/station/', (rest) => stationPage(decodeURIComponent(rest))],
   ['/rankings', () => rankingsPage()],
   ['/targets', (rest) => targetsPage(rest)],
-  ['/reports', () => reportsPage()],
+  ['/reports', (rest) => reportsPage(rest)],
   ['/ledger', (rest) => ledgerPage(rest.replace(/^\?/, ''))],
   ['/measure/', (rest) => measurePage(decodeURIComponent(rest))],
   ['/enterprises', (rest) => enterprisesPage(rest.replace(/^\?/, ''))],
@@ -45,8 +45,16 @@ const ROUTES = [
   ['/logout', () => logout()],
 ];
 
+// Targets and the monthly 通报 after 乡镇排名 (the 通报 needs a government login: shown by applyStatic).
+for (const [href, id, key] of [['#/reports', 'nav-reports', 'nav_reports'], ['#/targets', 'nav-targets', 'nav_targets']]) {
+  const a = document.createElement('a');
+  a.href = href;
+  a.id = id;
+  a.dataset.i18n = key;
+  document.querySelector('nav a[href="#/rankings"]').after(a);
+}
 // The emergency-response pages' menu entries, before 公众 (index.html lists the others).
-for (const [href, key] of [['#/reports', 'nav_reports'], ['#/warnings', 'nav_warnings'], ['#/reduction', 'nav_reduction']]) {
+for (const [href, key] of [['#/warnings', 'nav_warnings'], ['#/reduction', 'nav_reduction']]) {
   const a = document.createElement('a');
   a.href = href;
   a.dataset.i18n = key;
@@ -88,6 +96,7 @@ function applyStatic() {
   $('#nav-accounts').hidden = !(state.me && (state.me.acts || []).includes('manage_accounts'));
   $('#nav-alarms').hidden = !can(ACT.see);
   $('#nav-workorders').hidden = !can(ACT.see);
+  $('#nav-reports').hidden = !state.me;
 }
 
 async function route() {

@@ -8,6 +8,7 @@
 use super::*;
 use lantian_core::Date;
 use lantian_core::cst;
+use lantian_core::decimal::round_half_even as rhe;
 use lantian_core::date::days_in_month;
 use lantian_core::pollutant::Pollutant;
 use lantian_core::series::StationRole;
@@ -151,7 +152,7 @@ fn targets_history_breakdowns_and_progress_from_the_command_line() {
             "C-1",
             None,
             StationRole::Assessment,
-            &[2022, 2023, 2024, 2025],
+            &[2022, 2023, 2024, 2025, 2026],
         );
         load(
             &store,
@@ -371,8 +372,8 @@ fn targets_history_breakdowns_and_progress_from_the_command_line() {
     let remaining = 365.0 - n_ytd;
 
     let pm = find(&p, CITY, "pm25");
-    close(&pm["actual_month"], mean(&june), "June's PM2.5");
-    close(&pm["actual_ytd"], mean(&ytd), "PM2.5 January–June");
+    close(&pm["actual_month"], rhe(mean(&june), 0), "June's PM2.5, an integer");
+    close(&pm["actual_ytd"], rhe(mean(&ytd), 0), "PM2.5 January–June");
     close(&pm["target_month"], s_months[5], "June's seasonal target");
     let target_ytd = s_months[..6]
         .iter()
@@ -418,8 +419,8 @@ fn targets_history_breakdowns_and_progress_from_the_command_line() {
     let good_ytd = ytd.iter().filter(|v| is_good(**v)).count() as f64;
     close(
         &good["actual_ytd"],
-        100.0 * good_ytd / n_ytd,
-        "good-day ratio so far",
+        rhe(100.0 * good_ytd / n_ytd, 1),
+        "good-day ratio so far, one decimal",
     );
     close(&good["target_month"], 90.0, "June's typed good-day ratio");
     // ⌈0.8 · 365⌉ = 292 good days; bad days allowed = 365 − 292 − bad so far.
@@ -431,7 +432,7 @@ fn targets_history_breakdowns_and_progress_from_the_command_line() {
 
     // The township: its station's data, the profile's target (35, even).
     let wk = find(&p, "wangkou", "pm25");
-    close(&wk["actual_ytd"], mean(&ytd), "王口镇's PM2.5");
+    close(&wk["actual_ytd"], rhe(mean(&ytd), 0), "王口镇's PM2.5");
     close(&wk["target_ytd"], 35.0, "王口镇's even target");
     assert_eq!(wk["breakdown"], "even");
 
@@ -526,6 +527,20 @@ fn targets_history_breakdowns_and_progress_from_the_command_line() {
         find(&p26, CITY, "pm25")["rule_set"],
         "HJ633-2026/GB3095-2026T/HJ663-2026"
     );
+    // 2026 crosses the rule change (2026-03-01): its answer also gives the year to date
+    // under the other rule set.
+    let p26 = target(dir, &["progress", "--month", "2026-04"]);
+    let pm = find(&p26, CITY, "pm25");
+    assert_eq!(pm["rule_change_in_year"], true);
+    assert_eq!(pm["rule_set"], "HJ633-2026/GB3095-2026T/HJ663-2026");
+    let other = &pm["other_rules"];
+    assert_eq!(other["rule_set"], "HJ633-2012/GB3095-2012XG1/HJ663-2013", "{pm}");
+    let jan_apr: Vec<f64> = (1..=4).flat_map(|m| days_of(2026, m)).map(pm25).collect();
+    close(&pm["actual_ytd"], rhe(mean(&jan_apr), 0), "2026's PM2.5 to April");
+    close(&other["actual_ytd"], rhe(mean(&jan_apr), 0), "the same mean under the 2012 rules");
+    assert_eq!(other["valid_days_ytd"], jan_apr.len());
+    let p25 = target(dir, &["progress", "--month", "2025-04"]);
+    assert_eq!(find(&p25, CITY, "pm25")["other_rules"], Value::Null, "2025 has one rule set");
     let future = lantian(&[
         "target",
         "progress",

@@ -13,7 +13,7 @@ export const n = (v) => (v == null ? '—' : String(v));
 
 /** The ranking's table rows: rank (— when unranked), unit, figure, 同比, 环比, coverage, reason. */
 export function rankingRows(r) {
-  return r.map((x) => `<tr><td>${x.rank ?? '—'}</td><td>${esc(state.lang === 'zh' ? x.name_zh : x.name_en)}</td><td>${n(x.value)}</td><td>${n(x.composite_index)}</td><td>${n(x.pm25)}</td><td>${n(x.pm10)}</td><td>${n(x.so2)}</td><td>${n(x.yoy_pct)}</td><td>${n(x.mom_pct)}</td><td>${x.valid_days}/${x.days}</td><td>${esc(state.lang === 'zh' ? x.reason_zh ?? '' : x.reason_en ?? '')}</td></tr>`).join('');
+  return r.map((x) => `<tr data-unit="${esc(x.unit)}" data-rank="${x.rank ?? ''}"><td>${x.rank ?? '—'}</td><td>${esc(state.lang === 'zh' ? x.name_zh : x.name_en)}</td><td>${n(x.value)}</td><td>${n(x.composite_index)}</td><td>${n(x.pm25)}</td><td>${n(x.pm10)}</td><td>${n(x.so2)}</td><td>${n(x.yoy_pct)}</td><td>${n(x.mom_pct)}</td><td>${x.valid_days}/${x.days}</td><td>${esc(state.lang === 'zh' ? x.reason_zh ?? '' : x.reason_en ?? '')}</td></tr>`).join('');
 }
 
 export const rankingHead = () => `<tr><th>${t('rank')}</th><th>${t('unit')}</th><th>${t('rm_value')}</th><th>${t('composite')}</th><th>PM2.5</th><th>PM10</th><th>SO2</th><th>${t('rm_yoy')}</th><th>${t('rm_mom')}</th><th>${t('valid_days')}</th><th>${t('rm_note')}</th></tr>`;
@@ -26,11 +26,16 @@ export async function rankingsPage() {
     <p id="rk-formula" class="muted"></p>
     <table id="rank-table"><thead>${rankingHead()}</thead><tbody></tbody></table>`;
   $('#month').value = String(Number(today.slice(5, 7)));
+  // A later choice wins over an earlier answer still on its way.
+  let seq = 0;
+  const gen = state.routing;
   const load = async () => {
+    const mine = ++seq;
     const q = `/rankings?year=${$('#year').value}&method=${$('#method').value}` + ($('#month').value ? `&month=${$('#month').value}` : '');
     $('#rk-csv').href = '/api/v1' + q + '&format=csv';
     $('#rk-xlsx').href = '/api/v1' + q + '&format=xlsx';
     const r = await api(q);
+    if (mine !== seq || gen !== state.routing) return;
     $('#rk-formula').textContent = state.lang === 'zh' ? r.formula_zh : r.formula_en;
     $('#rank-table tbody').innerHTML = rankingRows(r.items) || `<tr><td colspan="11">${t('no_data')}</td></tr>`;
   };

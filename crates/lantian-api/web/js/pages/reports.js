@@ -6,8 +6,12 @@ import { methodOptions, n, rankingHead, rankingRows } from './rankings.js';
 
 const met = (v) => (v == null ? '—' : v ? t('rp_met') : t('rp_missed'));
 
-export async function reportsPage() {
-  $('#view').innerHTML = `<h2>${t('nav_reports')}</h2><p>${t('month')} <input id="rp-month" type="month" value="${bjToday().slice(0, 7)}">
+export async function reportsPage(rest = '') {
+  const gen = state.routing;
+  const month = new URLSearchParams(rest.replace(/^\?/, '')).get('month') || bjToday().slice(0, 7);
+  // A later choice wins over an earlier answer still on its way.
+  let seq = 0;
+  $('#view').innerHTML = `<h2>${t('nav_reports')}</h2><p>${t('month')} <input id="rp-month" type="month" value="${esc(month)}">
     ${t('rm_method')} <select id="rp-method">${methodOptions()}</select>
     <a id="rp-xlsx" href="#">Excel</a> · <a id="rp-pdf" href="#">PDF</a> <span class="muted">${t('note_audited')}</span></p>
     <div id="rp-body"></div>`;
@@ -19,7 +23,9 @@ export async function reportsPage() {
       $('#rp-body').innerHTML = `<p>${t('rp_login')}</p>`;
       return;
     }
+    const mine = ++seq;
     const r = await api(q);
+    if (mine !== seq || gen !== state.routing) return;
     const zh = state.lang === 'zh';
     const names = (v) => v.map((x) => `${esc(x.name_zh)} (${x.rank})`).join('、') || '—';
     const progress = r.progress.map((p) => `<tr><td>${esc(zh ? p.name_zh : p.name_en)}</td><td>${esc(p.indicator_zh)} ${esc(p.indicator_unit)}</td><td>${n(p.target_month)}</td><td>${n(p.actual_month)}</td><td>${met(p.met_month)}</td><td>${n(p.target_ytd)}</td><td>${n(p.actual_ytd)}</td><td>${met(p.met_ytd)}</td><td>${n(p.still_allowed)}</td><td>${p.valid_days_month}/${p.days_month}</td></tr>`).join('');
