@@ -105,6 +105,17 @@ pub mod policy {
     /// Creating accounts.
     pub const MANAGE_ACCOUNTS: &[Role] = &[Role::Admin];
 
+    /// Seeing verdicts on targets (met, still allowed, the projection) and the monthly
+    /// township 通报: every government account, not an enterprise's.
+    pub const GOVERNMENT: &[Role] = &[
+        Role::Admin,
+        Role::Bureau,
+        Role::Department,
+        Role::Township,
+        Role::Operations,
+        Role::Commander,
+    ];
+
     /// Reading `/metrics` with a session (Prometheus sends the metrics token instead).
     pub const SEE_METRICS: &[Role] = &[Role::Admin, Role::Operations];
 
@@ -163,7 +174,12 @@ pub mod policy {
     /// Whether the caller sees internal verdicts on the plan's targets (what the rest of
     /// the year may still average, "unreachable"): an account that is not an enterprise's.
     pub fn sees_target_verdicts(caller: &Caller) -> bool {
-        caller.role().is_some_and(|r| r != Role::Enterprise)
+        caller.role().is_some_and(|r| GOVERNMENT.contains(&r))
+    }
+
+    /// Whether the caller sees the 通报's penalty list: the bureau and administrators.
+    pub fn sees_penalties(caller: &Caller) -> bool {
+        caller.role().is_some_and(|r| MANAGE.contains(&r))
     }
 
     /// Whether the caller sees an enterprise: its own for an enterprise account, every one
@@ -211,6 +227,8 @@ pub mod policy {
         CloseMonths,
         /// Set targets and their monthly breakdowns (docs/targets.md).
         EditTargets,
+        /// Read the monthly township 通报 (docs/assessment.md).
+        SeeTownshipReport,
     }
 
     /// The acts of [`Act`] the caller may do.
@@ -229,6 +247,7 @@ pub mod policy {
             (Act::CorrectData, MANAGE),
             (Act::CloseMonths, MANAGE),
             (Act::EditTargets, MANAGE),
+            (Act::SeeTownshipReport, GOVERNMENT),
         ]
         .into_iter()
         .filter(|(_, roles)| roles.contains(&a.role))

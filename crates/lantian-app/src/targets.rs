@@ -764,7 +764,9 @@ pub fn progress(
                 };
                 assess(&days, &opts(other))
             });
-        let ytd_other = other.as_ref().map(|a| (a.rule_set.id(), stats_of(Some(a), n_ytd as u32)));
+        let ytd_other = other
+            .as_ref()
+            .map(|a| (a.rule_set.id(), stats_of(Some(a), n_ytd as u32)));
         let mtd = stats_of(a_month.as_ref(), day);
         let needs_history = mine.iter().any(|r| r.value.is_some()) && remaining > 0;
         let hist = if needs_history {

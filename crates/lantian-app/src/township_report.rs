@@ -140,11 +140,6 @@ fn allow(caller: &Caller) -> AppResult<()> {
     }
 }
 
-/// Whether the caller sees the penalty list: the bureau and administrators.
-fn sees_penalties(caller: &Caller) -> bool {
-    caller.role().is_some_and(|r| policy::MANAGE.contains(&r))
-}
-
 /// The 通报 of `month`.
 #[allow(clippy::too_many_arguments)]
 pub fn report(
@@ -301,7 +296,7 @@ pub fn report(
         last_three,
         progress,
         incentives,
-        penalties: sees_penalties(caller).then_some(penalties),
+        penalties: policy::sees_penalties(caller).then_some(penalties),
         sanction_rules: *sanctions,
         rule_zh: sanctions.statement_zh(),
         rule_en: sanctions.statement_en(),

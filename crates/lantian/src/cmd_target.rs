@@ -267,7 +267,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             let rows = targets::progress(&app, &caller, month.year(), month.month(), rules, view)?;
             print(c.json, &rows, |p| {
                 format!(
-                    "{} {} {}: month {} / {} ytd {} / {} still {} year-end {} ({} days, 北京时间 to {}; {})",
+                    "{} {} {}: month {} / {} ytd {} / {} still {} year-end {} ({} days to {} 北京时间; {})",
                     p.name_zh,
                     p.indicator,
                     p.unit_of_value,

@@ -96,7 +96,7 @@ function applyStatic() {
   $('#nav-accounts').hidden = !(state.me && (state.me.acts || []).includes('manage_accounts'));
   $('#nav-alarms').hidden = !can(ACT.see);
   $('#nav-workorders').hidden = !can(ACT.see);
-  $('#nav-reports').hidden = !state.me;
+  $('#nav-reports').hidden = !(state.me && (state.me.acts || []).includes('see_township_report'));
 }
 
 async function route() {

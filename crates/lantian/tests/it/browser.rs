@@ -1899,3 +1899,428 @@ fn integrity_alarm_review_work_order_and_rules() {
     drop(browser);
     drop(server);
 }
+
+/// Issue 16's pages in Chromium: three township stations replay January 2019 (CNEMC); the
+/// bureau sets a township's target on the targets page, reads the month's 通报 and fetches
+/// its Excel and PDF, sees the ranking list units without a station unranked and the formula
+/// follow the method, reads M05's two milestones, M38's deadline from the plan's body,
+/// resolves M36's 各相关责任单位, enters an actual and a 省定目标; a township account then
+/// reports on its own part of M21, and the bureau's table of parts counts it.
+#[test]
+fn targets_reports_rankings_and_the_ledgers_parts() {
+    if !have_chromium() {
+        return;
+    }
+    let dir = temp_dir("browser-issue16");
+    let d = dir.to_str().unwrap();
+    let ok = |line: &str| {
+        let mut args: Vec<&str> = line.split_whitespace().collect();
+        args.splice(2..2, ["--data-dir", d]);
+        let o = lantian(&args);
+        assert!(o.status.success(), "{line}: {}", stderr(&o));
+    };
+    // Three townships of the county profile get a station each, fed by a CNEMC station.
+    let stations = [
+        ("XJ-01", "辛集镇站", "xinji", "37.943", "115.218", "1001A"),
+        ("WK-01", "王口镇站", "wangkou", "37.960", "115.240", "1003A"),
+        (
+            "JC-01",
+            "旧城镇站",
+            "jiucheng",
+            "37.925",
+            "115.200",
+            "1005A",
+        ),
+    ];
+    for (i, (id, name, unit, lat, lon, _)) in stations.iter().enumerate() {
+        ok(&format!(
+            "station add --id {id} --name {name} --unit {unit} --role township --lat {lat} --lon {lon}"
+        ));
+        ok(&format!(
+            "device add --mn 010000A8900016F00016IN{i:02} --password 123456 --station {id}"
+        ));
+    }
+    ok("user add --username bureau1 --role bureau --password correct-horse-battery");
+    ok("user add --username wk1 --role township --unit wangkou --password correct-horse-battery");
+    // January 2019 as one CNEMC file (one header, the 31 days' rows).
+    let mut month = String::new();
+    for day in 1..=31 {
+        let gz = shared(&format!(
+            "cnemc-sample/china_sites_201901/china_sites_201901{day:02}.csv.gz"
+        ));
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        let skip = usize::from(day > 1);
+        for line in text.lines().skip(skip) {
+            month.push_str(line);
+            month.push('\n');
+        }
+    }
+    let file = dir.join("china_sites_201901.csv");
+    std::fs::write(&file, month).unwrap();
+    let server = Server::start(d, &[]);
+    let (web, addr) = (server.url(), server.http.clone());
+    for (i, (.., cnemc)) in stations.iter().enumerate() {
+        let mn = format!("010000A8900016F00016IN{i:02}");
+        let out = lantian_ok(&[
+            "send",
+            "--to",
+            &server.hj,
+            "--mn",
+            &mn,
+            "--password",
+            "123456",
+            "--format",
+            "cnemc",
+            "--station",
+            cnemc,
+            file.to_str().unwrap(),
+        ]);
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["acknowledged"], report["sent"], "{report}");
+    }
+    server.projected();
+    let bureau = super::serve::login(&addr, "bureau1", "correct-horse-battery");
+    let township = super::serve::login(&addr, "wk1", "correct-horse-battery");
+    let changed_pw = "correct-horse-battery (changed)";
+
+    let browser = Browser::start();
+    let b = &browser.driver;
+    b.log_in(&web, "bureau1", changed_pw);
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('nav a')].map((a) => a.getAttribute('href')).filter((h) => ['#/rankings', '#/targets', '#/reports'].includes(h))"),
+        json!(["#/rankings", "#/targets", "#/reports"]),
+        "目标 and 通报 follow 乡镇排名 in the menu"
+    );
+
+    eprintln!("browser test: the bureau sets 王口镇's PM2.5 target of 2019");
+    b.go(&format!("{web}/#/targets?year=2019&month=1"));
+    b.wait(
+        "the target form with the townships",
+        "return document.querySelector('#tg-list-table') !== null && document.querySelector('#tg-set select[name=unit] option[value=wangkou]') !== null",
+    );
+    b.js("document.querySelector('#tg-set select[name=unit]').value = 'wangkou'; document.querySelector('#tg-set select[name=indicator]').value = 'pm25'");
+    b.type_into("#tg-set input[name=value]", "52");
+    b.type_into("#tg-set input[name=note]", "乡镇分解目标");
+    b.click("#tg-set button");
+    let row = b.wait(
+        "the new target in the table",
+        "const r = document.querySelector('#tg-list-table tr[data-unit=wangkou][data-indicator=pm25]'); return r ? r.textContent : null",
+    );
+    assert!(
+        row.as_str().unwrap_or_default().contains("52.0")
+            && row.as_str().unwrap_or_default().contains("王口镇"),
+        "{row}"
+    );
+    let targets = get_as(&addr, &bureau, "/api/v1/targets/2019");
+    assert!(
+        targets["items"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|r| r["unit"] == "wangkou"
+                && r["indicator"] == "pm25"
+                && r["value"] == json!(52.0))),
+        "{targets}"
+    );
+    b.wait(
+        "王口镇's progress",
+        "return document.querySelector('#tg-progress-table tr[data-unit=wangkou][data-indicator=pm25]') !== null",
+    );
+    b.screenshot_page("issue16-targets.png");
+
+    eprintln!("browser test: the month's 通报 and its downloads");
+    let report = get_as(
+        &addr,
+        &bureau,
+        "/api/v1/reports/township?month=2019-01&method=composite_index",
+    );
+    b.go(&format!("{web}/#/reports?month=2019-01"));
+    b.wait(
+        "the 通报 of January 2019",
+        "const h = document.querySelector('#rp-body h3'); return h && h.textContent.includes('2019年1月')",
+    );
+    let first = report["first_three"][0]["name_zh"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a first place: {report}"));
+    assert_eq!(
+        b.js("const r = document.querySelector('#rp-body tr[data-rank=\"1\"]'); return r ? r.cells[1].textContent : null"),
+        json!(first),
+        "the page's first place is the API's"
+    );
+    b.js("window.__dl = null; Promise.all(['#rp-xlsx', '#rp-pdf'].map((s) => fetch(document.querySelector(s).href).then(async (r) => { const a = new Uint8Array(await r.arrayBuffer()); return [r.status, r.headers.get('content-type'), String.fromCharCode(...a.slice(0, 4))]; }))).then((v) => { window.__dl = v; })");
+    let dl = b.wait("the Excel and PDF downloads", "return window.__dl");
+    assert_eq!(
+        dl,
+        json!([
+            [
+                200,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "PK\u{3}\u{4}"
+            ],
+            [200, "application/pdf", "%PDF"]
+        ]),
+        "the 通报 as xlsx (a zip) and as PDF"
+    );
+    b.screenshot_page("issue16-reports.png");
+
+    eprintln!("browser test: the ranking, its unranked units and the method's formula");
+    b.go(&format!("{web}/#/rankings"));
+    b.wait(
+        "the ranking",
+        "return document.querySelector('#rank-table') !== null",
+    );
+    b.js("document.querySelector('#year').value = '2019'; document.querySelector('#month').value = '1'; document.querySelector('#year').onchange()");
+    let ranking = get_as(
+        &addr,
+        &bureau,
+        "/api/v1/rankings?year=2019&month=1&method=composite_index",
+    );
+    let items = ranking["items"].as_array().unwrap();
+    let ranked: Vec<&str> = items
+        .iter()
+        .filter(|x| !x["rank"].is_null())
+        .filter_map(|x| x["unit"].as_str())
+        .collect();
+    let unranked = items.iter().filter(|x| x["rank"].is_null()).count();
+    assert_eq!(
+        ranked.len(),
+        3,
+        "the three townships with a station: {ranking}"
+    );
+    assert!(unranked >= 13, "the others without a station: {ranking}");
+    b.wait(
+        "the three ranked townships",
+        "return document.querySelectorAll('#rank-table tr[data-rank=\"1\"], #rank-table tr[data-rank=\"2\"], #rank-table tr[data-rank=\"3\"]').length === 3",
+    );
+    assert_eq!(
+        b.js("return document.querySelectorAll('#rank-table tr[data-rank=\"\"]').length")
+            .as_u64(),
+        Some(unranked as u64),
+        "every unit without a station listed, without a rank"
+    );
+    assert!(
+        b.text("#rank-table tr[data-unit=zhangguzhuang]")
+            .as_str()
+            .unwrap_or_default()
+            .contains("无监测站点"),
+        "the reason stated"
+    );
+    let before = b.text("#rk-formula");
+    let other = get_as(
+        &addr,
+        &bureau,
+        "/api/v1/rankings?year=2019&month=1&method=pm25_so2_sum",
+    );
+    b.js("document.querySelector('#method').value = 'pm25_so2_sum'; document.querySelector('#method').onchange()");
+    b.wait(
+        "the formula of PM2.5 + SO2",
+        &format!(
+            "return document.querySelector('#rk-formula').textContent === {}",
+            other["formula_zh"]
+        ),
+    );
+    assert_ne!(
+        before,
+        b.text("#rk-formula"),
+        "another method, another formula"
+    );
+    b.screenshot_page("issue16-rankings.png");
+
+    eprintln!("browser test: M05's milestones, M38's deadline from the plan's body");
+    b.go(&format!("{web}/#/measure/M05"));
+    b.wait(
+        "M05's milestones",
+        "return document.querySelectorAll('#milestones tr[data-part]').length === 2",
+    );
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('#deadlines li[data-milestone]')].map((l) => [l.dataset.milestone, l.dataset.source, l.querySelector('b').textContent])"),
+        json!([["M05-1", "attachment", "2024-12-31"], ["M05-2", "attachment", "2025-12-31"]]),
+        "two milestones with their own deadlines, read from the attachment"
+    );
+    assert!(
+        b.text("#deadlines")
+            .as_str()
+            .unwrap_or_default()
+            .contains("附件"),
+        "the source named"
+    );
+    let m05 = get_as(&addr, &bureau, "/api/v1/ledger/M05");
+    for ms in m05["parts"]["milestones"].as_array().unwrap() {
+        let shown = b.js(&format!(
+            "return [...document.querySelectorAll('#milestones tr[data-part=\"{}\"] .part-act')].map((x) => x.dataset.act)",
+            ms["id"].as_str().unwrap()
+        ));
+        assert_eq!(shown, ms["allowed"], "only the acts the API allows: {ms}");
+    }
+    b.screenshot_page("issue16-measure-m05.png");
+    b.go(&format!("{web}/#/measure/M38"));
+    let m38 = b.wait(
+        "M38's deadline",
+        "const l = document.querySelector('#deadlines li[data-source=plan_body]'); return l ? l.textContent : null",
+    );
+    let m38 = m38.as_str().unwrap_or_default();
+    assert!(
+        m38.contains("2025-12-31") && m38.contains("方案正文") && m38.contains("到2025年"),
+        "{m38}"
+    );
+
+    eprintln!("browser test: an actual entered on M38's dust-fall target");
+    let dust = get_as(&addr, &bureau, "/api/v1/ledger/M38")["target_progress"]
+        .as_array()
+        .and_then(|a| a.iter().find(|t| t["comparison"] == "at_most").cloned())
+        .unwrap_or_else(|| panic!("M38 has an at-most target"));
+    let key = dust["key"].as_str().unwrap();
+    b.js(&format!("document.querySelector('#actual-key').value = '{key}'; document.querySelector('#actual-month').value = '2025-11'"));
+    b.type_into("#actual-value", "4.2");
+    b.click("#actual-form button");
+    b.wait(
+        "the actual in the table",
+        &format!("const c = document.querySelector('#target-progress tr[data-key={key}] td.actual'); return c && c.textContent === '4.2'"),
+    );
+    assert_eq!(
+        b.js(&format!("return document.querySelector('#target-progress tr[data-key={key}] [data-verdict]').dataset.verdict")),
+        json!("met"),
+        "4.2 is within ≤ {}", dust["target"]
+    );
+    let after = get_as(&addr, &bureau, "/api/v1/ledger/M38");
+    let t = after["target_progress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == key)
+        .unwrap();
+    assert_eq!(
+        (
+            t["actual"].as_f64(),
+            t["month"].as_str(),
+            t["actual_source"].as_str()
+        ),
+        (Some(4.2), Some("2025-11"), Some("typed")),
+        "{t}"
+    );
+    b.screenshot_page("issue16-measure-m38.png");
+
+    eprintln!("browser test: M09's 省定目标 entered by the bureau");
+    b.go(&format!("{web}/#/measure/M09"));
+    b.wait(
+        "the 省定目标 form",
+        "return document.querySelector('#ptarget-form') !== null",
+    );
+    b.type_into("#ptarget-value", "8");
+    b.click("#ptarget-form button");
+    b.wait(
+        "the number in the table",
+        "const r = document.querySelector('#target-progress tr[data-key=coal_reduction]'); return r && r.textContent.includes('≥8')",
+    );
+
+    eprintln!("browser test: M36's 各相关责任单位 resolved");
+    b.go(&format!("{web}/#/measure/M36"));
+    b.wait("the resolve form", "return document.querySelector('#resolve-form') !== null && document.querySelector('#unresolved') !== null");
+    b.type_into("#resolve-lead", "市住房城乡建设局");
+    b.type_into("#resolve-supporting", "市交通运输局");
+    b.type_into("#resolve-note", "按职责分工明确");
+    b.click("#resolve-form button");
+    b.wait(
+        "the named units",
+        "return document.querySelector('#unresolved') === null && document.querySelector('#lead-units').textContent === '市住房城乡建设局'",
+    );
+    let m36 = get_as(&addr, &bureau, "/api/v1/ledger/M36");
+    assert_eq!(
+        (m36["unresolved"].as_bool(), m36["lead_units"].clone()),
+        (Some(false), json!(["市住房城乡建设局"])),
+        "{m36}"
+    );
+    b.screenshot_page("issue16-measure-m36.png");
+
+    eprintln!("browser test: the ledger list with the plan's headline targets");
+    b.go(&format!("{web}/#/ledger"));
+    b.wait(
+        "the list",
+        "return document.querySelectorAll('#ledger-table tr[data-id]').length === 53",
+    );
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('#plan-targets tr[data-key]')].map((r) => r.dataset.key)"),
+        json!(["pm25", "heavy_day_ratio"])
+    );
+    assert!(
+        b.text("#ledger-table tr[data-id=M21] .deadline")
+            .as_str()
+            .unwrap_or_default()
+            .contains("（默认）"),
+        "a default deadline is marked"
+    );
+    b.screenshot_page("issue16-ledger.png");
+    b.log_out(&web);
+
+    eprintln!("browser test: 王口镇 reports on its own part of M21");
+    b.log_in(&web, "wk1", changed_pw);
+    b.go(&format!("{web}/#/measure/M21"));
+    b.wait(
+        "its own part",
+        "return document.querySelector('#township-parts tr[data-part=wangkou] .part-act[data-act=report]') !== null",
+    );
+    assert_eq!(
+        b.js("return document.querySelectorAll('#township-parts tr[data-part]').length"),
+        json!(1),
+        "a township sees its own part"
+    );
+    b.click("#township-parts tr[data-part=wangkou] .part-act[data-act=report]");
+    b.js("document.querySelector('#part-month').value = '2025-11'");
+    b.type_into("#part-text", "已完成辖区内排查");
+    b.click("#part-form button");
+    b.wait(
+        "the report counted",
+        "const r = document.querySelector('#township-parts tr[data-part=wangkou]'); return r && r.dataset.reports === '1' && document.querySelector('#measure-notice') !== null",
+    );
+    assert!(
+        b.text("#township-parts tr[data-part=wangkou]")
+            .as_str()
+            .unwrap_or_default()
+            .contains("北京时间"),
+        "the report's time says Beijing time"
+    );
+    assert!(
+        b.text("#measure-notice")
+            .as_str()
+            .unwrap_or_default()
+            .contains("王口镇"),
+        "the notice names the part reported on"
+    );
+    b.screenshot_page("issue16-township-part.png");
+    let m21 = get_as(&addr, &township, "/api/v1/ledger/M21");
+    assert_eq!(
+        m21["township_progress"]["started"],
+        json!(1),
+        "{}",
+        m21["township_progress"]
+    );
+    b.log_out(&web);
+
+    eprintln!("browser test: the bureau's table of parts counts it");
+    b.log_in(&web, "bureau1", changed_pw);
+    b.go(&format!("{web}/#/measure/M21"));
+    b.wait(
+        "the parts",
+        "return document.querySelectorAll('#township-parts tr[data-part]').length === 16",
+    );
+    assert_eq!(b.text("#township-started"), json!("1"));
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('#township-parts tr[data-part]')].filter((r) => r.dataset.reports !== '0').map((r) => r.dataset.part)"),
+        json!(["wangkou"])
+    );
+    b.screenshot_page("issue16-township-parts.png");
+    // No dictionary key shows untranslated, in either language.
+    let keys = "return (document.body.innerText.match(/\\b(lg|ds|vd|as|cmp|ev|st|tg|u)_[a-z0-9_]+/g) || []).join(' ')";
+    assert_eq!(b.js(keys), json!(""), "Chinese");
+    b.click("#lang");
+    b.wait(
+        "the page in English",
+        "return document.querySelector('#township-parts') !== null && document.querySelector('[data-i18n=nav_map]').textContent === 'Map'",
+    );
+    assert_eq!(b.js(keys), json!(""), "English");
+    b.screenshot_page("issue16-township-parts-en.png");
+    b.click("#lang");
+    drop(browser);
+    drop(server);
+}

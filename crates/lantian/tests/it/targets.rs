@@ -8,8 +8,8 @@
 use super::*;
 use lantian_core::Date;
 use lantian_core::cst;
-use lantian_core::decimal::round_half_even as rhe;
 use lantian_core::date::days_in_month;
+use lantian_core::decimal::round_half_even as rhe;
 use lantian_core::pollutant::Pollutant;
 use lantian_core::series::StationRole;
 use lantian_store::{Ingest, Observation, Period, Station, Store};
@@ -372,7 +372,11 @@ fn targets_history_breakdowns_and_progress_from_the_command_line() {
     let remaining = 365.0 - n_ytd;
 
     let pm = find(&p, CITY, "pm25");
-    close(&pm["actual_month"], rhe(mean(&june), 0), "June's PM2.5, an integer");
+    close(
+        &pm["actual_month"],
+        rhe(mean(&june), 0),
+        "June's PM2.5, an integer",
+    );
     close(&pm["actual_ytd"], rhe(mean(&ytd), 0), "PM2.5 January–June");
     close(&pm["target_month"], s_months[5], "June's seasonal target");
     let target_ytd = s_months[..6]
@@ -534,13 +538,28 @@ fn targets_history_breakdowns_and_progress_from_the_command_line() {
     assert_eq!(pm["rule_change_in_year"], true);
     assert_eq!(pm["rule_set"], "HJ633-2026/GB3095-2026T/HJ663-2026");
     let other = &pm["other_rules"];
-    assert_eq!(other["rule_set"], "HJ633-2012/GB3095-2012XG1/HJ663-2013", "{pm}");
+    assert_eq!(
+        other["rule_set"], "HJ633-2012/GB3095-2012XG1/HJ663-2013",
+        "{pm}"
+    );
     let jan_apr: Vec<f64> = (1..=4).flat_map(|m| days_of(2026, m)).map(pm25).collect();
-    close(&pm["actual_ytd"], rhe(mean(&jan_apr), 0), "2026's PM2.5 to April");
-    close(&other["actual_ytd"], rhe(mean(&jan_apr), 0), "the same mean under the 2012 rules");
+    close(
+        &pm["actual_ytd"],
+        rhe(mean(&jan_apr), 0),
+        "2026's PM2.5 to April",
+    );
+    close(
+        &other["actual_ytd"],
+        rhe(mean(&jan_apr), 0),
+        "the same mean under the 2012 rules",
+    );
     assert_eq!(other["valid_days_ytd"], jan_apr.len());
     let p25 = target(dir, &["progress", "--month", "2025-04"]);
-    assert_eq!(find(&p25, CITY, "pm25")["other_rules"], Value::Null, "2025 has one rule set");
+    assert_eq!(
+        find(&p25, CITY, "pm25")["other_rules"],
+        Value::Null,
+        "2025 has one rule set"
+    );
     let future = lantian(&[
         "target",
         "progress",

@@ -157,7 +157,9 @@ export async function measurePage(id, notice = '') {
       ev.preventDefault();
       try {
         const r = await post('/events', { action: $('#act').value, month: $('#act-month').value || null, text: $('#act-text').value });
-        await measurePage(id, t('saved') + t('colon') + (r.part ? r.part + ' ' : '') + t('st_' + r.status));
+        // A township's plain report goes to its own part (the answer names it).
+        const part = r.part && (parts.townships.concat(parts.milestones).find((p) => r.part.endsWith(':' + p.id) || r.part === p.id) || { name: r.part }).name;
+        await measurePage(id, t('saved') + t('colon') + (part ? part + ' ' : '') + t('st_' + r.status));
       } catch (err) { $('#act-result').innerHTML = `<span class="error">${esc(err.message)}</span>`; }
     };
   }
@@ -165,11 +167,11 @@ export async function measurePage(id, notice = '') {
   let on = null;
   document.querySelectorAll('.part-act').forEach((b) => {
     b.onclick = () => {
-      on = { kind: b.dataset.kind, part: b.dataset.part, act: b.dataset.act };
+      on = { kind: b.dataset.kind, part: b.dataset.part, act: b.dataset.act, label: b.closest('tr').cells[0].textContent };
       const f = $('#part-form');
       b.closest('.table-wrap').after(f);
       f.hidden = false;
-      $('#part-what').textContent = `${b.closest('tr').cells[0].textContent} · ${t('act_' + on.act)}`;
+      $('#part-what').textContent = `${on.label} · ${t('act_' + on.act)}`;
       $('#part-result').textContent = '';
       $('#part-text').focus();
     };
@@ -181,7 +183,7 @@ export async function measurePage(id, notice = '') {
       const body = { action: on.act, month: $('#part-month').value || null, text: $('#part-text').value };
       body[on.kind] = on.part;
       const r = await post('/events', body);
-      await measurePage(id, t('saved') + t('colon') + (r.part || on.part) + ' ' + t('st_' + r.status));
+      await measurePage(id, t('saved') + t('colon') + on.label + ' ' + t('st_' + r.status));
     } catch (err) { $('#part-result').innerHTML = `<span class="error">${esc(err.message)}</span>`; }
   };
   const numbers = (form, send) => {

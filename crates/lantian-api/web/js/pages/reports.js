@@ -4,6 +4,9 @@
 import { $, api, bjToday, esc, state, t } from '../core.js';
 import { methodOptions, n, rankingHead, rankingRows } from './rankings.js';
 
+/** A figure of the progress table with one decimal at most (no float noise). */
+const d1 = (v) => (v == null ? '—' : String(Math.round(v * 10) / 10));
+
 const met = (v) => (v == null ? '—' : v ? t('rp_met') : t('rp_missed'));
 
 export async function reportsPage(rest = '') {
@@ -28,7 +31,7 @@ export async function reportsPage(rest = '') {
     if (mine !== seq || gen !== state.routing) return;
     const zh = state.lang === 'zh';
     const names = (v) => v.map((x) => `${esc(x.name_zh)} (${x.rank})`).join('、') || '—';
-    const progress = r.progress.map((p) => `<tr><td>${esc(zh ? p.name_zh : p.name_en)}</td><td>${esc(p.indicator_zh)} ${esc(p.indicator_unit)}</td><td>${n(p.target_month)}</td><td>${n(p.actual_month)}</td><td>${met(p.met_month)}</td><td>${n(p.target_ytd)}</td><td>${n(p.actual_ytd)}</td><td>${met(p.met_ytd)}</td><td>${n(p.still_allowed)}</td><td>${p.valid_days_month}/${p.days_month}</td></tr>`).join('');
+    const progress = r.progress.map((p) => `<tr><td>${esc(zh ? p.name_zh : p.name_en)}</td><td>${esc(p.indicator_zh)} ${esc(p.indicator_unit)}</td><td>${d1(p.target_month)}</td><td>${d1(p.actual_month)}</td><td>${met(p.met_month)}</td><td>${d1(p.target_ytd)}</td><td>${d1(p.actual_ytd)}</td><td>${met(p.met_ytd)}</td><td>${d1(p.still_allowed)}</td><td>${p.valid_days_month}/${p.days_month}</td></tr>`).join('');
     const incentives = r.incentives.map((i) => `<li>${esc(i.name_zh)} · ${esc(i.grade_zh)}: ${esc(i.detail_zh)}</li>`).join('') || `<li>—</li>`;
     const penalties = r.penalties == null ? `<p class="muted">${t('rp_penalties_internal')}</p>`
       : `<ul>${r.penalties.map((p) => `<li><b>${esc(p.sanction_zh)}</b> ${esc(p.name_zh)}: ${esc(p.detail_zh)}</li>`).join('') || '<li>—</li>'}</ul>`;

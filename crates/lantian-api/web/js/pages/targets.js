@@ -81,7 +81,7 @@ export async function targetsPage(rest) {
       <th class="num">${t('rp_target_month')}</th><th class="num">${t('rp_actual_month')}</th><th>${t('month')}</th>
       <th class="num">${t('rp_target_ytd')}</th><th class="num">${t('rp_actual_ytd')}</th><th>${t('tg_ytd')}</th>
       <th>${t('rp_still_allowed')}</th><th class="num">${t('tg_projection')}</th><th class="num">${t('valid_days')}</th></tr></thead><tbody>
-      ${items.map((p) => `<tr data-unit="${esc(p.unit)}" data-indicator="${esc(p.indicator)}"><td>${esc(name(p))}</td><td>${esc(indName(p.indicator))} ${esc(p.unit_of_value)}</td>
+      ${items.map((p) => `<tr data-unit="${esc(p.unit)}" data-indicator="${esc(p.indicator)}"><td class="nowrap">${esc(name(p))}</td><td class="nowrap">${esc(indName(p.indicator))} ${esc(p.unit_of_value)}</td>
         <td class="num">${fmt(p.target_year, 1)}</td><td class="num">${fmt(p.target_month, 1)}</td><td class="num">${fmt(p.actual_month, 1)}</td><td>${met(p.met_month)}</td>
         <td class="num">${fmt(p.target_ytd, 1)}</td><td class="num">${fmt(p.actual_ytd, 1)}</td><td>${met(p.met_ytd)}</td>
         <td>${esc((state.lang === 'zh' ? p.still_allowed_zh : p.still_allowed_en) || '—')}</td>
@@ -92,6 +92,6 @@ export async function targetsPage(rest) {
   $('#tg-list').innerHTML = `<div class="table-wrap"><table id="tg-list-table" class="heads-nowrap"><thead><tr><th>${t('unit')}</th><th>${t('rp_indicator')}</th><th class="num">${t('target')}</th>
     <th>${t('tg_source')}</th><th>${t('tg_method')}</th><th>${t('rm_note')}</th></tr></thead><tbody>
     ${(list.items || []).map((r) => `<tr data-unit="${esc(r.unit)}" data-indicator="${esc(r.indicator)}"><td class="nowrap">${esc(name(r))}</td><td class="nowrap">${esc(indName(r.indicator))} ${esc(r.unit_of_value)}</td>
-      <td class="num">${r.value == null ? t('tg_to_enter') : fmt(r.value, 1)}</td><td class="nowrap">${esc(r.source === 'county.json' ? t('tg_src_county') : r.source)}</td><td>${esc(r.breakdown ? t('tg_' + r.breakdown) : t('tg_even'))}</td><td>${esc(r.note)}</td></tr>`).join('')
+      <td class="num">${r.value == null ? t('tg_to_enter') : fmt(r.value, 1)}</td><td class="nowrap">${esc({ 'county.json': t('tg_src_county'), bureau: t('tg_src_bureau') }[r.source] || r.source)}</td><td>${esc(r.breakdown ? t('tg_' + r.breakdown) : t('tg_even'))}</td><td>${esc(r.note)}</td></tr>`).join('')
       || `<tr><td colspan="6">${t('no_data')}</td></tr>`}</tbody></table></div>`;
 }
