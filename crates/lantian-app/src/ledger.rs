@@ -228,8 +228,21 @@ pub struct MeasureDetail {
     /// What the caller may do to it now (nothing for the public): the permission and the
     /// status machine, asked before the caller tries.
     pub allowed: Vec<LedgerAct>,
+    /// What the caller may enter on it now (the same rules the acts check).
+    pub may: NumberActs,
     /// Its milestones and townships' parts with their histories.
     pub parts: crate::ledger_parts::PartsDetail,
+}
+
+/// What a caller may enter on a measure besides the status acts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct NumberActs {
+    /// Monthly actuals against its numeric targets (the lead unit, the bureau).
+    pub enter_actuals: bool,
+    /// The numbers of its 省定目标 (the bureau).
+    pub set_provincial_targets: bool,
+    /// The real units behind "各相关责任单位" (the bureau, on such a measure).
+    pub resolve_units: bool,
 }
 
 pub(crate) fn find(app: &App, id: &str) -> AppResult<MeasureRow> {
@@ -251,6 +264,15 @@ pub fn one(app: &App, caller: &Caller, id: &str) -> AppResult<MeasureDetail> {
             }
         })
         .collect();
+    let may_correct = policy::ledger(caller, LedgerAct::Correct, &m.fields).is_ok();
+    let may = NumberActs {
+        enter_actuals: !(m.fields.targets.is_empty() && m.fields.provincial_targets.is_empty())
+            && policy::ledger(caller, LedgerAct::Confirm, &m.fields).is_ok(),
+        set_provincial_targets: !m.fields.provincial_targets.is_empty() && may_correct,
+        resolve_units: may_correct
+            && m.responsibility
+                .contains(lantian_core::ledger::responsibility::ALL_RESPONSIBLE),
+    };
     let names = app.store.admin_units()?;
     let inside = caller.account().is_some();
     let history = app
@@ -280,6 +302,7 @@ pub fn one(app: &App, caller: &Caller, id: &str) -> AppResult<MeasureDetail> {
         measure: view(app, app.clock.today(), m, &parts)?,
         history,
         allowed,
+        may,
         parts: share,
     })
 }

@@ -279,6 +279,9 @@ pub struct PartDetail {
     pub id: String,
     /// The milestone's text or the township's name.
     pub name: String,
+    /// The township's English name (a milestone has only its text as written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
     pub status: Status,
     pub status_zh: &'static str,
     /// What the caller may do to it now.
@@ -367,6 +370,7 @@ pub fn parts_detail(
             allowed: allowed(&m.fields, v.recorded),
             id: v.id,
             name: v.text,
+            name_en: None,
             status: v.status,
             status_zh: v.status_zh,
         })
@@ -376,11 +380,18 @@ pub fn parts_detail(
             .into_iter()
             .map(|(unit, name)| {
                 let (recorded, status) = township_status(&m.fields, &refs, &unit, today);
+                let name_en = app
+                    .county
+                    .units
+                    .iter()
+                    .find(|u| u.id == unit)
+                    .map(|u| u.name_en.clone());
                 PartDetail {
                     history: history(&unit_key(&unit)),
                     allowed: allowed(&part_fields(&unit), recorded),
                     id: unit,
                     name,
+                    name_en,
                     status,
                     status_zh: status.name_zh(),
                 }
@@ -1145,6 +1156,57 @@ mod tests {
         )
         .unwrap();
         assert_eq!(by_unit.len(), 2);
+    }
+
+    #[test]
+    fn a_measure_says_who_may_enter_actuals_provincial_numbers_and_resolve_its_units() {
+        let s = store("may");
+        let app = app(&s, JUNE_2025_MS);
+        let may = |c: &Caller, id: &str| ledger::one(&app, c, id).unwrap().may;
+        let cg = dept("市城市管理综合行政执法局");
+        for (who, caller, id, actuals, provincial, resolve) in [
+            ("the lead of M38", &cg, "M38", true, false, false),
+            ("a township on M38", &wk(), "M38", false, false, false),
+            ("the bureau on M09", &bureau(), "M09", true, true, false),
+            (
+                "the lead on M09",
+                &dept("市发展改革局"),
+                "M09",
+                true,
+                false,
+                false,
+            ),
+            ("the bureau on M36", &bureau(), "M36", false, false, true),
+            (
+                "the public on M36",
+                &Caller::Public,
+                "M36",
+                false,
+                false,
+                false,
+            ),
+        ] {
+            let m = may(caller, id);
+            assert_eq!(
+                (m.enter_actuals, m.set_provincial_targets, m.resolve_units),
+                (actuals, provincial, resolve),
+                "{who}"
+            );
+        }
+        // What it says is what the acts decide.
+        let refused = record_actual(
+            &app,
+            &wk(),
+            "M38",
+            "t0",
+            Month::new(2025, 5).unwrap(),
+            4.0,
+            "",
+        );
+        assert!(
+            matches!(refused, Err(AppError::Forbidden(_))),
+            "{refused:?}"
+        );
     }
 
     #[test]

@@ -96,8 +96,8 @@ export async function measurePage(id, notice = '') {
   if (gen !== state.routing) return;
   const me = state.me;
   const allowed = m.allowed || [];
-  const bureau = allowed.includes('correct');
-  const lead = allowed.includes('confirm') || bureau;
+  // What the caller may enter, as the API says (the same rules it checks).
+  const may = m.may || {};
   const parts = m.parts || { milestones: [], townships: [], numbers: [] };
   const monthly = (m.monthly_targets || []).map((x) => `${esc(x.month)}: ${esc(x.value)}`).join('；');
   const acts = ACTS.filter((a) => allowed.includes(a));
@@ -121,13 +121,13 @@ export async function measurePage(id, notice = '') {
   const targets = tp.length ? `<h3>${t('lg_numeric_targets')}</h3><div class="table-wrap"><table id="target-progress"><thead><tr><th>${t('target')}</th><th class="num">${t('lg_target_value')}</th><th class="num">${t('lg_actual')}</th><th>${t('month')}</th><th>${t('tg_source')}</th><th>${t('lg_verdict')}</th></tr></thead><tbody>
     ${tp.map((x) => `<tr data-key="${esc(x.key)}"><td>${esc(x.text)}${x.provincial ? ` <span class="tag info">${t('lg_provincial')}</span>` : ''}</td><td class="num">${x.target == null ? `<span class="muted">${t('lg_provincial_pending')}</span>` : esc(t('cmp_' + x.comparison)) + num(x.target)} ${esc(unitText(x.unit))}</td>
       <td class="num actual">${num(x.actual)}</td><td class="nowrap">${esc(x.month || '—')}</td><td class="nowrap">${x.actual_source ? t('as_' + x.actual_source) : '—'}</td><td>${verdictTag(x.verdict, x.verdict_zh)}</td></tr>`).join('')}</tbody></table></div>
-    ${me && lead ? `<form id="actual-form" class="row"><label>${t('target')} <select id="actual-key">${tp.map((x) => `<option value="${esc(x.key)}">${esc(x.text.slice(0, 30))}</option>`).join('')}</select></label>
+    ${me && may.enter_actuals ? `<form id="actual-form" class="row"><label>${t('target')} <select id="actual-key">${tp.map((x) => `<option value="${esc(x.key)}">${esc(x.text.slice(0, 30))}</option>`).join('')}</select></label>
       <label>${t('month')} <input id="actual-month" type="month" required></label><label>${t('lg_actual')} <input id="actual-value" type="number" step="any" required></label>
       <label>${t('rm_note')} <input id="actual-note"></label><button class="primary" type="submit">${t('lg_enter_actual')}</button></form>` : ''}
-    ${me && bureau && (m.provincial_targets || []).length ? `<form id="ptarget-form" class="row"><label>${t('lg_provincial')} <select id="ptarget-key">${m.provincial_targets.map((x) => `<option value="${esc(x.key)}">${esc(state.lang === 'zh' ? x.indicator_zh : x.indicator_en)} (${esc(unitText(x.unit))})</option>`).join('')}</select></label>
+    ${me && may.set_provincial_targets && (m.provincial_targets || []).length ? `<form id="ptarget-form" class="row"><label>${t('lg_provincial')} <select id="ptarget-key">${m.provincial_targets.map((x) => `<option value="${esc(x.key)}">${esc(state.lang === 'zh' ? x.indicator_zh : x.indicator_en)} (${esc(unitText(x.unit))})</option>`).join('')}</select></label>
       <label>${t('target')} <input id="ptarget-value" type="number" step="any" required></label><label>${t('rm_note')} <input id="ptarget-note"></label>
       <button class="primary" type="submit">${t('lg_set_provincial')}</button></form>` : ''}<p id="number-result"></p>` : '';
-  const resolve = m.unresolved && me && bureau ? `<h3>${t('lg_resolve')}</h3><form id="resolve-form" class="row"><label>${t('lead')} <input id="resolve-lead" required placeholder="${t('lg_units_hint')}"></label>
+  const resolve = m.unresolved && me && may.resolve_units ? `<h3>${t('lg_resolve')}</h3><form id="resolve-form" class="row"><label>${t('lead')} <input id="resolve-lead" required placeholder="${t('lg_units_hint')}"></label>
     <label>${t('supporting')} <input id="resolve-supporting" placeholder="${t('lg_units_hint')}"></label><label>${t('rm_note')} <input id="resolve-note"></label>
     <button class="primary" type="submit">${t('submit')}</button></form><p id="resolve-result"></p>` : '';
   // Townships' parts: a township's own account sees its own part; everyone else the table of all.
@@ -137,7 +137,7 @@ export async function measurePage(id, notice = '') {
   const townships = m.township_share && shown.length ? `<h3>${mine.length ? t('lg_my_part') : t('lg_township_parts')}</h3>
     ${tpg && !mine.length ? `<p class="muted" id="township-summary">${t('lg_started')} <b id="township-started">${tpg.started}</b>/${tpg.units} · ${t('st_completed')} ${tpg.completed} · ${t('st_overdue')} ${tpg.overdue}</p>` : ''}
     <div class="table-wrap"><table id="township-parts"><thead><tr><th>${t('unit')}</th><th>${t('status')}</th><th>${t('lg_last_report')}</th><th></th></tr></thead><tbody>
-    ${shown.map((p) => `<tr data-part="${esc(p.id)}" data-status="${esc(p.status)}" data-reports="${(p.history || []).filter((e) => e.action !== 'overdue').length}"><td class="nowrap">${esc(p.name)}</td><td class="nowrap">${statusTag(p.status, p.status_zh)}</td><td>${lastReport(p)}</td><td class="nowrap">${me ? partButtons('township', p) : ''}</td></tr>`).join('')}</tbody></table></div>
+    ${shown.map((p) => `<tr data-part="${esc(p.id)}" data-status="${esc(p.status)}" data-reports="${(p.history || []).filter((e) => e.action !== 'overdue').length}"><td class="nowrap">${esc(state.lang === 'en' && p.name_en ? p.name_en : p.name)}</td><td class="nowrap">${statusTag(p.status, p.status_zh)}</td><td>${lastReport(p)}</td><td class="nowrap">${me ? partButtons('township', p) : ''}</td></tr>`).join('')}</tbody></table></div>
     <p class="muted">${t('lg_township_note')}</p>` : '';
   $('#view').innerHTML = `<h2 id="measure-title">${esc(m.id)} · ${esc(m.task)}</h2>${notice ? `<p class="notice" id="measure-notice">${esc(notice)}</p>` : ''}
     <div class="card"><p>${esc(m.measure)}</p><p class="muted">${t('section')} ${esc(m.section)} · ${esc(m.category)}</p>
