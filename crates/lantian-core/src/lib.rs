@@ -23,6 +23,7 @@ pub mod pollutant;
 pub mod rules;
 pub mod series;
 pub mod targets;
+pub mod tracing;
 pub mod validity;
 pub mod vehicles;
 pub mod warning;
