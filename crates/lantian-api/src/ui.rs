@@ -43,6 +43,8 @@ const FILES: &[(&str, &str, &[u8])] = &[
     web!("js/pages/rules.js", "text/javascript; charset=utf-8"),
     web!("js/pages/workorders.js", "text/javascript; charset=utf-8"),
     web!("js/pages/operations.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/tracing.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/tracingmap.js", "text/javascript; charset=utf-8"),
     web!(
         "vendor/leaflet/leaflet.js",
         "text/javascript; charset=utf-8"
@@ -55,6 +57,12 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ),
     web!("vendor/uplot/uPlot.min.css", "text/css; charset=utf-8"),
     web!("vendor/uplot/LICENSE", "text/plain; charset=utf-8"),
+    web!(
+        "vendor/echarts/echarts.min.js",
+        "text/javascript; charset=utf-8"
+    ),
+    web!("vendor/echarts/LICENSE", "text/plain; charset=utf-8"),
+    web!("vendor/echarts/NOTICE", "text/plain; charset=utf-8"),
 ];
 
 pub fn routes() -> Router<AppState> {

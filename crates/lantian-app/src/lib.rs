@@ -42,6 +42,7 @@ pub mod table_xlsx;
 pub mod targets;
 pub mod township;
 pub mod township_report;
+pub mod tracing;
 pub mod upload;
 pub mod vehicles;
 

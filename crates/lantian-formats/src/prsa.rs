@@ -4,6 +4,8 @@
 //! (CC BY 4.0). CO is in µg/m³ there; this reader converts it to mg/m³. `NA` is missing.
 //! `hour` is CNEMC's label, the end of the hour: the UCI values at every hour of 2017-01-01
 //! are CNEMC's published values at the same labels (docs/findings.md F5).
+//! The files also carry the meteorology of the nearest weather station (TEMP °C, PRES hPa,
+//! DEWP °C, RAIN mm, wd as one of 16 compass points, WSPM m/s), read into [`Met`].
 
 use crate::{Diagnostics, FormatError, parse_concentration};
 use lantian_core::Date;
@@ -18,6 +20,60 @@ pub struct PrsaRow {
     /// The hour label (0–23): the row's value is the mean over the hour ending then.
     pub hour: u32,
     pub values: [Option<f64>; 6],
+    /// The hour's meteorology (all `None` when the file has no such columns).
+    pub met: Met,
+}
+
+/// The meteorology of one PRSA row; `None` is missing (`NA`, or `cv` for the direction).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Met {
+    /// Air temperature, °C (`TEMP`).
+    pub temp_c: Option<f64>,
+    /// Air pressure, hPa (`PRES`).
+    pub pres_hpa: Option<f64>,
+    /// Dew point, °C (`DEWP`).
+    pub dewp_c: Option<f64>,
+    /// Precipitation of the hour, mm (`RAIN`).
+    pub rain_mm: Option<f64>,
+    /// Direction the wind blows from, degrees clockwise from north (`wd`: N = 0, NNE = 22.5,
+    /// …, NNW = 337.5); `cv` (calm and variable) has no direction and is `None`.
+    pub wd_deg: Option<f64>,
+    /// Wind speed, m/s (`WSPM`).
+    pub ws_m_s: Option<f64>,
+}
+
+/// The 16 compass points in clockwise order from north, 22.5° apart.
+pub const COMPASS_POINTS: [&str; 16] = [
+    "N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW",
+    "NNW",
+];
+
+/// The direction of a compass point (`N` … `NNW`, any case) in degrees; `cv`, `NA` and an
+/// empty cell are `Ok(None)`; anything else is an error naming why.
+pub fn compass_to_deg(text: &str) -> Result<Option<f64>, &'static str> {
+    let t = text.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("NA") || t.eq_ignore_ascii_case("cv") {
+        return Ok(None);
+    }
+    COMPASS_POINTS
+        .iter()
+        .position(|p| p.eq_ignore_ascii_case(t))
+        .map(|i| Some(i as f64 * 22.5))
+        .ok_or("not a compass point (N, NNE, …, NNW or cv)")
+}
+
+/// A meteorological number: `NA` or empty is `Ok(None)`; `non_negative` rejects values below 0.
+fn parse_met(text: &str, non_negative: bool) -> Result<Option<f64>, &'static str> {
+    let t = text.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("NA") {
+        return Ok(None);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if !v.is_finite() => Err("not a finite number"),
+        Ok(v) if non_negative && v < 0.0 => Err("negative value"),
+        Ok(v) => Ok(Some(v)),
+        Err(_) => Err("not a number"),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -78,6 +134,15 @@ pub fn read(
     for (slot, (name, p)) in cols.iter_mut().zip(COLUMNS) {
         *slot = (find(name).ok_or_else(bad_header)?, p);
     }
+    // The meteorology columns are optional: a file without them reads with `Met` all `None`.
+    let met_cols: [(Option<usize>, &str); 6] = [
+        (find("TEMP"), "TEMP"),
+        (find("PRES"), "PRES"),
+        (find("DEWP"), "DEWP"),
+        (find("RAIN"), "RAIN"),
+        (find("wd"), "wd"),
+        (find("WSPM"), "WSPM"),
+    ];
     let mut station = String::new();
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -132,10 +197,34 @@ pub fn read(
                 Err(reason) => diag.skip(file, n, Some(p.name()), reason),
             }
         }
+        let mut met_values = [None; 6];
+        for (k, (col, name)) in met_cols.iter().enumerate() {
+            let Some(i) = col else { continue };
+            let text = record.get(*i).unwrap_or("NA");
+            let parsed = match k {
+                4 => compass_to_deg(text),
+                // Pressure, rain and wind speed cannot be negative; temperatures can.
+                1 | 3 | 5 => parse_met(text, true),
+                _ => parse_met(text, false),
+            };
+            match parsed {
+                Ok(v) => met_values[k] = v,
+                Err(reason) => diag.skip(file, n, Some(name), reason),
+            }
+        }
+        let [temp_c, pres_hpa, dewp_c, rain_mm, wd_deg, ws_m_s] = met_values;
         rows.push(PrsaRow {
             date,
             hour: h as u32,
             values,
+            met: Met {
+                temp_c,
+                pres_hpa,
+                dewp_c,
+                rain_mm,
+                wd_deg,
+                ws_m_s,
+            },
         });
     }
     if station.is_empty() {
@@ -206,6 +295,64 @@ mod tests {
             3,
             "NO2, CO and O3 of one row (PM2.5 missing, PM10 and SO2 bad)"
         );
+    }
+
+    #[test]
+    fn reads_the_meteorology_and_the_compass_points() {
+        let text = format!(
+            "{HEAD}1,2015,1,1,1,4,4,4,7,300,77,-0.7,1023,-18.8,0,\"NNW\",4.4,\"Dongsi\"\n\
+             2,2015,1,1,2,4,4,4,7,300,77,NA,1023.2,-18.2,0.3,\"cv\",0.2,\"Dongsi\"\n\
+             3,2015,1,1,3,4,4,4,7,300,77,1.5,NA,NA,NA,NA,NA,\"Dongsi\"\n\
+             4,2015,1,1,4,4,4,4,7,300,77,1.5,1000,0,-1,\"XYZ\",-2,\"Dongsi\"\n"
+        );
+        let mut diag = Diagnostics::default();
+        let f = read(text.as_bytes(), "m.csv", Some(2015), &mut diag).unwrap();
+        let met: Vec<Met> = f.rows.iter().map(|r| r.met).collect();
+        assert_eq!(
+            met[0],
+            Met {
+                temp_c: Some(-0.7),
+                pres_hpa: Some(1023.0),
+                dewp_c: Some(-18.8),
+                rain_mm: Some(0.0),
+                wd_deg: Some(337.5),
+                ws_m_s: Some(4.4),
+            }
+        );
+        assert_eq!(
+            (met[1].temp_c, met[1].wd_deg, met[1].ws_m_s),
+            (None, None, Some(0.2))
+        );
+        assert_eq!(met[1].rain_mm, Some(0.3));
+        assert_eq!(
+            met[2],
+            Met {
+                temp_c: Some(1.5),
+                ..Met::default()
+            }
+        );
+        // A negative rain, an unknown direction and a negative speed are skipped cells.
+        assert_eq!(
+            (met[3].rain_mm, met[3].wd_deg, met[3].ws_m_s),
+            (None, None, None)
+        );
+        assert_eq!(diag.skipped, 3, "{:?}", diag.examples);
+        assert_eq!(
+            diag.examples[1].to_string(),
+            "m.csv:5: field wd: not a compass point (N, NNE, …, NNW or cv)"
+        );
+        for (text, want) in [
+            ("N", Some(0.0)),
+            ("NNE", Some(22.5)),
+            ("E", Some(90.0)),
+            ("SSW", Some(202.5)),
+            ("nw", Some(315.0)),
+            ("NNW", Some(337.5)),
+            ("cv", None),
+            ("NA", None),
+        ] {
+            assert_eq!(compass_to_deg(text), Ok(want), "{text}");
+        }
     }
 
     #[test]

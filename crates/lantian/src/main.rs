@@ -22,6 +22,9 @@ mod cmd_send;
 mod cmd_serve;
 mod cmd_sources;
 mod cmd_target;
+mod cmd_tracing;
+mod cmd_tracing_map;
+mod cmd_tracing_polar;
 mod cmd_user;
 mod cmd_vehicles;
 mod cmd_warning;
@@ -128,6 +131,8 @@ enum Command {
     Integrity(cmd_integrity::Args),
     /// Targets per year, unit and indicator, their monthly breakdown and progress.
     Target(cmd_target::Args),
+    /// Source tracing (溯源): roses, CPF/CBPF, NWR, polar plot, annulus, time variation, maps.
+    Tracing(cmd_tracing::Args),
     /// Measure performance; each benchmark prints one JSON line.
     Bench(bench::Args),
 }
@@ -163,6 +168,7 @@ fn main() -> std::process::ExitCode {
         Command::Archive(a) => cmd_archive::run(a),
         Command::Integrity(a) => cmd_integrity::run(a),
         Command::Target(a) => cmd_target::run(a),
+        Command::Tracing(a) => cmd_tracing::run(a),
         Command::Bench(a) => bench::run(a),
     };
     match result {

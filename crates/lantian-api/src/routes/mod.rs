@@ -13,6 +13,7 @@ mod reports;
 mod sources;
 mod stations;
 mod targets;
+mod tracing;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -62,6 +63,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(operations::routes())
         .merge(reports::routes())
         .merge(targets::routes())
+        .merge(tracing::routes())
 }
 
 /// Runs a use case on a blocking thread (the store blocks) and maps its error.

@@ -18,6 +18,8 @@ import { reportsPage } from './pages/reports.js';
 import { rulesPage } from './pages/rules.js';
 import { stationPage } from './pages/station.js';
 import { targetsPage } from './pages/targets.js';
+import { tracingPage } from './pages/tracing.js';
+import { tracingMapPage } from './pages/tracingmap.js';
 import { warningsPage } from './pages/warnings.js';
 import { workOrdersPage } from './pages/workorders.js';
 
@@ -42,6 +44,8 @@ const ROUTES = [
   ['/rules', () => rulesPage()],
   ['/workorders', (rest) => workOrdersPage(rest)],
   ['/operations', (rest) => operationsPage(rest)],
+  ['/tracing-map', (rest) => tracingMapPage(rest)],
+  ['/tracing', (rest) => tracingPage(rest)],
   ['/logout', () => logout()],
 ];
 
@@ -60,6 +64,8 @@ for (const [href, key] of [['#/warnings', 'nav_warnings'], ['#/reduction', 'nav_
   a.dataset.i18n = key;
   document.querySelector('nav a[href="#/public"]').before(a);
 }
+// Source tracing (溯源), after the map.
+{ const a = document.createElement('a'); a.href = '#/tracing'; a.dataset.i18n = 'nav_tracing'; document.querySelector('nav a[href="#/map"]').after(a); }
 // Accounts, for administrators only (shown by applyStatic), before 修改密码.
 {
   const a = document.createElement('a');

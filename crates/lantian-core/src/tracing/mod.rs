@@ -4,6 +4,16 @@
 //! a network, and the upwind sources of an episode. Pure: the caller reads the hours.
 //! docs/tracing.md states every method.
 
+pub mod annulus;
+pub mod cpf;
+pub mod interpolate;
+pub mod nwr;
+pub mod polar;
+pub mod roses;
+pub mod timevar;
+pub mod transport;
+pub mod upwind;
+
 /// One hour at a receptor. Missing values are NaN.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Hour {
@@ -40,7 +50,10 @@ pub fn sector_of(wd_deg: f64, n: usize) -> usize {
 pub fn sector_edges(k: usize, n: usize) -> (f64, f64) {
     let w = 360.0 / n as f64;
     let centre = k as f64 * w;
-    ((centre - w / 2.0).rem_euclid(360.0), (centre + w / 2.0).rem_euclid(360.0))
+    (
+        (centre - w / 2.0).rem_euclid(360.0),
+        (centre + w / 2.0).rem_euclid(360.0),
+    )
 }
 
 #[cfg(test)]

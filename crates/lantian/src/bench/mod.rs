@@ -10,6 +10,7 @@ mod hj212;
 mod integrity;
 mod process;
 mod store;
+mod tracing;
 
 use anyhow::Result;
 use std::process::ExitCode;
@@ -41,6 +42,8 @@ enum What {
     /// The data-integrity rule library over a month of many stations' hourly data
     /// (synthetic, with neighbours): wall time and stations per second.
     Integrity(integrity::Args),
+    /// Source tracing on one real station-year: the polar plot's surface, CPF and NWR.
+    Tracing(tracing::Args),
     /// The gateway bench's reference server: answers every frame, stores nothing.
     #[command(hide = true)]
     EchoServer(echo::Args),
@@ -55,6 +58,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Api(a) => api::run(a),
         What::Cems(a) => cems::run(a),
         What::Integrity(a) => integrity::run(a),
+        What::Tracing(a) => tracing::run(a),
         What::EchoServer(a) => echo::run(a),
     }
 }

@@ -2324,3 +2324,143 @@ fn targets_reports_rankings_and_the_ledgers_parts() {
     drop(browser);
     drop(server);
 }
+
+/// Source tracing (issue 19): 30 days of eight Beijing stations (PM2.5 and wind, UCI PRSA)
+/// stored as hourly values and two enterprises near one of them; `#/tracing` draws every
+/// receptor method with ECharts (each instance has series) and the upwind table,
+/// `#/tracing-map` the interpolated surface hour by hour, and pressing play steps the hour.
+#[test]
+fn tracing_pages_and_the_animated_map() {
+    if !have_chromium() {
+        return;
+    }
+    const SITES: [(&str, f64, f64); 8] = [
+        ("Aotizhongxin", 39.9821, 116.3966),
+        ("Dongsi", 39.9289, 116.4174),
+        ("Tiantan", 39.8863, 116.4072),
+        ("Guanyuan", 39.9295, 116.3392),
+        ("Wanliu", 39.9611, 116.2878),
+        ("Gucheng", 39.9136, 116.184),
+        ("Nongzhanguan", 39.9365, 116.462),
+        ("Wanshouxigong", 39.8784, 116.3621),
+    ];
+    let dir = temp_dir("browser-tracing");
+    let d = dir.to_str().unwrap();
+    for (name, lat, lon) in SITES {
+        let line = format!(
+            "station add --data-dir {d} --id BJ-{name} --name {name} --unit xinji --role assessment --lat {lat} --lon {lon}"
+        );
+        lantian_ok(&line.split_whitespace().collect::<Vec<_>>());
+    }
+    for (id, lat, lon) in [("NE-PLANT", 40.0, 116.42), ("SW-PLANT", 39.96, 116.37)] {
+        let line = format!(
+            "enterprise add --data-dir {d} --id {id} --name {id} --unit xinji --lat {lat} --lon {lon}"
+        );
+        lantian_ok(&line.split_whitespace().collect::<Vec<_>>());
+    }
+    let (first, last) = ("2015-01-01", "2015-01-30");
+    let from = lantian_core::cst::day_start(lantian_core::Date::parse(first).unwrap());
+    let to = lantian_core::cst::day_start(lantian_core::Date::parse(last).unwrap()) + 86_400;
+    {
+        let store = lantian_store::Store::open_data_dir(&dir).unwrap();
+        let mut obs = Vec::new();
+        for (name, _, _) in SITES {
+            let rows = super::tracing_app::read_station(name, |s| (from..to).contains(&s));
+            assert_eq!(rows.len(), 720, "{name}: 30 days of hours");
+            obs.extend(super::tracing_app::hourly_obs(&format!("BJ-{name}"), &rows));
+        }
+        store
+            .commit_batch(&[lantian_store::Ingest {
+                packet: None,
+                observations: obs,
+            }])
+            .unwrap();
+    }
+    let server = Server::start(d, &["--no-device-setup"]);
+    let web = server.url();
+    let browser = Browser::start();
+    let b = &browser.driver;
+
+    eprintln!("browser test: #/tracing draws every method");
+    b.go(&format!(
+        "{web}/#/tracing?station=BJ-Aotizhongxin&pollutant=PM2.5&from={first}&to={last}"
+    ));
+    b.wait(
+        "the tracing page drawn",
+        "return document.querySelector('#view').dataset.tracing === 'drawn'",
+    );
+    let series = b.js(
+        "return ['polar', 'pollution_rose', 'cpf', 'nwr', 'wind_rose', 'annulus', 'timevar'].map((k) => { \
+         const i = window.echarts && echarts.getInstanceByDom(document.querySelector('#tr-' + k)); \
+         return [k, i ? i.getOption().series.filter((s) => (s.data || []).length > 0).length : 0]; })",
+    );
+    for pair in series.as_array().unwrap() {
+        assert!(
+            pair[1].as_u64().unwrap() > 0,
+            "{} has no series with data: {series}",
+            pair[0]
+        );
+    }
+    let captions =
+        b.js("return [...document.querySelectorAll('[id$=-cap]')].map((e) => e.textContent)");
+    for c in captions.as_array().unwrap() {
+        let c = c.as_str().unwrap();
+        assert!(
+            c.contains("北京时间") && c.contains("2015-01-01 00:00"),
+            "{c}"
+        );
+    }
+    let upwind = b.js(
+        "return [...document.querySelectorAll('#tr-upwind-table tbody tr')].map((r) => r.cells[1].textContent)",
+    );
+    assert_eq!(upwind.as_array().unwrap().len(), 2, "{upwind}");
+    // No dictionary key shows untranslated.
+    let keys =
+        "return (document.body.innerText.match(/\\b(tr|tracing|nav)_[a-z0-9_]+/g) || []).join(' ')";
+    assert_eq!(b.js(keys), json!(""), "Chinese");
+    b.screenshot_page("tracing-page.png");
+
+    eprintln!("browser test: #/tracing-map animates 30 days");
+    for method in ["idw", "kriging"] {
+        b.go(&format!(
+            "{web}/#/tracing-map?pollutant=PM2.5&from={first}&to={last}&method={method}"
+        ));
+        b.wait(
+            "the surface loaded",
+            "return document.querySelector('#map') && document.querySelector('#map').dataset.hours === '720'",
+        );
+        let shown = b.text("#tm-hour");
+        assert!(
+            shown
+                .as_str()
+                .unwrap()
+                .contains("2015-01-01 01:00 北京时间"),
+            "{shown}"
+        );
+        let loo = b.text("#tm-loo");
+        assert!(loo.as_str().unwrap().contains("RMSE"), "{loo}");
+        eprintln!("browser test: {method} over 8 Beijing stations, January 2015: {loo}");
+        b.click("#tm-play");
+        b.wait(
+            "the hour to step",
+            "return Number(document.querySelector('#tm-hour').dataset.index) >= 3",
+        );
+        b.click("#tm-play");
+        assert_ne!(b.text("#tm-hour"), shown, "the shown hour changed");
+        // The screenshot at the hour whose stations differ most.
+        b.js("const s = document.querySelector('#tm-slider'); s.value = document.querySelector('#map').dataset.widest; s.oninput();");
+        b.screenshot_page(&format!("tracing-map-{method}.png"));
+        assert_eq!(b.js(keys), json!(""), "Chinese");
+    }
+    // The page in English.
+    b.click("#lang");
+    b.wait(
+        "the map page in English",
+        "return document.querySelector('#tm-play') !== null && document.querySelector('#tm-play').textContent === 'Play' && document.querySelector('#map').dataset.hours === '720'",
+    );
+    assert_eq!(b.js(keys), json!(""), "English");
+    b.screenshot_page("tracing-map-en.png");
+    b.click("#lang");
+    drop(browser);
+    drop(server);
+}

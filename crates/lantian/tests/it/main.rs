@@ -29,6 +29,10 @@ mod simulate;
 mod sources;
 mod targets;
 mod township_report;
+mod tracing_app;
+mod tracing_map;
+mod tracing_polar;
+mod tracing_receptor;
 mod warning;
 
 use std::path::PathBuf;
