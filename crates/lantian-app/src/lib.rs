@@ -43,6 +43,7 @@ pub mod targets;
 pub mod township;
 pub mod township_report;
 pub mod tracing;
+pub mod tracing_transport;
 pub mod upload;
 pub mod vehicles;
 

@@ -315,6 +315,75 @@ fn one_decimal(v: f64) -> Option<f64> {
     v.is_finite().then(|| (v * 10.0).round() / 10.0)
 }
 
+/// The county's stations with a position whose data the caller sees, and their hours of
+/// `pollutant` and wind over whole days, hour by hour (`values[hour][station]`, NaN missing;
+/// `winds[hour][station]` = (speed m/s, direction °)).
+pub(crate) struct Network {
+    pub stations: Vec<Station>,
+    /// The first hour's start, CST seconds.
+    pub from: i64,
+    pub values: Vec<Vec<f64>>,
+    pub winds: Vec<Vec<(f64, f64)>>,
+}
+
+/// Where a network's stations are: (lat, lon), the projection centred on them and their
+/// positions in km on it.
+pub(crate) struct Positions {
+    pub latlon: Vec<(f64, f64)>,
+    pub proj: interpolate::Projection,
+    pub km: Vec<(f64, f64)>,
+}
+
+pub(crate) fn positions(stations: &[Station]) -> Positions {
+    let latlon: Vec<(f64, f64)> = stations
+        .iter()
+        .map(|s| (s.lat.unwrap_or(0.0), s.lon.unwrap_or(0.0)))
+        .collect();
+    let proj = interpolate::Projection::centred_on(&latlon);
+    let km = latlon.iter().map(|&(a, o)| proj.km(a, o)).collect();
+    Positions { latlon, proj, km }
+}
+
+pub(crate) fn network(
+    app: &App,
+    caller: &Caller,
+    pollutant: Pollutant,
+    first: Date,
+    last: Date,
+    view: View,
+) -> AppResult<Network> {
+    let days = span_days(first, last)?;
+    let (from, to) = window(first, last)?;
+    let stations: Vec<Station> = app
+        .store
+        .stations()?
+        .into_iter()
+        .filter(|s| s.role.is_ambient() && s.role != StationRole::Micro)
+        .filter(|s| s.lat.is_some_and(f64::is_finite) && s.lon.is_some_and(f64::is_finite))
+        .filter(|s| policy::sees_station_data(caller, s.role, s.admin_unit_id.as_deref()))
+        .collect();
+    let n_hours = days * 24;
+    let mut values = vec![vec![f64::NAN; stations.len()]; n_hours];
+    let mut winds = vec![vec![(f64::NAN, f64::NAN); stations.len()]; n_hours];
+    for (k, s) in stations.iter().enumerate() {
+        for h in app
+            .store
+            .hourly(&s.id, pollutant.hj212_code(), from, to, view)?
+        {
+            values[((h.ts - from) / cst::HOUR_S) as usize][k] = h.value;
+        }
+        for (ts, w) in wind(app, &s.id, from, to, view)? {
+            winds[((ts - from) / cst::HOUR_S) as usize][k] = w;
+        }
+    }
+    Ok(Network {
+        stations,
+        from,
+        values,
+        winds,
+    })
+}
+
 /// The interpolated surface of `pollutant` over the ambient stations with a position whose
 /// data the caller sees (micro sensors excepted), per hour of whole days (at most
 /// [`SURFACE_DAYS_MAX`]), by `method` (`idw` or `kriging`), with the method's leave-one-out
@@ -354,35 +423,18 @@ pub fn surface(
             "cells = {cells}: 网格须为 4–64 / the grid must have 4-64 cells a side"
         )));
     }
-    let (from, to) = window(first, last)?;
-    let stations: Vec<Station> = app
-        .store
-        .stations()?
-        .into_iter()
-        .filter(|s| s.role.is_ambient() && s.role != StationRole::Micro)
-        .filter(|s| s.lat.is_some_and(f64::is_finite) && s.lon.is_some_and(f64::is_finite))
-        .filter(|s| policy::sees_station_data(caller, s.role, s.admin_unit_id.as_deref()))
-        .collect();
-    let n_hours = days * 24;
-    let mut values = vec![vec![f64::NAN; stations.len()]; n_hours];
-    let mut winds = vec![vec![(f64::NAN, f64::NAN); stations.len()]; n_hours];
-    for (k, s) in stations.iter().enumerate() {
-        for h in app
-            .store
-            .hourly(&s.id, pollutant.hj212_code(), from, to, view)?
-        {
-            values[((h.ts - from) / cst::HOUR_S) as usize][k] = h.value;
-        }
-        for (ts, w) in wind(app, &s.id, from, to, view)? {
-            winds[((ts - from) / cst::HOUR_S) as usize][k] = w;
-        }
-    }
-    let latlon: Vec<(f64, f64)> = stations
-        .iter()
-        .map(|s| (s.lat.unwrap_or(0.0), s.lon.unwrap_or(0.0)))
-        .collect();
-    let proj = interpolate::Projection::centred_on(&latlon);
-    let sites_km: Vec<(f64, f64)> = latlon.iter().map(|&(a, o)| proj.km(a, o)).collect();
+    let Network {
+        stations,
+        from,
+        values,
+        winds,
+    } = network(app, caller, pollutant, first, last, view)?;
+    let n_hours = values.len();
+    let Positions {
+        latlon,
+        proj,
+        km: sites_km,
+    } = positions(&stations);
     let grid = interpolate::GridSpec::around(&latlon, SURFACE_MARGIN, cells);
     let targets: Vec<(f64, f64)> = grid
         .centres()

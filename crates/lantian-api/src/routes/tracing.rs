@@ -142,6 +142,44 @@ pub async fn surface(
     Ok(Json(v))
 }
 
+/// Transport and local: the share of a receptor's (`receptor`, a station id) or the
+/// network's concentration the upwind border stations bring in, and the local increment,
+/// per wind sector and over the period; an estimate, its method stated.
+#[utoipa::path(get, path = "/tracing/transport", tag = "tracing", params(TracingQuery, TransportQuery),
+    responses((status = 200, description = "The shares, per sector and in total, and the method", body = Object),
+        (status = 404, description = "The receptor is not a station with a position whose data the caller sees")))]
+pub async fn transport(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<TracingQuery>,
+    Q(r): Q<TransportQuery>,
+) -> ApiResult<Json<Value>> {
+    let pollutant = q.pollutant()?;
+    let (first, last) = q.span(st.app.clock.today())?;
+    let v = run(&st, move |app| {
+        let t = lantian_app::tracing_transport::transport(
+            app,
+            &caller,
+            pollutant,
+            first,
+            last,
+            q.view.unwrap_or(View::Audited),
+            r.receptor.as_deref(),
+        )?;
+        Ok(json!(t))
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+/// The receptor of a transport estimate.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TransportQuery {
+    /// A station id; the network mean when absent.
+    pub receptor: Option<String>,
+}
+
 /// A receptor method over a stored station and period (`method`: wind, pollution and
 /// percentile roses, CPF, CBPF, NWR, the polar plot, the polar annulus, time variation),
 /// as data with counts, uncertainty and the method stated; audited by default.
@@ -214,4 +252,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(receptor))
         .routes(routes!(upwind))
         .routes(routes!(surface))
+        .routes(routes!(transport))
 }

@@ -2439,6 +2439,15 @@ fn tracing_pages_and_the_animated_map() {
         );
         let loo = b.text("#tm-loo");
         assert!(loo.as_str().unwrap().contains("RMSE"), "{loo}");
+        let transport = b.wait(
+            "the transport estimate",
+            "const t = document.querySelector('#tm-transport').textContent; return t.includes('%') ? t : null",
+        );
+        assert!(
+            transport.as_str().unwrap().contains("上风向输入")
+                || transport.as_str().unwrap().contains("upwind inflow"),
+            "{transport}"
+        );
         eprintln!("browser test: {method} over 8 Beijing stations, January 2015: {loo}");
         b.click("#tm-play");
         b.wait(

@@ -528,3 +528,75 @@ fn interpolated_grids_honour_the_stations_and_refuse_bad_options() {
         stderr(&o)
     );
 }
+
+/// The platform's transport estimate over stored data: the 12 stations' January 2015 hours
+/// stored as hourly values (PM2.5, wind speed a01007, direction a01008) give through the API
+/// the same shares as `lantian tracing transport` on the files.
+#[test]
+fn the_apis_transport_over_stored_hours_equals_the_files_estimate() {
+    use lantian_store::{Ingest, Observation, Period, Store};
+    let d = temp_dir("tracing-transport-api");
+    let dir = d.to_str().unwrap();
+    let (csv, pos) = positions(&d);
+    for (uci, _) in STATIONS {
+        let (lat, lon) = pos[uci];
+        let line = format!(
+            "station add --data-dir {dir} --id {uci} --name {uci} --unit xinji --role assessment --lat {lat} --lon {lon}"
+        );
+        lantian_ok(&line.split_whitespace().collect::<Vec<_>>());
+    }
+    {
+        let store = Store::open_data_dir(&d).unwrap();
+        // 2015-01-01 00:00 北京时间 in CST seconds.
+        let first = days(2015, 1, 1) * 86_400;
+        let mut o = Vec::new();
+        for (uci, hours) in january_2015() {
+            for (i, h) in hours.iter().enumerate() {
+                for (code, v) in [("a34004", h.conc), ("a01007", h.ws), ("a01008", h.wd)] {
+                    if v.is_finite() {
+                        o.push(Observation {
+                            station_id: uci.as_str().into(),
+                            code: code.into(),
+                            period: Period::Hour,
+                            ts: first + i as i64 * 3600,
+                            value: v,
+                            flag: "N".into(),
+                        });
+                    }
+                }
+            }
+        }
+        store
+            .commit_batch(&[Ingest {
+                packet: None,
+                observations: o,
+            }])
+            .unwrap();
+    }
+    let files = run_network("transport", &csv, &["--receptor", "Dongsi"]);
+    let want = files.iter().find(|l| l["kind"] == "total").unwrap();
+    let server = super::serve::Server::start(dir, &["--no-device-setup"]);
+    {
+        let receptor = "&receptor=Dongsi";
+        let api = server.get(&format!(
+            "/api/v1/tracing/transport?pollutant=PM2.5&from=2015-01-01&to=2015-01-31{receptor}"
+        ));
+        let got = &api["total"];
+        assert_eq!(got["hours"], want["hours"], "counted hours: {api}");
+        for key in ["inflow_share", "local_share"] {
+            let (g, w) = (got[key].as_f64().unwrap(), want[key].as_f64().unwrap());
+            assert!((g - w).abs() < 1e-12, "{key}: API {g}, files {w}");
+        }
+        assert_eq!(api["sites"].as_array().unwrap().len(), 12);
+        assert!(api["method_text"].as_str().unwrap().contains("估算"));
+    }
+    // A receptor that is not a station with a position: 404 naming it.
+    let r = super::serve::request(
+        server.url().trim_start_matches("http://"),
+        "GET",
+        "/api/v1/tracing/transport?from=2015-01-01&to=2015-01-31&receptor=nowhere",
+        &[],
+        b"",
+    );
+    assert_eq!(r.status, 404, "{}", String::from_utf8_lossy(&r.body));
+}

@@ -57,7 +57,8 @@ export async function tracingMapPage(rest) {
     <b id="tm-hour">…</b></p>
     <div id="map"></div>
     <div id="tm-legend" class="muted"></div>
-    <p class="muted" id="tm-method-text"></p><p class="muted" id="tm-loo"></p>`;
+    <p class="muted" id="tm-method-text"></p><p class="muted" id="tm-loo"></p>
+    <h3>${t('tracing_transport')}</h3><p id="tm-transport">…</p><p class="muted" id="tm-transport-method"></p>`;
   $('#tm-load').onclick = () => {
     location.hash = `#/tracing-map?pollutant=${encodeURIComponent($('#tm-pollutant').value)}&from=${$('#tm-from').value}&to=${$('#tm-to').value}&method=${$('#tm-method').value}`;
   };
@@ -80,6 +81,13 @@ export async function tracingMapPage(rest) {
   const hi = all.length ? all[Math.floor(0.98 * (all.length - 1))] : 1;
   $('#tm-legend').innerHTML = `${esc(r.pollutant)} (${esc(r.unit)}): ${fmt(lo)} <span class="tracing-ramp">${[0, 0.25, 0.5, 0.75, 1].map((x) => `<span style="background:rgb(${ramp(x).join(',')})">&nbsp;&nbsp;&nbsp;&nbsp;</span>`).join('')}</span> ≥ ${fmt(hi)} (${t('tracing_p98')}) · ${r.sites.length} ${t('stations')} · ${t('tracing_arrows')}`;
   $('#tm-method-text').textContent = `${t('tracing_method')}${t('colon')}${r.method_text} · ${r.view === 'raw' ? t('view_raw') : t('view_audited')} · ${r.from} – ${r.to} ${t('bj')}`;
+  // Transport and local over the same period: the network mean's inflow and local shares.
+  api(`/tracing/transport?pollutant=${encodeURIComponent(pollutant)}&from=${from}&to=${to}`).then((tr) => {
+    if (mine !== state.routing) return;
+    const pct = (x) => (x == null || !isFinite(x) ? '—' : (100 * x).toFixed(1) + '%');
+    $('#tm-transport').textContent = `${t('tracing_inflow')} ${pct(tr.total.inflow_share)} · ${t('tracing_local')} ${pct(tr.total.local_share)} · ${t('tracing_hours_counted')} ${tr.total.hours} / ${tr.hours} (${t('tracing_calm')} ${tr.hours_calm})`;
+    $('#tm-transport-method').textContent = tr.method_text;
+  }).catch((e) => { $('#tm-transport').textContent = e.message; });
   $('#tm-loo').textContent = r.loo ? `${t('tracing_loo')}${t('colon')}MAE ${fmt(r.loo.mae)}, RMSE ${fmt(r.loo.rmse)}, ${t('tracing_bias')} ${fmt(r.loo.bias)} ${r.unit} (n = ${r.loo.n})` : '';
   const overlay = L.imageOverlay(gridImage([], g.cells, lo, hi), bounds, { opacity: 0.65, className: 'tracing-surface' }).addTo(mapObj);
   const markers = r.sites.map((s) => L.marker([s.lat, s.lon], { icon: L.divIcon({ className: 'wind-arrow', html: '', iconSize: [28, 28] }) })
