@@ -45,6 +45,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
     web!("js/pages/operations.js", "text/javascript; charset=utf-8"),
     web!("js/pages/tracing.js", "text/javascript; charset=utf-8"),
     web!("js/pages/tracingmap.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/grid.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/tasks.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/fire.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/complain.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/sites.js", "text/javascript; charset=utf-8"),
     web!(
         "vendor/leaflet/leaflet.js",
         "text/javascript; charset=utf-8"

@@ -229,6 +229,20 @@ pub mod policy {
         EditTargets,
         /// Read the monthly township 通报 (docs/assessment.md).
         SeeTownshipReport,
+        /// Type in hotline complaints and see complainants' contacts (docs/grid.md).
+        TakeComplaints,
+        /// See complaints and their hot spots (a township: its own township's).
+        SeeComplaints,
+        /// Register dust sites and machinery, run the dust scan, record the dustfall actual.
+        ManageSites,
+        /// See dust sites, dustfall, inspections and the machinery register.
+        SeeSites,
+        /// See grid tasks (a township: in it or assigned to it; a department: assigned to it).
+        SeeTasks,
+        /// Create grid tasks by hand (docs/grid.md).
+        CreateTasks,
+        /// Approve, return, reassign and escalate grid tasks; set their deadlines.
+        ReviewTasks,
     }
 
     /// The acts of [`Act`] the caller may do.
@@ -248,6 +262,19 @@ pub mod policy {
             (Act::CloseMonths, MANAGE),
             (Act::EditTargets, MANAGE),
             (Act::SeeTownshipReport, GOVERNMENT),
+            (
+                Act::TakeComplaints,
+                &[Role::Admin, Role::Bureau, Role::Department],
+            ),
+            (
+                Act::SeeComplaints,
+                &[Role::Admin, Role::Bureau, Role::Department, Role::Township],
+            ),
+            (Act::ManageSites, MANAGE),
+            (Act::SeeSites, GOVERNMENT),
+            (Act::SeeTasks, crate::tasks::SEE_TASKS),
+            (Act::CreateTasks, crate::tasks::SEE_TASKS),
+            (Act::ReviewTasks, MANAGE),
         ]
         .into_iter()
         .filter(|(_, roles)| roles.contains(&a.role))

@@ -7,6 +7,7 @@
 
 pub mod cnemc;
 pub mod diagnostics;
+pub mod firepoints;
 pub mod long;
 pub mod prsa;
 pub mod table;

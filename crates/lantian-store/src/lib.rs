@@ -25,6 +25,7 @@
 
 pub mod archive;
 mod audit;
+pub mod complaints;
 mod db;
 pub mod emergency;
 mod error;
@@ -40,9 +41,11 @@ pub mod password;
 mod pg;
 mod query;
 mod registry;
+pub mod sites;
 pub mod sources;
 mod sqlite;
 pub mod targets;
+pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod users;

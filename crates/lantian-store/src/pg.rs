@@ -57,6 +57,18 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_ledger_parts",
         include_str!("../migrations/postgres/0012_ledger_parts.sql"),
     ),
+    (
+        "0013_tasks",
+        include_str!("../migrations/postgres/0013_tasks.sql"),
+    ),
+    (
+        "0014_complaints",
+        include_str!("../migrations/postgres/0014_complaints.sql"),
+    ),
+    (
+        "0015_sites",
+        include_str!("../migrations/postgres/0015_sites.sql"),
+    ),
 ];
 
 impl ToSql for Val {

@@ -61,6 +61,18 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0013_ledger_parts",
         include_str!("../migrations/sqlite/0013_ledger_parts.sql"),
     ),
+    (
+        "0014_tasks",
+        include_str!("../migrations/sqlite/0014_tasks.sql"),
+    ),
+    (
+        "0015_complaints",
+        include_str!("../migrations/sqlite/0015_complaints.sql"),
+    ),
+    (
+        "0016_sites",
+        include_str!("../migrations/sqlite/0016_sites.sql"),
+    ),
 ];
 
 pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[(

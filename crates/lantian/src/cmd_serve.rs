@@ -344,7 +344,12 @@ async fn serve(args: Args, app: App, demo_passwords: crate::demo::Passwords) -> 
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            let a = ledger_app.clone();
+            let (t, a) = (ledger_app.clone(), ledger_app.clone());
+            let _ = tokio::task::spawn_blocking(move || {
+                lantian_app::tasks::escalate_overdue(&t)
+                    .map_err(|e| tracing::warn!("grid task escalation failed: {e}"))
+            })
+            .await;
             match tokio::task::spawn_blocking(move || lantian_app::ledger::flag_overdue(&a)).await {
                 Ok(Ok(n)) if n > 0 => tracing::info!("ledger: {n} measures flagged overdue"),
                 Ok(Err(e)) => tracing::warn!("ledger overdue check failed: {e:#}"),
@@ -362,6 +367,12 @@ async fn serve(args: Args, app: App, demo_passwords: crate::demo::Passwords) -> 
         );
         loop {
             tick.tick().await;
+            let d = scan_app.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                lantian_app::sites::dust_scan_periodic(&d)
+                    .map_err(|e| tracing::warn!("dust scan failed: {e}"))
+            })
+            .await;
             let a = scan_app.clone();
             match tokio::task::spawn_blocking(move || lantian_app::integrity::scan_periodic(&a))
                 .await

@@ -10,6 +10,7 @@ mod bench;
 mod cmd_aqi;
 mod cmd_archive;
 mod cmd_assess;
+mod cmd_complaint;
 mod cmd_county;
 mod cmd_hj212;
 mod cmd_integrity;
@@ -20,8 +21,11 @@ mod cmd_registry;
 mod cmd_report;
 mod cmd_send;
 mod cmd_serve;
+mod cmd_site;
 mod cmd_sources;
 mod cmd_target;
+mod cmd_task;
+mod cmd_task_fire;
 mod cmd_tracing;
 mod cmd_tracing_map;
 mod cmd_tracing_polar;
@@ -129,8 +133,20 @@ enum Command {
     ///
     /// Example: lantian integrity scan --format cnemc ../shared/data/cnemc-sample --json
     Integrity(cmd_integrity::Args),
+    /// Dust sites (扬尘): register, dustfall, inspections (六个百分之百), the dust scan, area indicators.
+    Site(cmd_site::SiteArgs),
+    /// Non-road machinery (非道路移动机械): register, inspections; 冒黑烟 vehicle reports.
+    Machinery(cmd_site::MachineryArgs),
     /// Targets per year, unit and indicator, their monthly breakdown and progress.
     Target(cmd_target::Args),
+    /// Grid tasks (网格任务): list, show, create, act, evidence, export, stats, escalate.
+    ///
+    /// Example: lantian task list --as wangkou01 --open --json
+    Task(cmd_task::Args),
+    /// Complaints (投诉): typed in from the 12345 / 12369 hotlines, listed, looked up by code.
+    ///
+    /// Example: lantian complaint lookup ABCDE23456
+    Complaint(cmd_complaint::Args),
     /// Source tracing (溯源): roses, CPF/CBPF, NWR, polar plot, annulus, time variation, maps.
     Tracing(cmd_tracing::Args),
     /// Measure performance; each benchmark prints one JSON line.
@@ -167,7 +183,11 @@ fn main() -> std::process::ExitCode {
         Command::Send(a) => cmd_send::run(a),
         Command::Archive(a) => cmd_archive::run(a),
         Command::Integrity(a) => cmd_integrity::run(a),
+        Command::Site(a) => cmd_site::run_site(a),
+        Command::Machinery(a) => cmd_site::run_machinery(a),
         Command::Target(a) => cmd_target::run(a),
+        Command::Task(a) => cmd_task::run(a),
+        Command::Complaint(a) => cmd_complaint::run(a),
         Command::Tracing(a) => cmd_tracing::run(a),
         Command::Bench(a) => bench::run(a),
     };

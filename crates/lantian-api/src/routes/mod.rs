@@ -4,15 +4,18 @@
 mod accounts;
 mod aqi;
 mod assessment;
+mod complaints;
 mod county;
 mod emergency;
 mod integrity;
 mod ledger;
 mod operations;
 mod reports;
+mod sites;
 mod sources;
 mod stations;
 mod targets;
+mod tasks;
 mod tracing;
 
 use crate::AppState;
@@ -64,6 +67,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(reports::routes())
         .merge(targets::routes())
         .merge(tracing::routes())
+        .merge(complaints::routes())
+        .merge(tasks::routes())
+        .merge(sites::routes())
 }
 
 /// Runs a use case on a blocking thread (the store blocks) and maps its error.

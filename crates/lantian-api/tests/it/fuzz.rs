@@ -132,6 +132,11 @@ fn real_id(path: &str, warning: &str) -> String {
         "alarms" | "work-orders" => "1",
         "audit-months" => "2026-10",
         "targets" => "2026",
+        "complaints" => "1",
+        "tasks" => "1",
+        "sites" => "GD-1",
+        "machinery" => "M-1",
+        "dustfall" => "2026-11",
         other => panic!("{path}: no fixture id for /{other}/{{id}}: add one here"),
     };
     path.replace("{id}", id)
@@ -149,8 +154,43 @@ async fn every_documented_route_exists() {
     let (app, store) = app("routes");
     super::access::sources(&store);
     super::integrity::fixture(&store);
+    // Complaint 1, for /complaints/{id} (typed in; no task).
+    let c = lantian_store::complaints::NewComplaint {
+        channel: "12345".into(),
+        category: "dust".into(),
+        text: "工地扬尘严重".into(),
+        created_by: "admin".into(),
+        status: "dispatched".into(),
+        ..Default::default()
+    };
+    store.insert_complaint(&c).unwrap();
     let (cookie, csrf) = login(&app, "admin").await;
     let auth = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
+    // Task 1, for /tasks/{id}: a point in 王口镇.
+    let task = serde_json::json!({ "source": "manual", "title": "t", "lat": 37.99, "lon": 115.40, "occurred_ms": 0 });
+    assert_eq!(
+        call(&app, "POST", "/api/v1/tasks", Some(task), &auth)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Site GD-1 and machine M-1, for /sites/{id} and /machinery/{id}.
+    for (p, b) in [
+        (
+            "/api/v1/sites",
+            serde_json::json!({ "id": "GD-1", "name": "t", "kind": "construction", "lat": 37.99, "lon": 115.40, "limit_ug_m3": 150 }),
+        ),
+        (
+            "/api/v1/machinery",
+            serde_json::json!({ "code": "M-1", "owner": "o", "kind": "挖掘机", "stage": "cn3" }),
+        ),
+    ] {
+        assert_eq!(
+            call(&app, "POST", p, Some(b), &auth).await.status,
+            StatusCode::OK,
+            "{p}"
+        );
+    }
     let saved = call(
         &app,
         "POST",

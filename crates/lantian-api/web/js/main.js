@@ -5,6 +5,11 @@ import { accountsPage } from './pages/accounts.js';
 import { ACT, alarmsPage, can } from './pages/alarms.js';
 import { enterprisePage } from './pages/enterprise.js';
 import { enterprisesPage } from './pages/enterprises.js';
+import { complainPage, lookupPage } from './pages/complain.js';
+import { firePage } from './pages/fire.js';
+import { hasAct } from './pages/grid.js';
+import { machineryPage, sitesPage } from './pages/sites.js';
+import { taskPage, tasksPage } from './pages/tasks.js';
 import { ledgerPage, measurePage } from './pages/ledger.js';
 import { loginPage, logout } from './pages/login.js';
 import { mapPage } from './pages/map.js';
@@ -46,6 +51,13 @@ const ROUTES = [
   ['/operations', (rest) => operationsPage(rest)],
   ['/tracing-map', (rest) => tracingMapPage(rest)],
   ['/tracing', (rest) => tracingPage(rest)],
+  ['/tasks', (rest) => tasksPage(rest)],
+  ['/task/', (rest) => taskPage(decodeURIComponent(rest))],
+  ['/fire', (rest) => firePage(rest)],
+  ['/sites', () => sitesPage()],
+  ['/machinery', () => machineryPage()],
+  ['/complain', () => complainPage()],
+  ['/lookup', (rest) => lookupPage(rest)],
   ['/logout', () => logout()],
 ];
 
@@ -85,6 +97,17 @@ for (const [href, id, key] of [['#/alarms', 'nav-alarms', 'nav_alarms'], ['#/wor
   document.querySelector('nav a[href="#/public"]').before(a);
 }
 
+// Grid supervision (网格任务, for the accounts whose acts include it, shown by applyStatic) and
+// the public's complaint form, before 公众.
+for (const [href, id, key, hidden] of [['#/tasks', 'nav-tasks', 'nav_tasks', true], ['#/complain', 'nav-complain', 'nav_complain', false]]) {
+  const a = document.createElement('a');
+  a.href = href;
+  a.id = id;
+  a.dataset.i18n = key;
+  a.hidden = hidden;
+  document.querySelector('nav a[href="#/public"]').before(a);
+}
+
 function applyStatic() {
   document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
   document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
@@ -102,6 +125,7 @@ function applyStatic() {
   $('#nav-accounts').hidden = !(state.me && (state.me.acts || []).includes('manage_accounts'));
   $('#nav-alarms').hidden = !can(ACT.see);
   $('#nav-workorders').hidden = !can(ACT.see);
+  $('#nav-tasks').hidden = !hasAct('see_tasks');
   $('#nav-reports').hidden = !(state.me && (state.me.acts || []).includes('see_township_report'));
 }
 

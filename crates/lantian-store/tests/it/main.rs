@@ -15,6 +15,7 @@ mod operations;
 mod story;
 mod tamper;
 mod targets;
+mod tasks;
 mod users;
 
 pub use lantian_store::testing::{PgDb, pg_url};

@@ -6,6 +6,7 @@ mod assess;
 mod cems;
 mod echo;
 mod gateway;
+mod grid;
 mod hj212;
 mod integrity;
 mod process;
@@ -44,6 +45,8 @@ enum What {
     Integrity(integrity::Args),
     /// Source tracing on one real station-year: the polar plot's surface, CPF and NWR.
     Tracing(tracing::Args),
+    /// Point-in-polygon of random fire points against the township boundaries.
+    Grid(grid::Args),
     /// The gateway bench's reference server: answers every frame, stores nothing.
     #[command(hide = true)]
     EchoServer(echo::Args),
@@ -59,6 +62,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Cems(a) => cems::run(a),
         What::Integrity(a) => integrity::run(a),
         What::Tracing(a) => tracing::run(a),
+        What::Grid(a) => grid::run(a),
         What::EchoServer(a) => echo::run(a),
     }
 }

@@ -2473,3 +2473,428 @@ fn tracing_pages_and_the_animated_map() {
     drop(browser);
     drop(server);
 }
+
+/// A minimal JPEG carrying EXIF (big-endian TIFF): `DateTimeOriginal` `taken`
+/// (`YYYY:MM:DD HH:MM:SS`, Beijing time) and a GPS position; the segments parse up to an empty
+/// scan (no pixels: nothing here decodes the image).
+fn jpeg_with_exif(taken: &str, lat: f64, lon: f64) -> Vec<u8> {
+    let mut t: Vec<u8> = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
+    let entry = |t: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]| {
+        t.extend(tag.to_be_bytes());
+        t.extend(kind.to_be_bytes());
+        t.extend(count.to_be_bytes());
+        t.extend(value);
+    };
+    // IFD0 at 8: the Exif IFD at 38, the GPS IFD at 56.
+    t.extend(2u16.to_be_bytes());
+    entry(&mut t, 0x8769, 4, 1, 38u32.to_be_bytes());
+    entry(&mut t, 0x8825, 4, 1, 56u32.to_be_bytes());
+    t.extend(0u32.to_be_bytes());
+    // Exif IFD at 38: DateTimeOriginal, its 20 bytes at 110.
+    t.extend(1u16.to_be_bytes());
+    entry(&mut t, 0x9003, 2, 20, 110u32.to_be_bytes());
+    t.extend(0u32.to_be_bytes());
+    // GPS IFD at 56: N, the latitude at 130; E, the longitude at 154.
+    t.extend(4u16.to_be_bytes());
+    entry(&mut t, 1, 2, 2, *b"N\0\0\0");
+    entry(&mut t, 2, 5, 3, 130u32.to_be_bytes());
+    entry(&mut t, 3, 2, 2, *b"E\0\0\0");
+    entry(&mut t, 4, 5, 3, 154u32.to_be_bytes());
+    t.extend(0u32.to_be_bytes());
+    assert_eq!(t.len(), 110);
+    t.extend(taken.as_bytes());
+    t.push(0);
+    for deg in [lat, lon] {
+        let (d, m) = (deg.trunc(), (deg.fract() * 60.0).trunc());
+        let s_e4 = ((deg * 3600.0 - d * 3600.0 - m * 60.0) * 10_000.0).round() as u32;
+        for (num, den) in [(d as u32, 1u32), (m as u32, 1), (s_e4, 10_000)] {
+            t.extend(num.to_be_bytes());
+            t.extend(den.to_be_bytes());
+        }
+    }
+    assert_eq!(t.len(), 178);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(t);
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    jpeg.extend(u16::try_from(app1.len() + 2).unwrap().to_be_bytes());
+    jpeg.extend(app1);
+    jpeg.extend([0xFF, 0xDA, 0x00, 0x02, 0xFF, 0xD9]);
+    jpeg
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n = c
+            .iter()
+            .enumerate()
+            .fold(0u32, |a, (i, b)| a | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+impl Driver {
+    /// Puts a file (its bytes in base64) into the file input `css` and fires its change.
+    fn choose_file(&self, css: &str, name: &str, mime: &str, bytes: &[u8]) {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": "const [css, name, mime, b64] = arguments; const bin = atob(b64); \
+                const u = new Uint8Array(bin.length); for (let i = 0; i < bin.length; i += 1) u[i] = bin.charCodeAt(i); \
+                const dt = new DataTransfer(); dt.items.add(new File([u], name, { type: mime })); \
+                const input = document.querySelector(css); input.files = dt.files; input.dispatchEvent(new Event('change'));",
+                "args": [css, name, mime, base64_encode(bytes)] })),
+        );
+    }
+}
+
+/// The grid tour: fire points imported become tasks on the bureau's map (with hot-spot cells)
+/// and in the statistics by township; the public sends a complaint with a photo through the
+/// form and gets its lookup code; the township signs, handles and finishes it with a photo
+/// whose EXIF check is shown; the bureau approves; the public lookup shows it closed; the
+/// sites page opens and the xlsx export answers as a spreadsheet.
+#[test]
+fn grid_tasks_complaints_and_their_map() {
+    if !have_chromium() {
+        return;
+    }
+    let dir = temp_dir("browser-grid");
+    let d = dir.to_str().unwrap();
+    let pw = "correct-horse-battery";
+    let changed_pw = "correct-horse-battery (changed)";
+    lantian_ok(&[
+        "user",
+        "add",
+        "--data-dir",
+        d,
+        "--username",
+        "bureau1",
+        "--role",
+        "bureau",
+        "--password",
+        pw,
+    ]);
+    // Three fires inside the county (王口镇, 辛集镇, 旧城镇 by their seats) and one in Beijing,
+    // seen an hour ago (FIRMS times are UTC).
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let utc = |ms: i64| {
+        // Beijing time text less eight hours is UTC.
+        lantian_core::cst::format_unix_ms(ms - 8 * 3_600_000)
+    };
+    let seen = utc(now_ms - 3_600_000);
+    let (date, hhmm) = (&seen[..10], seen[11..16].replace(':', ""));
+    let mut csv = String::from(
+        "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,version,bright_ti5,frp,daynight\n",
+    );
+    for (lat, lon) in [
+        (37.99, 115.40),
+        (37.943, 115.218),
+        (37.86, 115.31),
+        (39.9087, 116.3975),
+    ] {
+        csv.push_str(&format!(
+            "{lat},{lon},330.1,0.39,0.36,{date},{hhmm},N20,VIIRS,n,2.0NRT,290.2,5.1,D\n"
+        ));
+    }
+    let fires = dir.join("viirs.csv");
+    std::fs::write(&fires, csv).unwrap();
+    let out = lantian_ok(&[
+        "task",
+        "import-firepoints",
+        "--data-dir",
+        d,
+        fires.to_str().unwrap(),
+        "--json",
+    ]);
+    let lines = json_lines(&out);
+    let townships: Vec<Value> = lines.iter().map(|l| l["township"].clone()).collect();
+    assert_eq!(
+        townships,
+        [
+            json!("wangkou"),
+            json!("xinji"),
+            json!("jiucheng"),
+            Value::Null
+        ],
+        "{lines:?}"
+    );
+
+    let server = Server::start(d, &["--no-device-setup"]);
+    let (web, addr) = (server.url(), server.http.clone());
+    let bureau = super::serve::login(&addr, "bureau1", pw);
+    post_as(
+        &addr,
+        &bureau,
+        "/api/v1/sites",
+        json!({ "id": "GD-01", "name": "王口镇安置房工地", "kind": "construction", "lat": 37.985, "lon": 115.395,
+                "owner": "王口建设公司", "limit_ug_m3": 150.0 }),
+    );
+    let browser = Browser::start();
+    let b = &browser.driver;
+    // No dictionary key of the grid pages shows untranslated.
+    let keys = "return (document.body.innerText.match(/\\b(gr|gs|gc|gf|gd|gm|ga|gact|gv|gsrc|gcat|gms|gdk|nav)_[a-z0-9_]+/g) || []).join(' ')";
+
+    eprintln!(
+        "browser test: the bureau sees the fire points' tasks on the map and in the statistics"
+    );
+    b.log_in(&web, "bureau1", changed_pw);
+    b.go(&format!("{web}/#/tasks"));
+    b.wait(
+        "the statistics chart",
+        "const c = document.querySelector('#task-chart'); return c && c.dataset.drawn",
+    );
+    assert_eq!(b.text("#task-total"), json!("3"));
+    assert_eq!(
+        b.js("return document.querySelector('#task-map').dataset.markers"),
+        json!("3")
+    );
+    // Three fires kilometres apart: three hot-spot cells of one task each.
+    assert_eq!(
+        b.js("return document.querySelectorAll('#task-map path.hot-cell').length"),
+        json!(3)
+    );
+    assert_eq!(
+        b.js("return document.querySelector('#task-chart').dataset.drawn"),
+        json!("3")
+    );
+    let wangkou = b.js(
+        "const r = document.querySelector('#task-stats-table tr[data-township=wangkou]'); return [...r.cells].map((c) => c.textContent)",
+    );
+    assert_eq!(wangkou[0], json!("王口镇"));
+    assert_eq!(wangkou[1], json!("1"), "{wangkou}");
+    let deadlines = b.js(
+        "return [...document.querySelectorAll('#task-table td.deadline')].map((c) => c.textContent)",
+    );
+    assert!(
+        deadlines
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c.as_str().unwrap().contains("北京时间")),
+        "{deadlines}"
+    );
+    assert_eq!(b.js(keys), json!(""), "Chinese");
+    b.screenshot_page("grid-tasks.png");
+    b.go(&format!("{web}/#/fire"));
+    b.wait(
+        "the fire points' daily summary",
+        "return document.querySelector('#fire-summary-table')",
+    );
+    assert_eq!(
+        b.js("return document.querySelector('#fire-summary-table tbody tr').cells[1].textContent"),
+        json!("3")
+    );
+    b.screenshot_page("grid-fire.png");
+    b.log_out(&web);
+
+    eprintln!("browser test: the public sends a complaint with a photo");
+    b.go(&format!("{web}/#/complain"));
+    b.wait(
+        "the form's token",
+        "const f = document.querySelector('#complaint-form'); return f && f.dataset.token === 'ready'",
+    );
+    b.js("document.querySelector('#gc-category').value = 'smoke'");
+    b.type_into("#gc-text", "小区东侧锅炉房烟囱冒黑烟，每天早上最严重");
+    // Sending without a place says what is missing.
+    b.click("#gc-submit");
+    assert_eq!(
+        b.text("#gc-error"),
+        json!("请在地图上点击，选择问题所在位置。")
+    );
+    b.click("#complaint-map");
+    b.wait(
+        "the place picked",
+        "return document.querySelector('#complaint-map').dataset.picked",
+    );
+    b.type_into("#gc-address", "幸福小区东门");
+    let photo = jpeg_with_exif("2026:01:01 08:00:00", 37.99, 115.40);
+    b.choose_file("#gc-photo", "smoke.jpg", "image/jpeg", &photo);
+    // The form must have been open a few seconds (its token says when it was given).
+    std::thread::sleep(Duration::from_millis(3500));
+    b.click("#gc-submit");
+    let code = b.wait(
+        "the lookup code",
+        "const c = document.querySelector('#lookup-code'); return c ? c.textContent : (document.querySelector('#gc-error').textContent ? 'ERROR ' + document.querySelector('#gc-error').textContent : null)",
+    );
+    let code = code.as_str().unwrap().to_owned();
+    assert!(!code.starts_with("ERROR") && code.len() >= 6, "{code}");
+    assert_eq!(b.js(keys), json!(""), "Chinese");
+    b.screenshot_page("grid-complaint-code.png");
+
+    // Its task, as the bureau's API lists it: the township its place lies in.
+    let tasks = get_as(&addr, &bureau, "/api/v1/tasks?source=complaint");
+    let task = tasks["items"][0].clone();
+    let (id, township) = (
+        task["id"].as_i64().unwrap(),
+        task["township"].as_str().unwrap().to_owned(),
+    );
+    lantian_ok(&[
+        "user",
+        "add",
+        "--data-dir",
+        d,
+        "--username",
+        "xz1",
+        "--role",
+        "township",
+        "--unit",
+        &township,
+        "--password",
+        pw,
+    ]);
+    super::serve::login(&addr, "xz1", pw);
+
+    eprintln!(
+        "browser test: the township ({township}) signs, handles and finishes task {id} with a photo"
+    );
+    b.log_in(&web, "xz1", changed_pw);
+    b.go(&format!("{web}/#/tasks?source=complaint"));
+    b.wait(
+        "the township's queue",
+        &format!("return document.querySelector('#task-table tr[data-id=\"{id}\"]')"),
+    );
+    let state_is = |s: &str| {
+        format!(
+            "const e = document.querySelector('#task-state .task-state'); return e && e.dataset.state === '{s}'"
+        )
+    };
+    b.go(&format!("{web}/#/task/{id}"));
+    for (act, after) in [("sign", "signed"), ("start", "handling")] {
+        b.wait(
+            act,
+            &format!("return document.querySelector('button[data-act={act}]')"),
+        );
+        b.click(&format!("button[data-act={act}]"));
+        b.wait(after, &state_is(after));
+    }
+    let taken = lantian_core::cst::format_unix_ms(now_ms + 120_000).replace('-', ":") + ":00";
+    let lat = task["lat"].as_f64().unwrap();
+    let lon = task["lon"].as_f64().unwrap();
+    b.choose_file(
+        "#task-evidence",
+        "done.jpg",
+        "image/jpeg",
+        &jpeg_with_exif(&taken, lat, lon),
+    );
+    let verdict = b.wait(
+        "the evidence's check",
+        "const r = document.querySelector('#task-evidence-table tbody tr'); return r && r.dataset.verdict",
+    );
+    assert!(
+        ["consistent", "flagged", "unchecked"].contains(&verdict.as_str().unwrap()),
+        "{verdict}"
+    );
+    eprintln!("browser test: the photo's EXIF check says {verdict}");
+    b.type_into("#task-act-text", "已约谈锅炉房负责人，更换燃料并拍照存证");
+    b.click("button[data-act=finish]");
+    b.wait("finished", &state_is("finished"));
+    assert_eq!(b.js(keys), json!(""), "Chinese");
+    b.screenshot_page("grid-task-finished.png");
+    b.log_out(&web);
+
+    eprintln!("browser test: the bureau approves; the public lookup shows it closed");
+    b.log_in(&web, "bureau1", changed_pw);
+    b.go(&format!("{web}/#/task/{id}"));
+    b.wait(
+        "approve",
+        "return document.querySelector('button[data-act=approve]')",
+    );
+    b.click("button[data-act=approve]");
+    b.wait("approved", &state_is("approved"));
+    let timeline = b.js(
+        "return [...document.querySelectorAll('#task-timeline li')].map((l) => l.dataset.action)",
+    );
+    for a in ["create", "sign", "start", "evidence", "finish", "approve"] {
+        assert!(
+            timeline.as_array().unwrap().contains(&json!(a)),
+            "{a}: {timeline}"
+        );
+    }
+    b.screenshot_page("grid-task-approved.png");
+
+    // The xlsx export of the list, as the browser downloads it.
+    b.go(&format!("{web}/#/tasks"));
+    b.wait(
+        "the export link",
+        "return document.querySelector('#tasks-xlsx')",
+    );
+    let got = b.js(
+        "const x = new XMLHttpRequest(); x.open('GET', document.querySelector('#tasks-xlsx').href, false); x.send(); \
+         return [x.status, x.getResponseHeader('content-type')]",
+    );
+    assert_eq!(
+        got,
+        json!([
+            200,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        ])
+    );
+    b.go(&format!("{web}/#/sites"));
+    b.wait(
+        "the sites",
+        "return document.querySelector('#site-table tr[data-id=\"GD-01\"]')",
+    );
+    assert_eq!(b.js(keys), json!(""), "Chinese");
+    b.screenshot_page("grid-sites.png");
+    // A machine registered through the bureau's form.
+    b.go(&format!("{web}/#/machinery"));
+    b.wait(
+        "the machinery form",
+        "return document.querySelector('#machinery-form')",
+    );
+    for (field, value) in [
+        ("code", "XJ-NR-0001"),
+        ("owner", "王口建设公司"),
+        ("kind", "挖掘机"),
+        ("engine_kw", "75"),
+    ] {
+        b.type_into(&format!("#machinery-form [data-k={field}]"), value);
+    }
+    b.js("document.querySelector('#machinery-form [data-k=stage]').value = 'cn3'");
+    b.click("#machinery-form button");
+    b.wait(
+        "the machine listed",
+        "return document.querySelector('#machinery-table tr[data-code=\"XJ-NR-0001\"]')",
+    );
+    assert_eq!(
+        b.js("return document.querySelector('#machinery-table tr[data-code=\"XJ-NR-0001\"]').cells[3].textContent"),
+        json!("国三")
+    );
+    b.screenshot_page("grid-machinery.png");
+    // The task list in English.
+    b.go(&format!("{web}/#/tasks"));
+    b.wait(
+        "the statistics chart",
+        "const c = document.querySelector('#task-chart'); return c && c.dataset.drawn",
+    );
+    b.click("#lang");
+    b.wait(
+        "the tasks page in English",
+        "const h = document.querySelector('#view h2'); const c = document.querySelector('#task-chart'); return h && h.textContent === 'Grid tasks' && c && c.dataset.drawn",
+    );
+    assert_eq!(b.js(keys), json!(""), "English");
+    b.screenshot_page("grid-tasks-en.png");
+    b.click("#lang");
+    b.log_out(&web);
+
+    b.go(&format!("{web}/#/lookup?code={code}"));
+    b.wait(
+        "the lookup closed",
+        "const s = document.querySelector('#lookup-state'); return s && s.dataset.closed === '1'",
+    );
+    assert_eq!(b.js(keys), json!(""), "Chinese");
+    b.screenshot_page("grid-lookup.png");
+    drop(browser);
+    drop(server);
+}
