@@ -6,7 +6,7 @@
 
 use crate::caller::policy;
 use crate::{App, AppError, AppResult, Caller};
-use lantian_core::grid::geo::{Boundaries, Located};
+use lantian_core::grid::geo::Located;
 use lantian_core::grid::task::{
     self, Action, GridConfig, Overdue, Source, Standing, State, TaskTimes, Verdict,
 };
@@ -16,7 +16,6 @@ use lantian_store::tasks::{
     EventKind, EvidenceRow, TaskChange, TaskEvent, TaskFilter, TaskRow, sha256_hex,
 };
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, Mutex, PoisonError};
 
 /// The store setting holding the grid's configuration ([`GridConfig`], JSON).
 pub const CONFIG_SETTING: &str = "grid_config";
@@ -203,108 +202,11 @@ pub fn set_config(app: &App, caller: &Caller, text: &str) -> AppResult<GridConfi
     Ok(c)
 }
 
-/// The county's township boundaries: `DATA_DIR/boundaries.geojson` when present, else the
-/// profile's; parsed once while the text stays the same.
-pub fn boundaries(app: &App) -> AppResult<Arc<Boundaries>> {
-    let custom = app
-        .data_dir
-        .as_ref()
-        .map(|d| d.join("boundaries.geojson"))
-        .and_then(|p| std::fs::read_to_string(p).ok());
-    let text = custom.as_deref().unwrap_or(&app.county.boundaries_geojson);
-    let mut cache = BOUNDARIES.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some((t, b)) = cache.as_ref()
-        && t == text
-    {
-        return Ok(b.clone());
-    }
-    let b = Arc::new(parse_boundaries(text).map_err(|e| {
-        AppError::Internal(format!(
-            "boundaries.geojson cannot be used for locating points: {e}"
-        ))
-    })?);
-    *cache = Some((text.to_owned(), b.clone()));
-    Ok(b)
-}
-
-/// The parsed boundaries and the text they came from, so a changed file is read again.
-type Cached = Option<(String, Arc<Boundaries>)>;
-static BOUNDARIES: Mutex<Cached> = Mutex::new(None);
-
-/// The county's GeoJSON FeatureCollection as the core's [`Boundaries`]: each feature's
-/// `properties.id` with its Polygon or MultiPolygon.
-pub fn parse_boundaries(text: &str) -> Result<Boundaries, String> {
-    use lantian_core::grid::geo::{Polygon, Ring};
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    if v.get("type").and_then(|t| t.as_str()) != Some("FeatureCollection") {
-        return Err("expected a GeoJSON FeatureCollection".to_owned());
-    }
-    let ring = |r: &serde_json::Value| -> Result<Ring, String> {
-        r.as_array()
-            .ok_or("a ring is not an array")?
-            .iter()
-            .map(|p| {
-                match (
-                    p.get(0).and_then(|x| x.as_f64()),
-                    p.get(1).and_then(|x| x.as_f64()),
-                ) {
-                    (Some(lon), Some(lat)) => Ok([lon, lat]),
-                    _ => Err(format!("a position is not [lon, lat]: {p}")),
-                }
-            })
-            .collect()
-    };
-    let polygon = |p: &serde_json::Value| -> Result<Polygon, String> {
-        let rings = p.as_array().ok_or("a polygon is not an array of rings")?;
-        let mut it = rings.iter();
-        let outer = ring(it.next().ok_or("a polygon without rings")?)?;
-        Ok(Polygon {
-            outer,
-            holes: it.map(ring).collect::<Result<_, _>>()?,
-        })
-    };
-    let features = v
-        .get("features")
-        .and_then(|f| f.as_array())
-        .ok_or("the FeatureCollection has no `features` array")?;
-    let mut units = Vec::with_capacity(features.len());
-    for (i, f) in features.iter().enumerate() {
-        let id = f
-            .pointer("/properties/id")
-            .and_then(|x| x.as_str())
-            .ok_or(format!("feature {}: no properties.id", i + 1))?;
-        let g = f
-            .get("geometry")
-            .ok_or(format!("feature {id}: no geometry"))?;
-        let coords = g
-            .get("coordinates")
-            .ok_or(format!("feature {id}: no coordinates"))?;
-        let polygons = match g.get("type").and_then(|t| t.as_str()) {
-            Some("Polygon") => vec![polygon(coords).map_err(|e| format!("feature {id}: {e}"))?],
-            Some("MultiPolygon") => coords
-                .as_array()
-                .ok_or(format!(
-                    "feature {id}: MultiPolygon coordinates are not an array"
-                ))?
-                .iter()
-                .map(|p| polygon(p).map_err(|e| format!("feature {id}: {e}")))
-                .collect::<Result<_, _>>()?,
-            other => {
-                return Err(format!(
-                    "feature {id}: geometry {other:?} is not a Polygon or MultiPolygon"
-                ));
-            }
-        };
-        units.push((id.to_owned(), polygons));
-    }
-    Boundaries::new(units)
-}
-
 /// The township a point lies in, or why it is refused (outside the county: the distance and
 /// the nearest township).
 pub fn township_of(app: &App, lat: f64, lon: f64) -> AppResult<String> {
     check_point(lat, lon)?;
-    match boundaries(app)?.locate(lat, lon) {
+    match crate::firepoints::county_boundaries(app)?.locate(lat, lon) {
         Located::Inside { unit } | Located::Border { unit, .. } => Ok(unit),
         Located::Outside {
             nearest_unit,
@@ -1214,6 +1116,7 @@ mod tests {
     use super::*;
     use crate::{Account, Clock, County};
     use lantian_store::Store;
+    use std::sync::Arc;
 
     const T0_MS: i64 = 1_780_000_000_000;
     const H: i64 = task::HOUR_MS;

@@ -2,7 +2,7 @@
 //! area indicators) and `lantian machinery …` (the non-road machinery register, inspections,
 //! 冒黑烟 reports); thin over `lantian_app::sites`.
 
-use crate::context::{AsArgs, StoreArgs};
+use crate::context::{AsArgs, StoreArgs, print};
 use anyhow::{Context, Result, bail};
 use lantian_app::sites::{
     self, DustfallEntry, NewInspection, NewMachine, NewMachineInspection, NewSite, SmokyReport,
@@ -10,8 +10,6 @@ use lantian_app::sites::{
 use lantian_core::date::{Date, Month};
 use lantian_core::grid::dust::CheckItem;
 use lantian_store::sites::CheckRow;
-use serde::Serialize;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -224,19 +222,6 @@ enum MachineryCmd {
         #[arg(long)]
         photo: Option<PathBuf>,
     },
-}
-
-/// Prints one JSON line per item, or a line of text per item.
-fn print<T: Serialize>(json: bool, items: &[T], text: impl Fn(&T) -> String) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    for i in items {
-        if json {
-            writeln!(out, "{}", serde_json::to_string(i)?)?;
-        } else {
-            writeln!(out, "{}", text(i))?;
-        }
-    }
-    Ok(())
 }
 
 fn site_line(s: &sites::SiteView) -> String {

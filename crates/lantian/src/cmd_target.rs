@@ -1,15 +1,13 @@
 //! `lantian target …`: targets per year, unit and indicator (list, set with history,
 //! monthly breakdowns) and every unit's progress; thin over `lantian_app::targets`.
 
-use crate::context::{AsArgs, StoreArgs};
+use crate::context::{AsArgs, StoreArgs, print};
 use anyhow::{Result, bail};
 use lantian_app::targets::{self, SetTarget};
 use lantian_core::Month;
 use lantian_core::rules::RuleChoice;
 use lantian_core::targets::{Indicator, Method};
 use lantian_store::View;
-use serde::Serialize;
-use std::io::Write;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -118,19 +116,6 @@ fn parse_view(s: &str) -> Result<View, String> {
         "audited" => Ok(View::Audited),
         o => Err(format!("view {o:?}: expected raw or audited")),
     }
-}
-
-/// Prints one JSON line per item, or a line of text per item.
-fn print<T: Serialize>(json: bool, items: &[T], text: impl Fn(&T) -> String) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    for i in items {
-        if json {
-            writeln!(out, "{}", serde_json::to_string(i)?)?;
-        } else {
-            writeln!(out, "{}", text(i))?;
-        }
-    }
-    Ok(())
 }
 
 fn num(v: Option<f64>) -> String {

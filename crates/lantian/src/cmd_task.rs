@@ -1,12 +1,11 @@
 //! `lantian task …`: grid tasks (docs/grid.md): list, show, create, act, evidence, export,
 //! stats and the overdue escalation; thin over `lantian_app::tasks`.
 
-use crate::context::{AsArgs, StoreArgs};
+use crate::context::{AsArgs, StoreArgs, print};
 use anyhow::{Context, Result};
 use lantian_app::tasks::{self, ActRequest, ListQuery, NewTask};
 use lantian_core::Month;
 use lantian_core::grid::task::{Action, Source, State};
-use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -176,19 +175,6 @@ fn parse_action(s: &str) -> Result<Action, String> {
             "action {s:?}: expected one of sign, start, finish, approve, return, reassign, escalate"
         )
     })
-}
-
-/// Prints one JSON line per item, or a line of text per item.
-fn print<T: Serialize>(json: bool, items: &[T], text: impl Fn(&T) -> String) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    for i in items {
-        if json {
-            writeln!(out, "{}", serde_json::to_string(i)?)?;
-        } else {
-            writeln!(out, "{}", text(i))?;
-        }
-    }
-    Ok(())
 }
 
 fn line(v: &tasks::TaskView) -> String {

@@ -5,6 +5,7 @@ use anyhow::{Context, Result, bail};
 use lantian_app::{Account, App, Caller, Clock, County};
 use lantian_core::org::Role;
 use lantian_store::{Location, Store};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -159,4 +160,21 @@ fn os_user() -> String {
             })
         })
         .unwrap_or_else(|| format!("uid{uid}"))
+}
+
+/// Prints one JSON line per item, or a line of text per item.
+pub fn print<T: serde::Serialize>(
+    json: bool,
+    items: &[T],
+    text: impl Fn(&T) -> String,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for i in items {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(i)?)?;
+        } else {
+            writeln!(out, "{}", text(i))?;
+        }
+    }
+    Ok(())
 }

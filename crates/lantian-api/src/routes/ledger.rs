@@ -344,7 +344,7 @@ pub async fn evidence(
     // Browsers send non-ASCII names percent-encoded (a header is ISO-8859-1).
     let name = headers
         .get("x-filename")
-        .map(|v| percent_decode(v.as_bytes()))
+        .map(|v| super::percent_decode(v.as_bytes()))
         .unwrap_or_else(|| "evidence".to_owned());
     let n = body.len();
     let file = run(&st, move |app| {
@@ -359,28 +359,4 @@ pub fn evidence_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(evidence))
         .layer(DefaultBodyLimit::max(EVIDENCE_BYTES_MAX + 1024))
-}
-
-/// `%E8%AF%81…` → the UTF-8 text it encodes; anything that is not an escape stays as it is.
-fn percent_decode(raw: &[u8]) -> String {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match (
-            raw[i],
-            raw.get(i + 1).copied().and_then(hex),
-            raw.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push(h << 4 | l);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

@@ -163,7 +163,7 @@ pub async fn evidence(
     let name = headers
         .get("x-filename")
         .and_then(|v| v.to_str().ok())
-        .map(percent_decode)
+        .map(|v| super::percent_decode(v.as_bytes()))
         .unwrap_or_else(|| "evidence".to_owned());
     Ok(Json(json!(
         run(&st, move |app| tasks::evidence(
@@ -268,32 +268,6 @@ pub async fn escalate(State(st): State<AppState>, Who(caller): Who) -> ApiResult
     let ids = run(&st, move |app| tasks::escalate(app, &caller)).await?;
     Ok(Json(json!({ "escalated": ids })))
 }
-
-/// `%E8%AF%81…` → the UTF-8 text it encodes; anything that is not an escape stays.
-fn percent_decode(raw: &str) -> String {
-    let b = raw.as_bytes();
-    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match (
-            b[i],
-            b.get(i + 1).copied().and_then(hex),
-            b.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push(h << 4 | l);
-                i += 3;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// The grid task routes; the evidence upload with a body limit of its own.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -322,7 +296,7 @@ mod tests {
             ("100%.pdf", "100%.pdf"),
             ("%zz", "%zz"),
         ] {
-            assert_eq!(percent_decode(raw), want);
+            assert_eq!(super::super::percent_decode(raw.as_bytes()), want);
         }
     }
 

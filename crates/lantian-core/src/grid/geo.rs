@@ -2,7 +2,7 @@
 //! prepared once with bounding boxes and a uniform grid of cells, then ray casting.
 //!
 //! The core has no JSON parser, so the county's GeoJSON is read in the application layer
-//! (`lantian_app::firepoints::county_boundaries(app)`, also `lantian_app::tasks::boundaries`)
+//! (`lantian_app::firepoints::county_boundaries(app)`)
 //! and arrives here as plain coordinates through [`Boundaries::new`].
 //!
 //! Coordinates are WGS 84 degrees, `[lon, lat]` in rings as in GeoJSON; [`Boundaries::locate`]
