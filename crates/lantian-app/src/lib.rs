@@ -23,6 +23,7 @@ pub mod clock;
 pub mod complaints;
 pub mod compliance;
 pub mod county;
+pub mod credit;
 pub mod data;
 pub mod emergency;
 pub mod emissions;

@@ -14,6 +14,7 @@ pub mod city;
 pub mod cst;
 pub mod date;
 pub mod decimal;
+pub mod enforce;
 pub mod grid;
 pub mod integrity;
 pub mod ledger;

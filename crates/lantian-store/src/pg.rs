@@ -69,6 +69,22 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0015_sites",
         include_str!("../migrations/postgres/0015_sites.sql"),
     ),
+    (
+        "0016_cases",
+        include_str!("../migrations/postgres/0016_cases.sql"),
+    ),
+    (
+        "0017_credit",
+        include_str!("../migrations/postgres/0017_credit.sql"),
+    ),
+    (
+        "0018_sanluanwu",
+        include_str!("../migrations/postgres/0018_sanluanwu.sql"),
+    ),
+    (
+        "0019_open_data",
+        include_str!("../migrations/postgres/0019_open_data.sql"),
+    ),
 ];
 
 impl ToSql for Val {

@@ -73,6 +73,22 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0016_sites",
         include_str!("../migrations/sqlite/0016_sites.sql"),
     ),
+    (
+        "0017_cases",
+        include_str!("../migrations/sqlite/0017_cases.sql"),
+    ),
+    (
+        "0018_credit",
+        include_str!("../migrations/sqlite/0018_credit.sql"),
+    ),
+    (
+        "0019_sanluanwu",
+        include_str!("../migrations/sqlite/0019_sanluanwu.sql"),
+    ),
+    (
+        "0020_open_data",
+        include_str!("../migrations/sqlite/0020_open_data.sql"),
+    ),
 ];
 
 pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[(

@@ -15,12 +15,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A minimal WebDriver client over HTTP/1.1.
-struct Driver {
+pub(super) struct Driver {
     port: u16,
     session: String,
 }
 
-fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
+pub(super) fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let payload = body.map(Value::to_string).unwrap_or_default();
     write!(s, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}", payload.len()).unwrap();
@@ -45,7 +45,7 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
 }
 
 impl Driver {
-    fn start(port: u16) -> Driver {
+    pub(super) fn start(port: u16) -> Driver {
         let caps = json!({ "capabilities": { "alwaysMatch": { "browserName": "chrome", "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -60,7 +60,7 @@ impl Driver {
         Driver { port, session }
     }
 
-    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+    pub(super) fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         if std::env::var_os("LANTIAN_WEBDRIVER_TRACE").is_some() {
             eprintln!("webdriver {method} {path}");
         }
@@ -73,11 +73,11 @@ impl Driver {
             .clone()
     }
 
-    fn go(&self, url: &str) {
+    pub(super) fn go(&self, url: &str) {
         self.cmd("POST", "/url", Some(json!({ "url": url })));
     }
 
-    fn js(&self, script: &str) -> Value {
+    pub(super) fn js(&self, script: &str) -> Value {
         self.cmd(
             "POST",
             "/execute/sync",
@@ -87,7 +87,7 @@ impl Driver {
 
     /// Polls `script` until it returns something truthy, or fails after 60 s (a hang guard, not a
     /// timing: CI runs the other tests beside it on 2 cores).
-    fn wait(&self, what: &str, script: &str) -> Value {
+    pub(super) fn wait(&self, what: &str, script: &str) -> Value {
         let start = Instant::now();
         loop {
             let v = self.js(script);
@@ -102,7 +102,7 @@ impl Driver {
         }
     }
 
-    fn element(&self, css: &str) -> String {
+    pub(super) fn element(&self, css: &str) -> String {
         let v = self.cmd(
             "POST",
             "/element",
@@ -115,7 +115,7 @@ impl Driver {
             .to_owned()
     }
 
-    fn type_into(&self, css: &str, text: &str) {
+    pub(super) fn type_into(&self, css: &str, text: &str) {
         let e = self.element(css);
         self.cmd(
             "POST",
@@ -124,13 +124,13 @@ impl Driver {
         );
     }
 
-    fn click(&self, css: &str) {
+    pub(super) fn click(&self, css: &str) {
         let e = self.element(css);
         self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})));
     }
 
     /// Logs `user` in through the login form and waits for the menu to name them.
-    fn log_in(&self, web: &str, user: &str, password: &str) {
+    pub(super) fn log_in(&self, web: &str, user: &str, password: &str) {
         self.go(&format!("{web}/#/login"));
         self.wait(
             "the login form",
@@ -147,7 +147,7 @@ impl Driver {
         );
     }
 
-    fn log_out(&self, web: &str) {
+    pub(super) fn log_out(&self, web: &str) {
         self.go(&format!("{web}/#/logout"));
         self.wait(
             "logged out",
@@ -156,7 +156,7 @@ impl Driver {
     }
 
     /// The text of the first element `css` selects (null if none).
-    fn text(&self, css: &str) -> Value {
+    pub(super) fn text(&self, css: &str) -> Value {
         self.js(&format!(
             "const e = document.querySelector({}); return e ? e.textContent.trim() : null",
             json!(css)
@@ -164,7 +164,7 @@ impl Driver {
     }
 
     /// A screenshot of the whole page: the window is made as tall as the page, then restored.
-    fn screenshot_page(&self, name: &str) {
+    pub(super) fn screenshot_page(&self, name: &str) {
         let height = self
             .js("return document.documentElement.scrollHeight")
             .as_u64()
@@ -184,7 +184,7 @@ impl Driver {
         );
     }
 
-    fn screenshot(&self, name: &str) {
+    pub(super) fn screenshot(&self, name: &str) {
         let b64 = self.cmd("GET", "/screenshot", None);
         let png = base64_decode(b64.as_str().unwrap_or_default());
         assert!(png.starts_with(b"\x89PNG"), "a screenshot");
@@ -205,7 +205,7 @@ impl Drop for Driver {
     }
 }
 
-fn base64_decode(s: &str) -> Vec<u8> {
+pub(super) fn base64_decode(s: &str) -> Vec<u8> {
     let val = |c: u8| match c {
         b'A'..=b'Z' => Some(c - b'A'),
         b'a'..=b'z' => Some(c - b'a' + 26),
@@ -227,7 +227,7 @@ fn base64_decode(s: &str) -> Vec<u8> {
         .collect()
 }
 
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -236,7 +236,7 @@ fn free_port() -> u16 {
 }
 
 /// Whether Chromium and its driver are installed; CI must have them.
-fn have_chromium() -> bool {
+pub(super) fn have_chromium() -> bool {
     if std::path::Path::new("/usr/bin/chromedriver").exists() {
         return true;
     }
@@ -248,13 +248,13 @@ fn have_chromium() -> bool {
 
 /// A headless Chromium under chromedriver, in China's zone (times must read the same whatever
 /// the browser's zone). The session ends before chromedriver is killed (fields drop in order).
-struct Browser {
-    driver: Driver,
+pub(super) struct Browser {
+    pub(super) driver: Driver,
     _chromedriver: Killed,
 }
 
 impl Browser {
-    fn start() -> Browser {
+    pub(super) fn start() -> Browser {
         let port = free_port();
         let cd = Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
@@ -569,7 +569,7 @@ fn overview_map_and_station_chart_show_what_the_gateway_received() {
 }
 
 /// A GET of the API as a logged-in account, parsed; panics unless it answers 200.
-fn get_as(addr: &str, l: &super::serve::Login, path: &str) -> Value {
+pub(super) fn get_as(addr: &str, l: &super::serve::Login, path: &str) -> Value {
     let r = super::serve::request(addr, "GET", path, &[("Cookie", l.cookie.as_str())], b"");
     assert_eq!(
         r.status,
@@ -1094,7 +1094,7 @@ fn enterprise_pages_show_what_the_api_computed_and_the_enterprise_publishes_it()
 }
 
 /// A POST of the API as a logged-in account, with its CSRF token; panics unless it answers 200.
-fn post_as(addr: &str, l: &super::serve::Login, path: &str, body: Value) -> Value {
+pub(super) fn post_as(addr: &str, l: &super::serve::Login, path: &str, body: Value) -> Value {
     let headers = [
         ("Content-Type", "application/json"),
         ("Cookie", l.cookie.as_str()),
@@ -2477,7 +2477,7 @@ fn tracing_pages_and_the_animated_map() {
 /// A minimal JPEG carrying EXIF (big-endian TIFF): `DateTimeOriginal` `taken`
 /// (`YYYY:MM:DD HH:MM:SS`, Beijing time) and a GPS position; the segments parse up to an empty
 /// scan (no pixels: nothing here decodes the image).
-fn jpeg_with_exif(taken: &str, lat: f64, lon: f64) -> Vec<u8> {
+pub(super) fn jpeg_with_exif(taken: &str, lat: f64, lon: f64) -> Vec<u8> {
     let mut t: Vec<u8> = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
     let entry = |t: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]| {
         t.extend(tag.to_be_bytes());
@@ -2522,7 +2522,7 @@ fn jpeg_with_exif(taken: &str, lat: f64, lon: f64) -> Vec<u8> {
     jpeg
 }
 
-fn base64_encode(bytes: &[u8]) -> String {
+pub(super) fn base64_encode(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for c in bytes.chunks(3) {
@@ -2543,7 +2543,7 @@ fn base64_encode(bytes: &[u8]) -> String {
 
 impl Driver {
     /// Puts a file (its bytes in base64) into the file input `css` and fires its change.
-    fn choose_file(&self, css: &str, name: &str, mime: &str, bytes: &[u8]) {
+    pub(super) fn choose_file(&self, css: &str, name: &str, mime: &str, bytes: &[u8]) {
         self.cmd(
             "POST",
             "/execute/sync",

@@ -1,0 +1,1 @@
+-- 0016_cases: filled by issue 21 (placeholder).

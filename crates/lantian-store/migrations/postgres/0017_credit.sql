@@ -1,0 +1,1 @@
+-- 0017_credit: filled by issue 21 (placeholder).

@@ -1,0 +1,1 @@
+-- 0018_sanluanwu: filled by issue 21 (placeholder).

@@ -1,0 +1,1 @@
+-- 0019_open_data: filled by issue 21 (placeholder).

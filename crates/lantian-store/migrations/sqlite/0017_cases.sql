@@ -1,0 +1,1 @@
+-- 0017_cases: filled by issue 21 (placeholder).

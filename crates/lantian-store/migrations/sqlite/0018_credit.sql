@@ -1,0 +1,1 @@
+-- 0018_credit: filled by issue 21 (placeholder).

@@ -1,0 +1,1 @@
+-- 0019_sanluanwu: filled by issue 21 (placeholder).

@@ -1,0 +1,1 @@
+-- 0020_open_data: filled by issue 21 (placeholder).
