@@ -210,8 +210,13 @@ pub async fn gate(State(st): State<AppState>, mut req: Request, next: Next) -> R
     // The API router is nested under `/api/v1`: it sees the rest of the path.
     let login_path = path == "/login";
     match &authed {
-        // The public complaint form is signed by its own form token (lantian_app::complaints).
-        None if changes_state && !login_path && path != "/complaints" => {
+        // The public complaint form is signed by its own form token (lantian_app::complaints);
+        // an open-data key sign-up is limited per address (crate::opendata_limit).
+        None if changes_state
+            && !login_path
+            && path != "/complaints"
+            && path != crate::opendata_limit::SIGNUP_PATH =>
+        {
             return ApiError::Unauthorized.into_response();
         }
         None => {}

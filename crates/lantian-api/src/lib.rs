@@ -10,6 +10,7 @@
 pub mod auth;
 mod error;
 pub mod export;
+pub mod opendata_limit;
 mod routes;
 pub mod throttle;
 mod ui;
@@ -99,6 +100,7 @@ pub struct AppState {
     /// The bearer token Prometheus scrapes `/metrics` with (none: sessions only).
     pub metrics_token: Option<Arc<str>>,
     pub throttle: Arc<throttle::Throttle>,
+    pub open_limit: Arc<opendata_limit::Limiter>,
 }
 
 impl AppState {
@@ -112,6 +114,7 @@ impl AppState {
             web: Arc::default(),
             metrics_token: None,
             throttle: Arc::default(),
+            open_limit: Arc::default(),
         }
     }
 
@@ -152,6 +155,10 @@ pub fn router(state: AppState) -> Router {
             get(move || async move { Json(Value::clone(&doc)) }),
         )
         .fallback(|| async { ApiError::NotFound("no such API endpoint".to_owned()) })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            opendata_limit::limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::gate,
@@ -238,7 +245,12 @@ async fn metrics(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        format!("{}{}", (s.metrics)(), s.throttle.render_prometheus()),
+        format!(
+            "{}{}{}",
+            (s.metrics)(),
+            s.throttle.render_prometheus(),
+            s.open_limit.render_prometheus()
+        ),
     ))
 }
 

@@ -50,6 +50,20 @@ const FILES: &[(&str, &str, &[u8])] = &[
     web!("js/pages/fire.js", "text/javascript; charset=utf-8"),
     web!("js/pages/complain.js", "text/javascript; charset=utf-8"),
     web!("js/pages/sites.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/opendata.js", "text/javascript; charset=utf-8"),
+    web!(
+        "js/pages/portal_station.js",
+        "text/javascript; charset=utf-8"
+    ),
+    web!(
+        "js/pages/portal_enterprise.js",
+        "text/javascript; charset=utf-8"
+    ),
+    web!("js/pages/sanluanwu.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/cases.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/case.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/credit.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/apikeys.js", "text/javascript; charset=utf-8"),
     web!(
         "vendor/leaflet/leaflet.js",
         "text/javascript; charset=utf-8"

@@ -243,6 +243,21 @@ pub mod policy {
         CreateTasks,
         /// Approve, return, reassign and escalate grid tasks; set their deadlines.
         ReviewTasks,
+        /// See enforcement cases (a township: its township's; an enterprise or contractor:
+        /// its own; docs/enforcement.md).
+        SeeCases,
+        /// Open, investigate, decide, close and dismiss enforcement cases.
+        ManageCases,
+        /// See the 散乱污 list and its monthly count (a township: its own).
+        SeeSanluanwu,
+        /// Add 散乱污 entries and report their rectification (a township: its own).
+        ReportSanluanwu,
+        /// Verify (验收销号) or reject 散乱污 entries, for every township.
+        ManageSanluanwu,
+        /// List open-data API keys, set their rate limits and revoke them (docs/open-data.md).
+        ManageApiKeys,
+        /// See every credit entry, answer objections and repairs, file them for a subject.
+        ManageCredit,
     }
 
     /// The acts of [`Act`] the caller may do.
@@ -275,6 +290,16 @@ pub mod policy {
             (Act::SeeTasks, crate::tasks::SEE_TASKS),
             (Act::CreateTasks, crate::tasks::SEE_TASKS),
             (Act::ReviewTasks, MANAGE),
+            (Act::SeeCases, crate::cases::SEE_CASES),
+            (Act::ManageCases, MANAGE),
+            (Act::SeeSanluanwu, GOVERNMENT),
+            (
+                Act::ReportSanluanwu,
+                &[Role::Admin, Role::Bureau, Role::Township],
+            ),
+            (Act::ManageSanluanwu, MANAGE),
+            (Act::ManageApiKeys, MANAGE),
+            (Act::ManageCredit, MANAGE),
         ]
         .into_iter()
         .filter(|(_, roles)| roles.contains(&a.role))

@@ -23,9 +23,12 @@
 //! journal into `lantian.db` in large transactions, recording how far it got in the same
 //! transaction. PostgreSQL accepts and projects in one transaction.
 
+pub mod apikeys;
 pub mod archive;
 mod audit;
+pub mod cases;
 pub mod complaints;
+pub mod credit;
 mod db;
 pub mod emergency;
 mod error;
@@ -41,6 +44,7 @@ pub mod password;
 mod pg;
 mod query;
 mod registry;
+pub mod sanluanwu;
 pub mod sites;
 pub mod sources;
 mod sqlite;

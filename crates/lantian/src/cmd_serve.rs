@@ -90,6 +90,8 @@ pub struct Args {
         value_name = "TOKEN"
     )]
     metrics_token: Option<String>,
+    #[command(flatten)]
+    open_limits: crate::cmd_apikey::LimitArgs,
 }
 
 impl Args {
@@ -314,7 +316,8 @@ async fn serve(args: Args, app: App, demo_passwords: crate::demo::Passwords) -> 
         devices,
     )
     .with_web(web_config)
-    .with_metrics_token(args.metrics_token.clone()));
+    .with_metrics_token(args.metrics_token.clone())
+    .with_open_limits(args.open_limits.config()?));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut gw_stop = stop_rx.clone();
     let gateway = tokio::spawn(lantian_gateway::run(

@@ -7,11 +7,14 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
+mod cmd_apikey;
 mod cmd_aqi;
 mod cmd_archive;
 mod cmd_assess;
+mod cmd_case;
 mod cmd_complaint;
 mod cmd_county;
+mod cmd_credit;
 mod cmd_hj212;
 mod cmd_integrity;
 mod cmd_integrity_run;
@@ -19,6 +22,7 @@ mod cmd_ledger;
 mod cmd_query;
 mod cmd_registry;
 mod cmd_report;
+mod cmd_sanluanwu;
 mod cmd_send;
 mod cmd_serve;
 mod cmd_site;
@@ -143,12 +147,29 @@ enum Command {
     ///
     /// Example: lantian task list --as wangkou01 --open --json
     Task(cmd_task::Args),
+    /// Enforcement cases (执法案件): list, show, open, from-alarm, from-violation, from-task,
+    /// inspect, decide, evidence, close, verify, stats.
+    ///
+    /// Example: lantian case from-alarm 12 --note 移送执法 --as bureau1
+    Case(cmd_case::Args),
     /// Complaints (投诉): typed in from the 12345 / 12369 hotlines, listed, looked up by code.
     ///
     /// Example: lantian complaint lookup ABCDE23456
     Complaint(cmd_complaint::Args),
+    /// The 散乱污 list: entries by township, their clearing, the monthly count (must reach zero).
+    ///
+    /// Example: lantian sanluanwu monthly --as bureau1 --table
+    Sanluanwu(cmd_sanluanwu::Args),
+    /// Credit records (信用记录): the public list, objections, repair, the rule table.
+    ///
+    /// Example: lantian credit public
+    Credit(cmd_credit::Args),
     /// Source tracing (溯源): roses, CPF/CBPF, NWR, polar plot, annulus, time variation, maps.
     Tracing(cmd_tracing::Args),
+    /// Open-data API keys: list, create, revoke, set a key's rate limit.
+    ///
+    /// Example: lantian apikey list --as bureau1
+    Apikey(cmd_apikey::Args),
     /// Measure performance; each benchmark prints one JSON line.
     Bench(bench::Args),
 }
@@ -187,8 +208,12 @@ fn main() -> std::process::ExitCode {
         Command::Machinery(a) => cmd_site::run_machinery(a),
         Command::Target(a) => cmd_target::run(a),
         Command::Task(a) => cmd_task::run(a),
+        Command::Case(a) => cmd_case::run(a),
         Command::Complaint(a) => cmd_complaint::run(a),
+        Command::Sanluanwu(a) => cmd_sanluanwu::run(a),
+        Command::Credit(a) => cmd_credit::run(a),
         Command::Tracing(a) => cmd_tracing::run(a),
+        Command::Apikey(a) => cmd_apikey::run(a),
         Command::Bench(a) => bench::run(a),
     };
     match result {

@@ -341,11 +341,7 @@ pub async fn evidence(
     if body.len() > EVIDENCE_BYTES_MAX {
         return Err(ApiError::PayloadTooLarge);
     }
-    // Browsers send non-ASCII names percent-encoded (a header is ISO-8859-1).
-    let name = headers
-        .get("x-filename")
-        .map(|v| super::percent_decode(v.as_bytes()))
-        .unwrap_or_else(|| "evidence".to_owned());
+    let name = super::upload_name(&headers, "evidence");
     let n = body.len();
     let file = run(&st, move |app| {
         ledger::evidence(app, &caller, &id, &name, &body)

@@ -4,13 +4,18 @@
 mod accounts;
 mod aqi;
 mod assessment;
+mod cases;
 mod complaints;
 mod county;
+mod credit;
 mod emergency;
 mod integrity;
 mod ledger;
+mod opendata;
+mod opendata_keys;
 mod operations;
 mod reports;
+mod sanluanwu;
 mod sites;
 mod sources;
 mod stations;
@@ -69,7 +74,12 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(tracing::routes())
         .merge(complaints::routes())
         .merge(tasks::routes())
+        .merge(cases::routes())
+        .merge(credit::routes())
         .merge(sites::routes())
+        .merge(opendata_keys::routes())
+        .merge(opendata::routes())
+        .merge(sanluanwu::routes())
 }
 
 /// Runs a use case on a blocking thread (the store blocks) and maps its error.
@@ -131,6 +141,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for J<T> {
             Err(e) => Err(ApiError::BadRequest(e.body_text())),
         }
     }
+}
+
+/// An uploaded file's name: the `X-Filename` header, percent-decoded (a header is
+/// ISO-8859-1, so browsers send a Chinese name percent-encoded), else `fallback`.
+pub(crate) fn upload_name(headers: &axum::http::HeaderMap, fallback: &str) -> String {
+    headers
+        .get("x-filename")
+        .map(|v| percent_decode(v.as_bytes()))
+        .unwrap_or_else(|| fallback.to_owned())
 }
 
 /// Who an answer is cached for: the public, or one account (an account named `public` is

@@ -139,11 +139,7 @@ pub async fn import(
     if body.len() > IMPORT_BYTES_MAX {
         return Err(ApiError::PayloadTooLarge);
     }
-    let name = headers
-        .get("x-filename")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("dustfall.csv")
-        .to_owned();
+    let name = super::upload_name(&headers, "dustfall.csv");
     let v = run(&st, move |app| {
         sites::import_dustfall(app, &caller, &body, &name)
     })

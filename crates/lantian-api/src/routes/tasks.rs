@@ -160,11 +160,7 @@ pub async fn evidence(
     if body.len() > EVIDENCE_BYTES_MAX {
         return Err(ApiError::PayloadTooLarge);
     }
-    let name = headers
-        .get("x-filename")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| super::percent_decode(v.as_bytes()))
-        .unwrap_or_else(|| "evidence".to_owned());
+    let name = super::upload_name(&headers, "evidence");
     Ok(Json(json!(
         run(&st, move |app| tasks::evidence(
             app, &caller, id, &name, &body

@@ -7,6 +7,8 @@ mod auth;
 mod fuzz;
 mod integrity;
 mod ledger;
+mod opendata;
+mod opendata_limits;
 mod public;
 
 use axum::Router;

@@ -71,3 +71,15 @@ export function badge(a) {
 export function demoBanner(stations) {
   $('#demo-banner').hidden = !stations.some((s) => s.demo);
 }
+
+/** Loads the vendored ECharts once (a script of this origin: the CSP allows no other). */
+export function loadEcharts() {
+  if (window.echarts) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = '/vendor/echarts/echarts.min.js';
+    s.onload = resolve;
+    s.onerror = () => reject(new Error('ECharts: /vendor/echarts/echarts.min.js did not load'));
+    document.head.append(s);
+  });
+}

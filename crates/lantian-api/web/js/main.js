@@ -9,11 +9,19 @@ import { complainPage, lookupPage } from './pages/complain.js';
 import { firePage } from './pages/fire.js';
 import { hasAct } from './pages/grid.js';
 import { machineryPage, sitesPage } from './pages/sites.js';
+import { sanluanwuPage } from './pages/sanluanwu.js';
+import { casesPage } from './pages/cases.js';
+import { casePage } from './pages/case.js';
+import { creditPage, creditPublicPage } from './pages/credit.js';
+import { apikeysPage } from './pages/apikeys.js';
 import { taskPage, tasksPage } from './pages/tasks.js';
 import { ledgerPage, measurePage } from './pages/ledger.js';
 import { loginPage, logout } from './pages/login.js';
 import { mapPage } from './pages/map.js';
 import { operationsPage } from './pages/operations.js';
+import { opendataPage } from './pages/opendata.js';
+import { portalEnterprisePage } from './pages/portal_enterprise.js';
+import { portalStationPage } from './pages/portal_station.js';
 import { passwordPage } from './pages/account.js';
 import { overview } from './pages/overview.js';
 import { publicPage } from './pages/public.js';
@@ -42,6 +50,10 @@ const ROUTES = [
   ['/warnings', (rest) => warningsPage(rest)],
   ['/reduction', () => reductionPage()],
   ['/public', () => publicPage()],
+  ['/opendata', () => opendataPage()],
+  ['/apikeys', () => apikeysPage()],
+  ['/portal/station/', (rest) => portalStationPage(decodeURIComponent(rest))],
+  ['/portal/enterprise/', (rest) => portalEnterprisePage(rest)],
   ['/login', () => loginPage(applyStatic)],
   ['/password', () => passwordPage()],
   ['/accounts', () => accountsPage()],
@@ -56,6 +68,11 @@ const ROUTES = [
   ['/fire', (rest) => firePage(rest)],
   ['/sites', () => sitesPage()],
   ['/machinery', () => machineryPage()],
+  ['/sanluanwu', (rest) => sanluanwuPage(rest)],
+  ['/cases', (rest) => casesPage(rest)],
+  ['/case/', (rest) => casePage(decodeURIComponent(rest))],
+  ['/credit-public', () => creditPublicPage()],
+  ['/credit', (rest) => creditPage(rest)],
   ['/complain', () => complainPage()],
   ['/lookup', (rest) => lookupPage(rest)],
   ['/logout', () => logout()],
@@ -108,6 +125,18 @@ for (const [href, id, key, hidden] of [['#/tasks', 'nav-tasks', 'nav_tasks', tru
   document.querySelector('nav a[href="#/public"]').before(a);
 }
 
+// Enforcement cases and credit records (shown by applyStatic), and the public credit list (信用公示), before 公众.
+{ const a = document.createElement('a'); a.href = '#/cases'; a.id = 'nav-cases'; a.dataset.i18n = 'nav_cases'; a.hidden = true; document.querySelector('nav a[href="#/public"]').before(a); }
+{ const a = document.createElement('a'); a.href = '#/credit'; a.id = 'nav-credit'; a.dataset.i18n = 'nav_credit'; a.hidden = true; document.querySelector('nav a[href="#/public"]').before(a); }
+{ const a = document.createElement('a'); a.href = '#/credit-public'; a.id = 'nav-credit-public'; a.dataset.i18n = 'nav_credit_public'; document.querySelector('nav a[href="#/public"]').after(a); }
+// 散乱污 (government accounts, shown by applyStatic), before 公众.
+{ const a = document.createElement('a'); a.href = '#/sanluanwu'; a.id = 'nav-sanluanwu'; a.dataset.i18n = 'nav_sanluanwu'; a.hidden = true; document.querySelector('nav a[href="#/public"]').before(a); }
+
+// Open data (开放数据, public), after 公众.
+{ const a = document.createElement('a'); a.href = '#/opendata'; a.id = 'nav-opendata'; a.dataset.i18n = 'nav_opendata'; document.querySelector('nav a[href="#/public"]').after(a); }
+// The bureau's open-data keys (shown by applyStatic to the accounts that manage them), after 开放数据.
+{ const a = document.createElement('a'); a.href = '#/apikeys'; a.id = 'nav-apikeys'; a.dataset.i18n = 'nav_apikeys'; a.hidden = true; $('#nav-opendata').after(a); }
+
 function applyStatic() {
   document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
   document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
@@ -126,6 +155,12 @@ function applyStatic() {
   $('#nav-alarms').hidden = !can(ACT.see);
   $('#nav-workorders').hidden = !can(ACT.see);
   $('#nav-tasks').hidden = !hasAct('see_tasks');
+  $('#nav-sanluanwu').hidden = !hasAct('see_sanluanwu');
+  $('#nav-apikeys').hidden = !hasAct('manage_api_keys');
+  // The cases menu is the case desk (the bureau, townships, operations); an enterprise finds its own cases under its credit records.
+  const caseDesk = hasAct('see_cases') && (hasAct('manage_cases') || hasAct('see_sanluanwu') || hasAct('see_integrity'));
+  $('#nav-cases').hidden = !caseDesk;
+  $('#nav-credit').hidden = !(hasAct('manage_credit') || (hasAct('see_cases') && !caseDesk));
   $('#nav-reports').hidden = !(state.me && (state.me.acts || []).includes('see_township_report'));
 }
 

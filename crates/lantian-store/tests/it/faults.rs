@@ -35,7 +35,7 @@ fn a_full_disk_is_a_clear_retryable_error_and_commits_nothing() {
             "-t",
             "tmpfs",
             "-o",
-            "size=3m",
+            "size=6m",
             "tmpfs",
             dir.to_str().unwrap(),
         ])

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod apikeys;
 mod audit;
 mod crash;
 mod emergency;

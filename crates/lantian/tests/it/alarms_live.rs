@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery";
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -41,7 +41,7 @@ fn call(s: &Server, who: &Login, method: &str, path: &str, body: Value) -> (u16,
     (r.status, r.json())
 }
 
-fn add_users(store: &Store, users: &[(&str, Role, Option<&str>)]) {
+pub(super) fn add_users(store: &Store, users: &[(&str, Role, Option<&str>)]) {
     for (u, role, unit) in users {
         store
             .add_user(&User {
@@ -56,13 +56,58 @@ fn add_users(store: &Store, users: &[(&str, Role, Option<&str>)]) {
     }
 }
 
+/// A township station `id` of 王口镇 (all six pollutants) run by contractor `ops-co`, the
+/// accounts `users` (password `PASSWORD`) and the station's data logger (MN `mn(id)`,
+/// password `123456`), in the data directory `dir`.
+pub(super) fn township_station(
+    dir: &std::path::Path,
+    id: &str,
+    name: &str,
+    users: &[(&str, Role, Option<&str>)],
+) {
+    {
+        let store = Store::open_data_dir(dir).unwrap();
+        County::xinji().install(&store, 0).unwrap();
+        store
+            .upsert_station(&Station {
+                id: id.into(),
+                name: name.into(),
+                role: StationRole::Township,
+                admin_unit_id: Some("wangkou".into()),
+                lat: Some(37.95),
+                lon: Some(115.2),
+                pollutants: Pollutant::ALL
+                    .iter()
+                    .map(|p| p.hj212_code().into())
+                    .collect(),
+                min_interval_min: 1,
+                demo: false,
+            })
+            .unwrap();
+        store.set_station_contractor(id, Some("ops-co")).unwrap();
+        add_users(&store, users);
+    }
+    lantian_ok(&[
+        "device",
+        "add",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--mn",
+        &mn(id),
+        "--password",
+        "123456",
+        "--station",
+        id,
+    ]);
+}
+
 /// A 24-character MN for a test device.
-fn mn(id: &str) -> String {
+pub(super) fn mn(id: &str) -> String {
     format!("LIVE{id:0>20}")
 }
 
 /// `lantian send` of a source CSV of the six pollutants at the hours starting at `starts`.
-fn send_hours(s: &Server, dir: &std::path::Path, device: &str, starts: &[i64]) {
+pub(super) fn send_hours(s: &Server, dir: &std::path::Path, device: &str, starts: &[i64]) {
     let mut csv = String::from("时间");
     for p in Pollutant::ALL {
         csv.push(',');

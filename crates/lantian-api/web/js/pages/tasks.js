@@ -3,7 +3,7 @@
 // (tasks counted per grid cell over the chosen months), the statistics by township (ECharts),
 // the xlsx export; one task with its timeline, the acts the API says the caller may take,
 // evidence upload with the EXIF check's verdict, and the evidence list.
-import { $, api, bj, bjToday, esc, fmt, state, t } from '../core.js';
+import { $, api, bj, bjToday, esc, fmt, state, t, loadEcharts } from '../core.js';
 import {
   LIST_ROWS_MAX, OPEN_STATES, SOURCES, STATE_COLOUR, TASK_STATES, countyMap, deadlineCell, gridTabs,
   filePicker, monthOptions, opt, overdue, overdueTag, sendFile, sourceName, stateTag, townships, unitName, unitsById, wireFilePicker,
@@ -14,18 +14,6 @@ let taskMapObj = null;
 
 /** The hot-spot grid's cell, in degrees of latitude (longitude: scaled to the same ground size). */
 const HOT_CELL_DEG = 0.02;
-
-/** Loads the vendored ECharts once (a script of this origin: the CSP allows no other). */
-function loadEcharts() {
-  if (window.echarts) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = '/vendor/echarts/echarts.min.js';
-    s.onload = resolve;
-    s.onerror = () => reject(new Error('ECharts: /vendor/echarts/echarts.min.js did not load'));
-    document.head.append(s);
-  });
-}
 
 /** The filters of the page's hash (`#/tasks?state=…&source=…&township=…&from=YYYY-MM&to=YYYY-MM`). */
 function filters(rest) {

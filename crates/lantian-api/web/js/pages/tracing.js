@@ -4,7 +4,7 @@
 // with its 95 % interval, the NWR, the polar annulus, the time variation with confidence
 // intervals; and the register's enterprises ranked as upwind sources with their evidence.
 // Every chart states its method, its period and its counts.
-import { $, addDays, api, bjToday, esc, fmt, state, t } from '../core.js';
+import { $, addDays, api, bjToday, esc, fmt, state, t, loadEcharts } from '../core.js';
 
 const POLLUTANTS = ['PM2.5', 'PM10', 'O3', 'NO2', 'SO2', 'CO'];
 const COMPASS = ['N', 'NNE', 'NE', 'ENE', 'E', 'ESE', 'SE', 'SSE', 'S', 'SSW', 'SW', 'WSW', 'W', 'WNW', 'NW', 'NNW'];
@@ -13,18 +13,6 @@ const CHARTS = [
   ['wind_rose', 'tr_wind_rose'], ['annulus', 'tr_annulus'], ['timevar', 'tr_timevar'],
 ];
 const RAMP = ['#313695', '#4575b4', '#74add1', '#abd9e9', '#fee090', '#fdae61', '#f46d43', '#d73027', '#a50026'];
-
-/** Loads the vendored ECharts once (a script of this origin: the CSP allows no other). */
-function loadEcharts() {
-  if (window.echarts) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = '/vendor/echarts/echarts.min.js';
-    s.onload = resolve;
-    s.onerror = () => reject(new Error('ECharts: /vendor/echarts/echarts.min.js did not load'));
-    document.head.append(s);
-  });
-}
 
 /** The label of sector k of n: a compass point for 4, 8 or 16 sectors, else degrees. */
 const sectorLabel = (k, n) => (16 % n === 0 ? COMPASS[k * (16 / n)] : `${Math.round((k * 360) / n)}°`);
