@@ -1,4 +1,5 @@
-//! API errors, mapped to status codes in exactly one place.
+//! API errors, mapped to status codes in exactly one place; every message `中文 / English`
+//! (the web UI shows the reader's half, web/js/core.js `inLang`).
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -20,13 +21,49 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// Whether a text has Chinese in it (the store's own messages are English; the use cases'
+/// are `中文 / English`).
+fn has_chinese(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// A store message as the UI shows it: `中文 / English` (the UI shows one of the two). A
+/// database's own constraint text ("UNIQUE constraint failed: …", "duplicate key value …")
+/// is no message for people: it goes to the log, and they read what it means.
+fn bilingual(zh: &str, en: &str, what: String) -> String {
+    if has_chinese(&what) {
+        return what;
+    }
+    let raw = ["constraint", "duplicate key", "violates", "SQL"]
+        .iter()
+        .any(|k| what.contains(k));
+    if raw {
+        tracing::info!("store refusal: {what}");
+        format!("{zh} / {en}")
+    } else {
+        format!("{zh}：{what} / {en}: {what}")
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
-            StoreError::NotFound { what } => ApiError::NotFound(what),
-            StoreError::Conflict { what } => ApiError::Conflict(what),
-            StoreError::Invalid { what } => ApiError::BadRequest(what),
-            StoreError::Refused { what } => ApiError::Conflict(what),
+            StoreError::NotFound { what } => {
+                ApiError::NotFound(bilingual("未找到", "not found", what))
+            }
+            StoreError::Conflict { what } => ApiError::Conflict(bilingual(
+                "该记录已存在，不能重复添加",
+                "this record exists already",
+                what,
+            )),
+            StoreError::Invalid { what } => {
+                ApiError::BadRequest(bilingual("数据无效", "invalid", what))
+            }
+            StoreError::Refused { what } => ApiError::Conflict(bilingual(
+                "记录已被他人修改，请刷新后重试",
+                "changed meanwhile: reload and try again",
+                what,
+            )),
             e if e.is_retryable() => ApiError::Unavailable(e.to_string()),
             e => ApiError::Internal(e.to_string()),
         }
@@ -65,7 +102,7 @@ impl IntoResponse for ApiError {
             ApiError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
-                "request body too large".to_owned(),
+                "请求内容过大 / request body too large".to_owned(),
             ),
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
             ApiError::Internal(m) => {
@@ -74,7 +111,7 @@ impl IntoResponse for ApiError {
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
-                    "internal error".to_owned(),
+                    "服务器内部错误（已记录）/ internal error (logged)".to_owned(),
                 )
             }
         };

@@ -140,6 +140,9 @@ impl std::fmt::Debug for AppState {
 /// The whole application: `/api/v1/…` (and its document at `/api/v1/openapi.json`),
 /// `/healthz`, `/metrics` and the web UI.
 pub fn router(state: AppState) -> Router {
+    // The tile server the pages may load images from, read off the async runtime.
+    let app = state.app.clone();
+    std::thread::spawn(move || routes::map_view::prime(&app));
     let (api, mut doc) = routes::api().split_for_parts();
     doc.info.title = "Lantian (蓝天) API".to_owned();
     doc.info.description = Some(
@@ -188,8 +191,12 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// The security headers of every response (the UI's files, the API, errors).
 async fn security_headers(mut r: axum::response::Response) -> axum::response::Response {
     let h = r.headers_mut();
+    // The configured base-map tile server's images are admitted too (routes/map_view.rs).
+    let csp = routes::map_view::content_security_policy(CONTENT_SECURITY_POLICY);
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
     for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "same-origin"),

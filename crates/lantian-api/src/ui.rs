@@ -27,14 +27,25 @@ const FILES: &[(&str, &str, &[u8])] = &[
     web!("js/pages/overview.js", "text/javascript; charset=utf-8"),
     web!("js/pages/map.js", "text/javascript; charset=utf-8"),
     web!("js/pages/station.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/compare.js", "text/javascript; charset=utf-8"),
     web!("js/pages/rankings.js", "text/javascript; charset=utf-8"),
     web!("js/pages/targets.js", "text/javascript; charset=utf-8"),
     web!("js/pages/reports.js", "text/javascript; charset=utf-8"),
     web!("js/pages/ledger.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/measure.js", "text/javascript; charset=utf-8"),
     web!("js/pages/public.js", "text/javascript; charset=utf-8"),
     web!("js/pages/login.js", "text/javascript; charset=utf-8"),
     web!("js/pages/account.js", "text/javascript; charset=utf-8"),
     web!("js/pages/accounts.js", "text/javascript; charset=utf-8"),
+    web!(
+        "js/pages/admin_stations.js",
+        "text/javascript; charset=utf-8"
+    ),
+    web!("js/pages/admin_audit.js", "text/javascript; charset=utf-8"),
+    web!(
+        "js/pages/admin_settings.js",
+        "text/javascript; charset=utf-8"
+    ),
     web!("js/pages/enterprises.js", "text/javascript; charset=utf-8"),
     web!("js/pages/enterprise.js", "text/javascript; charset=utf-8"),
     web!("js/pages/warnings.js", "text/javascript; charset=utf-8"),
@@ -64,6 +75,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     web!("js/pages/case.js", "text/javascript; charset=utf-8"),
     web!("js/pages/credit.js", "text/javascript; charset=utf-8"),
     web!("js/pages/apikeys.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/alerts.js", "text/javascript; charset=utf-8"),
     web!(
         "vendor/leaflet/leaflet.js",
         "text/javascript; charset=utf-8"

@@ -258,6 +258,14 @@ pub mod policy {
         ManageApiKeys,
         /// See every credit entry, answer objections and repairs, file them for a subject.
         ManageCredit,
+        /// See the alerts inbox (a unit's account: the alerts concerning its unit).
+        SeeAlerts,
+        /// Set alert rules and webhook channels; read the delivery log.
+        ManageAlerts,
+        /// See the cockpit (驾驶舱): the government's home page (docs/ui.md).
+        SeeCockpit,
+        /// Make periodic reports' files and set their schedules (docs/ui.md, Reports).
+        ManageReports,
     }
 
     /// The acts of [`Act`] the caller may do.
@@ -300,6 +308,10 @@ pub mod policy {
             (Act::ManageSanluanwu, MANAGE),
             (Act::ManageApiKeys, MANAGE),
             (Act::ManageCredit, MANAGE),
+            (Act::SeeAlerts, GOVERNMENT),
+            (Act::ManageAlerts, MANAGE),
+            (Act::ManageReports, MANAGE),
+            (Act::SeeCockpit, GOVERNMENT),
         ]
         .into_iter()
         .filter(|(_, roles)| roles.contains(&a.role))

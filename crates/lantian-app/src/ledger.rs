@@ -109,6 +109,12 @@ pub struct MeasureView {
     pub township_progress: Option<ShareProgress>,
     /// The numeric targets with the latest actual and whether it meets the target.
     pub target_progress: Vec<TargetProgress>,
+    /// Days past the deadline of its unfinished work, or days left to the next one.
+    #[serde(flatten)]
+    pub due: crate::ledger_supervision::DueDays,
+    /// In a township's own list (本单位措施): the status of its own part of the measure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub own_part_status: Option<Status>,
 }
 
 /// A measure as shown on `today`, with its stored parts (`parts`: this measure's or all).
@@ -128,7 +134,20 @@ fn view(app: &App, today: Date, m: MeasureRow, parts: &[PartRow]) -> AppResult<M
         .township_share
         .then(|| share_progress(app, &m.fields, &mine, today));
     let target_progress = target_progress(app, &m.id, &m.fields)?;
+    let mut open: Vec<Date> = if m.status.done() {
+        Vec::new()
+    } else {
+        m.fields.deadlines.clone()
+    };
+    open.extend(
+        milestones
+            .iter()
+            .filter(|x| !x.recorded.done())
+            .map(|x| x.deadline),
+    );
     Ok(MeasureView {
+        due: crate::ledger_supervision::due_days(status, &open, today),
+        own_part_status: None,
         at_risk: at_risk(m.status, &m.fields.all_deadlines(), today),
         deadline_source_zh: m.fields.deadline_source.name_zh(),
         milestone_progress: milestones,
@@ -190,8 +209,24 @@ pub fn list(app: &App, f: &Filter) -> AppResult<Vec<MeasureView>> {
         if !keep {
             continue;
         }
-        let v = view(app, today, m, &parts)?;
-        if f.status.is_none_or(|s| v.status == s) {
+        let own = mine
+            .as_ref()
+            .and_then(|a| crate::ledger_parts::own_part(&Caller::Account(a.clone()), &m.fields));
+        let mut v = view(app, today, m, &parts)?;
+        if let Some(t) = own {
+            let key = format!("unit:{t}");
+            let recorded = parts
+                .iter()
+                .find(|p| p.measure_id == v.id && p.part == key)
+                .map_or(Status::NotStarted, |p| p.status);
+            let now =
+                lantian_core::ledger::status::effective(recorded, &v.fields.all_deadlines(), today);
+            v.own_part_status = Some(now);
+            v.due = crate::ledger_supervision::due_days(now, &v.fields.all_deadlines(), today);
+        }
+        if f.status
+            .is_none_or(|s| v.own_part_status.unwrap_or(v.status) == s)
+        {
             out.push(v);
         }
     }
@@ -232,6 +267,13 @@ pub struct MeasureDetail {
     pub may: NumberActs,
     /// Its milestones and townships' parts with their histories.
     pub parts: crate::ledger_parts::PartsDetail,
+    /// Its evidence files (a login needed; empty for the public).
+    pub evidence: Vec<crate::ledger_supervision::EvidenceFile>,
+    /// The reminders (督办 / 催办) the caller may see on it.
+    pub reminders: Vec<crate::ledger_supervision::ReminderView>,
+    /// The units a reminder may go to (offered to who may remind; empty otherwise).
+    /// (id, Chinese name, English name).
+    pub reminder_units: Vec<(String, String, String)>,
 }
 
 /// What a caller may enter on a measure besides the status acts.
@@ -255,13 +297,15 @@ pub(crate) fn find(app: &App, id: &str) -> AppResult<MeasureRow> {
 pub fn one(app: &App, caller: &Caller, id: &str) -> AppResult<MeasureDetail> {
     let caller = &canonical_caller(app, caller);
     let m = find(app, id)?;
-    let allowed = LedgerAct::ALL
+    // Nothing is attached to a closed item: it is reopened first.
+    let mut allowed: Vec<LedgerAct> = LedgerAct::ALL
         .into_iter()
         .filter(|act| match policy::ledger(caller, *act, &m.fields) {
             Err(_) => false,
-            Ok(s) => {
-                action_of(*act).is_none_or(|a| transition(m.status, a, s.bureau, s.lead).is_ok())
-            }
+            Ok(s) => match action_of(*act) {
+                Some(a) => transition(m.status, a, s.bureau, s.lead).is_ok(),
+                None => *act != LedgerAct::Evidence || m.status != Status::Closed,
+            },
         })
         .collect();
     let may_correct = policy::ledger(caller, LedgerAct::Correct, &m.fields).is_ok();
@@ -298,12 +342,46 @@ pub fn one(app: &App, caller: &Caller, id: &str) -> AppResult<MeasureDetail> {
         .collect();
     let parts = app.store.measure_parts(Some(id))?;
     let share = crate::ledger_parts::parts_detail(app, caller, &m, &parts)?;
+    // A township that carries the measure acts on its own part: what it may do there.
+    if let Some(t) = crate::ledger_parts::own_part(caller, &m.fields)
+        && let Some(p) = share.townships.iter().find(|p| p.id == t)
+    {
+        allowed = p.allowed.clone();
+        if p.status != Status::Closed {
+            allowed.push(LedgerAct::Evidence);
+        }
+    }
+    let evidence = if inside {
+        crate::ledger_supervision::evidence_files(app, caller, id)?
+    } else {
+        Vec::new()
+    };
+    let reminders = if inside {
+        crate::ledger_supervision::reminders(
+            app,
+            caller,
+            &crate::ledger_supervision::ReminderFilter {
+                measure: Some(id.to_owned()),
+                open_only: false,
+            },
+        )?
+    } else {
+        Vec::new()
+    };
+    let reminder_units = if policy::ledger(caller, LedgerAct::Close, &m.fields).is_ok() {
+        crate::ledger_supervision::reminder_units(app, &m.fields)
+    } else {
+        Vec::new()
+    };
     Ok(MeasureDetail {
         measure: view(app, app.clock.today(), m, &parts)?,
         history,
         allowed,
         may,
         parts: share,
+        evidence,
+        reminders,
+        reminder_units,
     })
 }
 
@@ -425,6 +503,7 @@ pub fn act(
     // now is a conflict with its state (409), as is losing a race to another change.
     let next =
         transition(m.status, action, s.bureau, s.lead).map_err(|e| AppError::Conflict(e.0))?;
+    crate::ledger_supervision::require_content(app, &m, None, action, text)?;
     let kind = EventKind::from(action);
     let e = event(app, caller, id, kind, month, text.to_owned(), next);
     app.audited(
@@ -622,6 +701,11 @@ pub fn evidence(
     if crate::ledger_parts::own_part(caller, &m.fields).is_none() {
         check(app, caller, &m, LedgerAct::Evidence)?;
     }
+    if m.status == Status::Closed {
+        return Err(AppError::Conflict(format!(
+            "措施 {id} 已销号，不再上传证明材料（可先重新打开） / measure {id} is closed (销号): no more evidence unless it is reopened"
+        )));
+    }
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     if let Some(why) = app
         .evidence_quota
@@ -633,16 +717,7 @@ pub fn evidence(
         .data_dir
         .clone()
         .ok_or_else(|| AppError::Unavailable("no data directory for evidence files".to_owned()))?;
-    // The stored name ends in the type found in the content; a name's own extension goes.
-    let stem = name
-        .rsplit_once('.')
-        .filter(|(_, x)| ["pdf", "jpg", "jpeg", "png"].contains(&x.to_ascii_lowercase().as_str()))
-        .map_or(name, |(s, _)| s);
-    let clean: String = stem
-        .chars()
-        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        .take(80)
-        .collect();
+    let clean = evidence_stem(name);
     let folder = dir.join("evidence").join(&m.id);
     std::fs::create_dir_all(&folder)
         .map_err(|e| AppError::Internal(format!("{}: {e}", folder.display())))?;
@@ -674,6 +749,31 @@ pub fn evidence(
         return Err(err);
     }
     Ok(file)
+}
+
+/// The stem an evidence file is stored under: the uploaded name (Chinese kept) without its
+/// path or its extensions of an evidence type (`照片.png.png` → `照片`: the stored name ends
+/// in the type found in the content), characters a file name should not carry dropped.
+pub fn evidence_stem(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let mut stem = base.trim();
+    while let Some((s, x)) = stem.rsplit_once('.')
+        && ["pdf", "jpg", "jpeg", "png"].contains(&x.to_ascii_lowercase().as_str())
+    {
+        stem = s;
+    }
+    stem.chars()
+        .filter(|c| {
+            c.is_alphanumeric()
+                || matches!(
+                    c,
+                    '-' | '_' | '.' | ' ' | '(' | ')' | '（' | '）' | '【' | '】'
+                )
+        })
+        .take(80)
+        .collect::<String>()
+        .trim_matches(|c: char| c == '.' || c == ' ')
+        .to_owned()
 }
 
 /// Writes `bytes` to a new file `MS-STEM.EXT` in `folder` (`MS-N-STEM.EXT` when uploads of
@@ -804,11 +904,7 @@ pub fn xlsx(app: &App, caller: &Caller, measures: &[MeasureView]) -> AppResult<V
     for m in measures {
         // The latest progress report (not an evidence file, a correction or a reopening).
         let latest = if inside {
-            app.store
-                .measure_events(&m.id)?
-                .into_iter()
-                .rev()
-                .find(|e| e.action == EventKind::Report)
+            crate::ledger_supervision::latest_report(app, &m.id)?
         } else {
             None
         };
@@ -829,10 +925,14 @@ pub fn xlsx(app: &App, caller: &Caller, measures: &[MeasureView]) -> AppResult<V
                 .collect::<Vec<_>>()
                 .join("、"),
             m.status_zh.to_owned(),
-            latest.as_ref().map(|e| e.text.clone()).unwrap_or_default(),
             latest
-                .map(|e| cst::format_unix_ms(e.at_ms))
+                .as_ref()
+                .map(|e| match &e.part {
+                    Some(p) => format!("{p}：{}", e.text),
+                    None => e.text.clone(),
+                })
                 .unwrap_or_default(),
+            latest.map(|e| e.at).unwrap_or_default(),
             m.id.clone(),
         ]);
     }

@@ -241,6 +241,11 @@ pub fn act_on(
     };
     let next = transition(recorded, action, standing.bureau, standing.lead)
         .map_err(|e| AppError::Conflict(e.0))?;
+    let township = match on {
+        On::Township(t) => Some(t.as_str()),
+        On::Milestone(_) => None,
+    };
+    crate::ledger_supervision::require_content(app, &m, township, action, text)?;
     let measure = measure_move.and_then(|views| {
         let after: Vec<Status> = views
             .iter()
@@ -806,12 +811,19 @@ mod tests {
     }
 
     fn app(store: &Arc<Store>, unix_ms: i64) -> App {
+        // Evidence files (a confirmation needs one) go to a directory of this test run.
+        let dir = std::env::temp_dir().join(format!("lantian-ledger-files-{}", std::process::id()));
         App::new(
             store.clone(),
             Clock::Fixed { unix_ms },
             Arc::new(County::xinji()),
-            None,
+            Some(dir),
         )
+    }
+
+    /// Attaches a small PDF to a measure as `caller` (a confirmation or 销号 needs one).
+    fn attach(app: &App, caller: &Caller, id: &str) {
+        ledger::evidence(app, caller, id, "验收报告.pdf", b"%PDF-1.4 test").unwrap();
     }
 
     fn who(name: &str, role: Role, unit: Option<&str>, kind: Option<UnitKind>) -> Caller {
@@ -874,6 +886,8 @@ mod tests {
             ),
             None => ledger::act(&app, &b, id, Action::Confirm, None, "完成"),
         };
+        attach(&app, &b, "M45");
+        attach(&app, &b, "M05");
         let refused = confirm("M45", None).unwrap_err();
         assert!(
             matches!(&refused, AppError::Conflict(m) if m.contains("M45-1")),
@@ -1262,6 +1276,12 @@ mod tests {
                 overdue: 0
             })
         );
+        // Its confirmation needs its own evidence: the lead's or another township's does not count.
+        assert!(matches!(
+            act_on(&app, &wk(), "M21", &part, Action::Confirm, None, "完成"),
+            Err(AppError::BadRequest(m)) if m.contains("证明材料")
+        ));
+        attach(&app, &wk(), "M21");
         act_on(&app, &wk(), "M21", &part, Action::Confirm, None, "完成").unwrap();
         let d = ledger::one(&app, &bureau(), "M21").unwrap();
         let w = d
@@ -1275,7 +1295,9 @@ mod tests {
             ("王口镇", Status::Completed, 2)
         );
         assert!(
-            d.history.iter().all(|e| e.action == EventKind::Import),
+            d.history
+                .iter()
+                .all(|e| matches!(e.action, EventKind::Import | EventKind::Evidence)),
             "{:?}",
             d.history
         );

@@ -16,11 +16,14 @@
 //! * [`stations`], [`aqi`], [`assessment`], [`ledger`], [`accounts`]: the use cases.
 
 pub mod accounts;
+pub mod admin;
+pub mod alerts;
 pub mod aqi;
 pub mod assessment;
 pub mod caller;
 pub mod cases;
 pub mod clock;
+pub mod cockpit;
 pub mod complaints;
 pub mod compliance;
 pub mod county;
@@ -36,16 +39,21 @@ pub mod integrity_ops;
 pub mod integrity_report;
 pub mod ledger;
 pub mod ledger_parts;
+pub mod ledger_supervision;
+pub mod map_view;
 pub mod opendata;
 pub mod opendata_bulk;
 pub mod opendata_keys;
 pub mod pdf;
+pub mod periodic_report;
 pub mod present;
 pub mod reduction;
+pub mod report_schedule;
 pub mod sanluanwu;
 pub mod series;
 pub mod sites;
 pub mod sources;
+pub mod station_view;
 pub mod stations;
 pub mod table_xlsx;
 pub mod targets;

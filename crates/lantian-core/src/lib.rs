@@ -6,6 +6,7 @@
 //! thresholds) are data keyed by edition ([`rules`]); the edition is chosen by the date of
 //! the data ([`rules::RuleSet::for_date`]), never by the date of the computation.
 
+pub mod alerts;
 pub mod allowance;
 pub mod aqi;
 pub mod assess;

@@ -486,10 +486,8 @@ pub fn still_allowed(
         return None;
     }
     let n = f64::from(ytd.valid_days + days_remaining);
-    let days = |v: f64| {
-        let sign = if v < 0.0 { "-" } else { "" };
-        format!("{sign}{}", v.abs())
-    };
+    // A count of days (never negative where it is used: a negative one is out of reach).
+    let days = |v: f64| format!("{}", v.abs());
     match ind {
         Indicator::Pm25 => {
             let mean = ytd.pm25_mean.filter(|_| ytd.pm25_days > 0)?;
@@ -528,15 +526,23 @@ pub fn still_allowed(
                 value,
                 reachable: value >= 0.0,
                 good_days_needed: Some(good_needed as u32),
-                text_zh: format!(
-                    "还需优良天{}天,还可出现非优良天{}天",
-                    good_needed,
-                    days(value)
-                ),
-                text_en: format!(
-                    "{good_needed} more good days needed; {} more days below good allowed",
-                    days(value)
-                ),
+                text_zh: if value >= 0.0 {
+                    format!(
+                        "还需优良天{}天,还可出现非优良天{}天",
+                        good_needed,
+                        days(value)
+                    )
+                } else {
+                    "即使剩余天数全部优良也无法完成目标".to_owned()
+                },
+                text_en: if value >= 0.0 {
+                    format!(
+                        "{good_needed} more good days needed; {} more days below good allowed",
+                        days(value)
+                    )
+                } else {
+                    "out of reach even if every remaining day is good".to_owned()
+                },
             })
         }
         Indicator::HeavyDayRatio | Indicator::HeavyDays => {
@@ -549,8 +555,19 @@ pub fn still_allowed(
                 value,
                 reachable: value >= 0.0,
                 good_days_needed: None,
-                text_zh: format!("还可出现重度及以上污染天{}天", days(value)),
-                text_en: format!("{} more heavy-pollution days allowed", days(value)),
+                text_zh: if value >= 0.0 {
+                    format!("还可出现重度及以上污染天{}天", days(value))
+                } else {
+                    format!("已超出全年目标{}天,无法完成", days(-value))
+                },
+                text_en: if value >= 0.0 {
+                    format!("{} more heavy-pollution days allowed", days(value))
+                } else {
+                    format!(
+                        "{} days over the year's target already: out of reach",
+                        days(-value)
+                    )
+                },
             })
         }
         Indicator::CompositeIndex | Indicator::Provincial(_) => None,
@@ -875,14 +892,22 @@ mod tests {
             (s.value, s.reachable, s.good_days_needed),
             (-27.0, false, Some(92))
         );
+        assert_eq!(s.text_zh, "即使剩余天数全部优良也无法完成目标");
         // 60 % → ⌈219⌉ = 219 good days: 19 more; bad allowed 365 − 219 − 100 = 46.
         let s = still_allowed(&Indicator::GoodDayRatio, 60.0, &ytd, 65).unwrap();
         assert_eq!((s.value, s.good_days_needed), (46.0, Some(19)));
         // Heavy-day ratio 1.5 % of 365 = 5.475 → 5 allowed, 3 used: 2 more.
         let s = still_allowed(&Indicator::HeavyDayRatio, 1.5, &ytd, 65).unwrap();
         assert_eq!(s.value, 2.0);
+        assert_eq!(s.text_zh, "还可出现重度及以上污染天2天");
+        // Three heavy days against a target of two: out of reach, never "−1 more allowed".
         let s = still_allowed(&Indicator::HeavyDays, 2.0, &ytd, 65).unwrap();
         assert_eq!((s.value, s.reachable), (-1.0, false));
+        assert_eq!(s.text_zh, "已超出全年目标1天,无法完成");
+        assert_eq!(
+            s.text_en,
+            "1 days over the year's target already: out of reach"
+        );
         assert_eq!(
             still_allowed(&Indicator::CompositeIndex, 4.0, &ytd, 65),
             None

@@ -400,3 +400,120 @@ pub(crate) fn events(measure_id: &str, rows: &[Row]) -> Result<Vec<MeasureEvent>
         })
         .collect()
 }
+
+/// A reminder (督办 or 催办) the bureau sent to the unit that answers for a measure, with the
+/// unit's acknowledgement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reminder {
+    pub id: i64,
+    pub measure_id: String,
+    /// The reminded unit: a department's name or a township's id.
+    pub unit: String,
+    /// `supervise` (督办) or `urge` (催办).
+    pub kind: String,
+    pub text: String,
+    pub actor: String,
+    pub at_ms: i64,
+    pub acked_ms: Option<i64>,
+    pub acked_by: Option<String>,
+    pub reply: String,
+}
+
+const REMINDER_COLUMNS: &str =
+    "id, measure_id, unit, kind, text, actor, at_ms, acked_ms, acked_by, reply";
+
+fn reminder(r: &Row) -> Reminder {
+    let t = |i: usize| r[i].text().unwrap_or_default();
+    Reminder {
+        id: r[0].int().unwrap_or(0),
+        measure_id: t(1),
+        unit: t(2),
+        kind: t(3),
+        text: t(4),
+        actor: t(5),
+        at_ms: r[6].int().unwrap_or(0),
+        acked_ms: r[7].int(),
+        acked_by: r[8].text(),
+        reply: t(9),
+    }
+}
+
+impl Store {
+    /// Records a reminder; returns its id.
+    pub fn add_reminder(&self, r: &Reminder) -> Result<i64, StoreError> {
+        self.write(|c| {
+            let rows = c.query(
+                "INSERT INTO measure_reminders (measure_id, unit, kind, text, actor, at_ms, reply) \
+                 VALUES ($1, $2, $3, $4, $5, $6, '') RETURNING id",
+                &[
+                    r.measure_id.as_str().into(),
+                    r.unit.as_str().into(),
+                    r.kind.as_str().into(),
+                    r.text.as_str().into(),
+                    r.actor.as_str().into(),
+                    r.at_ms.into(),
+                ],
+            )?;
+            Ok(rows.first().and_then(|x| x[0].int()).unwrap_or(0))
+        })
+    }
+
+    /// Reminders, newest first: of one measure, to one unit, or all.
+    pub fn reminders(
+        &self,
+        measure_id: Option<&str>,
+        unit: Option<&str>,
+    ) -> Result<Vec<Reminder>, StoreError> {
+        let rows = self.read(|c| {
+            c.query(
+                &format!(
+                    "SELECT {REMINDER_COLUMNS} FROM measure_reminders \
+                     WHERE (CAST($1 AS TEXT) IS NULL OR measure_id = $1) AND (CAST($2 AS TEXT) IS NULL OR unit = $2) \
+                     ORDER BY id DESC"
+                ),
+                &[
+                    measure_id.map(str::to_owned).into(),
+                    unit.map(str::to_owned).into(),
+                ],
+            )
+        })?;
+        Ok(rows.iter().map(reminder).collect())
+    }
+
+    /// One reminder, if it exists.
+    pub fn reminder(&self, id: i64) -> Result<Option<Reminder>, StoreError> {
+        let rows = self.read(|c| {
+            c.query(
+                &format!("SELECT {REMINDER_COLUMNS} FROM measure_reminders WHERE id = $1"),
+                &[id.into()],
+            )
+        })?;
+        Ok(rows.first().map(reminder))
+    }
+
+    /// The reminded unit acknowledges a reminder (once: a second acknowledgement is
+    /// [`StoreError::Refused`]).
+    pub fn ack_reminder(
+        &self,
+        id: i64,
+        at_ms: i64,
+        by: &str,
+        reply: &str,
+    ) -> Result<(), StoreError> {
+        self.write(|c| {
+            let n = c.exec(
+                "UPDATE measure_reminders SET acked_ms = $2, acked_by = $3, reply = $4 \
+                 WHERE id = $1 AND acked_ms IS NULL",
+                &[id.into(), at_ms.into(), by.into(), reply.into()],
+            )?;
+            if n == 0 {
+                return Err(StoreError::Refused {
+                    what: format!(
+                        "提醒 {id} 不存在或已签收 / reminder {id} does not exist or was already acknowledged"
+                    ),
+                });
+            }
+            Ok(())
+        })
+    }
+}

@@ -23,6 +23,8 @@
 //! journal into `lantian.db` in large transactions, recording how far it got in the same
 //! transaction. PostgreSQL accepts and projects in one transaction.
 
+pub mod admin;
+pub mod alerts;
 pub mod apikeys;
 pub mod archive;
 mod audit;
@@ -44,6 +46,7 @@ pub mod password;
 mod pg;
 mod query;
 mod registry;
+pub mod report_files;
 pub mod sanluanwu;
 pub mod sites;
 pub mod sources;

@@ -85,6 +85,18 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0019_open_data",
         include_str!("../migrations/postgres/0019_open_data.sql"),
     ),
+    (
+        "0020_ledger_reminders",
+        include_str!("../migrations/postgres/0020_ledger_reminders.sql"),
+    ),
+    (
+        "0021_report_schedules",
+        include_str!("../migrations/postgres/0021_report_schedules.sql"),
+    ),
+    (
+        "0022_alerts",
+        include_str!("../migrations/postgres/0022_alerts.sql"),
+    ),
 ];
 
 impl ToSql for Val {

@@ -89,6 +89,18 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0020_open_data",
         include_str!("../migrations/sqlite/0020_open_data.sql"),
     ),
+    (
+        "0021_ledger_reminders",
+        include_str!("../migrations/sqlite/0021_ledger_reminders.sql"),
+    ),
+    (
+        "0022_report_schedules",
+        include_str!("../migrations/sqlite/0022_report_schedules.sql"),
+    ),
+    (
+        "0023_alerts",
+        include_str!("../migrations/sqlite/0023_alerts.sql"),
+    ),
 ];
 
 pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[(

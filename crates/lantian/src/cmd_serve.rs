@@ -358,6 +358,20 @@ async fn serve(args: Args, app: App, demo_passwords: crate::demo::Passwords) -> 
                 Ok(Err(e)) => tracing::warn!("ledger overdue check failed: {e:#}"),
                 _ => {}
             }
+            // Scheduled periodic reports (日报/周报/月报) of the last ended period, once each.
+            let r = ledger_app.clone();
+            match tokio::task::spawn_blocking(move || lantian_app::report_schedule::run_due(&r))
+                .await
+            {
+                Ok(Ok(o)) => {
+                    o.made
+                        .iter()
+                        .for_each(|n| tracing::info!("reports: made {n}"));
+                    o.failed.iter().for_each(|f| tracing::warn!("reports: {f}"));
+                }
+                Ok(Err(e)) => tracing::warn!("scheduled reports failed: {e:#}"),
+                Err(e) => tracing::warn!("scheduled reports failed: {e}"),
+            }
         }
     });
     // The integrity scan: the rule library over the last two days, hourly from five minutes
@@ -390,6 +404,8 @@ async fn serve(args: Args, app: App, demo_passwords: crate::demo::Passwords) -> 
             }
         }
     });
+    // Alerts: the rules evaluated and due webhooks sent every 30 s.
+    crate::alert_sender::spawn(app.clone());
     if args.demo {
         let addr = gateway_addr.to_string();
         let last_hour =

@@ -6,6 +6,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod alert_sender;
 mod bench;
 mod cmd_apikey;
 mod cmd_aqi;

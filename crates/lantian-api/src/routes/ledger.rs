@@ -1,6 +1,7 @@
 //! The measures ledger over HTTP: the list (and the Excel 台账), one measure with its
 //! history, acts on a measure (or on a milestone or a township's part of it), corrections,
-//! evidence files, 省定目标 numbers, monthly actuals, resolving "各相关责任单位".
+//! evidence files (attached, listed and read back), 省定目标 numbers, monthly actuals,
+//! resolving "各相关责任单位", per-unit statistics and the bureau's reminders (督办 / 催办).
 
 use super::{J, Q, run};
 use crate::AppState;
@@ -14,6 +15,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use lantian_app::ledger::{self, Correction, EVIDENCE_BYTES_MAX, Filter};
 use lantian_app::ledger_parts::{self, On};
+use lantian_app::ledger_supervision::{self as supervision, ReminderFilter, ReminderKind};
 use lantian_core::ledger::MonthlyTarget;
 use lantian_core::ledger::extract::Target;
 use lantian_core::ledger::status::{Action, Status};
@@ -80,8 +82,30 @@ pub async fn list(
             "ledger.xlsx",
         ));
     }
-    let list = run(&st, move |app| ledger::list(app, &f)).await?;
+    // The latest progress (the measure's own, a milestone's or a township's) needs a login,
+    // as in the 台账.
+    let (list, latest) = run(&st, move |app| {
+        let list = ledger::list(app, &f)?;
+        let latest = match caller.account() {
+            Some(_) => list
+                .iter()
+                .map(|m| supervision::latest_report(app, &m.id))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => vec![None; list.len()],
+        };
+        Ok((list, latest))
+    })
+    .await?;
     let mut items = rows(&list);
+    for (v, l) in items.iter_mut().zip(latest) {
+        if let Some(l) = l {
+            v["latest_report"] = json!(match &l.part {
+                Some(p) => format!("{p}：{}", l.text),
+                None => l.text,
+            });
+            v["latest_report_at"] = json!(l.at);
+        }
+    }
     for v in &mut items {
         // The table's deadlines column: the measure's own and its milestones'.
         let due: Vec<Value> = (v["milestones"].as_array().into_iter().flatten())
@@ -117,6 +141,11 @@ pub async fn list(
             "at_risk",
             "deadline_source_zh",
             "unresolved",
+            "overdue_days",
+            "days_left",
+            "own_part_status",
+            "latest_report",
+            "latest_report_at",
         ],
         &TableQuery {
             page: q.page,
@@ -350,9 +379,184 @@ pub async fn evidence(
     Ok(Json(json!({ "ok": true, "file": file, "bytes": n })))
 }
 
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EvidenceFileQuery {
+    /// The stored file's name, as the measure's `evidence` lists it.
+    pub file: String,
+    /// `1`: as an attachment (download); otherwise shown in the browser (images, PDF).
+    pub download: Option<u8>,
+}
+
+/// An evidence file of a measure as it was uploaded (a login is needed): images and PDFs
+/// open in the browser, `?download=1` saves it; the name as uploaded (Chinese kept) is in
+/// `Content-Disposition` (RFC 6266 `filename*`).
+#[utoipa::path(get, path = "/ledger/{id}/evidence", tag = "ledger",
+    params(("id" = String, Path, description = "Measure id"), EvidenceFileQuery),
+    responses((status = 200, description = "The file"), (status = 401, description = "A login is needed"), (status = 404, description = "No such file")))]
+pub async fn evidence_file(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Path(id): Path<String>,
+    Q(q): Q<EvidenceFileQuery>,
+) -> ApiResult<Response> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let file = q.file;
+    let c = run(&st, move |app| {
+        supervision::evidence_content(app, &caller, &id, &file)
+    })
+    .await?;
+    let how = if q.download == Some(1) {
+        "attachment"
+    } else {
+        "inline"
+    };
+    // An ASCII fallback for old clients, the UTF-8 name for the others.
+    let ascii: String = c
+        .name
+        .chars()
+        .map(|x| {
+            if x.is_ascii_alphanumeric() || matches!(x, '-' | '_' | '.') {
+                x
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let utf8: String = c
+        .name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, c.content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{how}; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        c.bytes,
+    )
+        .into_response())
+}
+
+/// Every unit's measures by where they stand today: each department by the measures it
+/// leads, each town, township and the zone by its own parts (on track, due within 30 days,
+/// overdue, completed, closed); unacknowledged reminders with a login. Public.
+#[utoipa::path(get, path = "/ledger-stats", tag = "ledger", params(TableQuery), responses((status = 200, body = Object)))]
+pub async fn stats(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<TableQuery>,
+) -> ApiResult<Response> {
+    let list = run(&st, move |app| supervision::unit_stats(app, &caller)).await?;
+    table(
+        rows(&list),
+        &[
+            "unit",
+            "unit_name",
+            "unit_name_en",
+            "kind",
+            "total",
+            "on_track",
+            "due_soon",
+            "overdue",
+            "completed",
+            "closed",
+            "open_reminders",
+        ],
+        &q,
+        "ledger-stats",
+    )
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RemindBody {
+    /// `supervise` (督办) or `urge` (催办).
+    #[schema(value_type = String)]
+    pub kind: ReminderKind,
+    /// The unit to remind (a department's name, a township's id); none: each lead unit.
+    pub unit: Option<String>,
+    pub text: String,
+}
+
+/// The bureau reminds the unit that answers for a measure (督办 / 催办); logged and audited.
+#[utoipa::path(post, path = "/ledger/{id}/remind", tag = "ledger", params(("id" = String, Path, description = "Measure id")),
+    request_body = RemindBody, responses((status = 200, body = Object), (status = 400, description = "No text, or a unit that does not answer for the measure"), (status = 403, description = "Not the bureau (audited)")))]
+pub async fn remind(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Path(id): Path<String>,
+    J(b): J<RemindBody>,
+) -> ApiResult<Json<Value>> {
+    let sent = run(&st, move |app| {
+        supervision::remind(app, &caller, &id, b.unit.as_deref(), b.kind, &b.text)
+    })
+    .await?;
+    Ok(Json(json!({ "ok": true, "reminders": sent })))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RemindersQuery {
+    /// Only this measure's.
+    pub measure: Option<String>,
+    /// `1`: only those not yet acknowledged.
+    pub open: Option<u8>,
+}
+
+/// Reminders, newest first: the bureau sees all, a unit those sent to it (a login needed).
+#[utoipa::path(get, path = "/ledger-reminders", tag = "ledger", params(RemindersQuery), responses((status = 200, body = Object), (status = 401, description = "A login is needed")))]
+pub async fn reminders(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<RemindersQuery>,
+) -> ApiResult<Json<Value>> {
+    let f = ReminderFilter {
+        measure: q.measure,
+        open_only: q.open == Some(1),
+    };
+    Ok(Json(json!(
+        run(&st, move |app| supervision::reminders(app, &caller, &f)).await?
+    )))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct AckBody {
+    /// The reminder's id.
+    pub id: i64,
+    #[serde(default)]
+    pub reply: String,
+}
+
+/// The reminded unit acknowledges a reminder (签收), with an optional reply; audited.
+#[utoipa::path(post, path = "/ledger-reminders/ack", tag = "ledger",
+    request_body = AckBody, responses((status = 200, body = Object), (status = 403, description = "Not the reminded unit (audited)"), (status = 404, description = "No such reminder"), (status = 409, description = "Already acknowledged")))]
+pub async fn acknowledge(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    J(b): J<AckBody>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(
+        run(&st, move |app| supervision::acknowledge(
+            app, &caller, b.id, &b.reply
+        ))
+        .await?
+    )))
+}
+
 /// The evidence route, with a body limit of its own.
 pub fn evidence_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(evidence))
+        .routes(routes!(evidence, evidence_file))
         .layer(DefaultBodyLimit::max(EVIDENCE_BYTES_MAX + 1024))
 }

@@ -2,22 +2,28 @@
 //! serves and the OpenAPI document is generated from.
 
 mod accounts;
+mod admin;
+mod alerts;
 mod aqi;
 mod assessment;
 mod cases;
+mod cockpit;
 mod complaints;
 mod county;
 mod credit;
 mod emergency;
 mod integrity;
 mod ledger;
+pub(crate) mod map_view;
 mod opendata;
 mod opendata_keys;
 mod operations;
+mod periodic_reports;
 mod reports;
 mod sanluanwu;
 mod sites;
 mod sources;
+mod station_view;
 mod stations;
 mod targets;
 mod tasks;
@@ -64,14 +70,22 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(ledger::target))
         .routes(routes!(ledger::resolve))
         .routes(routes!(ledger::plan_targets))
+        .routes(routes!(ledger::stats))
+        .routes(routes!(ledger::remind))
+        .routes(routes!(ledger::reminders))
+        .routes(routes!(ledger::acknowledge))
         .merge(ledger::evidence_routes())
         .merge(sources::routes())
+        .merge(alerts::routes())
         .merge(emergency::routes())
         .merge(integrity::routes())
         .merge(operations::routes())
         .merge(reports::routes())
+        .merge(periodic_reports::routes())
         .merge(targets::routes())
+        .merge(cockpit::routes())
         .merge(tracing::routes())
+        .merge(station_view::routes())
         .merge(complaints::routes())
         .merge(tasks::routes())
         .merge(cases::routes())
@@ -80,6 +94,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(opendata_keys::routes())
         .merge(opendata::routes())
         .merge(sanluanwu::routes())
+        .merge(admin::routes())
+        .merge(map_view::routes())
 }
 
 /// Runs a use case on a blocking thread (the store blocks) and maps its error.

@@ -131,6 +131,7 @@ fn real_id(path: &str, warning: &str) -> String {
         "enterprises" => "AS",
         "outlets" => "AS-1",
         "users" => "ops",
+        "admin" => "CITY-1",
         "warnings" => warning,
         "alarms" | "work-orders" => "1",
         "audit-months" => "2026-10",
@@ -141,6 +142,8 @@ fn real_id(path: &str, warning: &str) -> String {
         "machinery" => "M-1",
         "dustfall" => "2026-11",
         "apikeys" | "cases" | "credit" | "sanluanwu" => "1",
+        "alerts" => "1",
+        "reports" => "1",
         other => panic!("{path}: no fixture id for /{other}/{{id}}: add one here"),
     };
     path.replace("{id}", id)
@@ -174,6 +177,35 @@ async fn every_documented_route_exists() {
         ..Default::default()
     };
     store.insert_api_key(&k).unwrap();
+    // Alert channel 1 and rule 1, for /alerts/channels/{id} and /alerts/rules/{id}.
+    let ch = lantian_store::alerts::ChannelRow {
+        id: 0,
+        name: "c".into(),
+        kind: lantian_core::alerts::ChannelKind::Wecom,
+        url: "http://127.0.0.1:9/".into(),
+        secret: None,
+        format: lantian_core::alerts::Format::Text,
+        mobiles: vec![],
+        template: None,
+        enabled: false,
+        created_ms: 0,
+        created_by: String::new(),
+    };
+    store.insert_alert_channel(&ch, 0, "admin").unwrap();
+    let rule = lantian_store::alerts::RuleRow {
+        id: 0,
+        name: "r".into(),
+        kind: lantian_core::alerts::Kind::MeasureOverdue,
+        threshold: None,
+        scope: None,
+        cooldown_min: 60,
+        enabled: false,
+        channel_ids: vec![],
+        created_ms: 0,
+        created_by: String::new(),
+        updated_ms: 0,
+    };
+    store.insert_alert_rule(&rule, 0, "admin").unwrap();
     let (cookie, csrf) = login(&app, "admin").await;
     let auth = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
     // Task 1, for /tasks/{id}: a point in 王口镇.
@@ -224,6 +256,30 @@ async fn every_documented_route_exists() {
         let r = call(&app, "POST", p, Some(b), &auth).await;
         assert_eq!(r.status, StatusCode::OK, "{p}: {:?}", r.json());
     }
+    // Report file 1 (the October 月报 as xlsx) and schedule 1.
+    let made = call(
+        &app,
+        "POST",
+        "/api/v1/reports/files",
+        Some(serde_json::json!({ "kind": "monthly", "scope": "city", "period": "2026-10", "formats": "xlsx" })),
+        &auth,
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.json());
+    let scheduled = call(
+        &app,
+        "POST",
+        "/api/v1/reports/schedules",
+        Some(serde_json::json!({ "kind": "monthly", "scope": "city", "formats": "xlsx", "hour_cst": 8 })),
+        &auth,
+    )
+    .await;
+    assert_eq!(
+        scheduled.status,
+        StatusCode::CREATED,
+        "{:?}",
+        scheduled.json()
+    );
     let saved = call(
         &app,
         "POST",

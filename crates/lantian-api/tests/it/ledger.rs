@@ -163,12 +163,37 @@ async fn a_department_acts_only_on_its_own_measures() {
     );
     let (gc, gcsrf) = login(&app, "gx").await;
     let g = [("cookie", gc.as_str()), ("x-csrf-token", gcsrf.as_str())];
+    // A confirmation needs a text and evidence (issue 17): each refusal says what is missing.
+    for (body, missing) in [
+        (json!({ "action": "confirm" }), "needs a text"),
+        (
+            json!({ "action": "confirm", "text": "已完成" }),
+            "needs evidence",
+        ),
+    ] {
+        let r = call(&app, "POST", "/api/v1/ledger/M21/events", Some(body), &g).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(String::from_utf8_lossy(&r.body).contains(missing));
+    }
+    let mut up = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/ledger/M21/evidence")
+        .header("x-filename", "%E9%AA%8C%E6%94%B6.pdf");
+    for (k, v) in g {
+        up = up.header(k, v);
+    }
+    let r = app
+        .clone()
+        .oneshot(up.body(axum::body::Body::from("%PDF-1.4 ok")).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(
         call(
             &app,
             "POST",
             "/api/v1/ledger/M21/events",
-            Some(json!({ "action": "confirm" })),
+            Some(json!({ "action": "confirm", "text": "已完成" })),
             &g
         )
         .await
@@ -219,7 +244,10 @@ async fn a_department_acts_only_on_its_own_measures() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["import", "report", "confirm", "close"]);
+    assert_eq!(
+        actions,
+        ["import", "report", "evidence", "confirm", "close"]
+    );
     assert_eq!(one["history"][1]["month"], "2026-11");
 }
 

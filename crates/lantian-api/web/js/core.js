@@ -9,14 +9,104 @@ export const t = (k) => (I18N[state.lang] && I18N[state.lang][k]) || I18N.zh[k] 
 export const $ = (s) => document.querySelector(s);
 export const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
-/** Calls the JSON API; state changes carry the session's CSRF token. Throws the API's message. */
-export async function api(path, opts = {}) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (state.me && opts.method && opts.method !== 'GET') headers['X-CSRF-Token'] = state.me.csrf;
-  const r = await fetch('/api/v1' + path + (path.includes('?') ? '&' : '?') + 'lang=' + state.lang, { credentials: 'same-origin', headers, ...opts });
+const HAN = /[\u3400-\u9fff\uf900-\ufaff]/;
+
+/**
+ * The API's message in the reader's language only. The API writes `中文 / English` (one
+ * place decides it: here); a message in the other language only, or none, becomes the
+ * page's own words for the HTTP status, so a page never mixes the two languages.
+ */
+export function inLang(message, status) {
+  const m = String(message || '');
+  // The separator is the first ` / ` (or `）/ `) after which no Chinese follows.
+  const re = /\s*\/\s+/g;
+  let hit;
+  while ((hit = re.exec(m))) {
+    const left = m.slice(0, hit.index);
+    const right = m.slice(hit.index + hit[0].length);
+    if (!HAN.test(left) || HAN.test(right)) continue;
+    if (state.lang === 'zh') return left.trim();
+    // Text before the first Chinese character (an id, a row number) belongs to both.
+    const shared = left.slice(0, left.search(HAN)).replace(/[\s:：]+$/, '');
+    return (shared ? shared + ': ' : '') + right.trim();
+  }
+  const chinese = HAN.test(m);
+  if (m && (state.lang === 'zh') === chinese) return m;
+  const generic = t('err_' + status);
+  return generic === 'err_' + status ? `${t('err_other')} (HTTP ${status || '—'})` : generic;
+}
+
+/** A refused answer as an Error in the reader's language, carrying its status. */
+async function failure(r) {
   const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error((body.error && body.error.message) || r.statusText);
-  return body;
+  const e = new Error(inLang(body.error && body.error.message, r.status));
+  e.status = r.status;
+  e.code = body.error && body.error.code;
+  return e;
+}
+
+/** A request that never got an answer (the server or the network is down). */
+function unreachable() {
+  const e = new Error(t('err_network'));
+  e.status = 0;
+  return e;
+}
+
+/**
+ * The session as the server has it now, shared by every tab (one cookie): re-read when a
+ * tab opens, regains focus or hears from another tab; `onSession` (main.js) redraws the
+ * menu and the page when who is logged in changed.
+ */
+export const session = { onChange: null, channel: ('BroadcastChannel' in window) ? new BroadcastChannel('lantian-session') : null };
+
+export async function refreshMe() {
+  const before = state.me ? state.me.username + '|' + state.me.csrf : '';
+  let me = state.me;
+  try {
+    const r = await fetch('/api/v1/me?lang=' + state.lang, { credentials: 'same-origin' });
+    if (r.ok) me = (await r.json()).user;
+    else if (r.status === 401) me = null;
+  } catch { /* offline: keep what we had */ }
+  state.me = me;
+  const after = me ? me.username + '|' + me.csrf : '';
+  if (before !== after && session.onChange) session.onChange(before.split('|')[0] !== after.split('|')[0]);
+  return me;
+}
+
+/** Tells the other tabs that the session changed (login, logout). */
+export function announceSession(what) {
+  if (session.channel) session.channel.postMessage(what);
+  // Browsers without BroadcastChannel hear a storage event instead.
+  try { localStorage.setItem('lantian-session', what + ' ' + Date.now()); } catch { /* private mode */ }
+}
+
+async function send(path, opts, body) {
+  const url = '/api/v1' + path + (path.includes('?') ? '&' : '?') + 'lang=' + state.lang;
+  const go = () => {
+    const headers = { ...(opts.headers || {}) };
+    if (state.me && opts.method && opts.method !== 'GET') headers['X-CSRF-Token'] = state.me.csrf;
+    return fetch(url, { credentials: 'same-origin', ...opts, headers, body }).catch(() => { throw unreachable(); });
+  };
+  let r = await go();
+  // Another tab logged in again (a new session, a new token) or out: read the session once
+  // more and, if it is still there with a new token, repeat the state change.
+  if (opts.method && opts.method !== 'GET' && (r.status === 403 || r.status === 401)) {
+    const old = state.me && state.me.csrf;
+    const clone = r.clone();
+    const code = await clone.json().then((b) => b.error && b.error.message).catch(() => '');
+    if (r.status === 401 || /CSRF/.test(code || '')) {
+      const me = await refreshMe();
+      if (me && me.csrf !== old) r = await go();
+    }
+  }
+  return r;
+}
+
+/** Calls the JSON API; state changes carry the session's CSRF token. Throws the API's message in the reader's language. */
+export async function api(path, opts = {}) {
+  const r = await send(path, { ...opts, headers: { 'Content-Type': 'application/json', ...(opts.headers || {}) } }, opts.body);
+  if (!r.ok) throw await failure(r);
+  return r.json().catch(() => ({}));
 }
 
 /** A time as Beijing time: `text` is what the API sends (`YYYY-MM-DD HH:MM`, already Beijing time). */
@@ -49,16 +139,14 @@ export function hourSpan(start, withDate = false) {
 export const fmt = (v, digits = 1) => (v == null || Number.isNaN(v) ? '—' : Number(v).toFixed(digits));
 
 /**
- * Sends a file (CSV or xlsx) as the body of a POST with the session's CSRF token and
- * returns the API's JSON answer (an import report); throws the API's message.
+ * Sends a file (CSV, xlsx, evidence) as the body of a POST with the session's CSRF token
+ * and `headers` (e.g. `X-Filename`), and returns the API's JSON answer; throws the API's
+ * message in the reader's language (a refused size, 413, too).
  */
-export async function upload(path, file) {
-  const r = await fetch('/api/v1' + path + (path.includes('?') ? '&' : '?') + 'lang=' + state.lang, {
-    method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': state.me ? state.me.csrf : '', 'Content-Type': 'application/octet-stream' }, body: file,
-  });
-  const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error((body.error && body.error.message) || r.statusText);
-  return body;
+export async function upload(path, file, headers = {}) {
+  const r = await send(path, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream', ...headers } }, file);
+  if (!r.ok) throw await failure(r);
+  return r.json().catch(() => ({}));
 }
 
 export function badge(a) {

@@ -1,7 +1,10 @@
 // Lantian web UI: hash routes to pages (one ES module each), the language switch, the
 // session. Chinese first, English available; every time shown is Beijing time.
-import { $, api, state, t } from './core.js';
-import { accountsPage } from './pages/accounts.js';
+import { $, api, refreshMe, session, state, t } from './core.js';
+import { accountsPage, adminPage, seesAdmin } from './pages/accounts.js';
+import { adminAuditPage } from './pages/admin_audit.js';
+import { adminSettingsPage } from './pages/admin_settings.js';
+import { adminStationsPage } from './pages/admin_stations.js';
 import { ACT, alarmsPage, can } from './pages/alarms.js';
 import { enterprisePage } from './pages/enterprise.js';
 import { enterprisesPage } from './pages/enterprises.js';
@@ -14,6 +17,7 @@ import { casesPage } from './pages/cases.js';
 import { casePage } from './pages/case.js';
 import { creditPage, creditPublicPage } from './pages/credit.js';
 import { apikeysPage } from './pages/apikeys.js';
+import { alertsPage } from './pages/alerts.js';
 import { taskPage, tasksPage } from './pages/tasks.js';
 import { ledgerPage, measurePage } from './pages/ledger.js';
 import { loginPage, logout } from './pages/login.js';
@@ -30,6 +34,7 @@ import { reductionPage } from './pages/reduction.js';
 import { reportsPage } from './pages/reports.js';
 import { rulesPage } from './pages/rules.js';
 import { stationPage } from './pages/station.js';
+import { comparePage } from './pages/compare.js';
 import { targetsPage } from './pages/targets.js';
 import { tracingPage } from './pages/tracing.js';
 import { tracingMapPage } from './pages/tracingmap.js';
@@ -38,8 +43,9 @@ import { workOrdersPage } from './pages/workorders.js';
 
 /** Path prefix → page; the first match wins. */
 const ROUTES = [
-  ['/map', () => mapPage()],
+  ['/map', (rest) => mapPage(rest)],
   ['/station/', (rest) => stationPage(decodeURIComponent(rest))],
+  ['/compare', (rest) => comparePage(rest)],
   ['/rankings', () => rankingsPage()],
   ['/targets', (rest) => targetsPage(rest)],
   ['/reports', (rest) => reportsPage(rest)],
@@ -57,7 +63,9 @@ const ROUTES = [
   ['/login', () => loginPage(applyStatic)],
   ['/password', () => passwordPage()],
   ['/accounts', () => accountsPage()],
+  ['/admin/stations', (rest) => adminStationsPage(rest)], ['/admin/audit', (rest) => adminAuditPage(rest)], ['/admin/settings', () => adminSettingsPage()], ['/admin', () => adminPage()],
   ['/alarms', (rest) => alarmsPage(rest)],
+  ['/alerts', (rest) => alertsPage(rest)],
   ['/rules', () => rulesPage()],
   ['/workorders', (rest) => workOrdersPage(rest)],
   ['/operations', (rest) => operationsPage(rest)],
@@ -93,14 +101,16 @@ for (const [href, key] of [['#/warnings', 'nav_warnings'], ['#/reduction', 'nav_
   a.dataset.i18n = key;
   document.querySelector('nav a[href="#/public"]').before(a);
 }
+// Several stations on one chart (站点对比), after the map.
+{ const a = document.createElement('a'); a.href = '#/compare'; a.id = 'nav-compare'; a.dataset.i18n = 'nav_compare'; document.querySelector('nav a[href="#/map"]').after(a); }
 // Source tracing (溯源), after the map.
 { const a = document.createElement('a'); a.href = '#/tracing'; a.dataset.i18n = 'nav_tracing'; document.querySelector('nav a[href="#/map"]').after(a); }
-// Accounts, for administrators only (shown by applyStatic), before 修改密码.
+// The admin console (系统管理: accounts, stations and devices, audit log, settings), for the accounts with any of its tabs (shown by applyStatic), before 修改密码.
 {
   const a = document.createElement('a');
-  a.href = '#/accounts';
+  a.href = '#/admin';
   a.id = 'nav-accounts';
-  a.dataset.i18n = 'nav_accounts';
+  a.dataset.i18n = 'nav_admin';
   a.hidden = true;
   $('#nav-password').before(a);
 }
@@ -136,6 +146,8 @@ for (const [href, id, key, hidden] of [['#/tasks', 'nav-tasks', 'nav_tasks', tru
 { const a = document.createElement('a'); a.href = '#/opendata'; a.id = 'nav-opendata'; a.dataset.i18n = 'nav_opendata'; document.querySelector('nav a[href="#/public"]').after(a); }
 // The bureau's open-data keys (shown by applyStatic to the accounts that manage them), after 开放数据.
 { const a = document.createElement('a'); a.href = '#/apikeys'; a.id = 'nav-apikeys'; a.dataset.i18n = 'nav_apikeys'; a.hidden = true; $('#nav-opendata').after(a); }
+// Alerts (预警推送: the inbox of government accounts, shown by applyStatic), before 公众.
+{ const a = document.createElement('a'); a.href = '#/alerts'; a.id = 'nav-alerts'; a.dataset.i18n = 'nav_alerts'; a.hidden = true; document.querySelector('nav a[href="#/public"]').before(a); }
 
 function applyStatic() {
   document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
@@ -151,12 +163,13 @@ function applyStatic() {
   nav.textContent = state.me ? t('nav_logout') + ' (' + state.me.username + ')' : t('nav_login');
   nav.href = state.me ? '#/logout' : '#/login';
   $('#nav-password').hidden = !state.me;
-  $('#nav-accounts').hidden = !(state.me && (state.me.acts || []).includes('manage_accounts'));
+  $('#nav-accounts').hidden = !seesAdmin();
   $('#nav-alarms').hidden = !can(ACT.see);
   $('#nav-workorders').hidden = !can(ACT.see);
   $('#nav-tasks').hidden = !hasAct('see_tasks');
   $('#nav-sanluanwu').hidden = !hasAct('see_sanluanwu');
   $('#nav-apikeys').hidden = !hasAct('manage_api_keys');
+  $('#nav-alerts').hidden = !hasAct('see_alerts');
   // The cases menu is the case desk (the bureau, townships, operations); an enterprise finds its own cases under its credit records.
   const caseDesk = hasAct('see_cases') && (hasAct('manage_cases') || hasAct('see_sanluanwu') || hasAct('see_integrity'));
   $('#nav-cases').hidden = !caseDesk;
@@ -187,9 +200,34 @@ async function route() {
 
 $('#lang').onclick = () => { state.lang = state.lang === 'zh' ? 'en' : 'zh'; localStorage.setItem('lang', state.lang); route(); };
 window.addEventListener('hashchange', route);
+// A note on a change of session stays until the reader moves on.
+window.addEventListener('hashchange', () => { const n = $('#session-note'); if (n) n.remove(); });
+
+// One session for every tab (one cookie): who is logged in is read again when a tab opens,
+// comes back into view or gets the focus, and when another tab logs in or out; a change of
+// account redraws the page and says so.
+session.onChange = (whoChanged) => {
+  applyStatic();
+  if (!whoChanged) return;
+  let note = $('#session-note');
+  if (!note) {
+    note = document.createElement('p');
+    note.id = 'session-note';
+    note.setAttribute('role', 'status');
+    note.style.cssText = 'margin:0;padding:.4rem 1rem;background:#fff4ce;border-bottom:1px solid #e0c96b';
+    $('#view').before(note);
+  }
+  note.textContent = state.me ? t('session_now').replace('{user}', state.me.username) : t('session_ended');
+  if (location.hash !== '#/logout') route();
+};
+const recheck = () => { if (document.visibilityState === 'visible') refreshMe(); };
+document.addEventListener('visibilitychange', recheck);
+window.addEventListener('focus', recheck);
+if (session.channel) session.channel.onmessage = () => refreshMe();
+window.addEventListener('storage', (e) => { if (e.key === 'lantian-session') refreshMe(); });
+
 (async () => {
-  state.county = await api('/county').catch(() => null);
-  // The session cookie is shared by every tab: ask who is logged in.
-  state.me = await api('/me').then((r) => r.user).catch(() => null);
+  [state.county, state.ui] = await Promise.all([api('/county').catch(() => null), api('/ui-config').catch(() => null)]);
+  await refreshMe();
   route();
 })();

@@ -391,7 +391,29 @@ fn only_the_lead_confirms_and_only_the_bureau_closes_with_a_reason() {
         "{}",
         stderr(&r)
     );
-    assert!(run("gx", &["--action", "confirm"]).status.success());
+    // The lead confirms with a text, after attaching evidence (issue 17).
+    let r = run("gx", &["--action", "confirm", "--text", "已完成"]);
+    assert!(stderr(&r).contains("needs evidence"), "{}", stderr(&r));
+    let png = dir.join("验收照片.png");
+    std::fs::write(&png, PNG).unwrap();
+    let r = lantian(&[
+        "ledger",
+        "evidence",
+        "--data-dir",
+        d,
+        "--as",
+        "gx",
+        "--measure",
+        "M21",
+        png.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    assert!(stderr(&r).contains("-验收照片.png"), "{}", stderr(&r));
+    assert!(
+        run("gx", &["--action", "confirm", "--text", "已完成"])
+            .status
+            .success()
+    );
     let r = run("gx", &["--action", "close", "--text", "done"]);
     assert!(
         !r.status.success() && stderr(&r).contains("only the bureau closes"),
@@ -506,6 +528,22 @@ fn as_login(
     )
 }
 
+/// Attaches a small PNG to M21 as `l`.
+fn attach(s: &serve::Server, l: &serve::Login) -> serve::Reply {
+    serve::request(
+        &s.http,
+        "POST",
+        "/api/v1/ledger/M21/evidence",
+        &[
+            ("Content-Type", "application/octet-stream"),
+            ("X-Filename", "%E7%85%A7%E7%89%87.png"),
+            ("Cookie", l.cookie.as_str()),
+            ("X-CSRF-Token", l.csrf.as_str()),
+        ],
+        PNG,
+    )
+}
+
 fn act(s: &serve::Server, l: &serve::Login, action: &str) -> serve::Reply {
     let body = serde_json::json!({ "action": action, "text": "经核查" }).to_string();
     as_login(
@@ -549,6 +587,7 @@ fn two_confirms_racing_on_one_report_one_wins_and_the_other_gets_409_on_the_real
         serve::login(&s.http, "sthj", pw),
     );
     assert_eq!(act(&s, &jt, "report").status, 200);
+    assert_eq!(attach(&s, &gx).status, 200, "a confirmation needs evidence");
     // Rounds of two confirms (the lead unit and the bureau may both confirm) sent at once;
     // the bureau reopens between rounds. Whichever commits first wins.
     const ROUNDS: usize = 8;
@@ -595,7 +634,7 @@ fn two_confirms_racing_on_one_report_one_wins_and_the_other_gets_409_on_the_real
         // M21 is past the plan's end (its default deadline): the scheduler may flag it.
         .filter(|a| *a != "import" && *a != "overdue")
         .collect();
-    let mut want = vec!["report"];
+    let mut want = vec!["report", "evidence"];
     for round in 0..ROUNDS {
         want.push("confirm");
         if round + 1 < ROUNDS {
@@ -648,7 +687,8 @@ fn the_public_sees_a_measure_without_names_texts_or_file_names_with_or_without_a
             assert!(text.contains("M21"), "{who} {path}");
             for secret in ["\"jt\"", "经核查", "secret-invoice"] {
                 let shown = text.contains(secret);
-                let expected = inside && path == "/api/v1/ledger/M21";
+                // The list's 最近进展 carries the latest report's text (issue 17), with a login.
+                let expected = inside && (path == "/api/v1/ledger/M21" || secret == "经核查");
                 assert_eq!(shown, expected, "{who} {path}: {secret} shown {shown}");
             }
         }
@@ -803,6 +843,7 @@ fn a_reimport_keeps_earlier_reports_under_their_version_and_cli_and_web_acts_are
     let mut s = serve::Server::start(d, &[]);
     let admin = serve::login(&s.http, "adm", "correct horse battery");
     let gx = serve::login(&s.http, "gx", "correct horse battery");
+    assert_eq!(attach(&s, &gx).status, 200);
     assert_eq!(act(&s, &gx, "confirm").status, 200);
     let m = s.get("/api/v1/ledger/M21");
     let h: Vec<(String, i64)> = m["history"]
@@ -816,7 +857,13 @@ fn a_reimport_keeps_earlier_reports_under_their_version_and_cli_and_web_acts_are
             )
         })
         .collect();
-    let want = [("import", 1), ("report", 1), ("import", 2), ("confirm", 2)];
+    let want = [
+        ("import", 1),
+        ("report", 1),
+        ("import", 2),
+        ("evidence", 2),
+        ("confirm", 2),
+    ];
     assert_eq!(
         h,
         want.map(|(a, v)| (a.to_owned(), v)),

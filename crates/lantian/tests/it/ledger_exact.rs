@@ -33,7 +33,21 @@ fn milestones_targets_actuals_resolution_and_a_township_s_part_through_the_cli()
         .map(|x| x["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["M05-1", "M05-2"]);
-    // Both milestones confirmed one by one: the measure is then completed.
+    // Both milestones confirmed one by one (with a text, after the evidence): the measure
+    // is then completed.
+    let pdf = dir.join("验收报告.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4 test").unwrap();
+    ok(&[
+        "ledger",
+        "evidence",
+        "--data-dir",
+        d,
+        "--as",
+        "sthj",
+        "--measure",
+        "M05",
+        pdf.to_str().unwrap(),
+    ]);
     for ms in ["M05-1", "M05-2"] {
         ok(&[
             "ledger",
@@ -48,6 +62,8 @@ fn milestones_targets_actuals_resolution_and_a_township_s_part_through_the_cli()
             "confirm",
             "--milestone",
             ms,
+            "--text",
+            "已完成",
         ]);
     }
     assert_eq!(measure(d, "M05")["status"], "completed");

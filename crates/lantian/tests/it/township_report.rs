@@ -494,78 +494,40 @@ fn the_monthly_report_of_three_townships_is_reproduced_and_opens_as_xlsx_and_pdf
         "--out",
         xlsx.to_str().unwrap(),
     ]);
-    match ["/usr/bin/soffice", "/usr/bin/libreoffice"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-    {
-        None => lantian_store::testing::not_run(
-            "LibreOffice conversion of the 通报 (not installed; scripts/test-all installs libreoffice-calc-nogui)",
-        ),
-        Some(soffice) => {
-            let profile = format!("-env:UserInstallation=file://{}", tmp.join("lo").display());
-            let conv = std::process::Command::new(soffice)
-                .args([
-                    "--headless",
-                    profile.as_str(),
-                    "--convert-to",
-                    // -1: every sheet to its own file (LibreOffice 7.2 and later).
-                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-                    "--outdir",
-                    tmp.to_str().unwrap(),
-                    xlsx.to_str().unwrap(),
-                ])
-                .output()
+    if let Some(sheet) = libreoffice_sheets(&xlsx, &tmp, "the 通报") {
+        let ranking = sheet("排名");
+        assert!(ranking[0][0].starts_with("青禾县"), "{ranking:?}");
+        assert_eq!(ranking[2][0], "名次");
+        assert_eq!(
+            ranking.len(),
+            3 + 3,
+            "title, method, header, three townships"
+        );
+        for row in &ranking[3..] {
+            let s = TOWNS
+                .iter()
+                .position(|t| rows[t.0]["name_zh"] == row[1].as_str())
                 .unwrap();
-            assert!(
-                conv.status.success(),
-                "{}",
-                String::from_utf8_lossy(&conv.stderr)
-            );
-            let sheet = |name: &str| -> Vec<Vec<String>> {
-                let text = std::fs::read_to_string(tmp.join(format!("tongbao-{name}.csv")))
-                    .unwrap_or_else(|e| panic!("sheet {name}: {e}"));
-                ::csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .from_reader(text.as_bytes())
-                    .records()
-                    .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-                    .collect()
+            assert_eq!(row[0], rows[TOWNS[s].0]["rank"].to_string());
+            assert_eq!(row[4], int(now[s].0).to_string(), "{row:?}");
+        }
+        let progress = sheet("目标进度");
+        assert_eq!(progress[2][0], "单位");
+        assert!(progress.len() >= 3 + 3, "{progress:?}");
+        let lists = sheet("激励与惩戒");
+        for (unit, grade) in &penalties {
+            let zh = match *grade {
+                "accountability" => "问责",
+                "criticism" => "通报批评",
+                _ => "约谈",
             };
-            let ranking = sheet("排名");
-            assert!(ranking[0][0].starts_with("青禾县"), "{ranking:?}");
-            assert_eq!(ranking[2][0], "名次");
-            assert_eq!(
-                ranking.len(),
-                3 + 3,
-                "title, method, header, three townships"
-            );
-            for row in &ranking[3..] {
-                let s = TOWNS
+            let name = rows[*unit]["name_zh"].as_str().unwrap();
+            assert!(
+                lists
                     .iter()
-                    .position(|t| rows[t.0]["name_zh"] == row[1].as_str())
-                    .unwrap();
-                assert_eq!(row[0], rows[TOWNS[s].0]["rank"].to_string());
-                assert_eq!(row[4], int(now[s].0).to_string(), "{row:?}");
-            }
-            let progress = sheet("目标进度");
-            assert_eq!(progress[2][0], "单位");
-            assert!(progress.len() >= 3 + 3, "{progress:?}");
-            let lists = sheet("激励与惩戒");
-            for (unit, grade) in &penalties {
-                let zh = match *grade {
-                    "accountability" => "问责",
-                    "criticism" => "通报批评",
-                    _ => "约谈",
-                };
-                let name = rows[*unit]["name_zh"].as_str().unwrap();
-                assert!(
-                    lists
-                        .iter()
-                        .any(|r| r[0] == "惩戒" && r[1] == name && r[2] == zh),
-                    "{lists:?}"
-                );
-            }
+                    .any(|r| r[0] == "惩戒" && r[1] == name && r[2] == zh),
+                "{lists:?}"
+            );
         }
     }
 
@@ -610,4 +572,55 @@ fn the_monthly_report_of_three_townships_is_reproduced_and_opens_as_xlsx_and_pdf
         size > 10_000,
         "a rendered page of text and tables: {size} bytes"
     );
+}
+
+/// Every sheet of `xlsx` as rows of cells, read back by LibreOffice (`soffice --headless
+/// --convert-to csv`, one file per sheet) in `tmp`, or `None` (listed as NOT RUN, a failure
+/// under CI) when LibreOffice is not installed; `what` names the check.
+pub(super) fn libreoffice_sheets(
+    xlsx: &std::path::Path,
+    tmp: &std::path::Path,
+    what: &str,
+) -> Option<impl Fn(&str) -> Vec<Vec<String>>> {
+    let Some(soffice) = ["/usr/bin/soffice", "/usr/bin/libreoffice"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        lantian_store::testing::not_run(&format!(
+            "LibreOffice conversion of {what} (not installed; scripts/test-all installs libreoffice-calc-nogui)"
+        ));
+        return None;
+    };
+    let profile = format!("-env:UserInstallation=file://{}", tmp.join("lo").display());
+    let conv = std::process::Command::new(soffice)
+        .args([
+            "--headless",
+            profile.as_str(),
+            "--convert-to",
+            // -1: every sheet to its own file (LibreOffice 7.2 and later).
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+            "--outdir",
+            tmp.to_str().unwrap(),
+            xlsx.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        conv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&conv.stderr)
+    );
+    let stem = xlsx.file_stem().unwrap().to_string_lossy().into_owned();
+    let tmp = tmp.to_path_buf();
+    Some(move |name: &str| -> Vec<Vec<String>> {
+        let text = std::fs::read_to_string(tmp.join(format!("{stem}-{name}.csv")))
+            .unwrap_or_else(|e| panic!("sheet {name}: {e}"));
+        ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect()
+    })
 }

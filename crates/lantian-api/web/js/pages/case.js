@@ -7,13 +7,13 @@
 // the case's own) and the bureau may run that step again. Times are Beijing time.
 import { $, api, esc, state, t } from '../core.js';
 import { filePicker, opt, sendFile, unitName, unitsById, wireFilePicker } from './grid.js';
-import { bjText, caseTag, inLang, yuan } from './cases.js';
+import { bjText, caseTag, textInLang, yuan } from './cases.js';
 
 /** A decision event's text starts with the kind's Chinese name (`罚款: …`): in the page's language. */
 const DECISION_PREFIX = { 责令整改: 'rectify', 罚款: 'fine', 移送: 'transfer' };
 function eventText(text) {
   const m = /^(责令整改|罚款|移送): /.exec(text);
-  return m ? `${t('cdk_' + DECISION_PREFIX[m[1]])}: ${text.slice(m[0].length)}` : inLang(text);
+  return m ? `${t('cdk_' + DECISION_PREFIX[m[1]])}: ${text.slice(m[0].length)}` : textInLang(text);
 }
 
 /** Case id → the `credit_failure` the close answered with, shown until the credit step is run
@@ -23,7 +23,7 @@ const creditFailures = new Map();
 /** A closed case's credit step: why it failed, and the retry when the API offers it. */
 function creditStep(c, acts, failure) {
   if (c.state !== 'closed') return '';
-  const shown = failure ? `<p class="error" id="case-credit-failure">${t('cs_credit_failure')}${t('colon')}${esc(inLang(failure))}</p>` : '';
+  const shown = failure ? `<p class="error" id="case-credit-failure">${t('cs_credit_failure')}${t('colon')}${esc(textInLang(failure))}</p>` : '';
   const retry = acts.includes('credit') ? `<p><button type="button" class="primary" id="case-credit-retry">${t('cs_credit_retry')}</button>
     <span class="muted">${t('cs_credit_retry_note')}</span> <span id="case-credit-result" role="status"></span></p>` : '';
   return shown || retry ? `<div id="case-credit-step">${shown}${retry}</div>` : '';
@@ -54,7 +54,7 @@ function evidenceTable(caseId, evidence) {
     <th>${t('ce_hash')}</th><th>${t('ce_check')}</th></tr></thead><tbody>
     ${evidence.map((e) => {
     const p = e.packet;
-    return `<tr data-kind="${esc(e.kind)}"${p ? ` data-chain="${esc(p.chain)}" data-seq="${p.seq}" data-verified="${p.verified}"` : ''}><td>${esc(inLang(e.label))}${p ? `<details><summary>${t('ce_packet_text')}</summary><pre class="packet">${esc(p.text)}</pre></details>` : ''}
+    return `<tr data-kind="${esc(e.kind)}"${p ? ` data-chain="${esc(p.chain)}" data-seq="${p.seq}" data-verified="${p.verified}"` : ''}><td>${esc(textInLang(e.label))}${p ? `<details><summary>${t('ce_packet_text')}</summary><pre class="packet">${esc(p.text)}</pre></details>` : ''}
       ${seriesBlock(e.series)}${e.file ? `<a href="${href(e)}" target="_blank" rel="noopener">${esc(e.label || e.file)}</a>` : ''}</td>
       <td class="nowrap">${esc(t('cek_' + e.kind))}</td>
       <td class="nowrap chain-pos">${p ? `${esc(p.chain)}#${p.seq}${p.mn ? `<br><span class="muted">MN ${esc(p.mn)}</span>` : ''}` : '—'}</td>

@@ -20,8 +20,8 @@ export const yuan = (v) => (v == null ? '—' : '¥' + (Number(v) || 0).toLocale
 /** The API's `*_bj` text (`YYYY-MM-DD HH:MM 北京时间`) with "Beijing time" in the page's language. */
 export const bjText = (s) => (s ? `${String(s).replace(/\s*北京时间\s*$/, '')} ${t('bj')}` : '—');
 
-/** The half of the API's `中文 / English` text in the page's language (the whole when not two). */
-export function inLang(s) {
+/** The half of a data text written `中文 / English` in the page's language (the whole when not two); error messages go through core.js's `inLang`. */
+export function textInLang(s) {
   const text = String(s ?? '');
   const at = text.indexOf(' / ');
   if (at < 0) return text;

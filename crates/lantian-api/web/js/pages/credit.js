@@ -6,7 +6,7 @@
 // its own cases here (read-only). Organisations only: the public list shows no person's data.
 import { $, api, esc, state, t } from '../core.js';
 import { hasAct, opt } from './grid.js';
-import { bjText, caseTag, inLang } from './cases.js';
+import { bjText, caseTag, textInLang } from './cases.js';
 
 const LEVEL_CLASS = { serious: 'bad', general: 'warn' };
 const PHASE_CLASS = { public: 'bad', scheduled: 'info', expired: 'ok', repaired: 'ok', withdrawn: 'info' };
@@ -31,7 +31,7 @@ export async function creditPublicPage() {
       <th>${t('cs_no')}</th><th>${t('cc_decision')}</th><th>${t('cc_period_bj')}</th></tr></thead><tbody>
       ${items.map((e) => `<tr data-id="${e.id}" data-case="${esc(e.case_no)}"><td>${esc(e.subject_name)}<br><span class="muted">${esc(zhEn(e, 'subject_kind'))}</span></td><td class="nowrap mono">${esc(e.credit_code || '—')}</td>
         <td>${levelTag(e)}${e.under_objection ? ` <span class="tag info under-objection">${t('cc_under_objection')}</span>` : ''}</td><td>${esc(zhEn(e, 'violation'))}</td>
-        <td class="nowrap">${esc(e.case_no)}</td><td>${esc(inLang(e.decision_line))}</td><td class="nowrap">${period(e)}</td></tr>`).join('')}</tbody></table>
+        <td class="nowrap">${esc(e.case_no)}</td><td>${esc(textInLang(e.decision_line))}</td><td class="nowrap">${period(e)}</td></tr>`).join('')}</tbody></table>
         <p class="muted">${t('cs_total')} ${r.total ?? items.length}</p>`
       : `<p class="muted" id="credit-public-none">${t('cc_none_public')}</p>`}</div>`;
 }
@@ -112,7 +112,7 @@ async function entryPage(id) {
     <div class="card kv" id="credit-facts">
       <div>${t('cc_subject')}${t('colon')}${esc(e.subject_name)} <span class="muted">(${esc(zhEn(e, 'subject_kind'))}${e.credit_code ? ` ${esc(e.credit_code)}` : ''})</span></div>
       <div>${t('cc_level')}${t('colon')}${levelTag(e)}</div><div>${t('cs_violation')}${t('colon')}${esc(zhEn(e, 'violation'))}</div>
-      <div>${t('cs_no')}${t('colon')}<a href="#/case/${e.case_id}">${esc(e.case_no)}</a></div><div>${t('cc_decision')}${t('colon')}${esc(inLang(e.decision_line))}</div>
+      <div>${t('cs_no')}${t('colon')}<a href="#/case/${e.case_id}">${esc(e.case_no)}</a></div><div>${t('cc_decision')}${t('colon')}${esc(textInLang(e.decision_line))}</div>
       <div>${t('cc_decided')}${t('colon')}${esc(bjText(e.decided_bj))}</div>
       <div>${t('cc_period_bj')}${t('colon')}${period(e)}</div><div>${t('cc_repair_from')}${t('colon')}${esc(e.repair_from)}</div>
       <div>${t('cc_phase')}${t('colon')}${phaseTag(e)}</div><div>${t('status')}${t('colon')}<span id="credit-state" data-state="${esc(e.state)}">${esc(zhEn(e, 'state'))}</span>${e.state_reason ? ` · ${esc(e.state_reason)}` : ''}</div>
@@ -123,7 +123,7 @@ async function entryPage(id) {
         <td>${esc(r.text)}</td><td>${esc(r.evidence || '—')}</td><td><span class="tag ${REQUEST_STATE_CLASS[r.state] || 'info'}">${esc(t('ccr_' + r.state))}</span></td>
         <td>${r.decided_by ? `${esc(r.decided_by)} · ${esc(bjText(r.decided_bj))}<br>${esc(r.reason || '')}` : '—'}</td></tr>`).join('')}</tbody></table>`
       : `<p class="muted">${t('cc_no_requests')}</p>`}</div>
-    ${d.repair_refused ? `<p class="muted" id="credit-repair-refused">${t('cc_repair_not_yet')}${t('colon')}${esc(inLang(d.repair_refused))}</p>` : ''}
+    ${d.repair_refused ? `<p class="muted" id="credit-repair-refused">${t('cc_repair_not_yet')}${t('colon')}${esc(textInLang(d.repair_refused))}</p>` : ''}
     <div id="credit-acts">${requestForms(acts)}</div><p id="credit-error" class="error"></p>`;
   $('#credit-acts').querySelectorAll('form[data-path]').forEach((form) => {
     form.onsubmit = async (ev) => {

@@ -1,7 +1,7 @@
 // Grid supervision (网格任务): what its pages share: the tabs, task states and sources with
 // their colours, the townships' names, a Leaflet map with the county's township boundaries,
 // deadlines read as Beijing time, and a photo sent as a request body.
-import { $, api, bj, bjToday, esc, state, t } from '../core.js';
+import { $, api, bj, bjToday, esc, state, t, upload } from '../core.js';
 
 export const TASK_STATES = ['dispatched', 'signed', 'handling', 'finished', 'approved', 'returned'];
 /** The states whose task still waits for someone (the map draws them filled). */
@@ -92,18 +92,10 @@ export const deadlineCell = (task) => {
   return `<td class="deadline nowrap${overdue(task) ? ' late' : ''}">${esc(bj(d))}${overdueTag(task)}</td>`;
 };
 
-/**
- * Sends a file as the body of a POST (the file name in `X-Filename`), with the session's
- * CSRF token when there is a session; returns the API's JSON answer, throws its message.
- */
-export async function sendFile(path, file, extra = {}) {
-  const headers = { 'Content-Type': file.type || 'application/octet-stream', 'X-Filename': encodeURIComponent(file.name || 'file'), ...extra };
-  if (state.me) headers['X-CSRF-Token'] = state.me.csrf;
-  const r = await fetch('/api/v1' + path + (path.includes('?') ? '&' : '?') + 'lang=' + state.lang, { method: 'POST', credentials: 'same-origin', headers, body: file });
-  const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error((body.error && body.error.message) || `${r.status} ${r.statusText}`);
-  return body;
-}
+/** Sends a file as the body of a POST (its name in `X-Filename`, percent-encoded) through
+ * core.js's `upload` (CSRF token, the reader's language); returns the API's JSON answer. */
+export const sendFile = (path, file, extra = {}) =>
+  upload(path, file, { 'Content-Type': file.type || 'application/octet-stream', 'X-Filename': encodeURIComponent(file.name || 'file'), ...extra });
 
 /** Whether the session's account has `act` (one of `state.me.acts`). */
 export const hasAct = (act) => !!(state.me && (state.me.acts || []).includes(act));

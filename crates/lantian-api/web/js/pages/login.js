@@ -1,5 +1,5 @@
-// Logging in and out.
-import { $, api, state, t } from '../core.js';
+// Logging in and out; the other tabs are told (core.js announceSession).
+import { $, announceSession, api, state, t } from '../core.js';
 
 export function loginPage(onChange) {
   $('#view').innerHTML = `<h2>${t('login')}</h2><form class="login" id="login-form"><input id="username" autocomplete="username" placeholder="${t('username')}">
@@ -9,6 +9,7 @@ export function loginPage(onChange) {
     try {
       const r = await api('/login', { method: 'POST', body: JSON.stringify({ username: $('#username').value, password: $('#password').value }) });
       state.me = r.user;
+      announceSession('login');
       onChange();
       location.hash = r.user.must_change_password ? '#/password' : '#/';
     } catch (err) {
@@ -17,8 +18,17 @@ export function loginPage(onChange) {
   };
 }
 
+/**
+ * Logs out in any tab: a session another tab already ended (401) is logged out all the
+ * same; any other failure is shown (the session may still be alive). The other tabs hear it.
+ */
 export async function logout() {
-  await api('/logout', { method: 'POST' }).catch(() => {});
+  try {
+    await api('/logout', { method: 'POST' });
+  } catch (err) {
+    if (err.status !== 401) throw new Error(t('logout_failed') + t('colon') + err.message);
+  }
   state.me = null;
+  announceSession('logout');
   location.hash = '#/';
 }

@@ -7,7 +7,7 @@
 // `/credit/public` is public). Times are Beijing time.
 import { $, addDays, api, bjToday, esc, fmt, hourSpan, state, t } from '../core.js';
 import { colon, w } from './opendata.js';
-import { inLang } from './cases.js';
+import { textInLang } from './cases.js';
 
 /** The flue-gas pollutants of CEMS in the order shown: code, name, chart colour. */
 const POLLUTANTS = [['a21026', 'SO2', '#1769aa'], ['a21002', 'NOx', '#7b3294'], ['a34013', '颗粒物 / PM', '#e08214']];
@@ -25,7 +25,7 @@ function creditSection(e, list) {
   return `<div class="table-wrap"><table id="portal-credit" data-n="${own.length}"><thead><tr><th>${t('cs_no')}</th><th>${t('cc_level')}</th><th>${t('cs_violation')}</th><th>${t('pe_credit_decision')}</th><th>${t('cc_period_bj')}</th></tr></thead><tbody>
     ${own.map((x) => `<tr data-id="${x.id}" data-case="${esc(x.case_no)}"><td class="nowrap">${esc(x.case_no)}</td>
       <td><span class="tag ${x.level === 'serious' ? 'bad' : 'warn'}">${esc(zhEn(x, 'level'))}</span>${x.under_objection ? ` <span class="tag info">${t('cc_under_objection')}</span>` : ''}</td>
-      <td>${esc(zhEn(x, 'violation'))}</td><td>${esc(inLang(x.decision_line))}</td><td class="nowrap period">${esc(x.publish_from)} — ${esc(x.publish_until)}</td></tr>`).join('')}</tbody></table></div>`;
+      <td>${esc(zhEn(x, 'violation'))}</td><td>${esc(textInLang(x.decision_line))}</td><td class="nowrap period">${esc(x.publish_from)} — ${esc(x.publish_until)}</td></tr>`).join('')}</tbody></table></div>`;
 }
 
 export async function portalEnterprisePage(rest) {
