@@ -158,6 +158,7 @@ pub fn router(state: AppState) -> Router {
             get(move || async move { Json(Value::clone(&doc)) }),
         )
         .fallback(|| async { ApiError::NotFound("no such API endpoint".to_owned()) })
+        .layer(axum::middleware::from_fn(no_store))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             opendata_limit::limit,
@@ -202,6 +203,23 @@ async fn security_headers(mut r: axum::response::Response) -> axum::response::Re
         (header::REFERRER_POLICY, "same-origin"),
     ] {
         h.insert(name, HeaderValue::from_static(value));
+    }
+    r
+}
+
+/// API answers are not kept by browsers or proxies (some carry a new password or key, most
+/// depend on the session), except the open data under `/open/`, which are the same for
+/// everyone (bulk files carry their `ETag`); a key's sign-up and usage are not open data.
+async fn no_store(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = req.uri().path();
+    let open = path.starts_with("/open/") && !path.starts_with("/open/keys");
+    let mut r = next.run(req).await;
+    if !open && !r.headers().contains_key(header::CACHE_CONTROL) {
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     r
 }

@@ -103,19 +103,35 @@ impl ChannelView {
 
 /// `https://host/path?key=abcd…`: each query value cut to its first 4 characters.
 pub fn mask_url(url: &str) -> String {
-    let Some((base, query)) = url.split_once('?') else {
-        return url.to_owned();
+    let keep = |v: &str| format!("{}…", v.chars().take(4).collect::<String>());
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    // Credentials before the host, and the last path segment (a robot's token), masked too.
+    let (scheme, rest) = base.split_once("://").unwrap_or(("", base));
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority.to_owned(), |(_, h)| format!("…@{h}"));
+    let path = match path.rsplit_once('/') {
+        Some((dir, last)) if last.chars().count() > 8 => format!("{dir}/{}", keep(last)),
+        None if path.chars().count() > 8 => keep(path),
+        _ => path.to_owned(),
     };
-    let masked: Vec<String> = query
-        .split('&')
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) if v.chars().count() > 4 => {
-                format!("{k}={}…", v.chars().take(4).collect::<String>())
-            }
-            _ => kv.to_owned(),
-        })
-        .collect();
-    format!("{base}?{}", masked.join("&"))
+    let mut out = if scheme.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{scheme}://{host}/{path}")
+    };
+    if !query.is_empty() {
+        let masked: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, v)) if v.chars().count() > 4 => format!("{k}={}", keep(v)),
+                _ => kv.to_owned(),
+            })
+            .collect();
+        out = format!("{out}?{}", masked.join("&"));
+    }
+    out
 }
 
 /// The inbox: the caller's alerts, newest first, and how many are unread.
@@ -842,7 +858,7 @@ mod tests {
     }
 
     #[test]
-    fn urls_are_masked_after_four_characters_of_each_query_value() {
+    fn urls_are_masked_after_four_characters_of_each_secret_part() {
         let cases = [
             (
                 "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx",
@@ -850,6 +866,15 @@ mod tests {
             ),
             ("http://sms.local/send", "http://sms.local/send"),
             ("http://h/x?a=1&b=abcdef", "http://h/x?a=1&b=abcd…"),
+            // Credentials and a token as the last path segment.
+            (
+                "https://user:pw@gw.example/api/send",
+                "https://…@gw.example/api/send",
+            ),
+            (
+                "https://hooks.example/robot/0123456789abcdef",
+                "https://hooks.example/robot/0123…",
+            ),
         ];
         for (url, want) in cases {
             assert_eq!(mask_url(url), want);

@@ -74,8 +74,10 @@ pub fn check_tile_url(url: &str) -> AppResult<()> {
         .or_else(|| url.strip_prefix("http://"))
     {
         let host = r.split('/').next().unwrap_or_default();
-        if host.is_empty() || host.contains('@') {
-            return bad("主机名缺失或含用户名密码 / the host is missing or carries credentials");
+        if !host_ok(host) {
+            return bad(
+                "主机名须为域名或 IP（可带 {s}. 前缀和端口），不含用户名密码 / the host must be a name or address (optionally with a {s}. prefix and a port), without credentials",
+            );
         }
         r
     } else if url.starts_with('/') && !url.starts_with("//") {
@@ -91,17 +93,34 @@ pub fn check_tile_url(url: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// A tile host the content security policy may name: letters, digits, `.` and `-`, `{s}`
+/// (Leaflet's subdomain) only in the first label, an optional `:port`; nothing (`;`, `,`,
+/// `*`, `@`, quotes) that could change the policy's meaning.
+fn host_ok(host: &str) -> bool {
+    let (name, port) = host.split_once(':').unwrap_or((host, ""));
+    let (first, rest) = name.split_once('.').unwrap_or((name, ""));
+    let first = first.replace("{s}", "s");
+    !first.is_empty()
+        && format!("{first}.{rest}")
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && (port.is_empty() || port.parse::<u16>().is_ok_and(|p| p > 0))
+}
+
 /// The origin (`https://host:port`) of an absolute tile URL, for the pages' content
 /// security policy; `{s}` subdomains become a wildcard (`https://*.tile.example`).
 pub fn tile_origin(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let host = rest.split('/').next()?;
-    let host = match host.strip_prefix("{s}.") {
-        Some(rest) => format!("*.{rest}"),
-        None => host.to_owned(),
+    if !host_ok(host) {
+        return None;
+    }
+    // A first label with `{s}` (`{s}.tile.example`, `t{s}.tianditu.gov.cn`) is any subdomain.
+    let host = match host.split_once('.') {
+        Some((first, rest)) if first.contains("{s}") => format!("*.{rest}"),
+        _ => host.to_owned(),
     };
-    // A placeholder anywhere else in the host cannot be admitted by a policy.
-    (!host.contains('{') && !host.is_empty()).then(|| format!("{scheme}://{host}"))
+    Some(format!("{scheme}://{host}"))
 }
 
 /// Sets the base-map tile URL and its attribution (the bureau, administrators; audited);
@@ -391,6 +410,12 @@ mod tests {
             ("https://user:pw@tiles.example/{z}/{x}/{y}.png", false),
             ("https://tiles.example/{z}/{x}/{y}.png\" onerror=\"x", false),
             ("https:///{z}/{x}/{y}", false),
+            // Nothing that could change the content security policy it goes into.
+            ("https://x;sandbox/{z}/{x}/{y}.png", false),
+            ("https://*/{z}/{x}/{y}.png", false),
+            ("https://a.example,https://b.example/{z}/{x}/{y}.png", false),
+            ("https://tiles.example:99999/{z}/{x}/{y}.png", false),
+            ("https://t{s}.tianditu.gov.cn/{z}/{x}/{y}", true),
         ];
         for (url, ok) in cases {
             assert_eq!(check_tile_url(url).is_ok(), ok, "{url}");
@@ -409,7 +434,11 @@ mod tests {
                 Some("http://10.0.0.5:8080"),
             ),
             ("/tiles/{z}/{x}/{y}.png", None),
-            ("https://t{s}.tianditu.gov.cn/{z}/{x}/{y}", None),
+            (
+                "https://t{s}.tianditu.gov.cn/{z}/{x}/{y}",
+                Some("https://*.tianditu.gov.cn"),
+            ),
+            ("https://x;sandbox/{z}/{x}/{y}.png", None),
         ];
         for (url, origin) in cases {
             assert_eq!(tile_origin(url).as_deref(), origin, "{url}");

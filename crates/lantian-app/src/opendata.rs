@@ -588,6 +588,13 @@ pub fn set_licence(app: &App, caller: &Caller, set: LicenceSetting) -> AppResult
             )));
         }
     }
+    if let Some(url) = set.url.as_deref()
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        return Err(AppError::BadRequest(format!(
+            "url: 须以 https:// 或 http:// 开头 / must start with https:// or http:// ({url:?})"
+        )));
+    }
     let text = serde_json::to_string(&set).map_err(|e| AppError::Internal(e.to_string()))?;
     app.audited(caller, "open_data.licence", LICENCE_SETTING, &text, || {
         Ok(app.store.set_setting(LICENCE_SETTING, &text)?)

@@ -9,6 +9,7 @@
 use crate::App;
 use crate::error::{AppError, AppResult};
 use crate::opendata::{self, Kind, OpenValue, Status};
+use crate::table_xlsx::text_cell;
 use lantian_core::pollutant::Pollutant;
 use lantian_core::{Month, cst};
 use lantian_store::Station;
@@ -71,22 +72,23 @@ impl Format {
 }
 
 /// The rows as CSV: UTF-8, a header line of [`COLUMNS`], numbers as Rust writes them (the
-/// shortest text that reads back as the same number), empty cells for `null`.
+/// shortest text that reads back as the same number), empty cells for `null`; texts through
+/// `table_xlsx::text_cell` (a name starting with `=` is not a formula in a spreadsheet).
 pub fn csv(rows: &[OpenValue]) -> AppResult<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| AppError::Internal(format!("bulk CSV: {e}"));
     w.write_record(COLUMNS).map_err(err)?;
     for r in rows {
         w.write_record([
-            r.station_id.clone(),
-            r.station_name.clone(),
+            text_cell(&r.station_id).into_owned(),
+            text_cell(&r.station_name).into_owned(),
             r.time_bj.clone(),
             r.pollutant.clone(),
             r.value.map(|v| v.to_string()).unwrap_or_default(),
             r.unit.clone(),
             r.status.as_str().to_owned(),
             r.audit_version.to_string(),
-            r.flag.clone().unwrap_or_default(),
+            text_cell(r.flag.as_deref().unwrap_or_default()).into_owned(),
         ])
         .map_err(err)?;
     }

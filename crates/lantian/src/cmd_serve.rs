@@ -92,6 +92,11 @@ pub struct Args {
     metrics_token: Option<String>,
     #[command(flatten)]
     open_limits: crate::cmd_apikey::LimitArgs,
+    /// Let alert webhooks reach private, loopback and link-local addresses (an SMS gateway on
+    /// the office network). Off by default: a channel's URL is the bureau's, and the server's
+    /// own network stays out of its reach.
+    #[arg(long)]
+    alert_private_hosts: bool,
 }
 
 impl Args {
@@ -405,7 +410,7 @@ async fn serve(args: Args, app: App, demo_passwords: crate::demo::Passwords) -> 
         }
     });
     // Alerts: the rules evaluated and due webhooks sent every 30 s.
-    crate::alert_sender::spawn(app.clone());
+    crate::alert_sender::spawn(app.clone(), args.alert_private_hosts);
     if args.demo {
         let addr = gateway_addr.to_string();
         let last_hour =

@@ -25,6 +25,22 @@ use utoipa_axum::routes;
 pub const OPEN_PER_PAGE_DEFAULT: usize = 100;
 pub const OPEN_PER_PAGE_MAX: usize = 1000;
 
+/// Bulk files and the changelog are built on request (no cache yet): at most
+/// [`HEAVY_AT_ONCE`] at a time, a request waits up to [`HEAVY_WAIT`] for a slot, then 503,
+/// so the public cannot occupy the server's threads with them.
+const HEAVY_AT_ONCE: usize = 2;
+const HEAVY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+static HEAVY: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HEAVY_AT_ONCE);
+
+async fn heavy_slot() -> ApiResult<tokio::sync::SemaphorePermit<'static>> {
+    match tokio::time::timeout(HEAVY_WAIT, HEAVY.acquire()).await {
+        Ok(Ok(p)) => Ok(p),
+        _ => Err(ApiError::Unavailable(
+            "开放数据文件正忙，请稍后再试 / bulk files are busy, try again shortly".to_owned(),
+        )),
+    }
+}
+
 /// The published stations (assessment and background stations) with the data's licence.
 #[utoipa::path(get, path = "/open/stations", tag = "open-data",
     responses((status = 200, description = "`{ stations, licence }`", body = Object)))]
@@ -61,7 +77,8 @@ fn page_url(uri: &axum::http::Uri, page: usize, per_page: usize) -> String {
         .split('&')
         .filter(|kv| {
             let k = kv.split('=').next().unwrap_or("");
-            !kv.is_empty() && k != "page" && k != "per_page"
+            // A key sent as `?api_key=` is not copied into links (they end up in logs).
+            !kv.is_empty() && k != "page" && k != "per_page" && k != "api_key"
         })
         .collect();
     let mut q = kept.join("&");
@@ -180,6 +197,7 @@ pub struct BulkQuery {
 #[utoipa::path(get, path = "/open/bulk", tag = "open-data", params(BulkQuery),
     responses((status = 200, description = "`{ month, months, files }`", body = Object)))]
 pub async fn bulk(State(st): State<AppState>, Q(q): Q<BulkQuery>) -> ApiResult<Response> {
+    let _slot = heavy_slot().await?;
     let list = run(&st, move |app| opendata_bulk::list(app, q.month)).await?;
     Ok(Json(list).into_response())
 }
@@ -206,6 +224,7 @@ pub async fn bulk_file(
             ))
         })?;
     let name = format!("lantian-{station}-{m}-{file}");
+    let _slot = heavy_slot().await?;
     let body = run(&st, move |app| {
         opendata_bulk::file(app, &station, m, kind, format)
     })
@@ -234,6 +253,7 @@ pub struct ChangelogQuery {
 #[utoipa::path(get, path = "/open/changelog", tag = "open-data", params(ChangelogQuery),
     responses((status = 200, description = "`{ from, to, changes }`", body = Object)))]
 pub async fn changelog(State(st): State<AppState>, Q(q): Q<ChangelogQuery>) -> ApiResult<Response> {
+    let _slot = heavy_slot().await?;
     let (from, to, changes) = run(&st, move |app| {
         let to = q.to.unwrap_or_else(|| app.clock.today());
         let from = q.from.unwrap_or_else(|| to.add_days(-29));

@@ -176,7 +176,7 @@ fn a_heavy_hour_reaches_wecom_dingtalk_and_sms_receivers_within_a_minute() {
     ];
     township_station(&dir, "T-AL", "王口预警站", &users);
     let (rx, got) = receiver();
-    let s = Server::start(dir.to_str().unwrap(), &[]);
+    let s = Server::start(dir.to_str().unwrap(), &["--alert-private-hosts"]);
     let bureau = login(&s.http, "bureau1", PASSWORD);
 
     let channels = [

@@ -74,7 +74,7 @@ fn alerts_inbox_rules_channels_and_delivery_log() {
             ("wk", Role::Township, Some("wangkou")),
         ],
     );
-    let s = Server::start(dir.to_str().unwrap(), &[]);
+    let s = Server::start(dir.to_str().unwrap(), &["--alert-private-hosts"]);
     let (web, addr) = (s.url(), s.http.clone());
     let bureau = login(&addr, "bureau1", PASSWORD);
 
