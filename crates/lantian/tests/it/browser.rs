@@ -45,12 +45,14 @@ pub(super) fn http(port: u16, method: &str, path: &str, body: Option<&Value>) ->
 }
 
 impl Driver {
+    /// A session of a new Chromium with a profile of its own (browser tests run in parallel:
+    /// a shared profile directory would be one browser, or deleted under a running one).
     pub(super) fn start(port: u16) -> Driver {
         let caps = json!({ "capabilities": { "alwaysMatch": { "browserName": "chrome", "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                      "--disable-sync", "--no-first-run", "--disable-quic", "--window-size=1280,900",
-                     format!("--user-data-dir={}", temp_dir("chromium-profile").display())]
+                     format!("--user-data-dir={}", temp_dir(&format!("chromium-profile-{port}")).display())]
         } } } });
         let r = http(port, "POST", "/session", Some(&caps));
         let session = r["value"]["sessionId"]
