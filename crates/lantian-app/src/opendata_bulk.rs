@@ -20,7 +20,6 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::record::Field;
 use parquet::schema::parser::parse_message_type;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// The columns of every bulk file, in order (the fields of [`OpenValue`]).
@@ -365,10 +364,7 @@ fn version_sum(app: &App, station: &str, stations: &[Station], month: Month) -> 
 /// The SHA-256 digest of a file, lower-case hexadecimal (the list's `sha256`, the
 /// download's `ETag`).
 pub fn digest(body: &[u8]) -> String {
-    Sha256::digest(body)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    lantian_store::archive::sha256_hex(body)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use crate::Store;
 use crate::db::{Conn, Row, Val};
-use crate::error::StoreError;
+use crate::error::{StoreError, invalid as bad};
 use lantian_core::alerts::{ChannelKind, DeliveryStatus, Format, Kind};
 use serde::Serialize;
 
@@ -99,10 +99,6 @@ pub struct AttemptRow {
 
 /// Characters of a receiver's answer kept per attempt.
 pub const ANSWER_CHARS_MAX: usize = 500;
-
-fn bad(what: String) -> StoreError {
-    StoreError::Invalid { what }
-}
 
 fn json_list<T: serde::de::DeserializeOwned>(v: &Val, what: &str) -> Result<Vec<T>, StoreError> {
     let t = v.text().unwrap_or_else(|| "[]".to_owned());

@@ -38,6 +38,11 @@ pub fn record_hash(
     h.finalize().into()
 }
 
+/// SHA-256 of `bytes` as lower-case hex (evidence files, keys, report files).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 pub fn hex(h: &[u8]) -> String {
     h.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -8,7 +8,7 @@
 use crate::Store;
 use crate::archive::{self, Hash, record_hash};
 use crate::db::{Conn, Row, Val};
-use crate::error::StoreError;
+use crate::error::{StoreError, invalid};
 use lantian_core::enforce::SubjectKind;
 use lantian_core::enforce::case::{DecisionKind, Origin, State, Violation};
 use serde::Serialize;
@@ -203,10 +203,6 @@ const EVIDENCE_COLUMNS: &str = "id, case_id, kind, label, chain, seq, received_m
 const DECISION_COLUMNS: &str = "id, case_id, kind, deadline_ms, amount_yuan, legal_basis, transfer_to, text, actor, at_ms, confirmed_ms, confirmed_by";
 /// Archive rows read per query while walking a chain.
 const CHAIN_ROWS_PER_QUERY: i64 = 5_000;
-
-fn invalid(what: String) -> StoreError {
-    StoreError::Invalid { what }
-}
 
 /// A stored name parsed, or an error naming the row.
 fn parsed<T>(

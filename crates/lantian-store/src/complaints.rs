@@ -6,7 +6,7 @@
 use crate::Store;
 use crate::db::{Conn, Row, Val};
 use crate::error::StoreError;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 /// Characters of a lookup code: upper-case letters and digits without look-alikes (no 0/O,
 /// 1/I/L), so a code read out over the phone is typed right.
@@ -147,33 +147,16 @@ pub fn new_code() -> String {
     out
 }
 
-/// SHA-256 of `bytes` as lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
+pub use crate::archive::sha256_hex;
 
 /// HMAC-SHA-256 (RFC 2104) of `msg` under `key`, as lower-case hex.
 pub fn hmac_sha256_hex(key: &[u8], msg: &[u8]) -> String {
-    const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let pad = |x: u8| k.iter().map(|b| b ^ x).collect::<Vec<u8>>();
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(msg)
-        .finalize();
-    hex(&Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    use hmac::{Hmac, Mac};
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        unreachable!("HMAC takes a key of any length")
+    };
+    mac.update(msg);
+    crate::archive::hex(&mac.finalize().into_bytes())
 }
 
 fn one(rows: Vec<Row>) -> Option<ComplaintRow> {

@@ -4,7 +4,7 @@
 
 use crate::Store;
 use crate::db::{Conn, Row, Val};
-use crate::error::StoreError;
+use crate::error::{StoreError, invalid};
 use lantian_core::Date;
 use lantian_core::enforce::SubjectKind;
 use lantian_core::enforce::credit::{EntryState, Level, Outcome, RequestKind};
@@ -101,10 +101,6 @@ const COLUMNS: &str = "id, case_id, case_no, subject_kind, subject_id, subject_n
 
 const REQUEST_COLUMNS: &str =
     "id, entry_id, kind, text, evidence, filed_by, filed_ms, state, decided_by, decided_ms, reason";
-
-fn invalid(what: String) -> StoreError {
-    StoreError::Invalid { what }
-}
 
 fn named<T>(
     parsed: Option<T>,

@@ -81,6 +81,11 @@ impl<T: Into<Val>> From<Option<T>> for Val {
 
 pub type Row = Vec<Val>;
 
+/// Column `i` of `r` as text (empty for NULL).
+pub(crate) fn text(r: &Row, i: usize) -> String {
+    r[i].text().unwrap_or_default()
+}
+
 /// A connection (inside a transaction when writing).
 pub trait Conn {
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError>;

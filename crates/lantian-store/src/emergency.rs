@@ -3,18 +3,10 @@
 //! emissions, receipts, and violations handed over to enforcement.
 
 use crate::Store;
-use crate::db::{Conn, Row, Val};
-use crate::error::StoreError;
+use crate::db::{Conn, Row, Val, text};
+use crate::error::{StoreError, invalid};
 use crate::model::*;
 use lantian_core::warning::reduction::{Measure, MeasureKind};
-
-fn invalid(what: String) -> StoreError {
-    StoreError::Invalid { what }
-}
-
-fn text(r: &Row, i: usize) -> String {
-    r[i].text().unwrap_or_default()
-}
 
 fn parsed<T>(r: &Row, i: usize, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
     let t = text(r, i);

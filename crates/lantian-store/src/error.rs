@@ -140,3 +140,8 @@ impl From<postgres::Error> for StoreError {
         }
     }
 }
+
+/// A stored value that is not what it should be (a database edited by hand), naming it.
+pub(crate) fn invalid(what: String) -> StoreError {
+    StoreError::Invalid { what }
+}

@@ -3,8 +3,8 @@
 //! the operations contractor, a station's corrections, and the months the bureau has closed.
 
 use crate::Store;
-use crate::db::{Conn, Row, Val};
-use crate::error::StoreError;
+use crate::db::{Conn, Row, Val, text};
+use crate::error::{StoreError, invalid};
 use crate::model::{Correction, CorrectionAction, Period};
 use lantian_core::integrity::{Rule, Severity};
 use lantian_core::pollutant::Pollutant;
@@ -196,14 +196,6 @@ pub struct RuleCounts {
     pub alarms: i64,
     pub confirmed: i64,
     pub false_positive: i64,
-}
-
-fn invalid(what: String) -> StoreError {
-    StoreError::Invalid { what }
-}
-
-fn text(r: &Row, i: usize) -> String {
-    r[i].text().unwrap_or_default()
 }
 
 fn parsed<T>(r: &Row, i: usize, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {

@@ -5,7 +5,7 @@
 
 use crate::Part;
 use crate::Store;
-use crate::db::{Row, Val};
+use crate::db::{Val, text};
 use crate::error::StoreError;
 use crate::integrity::WorkOrder;
 use std::collections::HashMap;
@@ -40,10 +40,6 @@ pub struct DeviceHour {
     pub ts: i64,
     pub code: String,
     pub flag: String,
-}
-
-fn text(r: &Row, i: usize) -> String {
-    r[i].text().unwrap_or_default()
 }
 
 impl Store {

@@ -1,14 +1,10 @@
 //! The registry: administrative units, stations and their units, devices, enterprises,
 //! outlets, production lines, users, and the audit log.
 
-use crate::db::{Row, Val};
+use crate::db::{Row, Val, text};
 use crate::error::StoreError;
 use crate::model::*;
 use crate::{Store, password};
-
-fn text(r: &Row, i: usize) -> String {
-    r[i].text().unwrap_or_default()
-}
 
 /// A stored name of a closed set, or an error naming the row (a database edited by hand).
 fn named<T>(r: &Row, i: usize, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {

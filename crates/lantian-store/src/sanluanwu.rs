@@ -5,7 +5,7 @@
 
 use crate::Store;
 use crate::db::{Conn, Row, Val};
-use crate::error::StoreError;
+use crate::error::{StoreError, invalid};
 use lantian_core::date::Date;
 use lantian_core::enforce::sanluanwu::{State, Step};
 use serde::Serialize;
@@ -60,10 +60,6 @@ pub struct Change<'a> {
     pub at_ms: i64,
     pub actor: &'a str,
     pub note: &'a str,
-}
-
-fn invalid(what: String) -> StoreError {
-    StoreError::Invalid { what }
 }
 
 fn text(v: &Val) -> String {

@@ -5,7 +5,7 @@
 
 use crate::Store;
 use crate::db::{Conn, Row, Val};
-use crate::error::StoreError;
+use crate::error::{StoreError, invalid};
 use lantian_core::date::{Date, Month};
 use lantian_core::grid::dust::{CheckItem, Episode, HOUR_S, SiteKind, Stage};
 use serde::{Deserialize, Serialize};
@@ -120,10 +120,6 @@ pub struct MachineInspectionRow {
     pub note: String,
     pub actor: String,
     pub at_ms: i64,
-}
-
-fn invalid(what: String) -> StoreError {
-    StoreError::Invalid { what }
 }
 
 fn text(v: &Val) -> String {

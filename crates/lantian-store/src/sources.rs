@@ -4,7 +4,7 @@
 //! written in the same transaction, so their data take the one ingest and query path.
 
 use crate::Store;
-use crate::db::{Conn, Row};
+use crate::db::{Conn, Row, text};
 use crate::error::StoreError;
 use crate::model::*;
 use crate::registry::upsert_station_row;
@@ -13,10 +13,6 @@ use std::collections::HashMap;
 /// The codes an outlet's CEMS series measures by default: SO2, NOx, particulate matter, O2,
 /// flow (HJ 212-2017 Table B.2).
 pub const OUTLET_CODES: [&str; 5] = ["a21026", "a21002", "a34013", "a19001", "a00000"];
-
-fn text(r: &Row, i: usize) -> String {
-    r[i].text().unwrap_or_default()
-}
 
 fn parse_or<T>(
     r: &Row,

@@ -4,7 +4,7 @@
 
 use crate::Store;
 use crate::db::{Row, Val};
-use crate::error::StoreError;
+use crate::error::{StoreError, invalid};
 use lantian_core::targets::{Indicator, Method};
 use serde::Serialize;
 
@@ -77,10 +77,6 @@ pub struct BreakdownRow {
 }
 
 const COLUMNS: &str = "id, year, unit_id, indicator, value, source, actor, at_ms, note";
-
-fn invalid(what: String) -> StoreError {
-    StoreError::Invalid { what }
-}
 
 fn target_row(r: &Row) -> Result<TargetRow, StoreError> {
     let id = r[0].int().unwrap_or_default();

@@ -5,11 +5,10 @@
 
 use crate::Store;
 use crate::db::{Conn, Row, Val};
-use crate::error::StoreError;
+use crate::error::{StoreError, invalid};
 pub use lantian_core::grid::task::Verdict;
 use lantian_core::grid::task::{Action, Source, State};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 /// A stored task.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -136,16 +135,9 @@ pub struct TaskFilter {
     pub open_only: bool,
 }
 
-/// SHA-256 of `bytes`, lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    crate::archive::hex(&Sha256::digest(bytes))
-}
+pub use crate::archive::sha256_hex;
 
 const TASK_COLUMNS: &str = "id, source, source_ref, title, detail, lat, lon, township, assignee, state, created_ms, occurred_ms, sign_deadline_ms, finish_deadline_ms, escalated, updated_ms, finished_ms, closed_ms";
-
-fn invalid(what: String) -> StoreError {
-    StoreError::Invalid { what }
-}
 
 fn task_row(r: &Row) -> Result<TaskRow, StoreError> {
     let id = r[0].int().unwrap_or(0);
