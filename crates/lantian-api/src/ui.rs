@@ -71,11 +71,17 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8"
     ),
     web!("js/pages/sanluanwu.js", "text/javascript; charset=utf-8"),
+    web!("js/pages/declarations.js", "text/javascript; charset=utf-8"),
     web!("js/pages/cases.js", "text/javascript; charset=utf-8"),
     web!("js/pages/case.js", "text/javascript; charset=utf-8"),
     web!("js/pages/credit.js", "text/javascript; charset=utf-8"),
     web!("js/pages/apikeys.js", "text/javascript; charset=utf-8"),
     web!("js/pages/alerts.js", "text/javascript; charset=utf-8"),
+    web!(
+        "js/pages/device_control.js",
+        "text/javascript; charset=utf-8"
+    ),
+    web!("js/pages/device_keys.js", "text/javascript; charset=utf-8"),
     web!(
         "vendor/leaflet/leaflet.js",
         "text/javascript; charset=utf-8"

@@ -14,8 +14,8 @@ use crate::{App, Caller};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use lantian_core::alerts::{
-    self as core, AlarmOpened, ChannelKind, Finding, Format, Kind, MeasureState, StationHour,
-    StationLast,
+    self as core, AlarmOpened, ChannelKind, Finding, Format, ForwardFull, Kind, MeasureState,
+    StationHour, StationLast,
 };
 use lantian_core::cst;
 use lantian_store::View;
@@ -575,6 +575,16 @@ pub fn evaluate(app: &App) -> AppResult<usize> {
             });
         }
     }
+    let mut full = Vec::new();
+    if need(Kind::ForwardQueueFull) {
+        for a in app.store.forward_alarms()? {
+            full.push(ForwardFull {
+                dest: a.dest,
+                addr: a.addr,
+                since_ms: a.since_ms,
+            });
+        }
+    }
     let mut recorded = 0;
     for r in &rules {
         let rule = core::Rule {
@@ -588,6 +598,7 @@ pub fn evaluate(app: &App) -> AppResult<usize> {
             Kind::StationOffline => core::offline(&rule, &lasts, now),
             Kind::MeasureDue | Kind::MeasureOverdue => core::measures(&rule, &measures, today),
             Kind::AlarmOpened => core::alarms(&rule, &alarms),
+            Kind::ForwardQueueFull => core::forward_full(&rule, &full),
         };
         for f in found {
             let e = NewEvent {

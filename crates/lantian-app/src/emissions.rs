@@ -44,6 +44,11 @@ pub struct EmissionRow {
     pub device_converted: Option<f64>,
     pub device_emission_kg: Option<f64>,
     pub device_mismatch: bool,
+    /// An approved enterprise declaration covers the hour (for this factor): shown as
+    /// declared (已申报), with no exceedance or mismatch verdict (issue 22). The kind is
+    /// named to who reads declarations (`declarations::access::list`); others see `null`
+    /// and the verdicts withheld all the same.
+    pub declared: Option<lantian_core::declaration::Kind>,
 }
 
 const MONITORING_REFUSED: &str = "只能查看本企业的监测数据 / only your enterprise's monitoring";
@@ -176,6 +181,10 @@ pub fn outlet_rows(
     };
     let o2 = read(O2)?;
     let flow = read(FLOW)?;
+    let declared = crate::declarations::coverage(app, &[o.id.as_str()], from, to)?
+        .remove(&o.id)
+        .unwrap_or_default();
+    let names_declared = crate::declarations::access::list(caller).is_ok();
     let mut out = Vec::new();
     for (code, ..) in cems::POLLUTANTS {
         let measured = read(code)?;
@@ -220,6 +229,7 @@ pub fn outlet_rows(
                 limit,
             };
             let v = cems::judge(&rules, &input);
+            let covered = declared.covering(cst::hour_start(ts), code);
             let hour = match resolution {
                 Resolution::Hour => cst::format_minute(ts),
                 Resolution::Moment => {
@@ -234,7 +244,7 @@ pub fn outlet_rows(
                 o2: input.o2,
                 converted: v.converted,
                 limit: v.limit,
-                exceeds: v.exceeds,
+                exceeds: v.exceeds && covered.is_none(),
                 flow: input.flow_m3_h,
                 emission_kg: v.emission_kg,
                 stopped: v.stopped,
@@ -248,7 +258,8 @@ pub fn outlet_rows(
                 },
                 device_converted: input.device_normalised,
                 device_emission_kg: input.device_emission_kg,
-                device_mismatch: v.device_mismatch,
+                device_mismatch: v.device_mismatch && covered.is_none(),
+                declared: covered.filter(|_| names_declared),
             });
         }
     }
@@ -587,6 +598,8 @@ pub struct SourceDay {
     pub exceedance_hours: u32,
     pub stopped_hours: u32,
     pub mismatch_hours: u32,
+    /// Outlet-hours an approved declaration covers (shown as declared, not judged).
+    pub declared_hours: u32,
     /// Working-condition findings (production without treatment, production while the
     /// CEMS says stopped).
     pub findings: usize,
@@ -620,6 +633,7 @@ pub fn day_status(app: &App, caller: &Caller, day: Date) -> AppResult<Vec<Source
             exceedance_hours: hours_where(|r| r.exceeds),
             stopped_hours: hours_where(|r| r.stopped),
             mismatch_hours: hours_where(|r| r.device_mismatch),
+            declared_hours: hours_where(|r| r.declared.is_some()),
             findings: findings.len(),
             latest_hour: rows.iter().map(|r| r.hour.clone()).max(),
             enterprise: e.id,

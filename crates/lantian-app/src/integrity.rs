@@ -255,6 +255,13 @@ fn receipt_lags(
             lag[i] = (received_ms - cst::to_unix_ms(ts + cst::HOUR_S)) as f64 / 1000.0;
         }
     }
+    // Hours the platform itself asked for (a history request for a gap, issue 22) arrive
+    // late by design: not suspected back-filling.
+    for m in app.store.backfilled_marks(station_id, "hour", from, to)? {
+        if let (Some(i), "request") = (index(from, m.ts, n_days), m.origin.as_str()) {
+            lag[i] = f64::NAN;
+        }
+    }
     Ok(Some(lag))
 }
 
@@ -298,7 +305,9 @@ fn running(
 /// The CEMS rules over every registered outlet's hours of `n_days` from `first`: the
 /// concentrations (raw and the device's `-Zs`), O2, flow, the register's limits and reference
 /// O2 and stopped flow, and production and treatment status from the equipment linked to
-/// the outlet. The alarms' station is the outlet.
+/// the outlet. The alarms' station is the outlet. Hours an approved enterprise declaration
+/// covers (issue 22) are left out of every rule: all of an outlet's series for 停运 / 停产 /
+/// 检修 / 长期停产, the declared factors' for 因子异常; missing data there is explained.
 fn cems_alarms(
     app: &App,
     cfg: &Config,
@@ -310,14 +319,32 @@ fn cems_alarms(
     use lantian_core::org::EquipmentKind;
     let from = cst::day_start(first);
     let equipment = app.store.equipment(None)?;
+    let declared_all =
+        crate::declarations::coverage(app, &[], from, from + n_days as i64 * cst::DAY_S)?;
     let mut alarms = Vec::new();
     for o in app.store.outlets(None)? {
-        let o2 = outlet_hours(app, &o.id, O2, from, n_days)?;
-        let flow = outlet_hours(app, &o.id, FLOW, from, n_days)?;
+        let declared = declared_all.get(&o.id).cloned().unwrap_or_default();
+        let hour = |t: usize| from + t as i64 * cst::HOUR_S;
+        // A declared hour's values are not judged: NaN, as if not sent.
+        let masked = |code: &str, mut v: Vec<f64>| {
+            if !declared.is_empty() {
+                for (t, x) in v.iter_mut().enumerate() {
+                    if declared.covering(hour(t), code).is_some() {
+                        *x = f64::NAN;
+                    }
+                }
+            }
+            v
+        };
+        let o2 = masked(O2, outlet_hours(app, &o.id, O2, from, n_days)?);
+        let flow = masked(FLOW, outlet_hours(app, &o.id, FLOW, from, n_days)?);
         let mut raws = Vec::new();
         for (code, ..) in POLLUTANTS {
-            let raw = outlet_hours(app, &o.id, code, from, n_days)?;
-            let zs = outlet_hours(app, &o.id, &format!("{code}-Zs"), from, n_days)?;
+            let raw = masked(code, outlet_hours(app, &o.id, code, from, n_days)?);
+            let zs = masked(
+                code,
+                outlet_hours(app, &o.id, &format!("{code}-Zs"), from, n_days)?,
+            );
             if raw.iter().all(|v| v.is_nan()) {
                 continue;
             }
@@ -339,8 +366,28 @@ fn cems_alarms(
                 .filter(|q| q.kind == kind && q.outlet_id.as_deref() == Some(o.id.as_str()))
                 .collect()
         };
-        let production = running(app, &linked(EquipmentKind::Production), from, n_days)?;
-        let treatment = running(app, &linked(EquipmentKind::Treatment), from, n_days)?;
+        let unless_declared = |on: Option<Vec<Option<bool>>>| {
+            on.map(|mut v| {
+                for (t, x) in v.iter_mut().enumerate() {
+                    if declared.whole(hour(t)).is_some() {
+                        *x = None;
+                    }
+                }
+                v
+            })
+        };
+        let production = unless_declared(running(
+            app,
+            &linked(EquipmentKind::Production),
+            from,
+            n_days,
+        )?);
+        let treatment = unless_declared(running(
+            app,
+            &linked(EquipmentKind::Treatment),
+            from,
+            n_days,
+        )?);
         let input = CemsInput {
             outlet: &o.id,
             channels: raws
@@ -362,7 +409,18 @@ fn cems_alarms(
         let mut outlet_cfg = cfg.clone();
         outlet_cfg.cems_flow_stopped_m3_h_max =
             cfg.cems_flow_stopped_m3_h_max.max(o.flow_stopped_m3_h);
-        alarms.extend(integrity::scan_cems(&outlet_cfg, &[input]));
+        alarms.extend(integrity::scan_cems(
+            &outlet_cfg,
+            std::slice::from_ref(&input),
+        ));
+        alarms.extend(integrity::scan_cems_missing(
+            &outlet_cfg,
+            &input,
+            &|t, code| match code {
+                None => declared.whole(hour(t)).is_some(),
+                Some(c) => declared.covering(hour(t), c).is_some(),
+            },
+        ));
     }
     Ok(alarms)
 }
@@ -405,6 +463,9 @@ pub struct AlarmView {
     pub why: String,
     pub state: AlarmState,
     pub reviews_n: i64,
+    /// An outlet's alarm every hour of which an approved enterprise declaration now covers
+    /// (issue 22): found before the declaration was approved, shown as declared (已申报).
+    pub declared: Option<lantian_core::declaration::Kind>,
 }
 
 fn view(a: &AlarmRow, names: &HashMap<String, Station>, en: bool) -> AlarmView {
@@ -431,7 +492,56 @@ fn view(a: &AlarmRow, names: &HashMap<String, Station>, en: bool) -> AlarmView {
         },
         state: a.state,
         reviews_n: a.reviews_n,
+        declared: None,
     }
+}
+
+/// Marks the outlets' alarms every hour of which an approved declaration covers (for the
+/// alarm's channel, or the whole outlet when the alarm names none).
+fn mark_declared(
+    app: &App,
+    views: &mut [AlarmView],
+    rows: &[&AlarmRow],
+    owners: &HashMap<String, String>,
+) -> AppResult<()> {
+    let outlet_rows: Vec<(usize, &&AlarmRow)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| owners.contains_key(&a.alarm.station_id))
+        .collect();
+    let (Some(from), Some(to)) = (
+        outlet_rows.iter().map(|(_, a)| a.alarm.first_ts).min(),
+        outlet_rows.iter().map(|(_, a)| a.alarm.last_ts).max(),
+    ) else {
+        return Ok(());
+    };
+    let cov = crate::declarations::coverage(app, &[], from, to + cst::HOUR_S)?;
+    for (i, a) in outlet_rows {
+        let Some(c) = cov.get(&a.alarm.station_id) else {
+            continue;
+        };
+        let code = a
+            .alarm
+            .pollutant
+            .map(Pollutant::hj212_code)
+            .or_else(|| lantian_store::integrity::cems_channel(&a.alarm));
+        let mut kind = None;
+        let mut all = true;
+        let mut ts = a.alarm.first_ts;
+        while ts <= a.alarm.last_ts && all {
+            let k = match code {
+                Some(code) => c.covering(ts, code),
+                None => c.whole(ts),
+            };
+            all = k.is_some();
+            kind = kind.or(k);
+            ts += cst::HOUR_S;
+        }
+        if all {
+            views[i].declared = kind;
+        }
+    }
+    Ok(())
 }
 
 fn stations_by_id(app: &App) -> AppResult<HashMap<String, Station>> {
@@ -465,16 +575,17 @@ pub fn alarms(app: &App, caller: &Caller, f: &AlarmFilter, en: bool) -> AppResul
             policy::integrity_list(caller),
         )?;
     }
-    Ok(app
-        .store
-        .alarms(f)?
+    let stored = app.store.alarms(f)?;
+    let rows: Vec<&AlarmRow> = stored
         .iter()
         .filter(|a| match stations.get(&a.alarm.station_id) {
             Some(s) => sees_alarms_of(caller, s, &owners).is_ok(),
             None => policy::sees_integrity(caller, None),
         })
-        .map(|a| view(a, &stations, en))
-        .collect())
+        .collect();
+    let mut views: Vec<AlarmView> = rows.iter().map(|a| view(a, &stations, en)).collect();
+    mark_declared(app, &mut views, &rows, &owners)?;
+    Ok(views)
 }
 
 /// The enterprise of each registered outlet.

@@ -22,6 +22,8 @@ named_enum! {
         MeasureOverdue = "measure_overdue",
         /// An integrity alarm was opened (after the rule was made).
         AlarmOpened = "alarm_opened",
+        /// An upstream destination's forwarding queue is full: packets wait in the archive.
+        ForwardQueueFull = "forward_queue_full",
     }
 }
 
@@ -89,6 +91,8 @@ impl Kind {
             (Kind::MeasureOverdue, Lang::En) => "Measure overdue",
             (Kind::AlarmOpened, Lang::Zh) => "数据异常报警",
             (Kind::AlarmOpened, Lang::En) => "Integrity alarm opened",
+            (Kind::ForwardQueueFull, Lang::Zh) => "转发队列已满",
+            (Kind::ForwardQueueFull, Lang::En) => "Forwarding queue full",
         }
     }
 
@@ -99,7 +103,7 @@ impl Kind {
             Kind::AqiAbove => Some((AQI_LEVEL_DEFAULT, 0.0, 500.0)),
             Kind::StationOffline => Some((OFFLINE_HOURS_DEFAULT, 1.0, 24.0 * 30.0)),
             Kind::MeasureDue => Some((DUE_DAYS_DEFAULT, 0.0, 365.0)),
-            Kind::MeasureOverdue | Kind::AlarmOpened => None,
+            Kind::MeasureOverdue | Kind::AlarmOpened | Kind::ForwardQueueFull => None,
         }
     }
 
@@ -364,6 +368,42 @@ pub fn alarms(rule: &Rule, alarms: &[AlarmOpened]) -> Vec<Finding> {
         .collect()
 }
 
+/// A forwarding destination whose queue is full (the gateway's `forward_alarms` row).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForwardFull {
+    pub dest: String,
+    pub addr: String,
+    /// When packets stopped being queued, unix ms.
+    pub since_ms: i64,
+}
+
+/// What `rule` finds among full forwarding queues, for the bureau (no unit): each episode
+/// is its own subject (named by its start), reminded after the cool-down while it lasts; a
+/// scope names one destination.
+pub fn forward_full(rule: &Rule, full: &[ForwardFull]) -> Vec<Finding> {
+    full.iter()
+        .filter(|f| rule.covers(&f.dest, &[]))
+        .map(|f| {
+            let at = cst::format_unix_ms(f.since_ms);
+            Finding {
+                subject: format!("forward:{}:{}", f.dest, f.since_ms),
+                units: Vec::new(),
+                title_zh: format!("转发队列已满：{}", f.dest),
+                title_en: format!("Forwarding queue full: {}", f.dest),
+                text_zh: format!(
+                    "发往 {}（{}）的转发队列自北京时间 {at} 起已满，新数据暂不排队；数据已存入归档，队列回落后自动补发（RF=1）。请检查上级平台连接。",
+                    f.dest, f.addr
+                ),
+                text_en: format!(
+                    "The forwarding queue to {} ({}) has been full since {at} Beijing time: new data are not queued; they are in the archive and are sent again (RF=1) once the queue drains. Check the connection to the upstream platform.",
+                    f.dest, f.addr
+                ),
+                link: "#/alerts".to_owned(),
+            }
+        })
+        .collect()
+}
+
 /// Whether a subject last alerted at `last_ms` (unix ms) by a rule may be alerted again at
 /// `now_ms` after a cool-down of `cooldown_min` minutes.
 pub fn fires(last_ms: Option<i64>, now_ms: i64, cooldown_min: i64) -> bool {
@@ -510,6 +550,36 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].subject, "alarm:2");
         assert_eq!(found[0].link, "#/alarm/2");
+    }
+
+    #[test]
+    fn a_full_forwarding_queue_is_one_alert_per_episode_for_the_bureau() {
+        let f = |dest: &str, since_ms| ForwardFull {
+            dest: dest.into(),
+            addr: "10.0.0.1:9000".into(),
+            since_ms,
+        };
+        // 2026-12-01 00:00 UTC = 08:00 Beijing time.
+        let since = 1_796_083_200_000;
+        let full = [f("province", since), f("nation", since + 60_000)];
+        let found = forward_full(&rule(Kind::ForwardQueueFull, 0.0, None), &full);
+        let subjects: Vec<&str> = found.iter().map(|f| f.subject.as_str()).collect();
+        assert_eq!(
+            subjects,
+            [
+                "forward:province:1796083200000",
+                "forward:nation:1796083260000"
+            ]
+        );
+        assert!(found[0].units.is_empty(), "the bureau's, no township's");
+        assert!(
+            found[0].text_zh.contains("北京时间 2026-12-01 08:00"),
+            "{}",
+            found[0].text_zh
+        );
+        let one = forward_full(&rule(Kind::ForwardQueueFull, 0.0, Some("nation")), &full);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].title_en, "Forwarding queue full: nation");
     }
 
     #[test]

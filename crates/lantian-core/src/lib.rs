@@ -15,6 +15,7 @@ pub mod city;
 pub mod cst;
 pub mod date;
 pub mod decimal;
+pub mod declaration;
 pub mod enforce;
 pub mod grid;
 pub mod integrity;

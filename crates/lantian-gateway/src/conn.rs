@@ -48,6 +48,10 @@ struct Session {
     setup_sent: bool,
     reassembler: Reassembler,
     started: Instant,
+    /// Reverse control: history requests, clock checks, operator commands (control.rs).
+    control: crate::control::Control,
+    /// HJ 212-2025: the device's key, MN confirmation, 1014 (profile2025.rs).
+    p2025: crate::profile2025::SessionState,
 }
 
 pub fn now_ms() -> i64 {
@@ -100,6 +104,8 @@ pub(crate) async fn serve(
         setup_sent: false,
         reassembler: Reassembler::default(),
         started: Instant::now(),
+        control: crate::control::Control::default(),
+        p2025: crate::profile2025::SessionState::default(),
     };
     let mut buf: Vec<u8> = Vec::new();
     let mut chunk = [0u8; READ_CHUNK_BYTES];
@@ -107,6 +113,7 @@ pub(crate) async fn serve(
     let mut frame_started: Option<Instant> = None;
     let mut last_frame = Instant::now();
     let mut reading = true;
+    let mut control_at = Instant::now();
     'conn: loop {
         // Frames are taken from a cursor and the buffer compacted once, not per frame.
         let mut pos = 0;
@@ -206,9 +213,20 @@ pub(crate) async fn serve(
                     }
                 }
             }
+            // Reverse control only when no live packet waits for its commit (live data first).
+            _ = tokio::time::sleep_until(control_at.into()), if reading && pending.is_empty() && s.control.active(&cfg.control) => {
+                // A 2025 device's commands are sealed with its key (profile2025.rs).
+                let out = s.p2025.seal(s.control.tick(&s.shared).await);
+                control_at = s.control.next_tick(&cfg.control);
+                if !out.is_empty() && !write(&mut wr, &out, cfg.write_timeout).await {
+                    Metrics::add(&metrics.timeouts, 1);
+                    break 'conn;
+                }
+            }
             _ = stop.changed(), if reading => reading = false,
         }
     }
+    s.control.closed(&s.shared).await;
     if let Some(d) = &s.device {
         metrics.device_disconnected(&d.device.mn);
     }
@@ -242,7 +260,26 @@ impl Session {
         let mut replies = Vec::new();
         let mut acks = false;
         self.authenticated = false;
-        let (verdict, mn) = match decode(&frame, &cfg.limits) {
+        // HJ 212-2025: an SM4-encrypted frame is decrypted first (profile2025.rs).
+        let (frame, sm4) = match crate::profile2025::open(&shared, frame, received_ms).await {
+            crate::profile2025::Opened::Clear(f) => (f, Ok(None)),
+            crate::profile2025::Opened::Decrypted {
+                frame,
+                version,
+                grace,
+            } => (frame, Ok(Some((version, grace)))),
+            crate::profile2025::Opened::Refused { frame, mn, reason } => (frame, Err((mn, reason))),
+        };
+        let decoded = match &sm4 {
+            Ok(_) => decode(&frame, &cfg.limits),
+            Err(_) => Err(lantian_hj212::DecodeError::Sm4 { reason: "refused" }),
+        };
+        let (verdict, mn) = match decoded {
+            Err(_) if sm4.is_err() => {
+                let (mn, reason) = sm4.clone().err().unwrap_or_default();
+                metrics.reject("sm4: refused", Some(&mn));
+                (reason, Some(mn))
+            }
             Err(e) => {
                 let mn = self.device.as_ref().map(|d| d.device.mn.clone());
                 self.authenticated = mn.is_some();
@@ -261,10 +298,15 @@ impl Session {
                         frame.len(),
                     )
                     .await;
+                let verdict = match sm4 {
+                    Ok(Some((v, grace))) => crate::profile2025::annotate_sm4(verdict, v, grace),
+                    _ => verdict,
+                };
                 (verdict, mn)
             }
         };
         let (done_tx, done) = oneshot::channel();
+        let done = self.control.after_commit(&shared, done);
         // Counters per device only for a logged-in one: a made-up MN is no entry.
         let device_mn = if self.authenticated { mn.clone() } else { None };
         if !self.authenticated && !shared.guard.archive_refused(self.ip) {
@@ -323,7 +365,21 @@ impl Session {
         // Replies to our own commands need no answer.
         if matches!(p.cn.0, 9011..=9014) {
             self.authenticated = self.device.is_some();
+            if self.authenticated {
+                self.control.on_reply(p);
+            }
+            if let Some(d) = self.device.clone() {
+                crate::profile2025::on_reply(&shared, p, &d.device.mn, now_ms).await;
+            }
             return "reply".to_owned();
+        }
+        if p.cn == Command::UPLOAD_SERIAL_2025 {
+            self.authenticated = self
+                .device
+                .as_ref()
+                .is_some_and(|d| p.mn == Some(d.device.mn.as_str()));
+            return crate::profile2025::on_serial(&shared, p, &self.peer, replies, acks, now_ms)
+                .await;
         }
         let Some(mn) = p.mn.filter(|m| !m.is_empty()) else {
             return self.refuse(p, replies, "auth: no MN", QnRtn::MnError, None);
@@ -399,9 +455,20 @@ impl Session {
             }
         };
         self.authenticated = true;
+        self.control
+            .on_login(p, &entry.device.station_id, &entry.device.edition, ed);
+        self.control.on_answer(p, &cfg.control);
         metrics.device_seen(mn, len as u64, now_ms, &self.peer);
+        if let Some(v) =
+            crate::profile2025::after_login(&mut self.p2025, &shared, p, mn, replies, acks, now_ms)
+                .await
+        {
+            return v;
+        }
         let verdict = if mapping::period_of(p.cn).is_some() {
-            self.on_data(p, &entry, ingest)
+            let v = self.on_data(p, &entry, ingest);
+            let v = self.control.on_data(p, ingest, v, &cfg.control, now_ms);
+            crate::profile2025::after_data(&shared, p, mn, v)
         } else {
             "accepted".to_owned()
         };
@@ -496,6 +563,7 @@ impl Session {
                         &encode::Header {
                             pnum: None,
                             pno: None,
+                            resend: false,
                             ..p.header()
                         },
                         &cp.join(";"),
@@ -520,7 +588,12 @@ impl Session {
         factors: &std::collections::HashMap<String, f64>,
         ingest: &mut Ingest,
     ) -> String {
-        match mapping::observations(p, station, factors) {
+        match mapping::observations_with(
+            p,
+            station,
+            factors,
+            &self.shared.config.profile2025.mapping,
+        ) {
             Ok(obs) => {
                 // Seconds since the epoch in CST, as observations are dated.
                 let now_cst_s = now_ms().div_euclid(1000) + lantian_core::cst::OFFSET_S;

@@ -12,9 +12,12 @@
 
 pub mod client;
 mod conn;
+pub mod control;
+pub mod forward;
 mod guard;
 pub mod mapping;
 pub mod metrics;
+pub mod profile2025;
 mod projector;
 mod registry;
 mod writer;
@@ -112,6 +115,13 @@ pub struct Config {
     /// The kernel send buffer of each connection. Replies are small; a fixed buffer bounds
     /// the memory a client that never reads can pin, and makes its write time out.
     pub send_buffer_bytes: Option<usize>,
+    /// Reverse control: back-fill, time sync, operator commands (docs/reverse-control.md).
+    pub control: control::Settings,
+    /// HJ 212-2025: keys, rotation, MN assignment, sentinels (docs/hj212-2025.md).
+    pub profile2025: profile2025::Profile,
+    /// Upstream platforms the accepted data are forwarded to (none by default;
+    /// docs/forwarding.md).
+    pub forward: Option<forward::Settings>,
 }
 
 impl Default for Config {
@@ -138,6 +148,9 @@ impl Default for Config {
             future_margin: Duration::from_secs(10 * 60),
             refused_archived_per_address_per_min: 60,
             device_recheck: Duration::from_secs(30),
+            control: control::Settings::default(),
+            profile2025: profile2025::Profile::default(),
+            forward: None,
         }
     }
 }
@@ -149,6 +162,7 @@ pub(crate) struct Shared {
     pub registry: registry::Registry,
     pub guard: guard::Guard,
     pub jobs: mpsc::Sender<writer::Job>,
+    pub control: control::Hub,
 }
 
 /// Serves HJ 212 on `listener` until `shutdown` completes, then stops accepting, lets every
@@ -180,6 +194,19 @@ pub async fn run(
             .name("lantian-catch-up".into())
             .spawn(move || projector::catch_up(p, limits, stop))?
     };
+    let (forward_stop, forward_stopped) = watch::channel(false);
+    let mut senders = match &config.forward {
+        Some(settings) if !settings.destinations.is_empty() => {
+            let f = Arc::new(forward::Forwarder::open(settings, store.clone())?);
+            if metrics.forward.set(f.clone()).is_err() {
+                return Err(std::io::Error::other(
+                    "forwarding: these metrics already serve another gateway's forwarding",
+                ));
+            }
+            forward::spawn(&f, forward_stopped)
+        }
+        _ => JoinSet::new(),
+    };
     let writer = {
         let (store, metrics) = (store.clone(), metrics.clone());
         let limits = writer::Limits {
@@ -195,6 +222,7 @@ pub async fn run(
             })?
     };
     let shared = Arc::new(Shared {
+        control: control::Hub::new(store.clone()),
         registry: registry::Registry::new(store),
         guard: guard::Guard::new(guard::Limits {
             failures_max: config.auth_failures_max.max(1),
@@ -256,5 +284,8 @@ pub async fn run(
     })
     .await
     .ok();
+    // Queues are on disk: the senders stop after the last commit has been queued.
+    let _ = forward_stop.send(true);
+    while senders.join_next().await.is_some() {}
     Ok(())
 }

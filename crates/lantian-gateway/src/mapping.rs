@@ -2,7 +2,8 @@
 //! unit, with which data flag.
 
 use lantian_core::Date;
-use lantian_hj212::{Command, Packet, Suffix, Timestamp, codes::canonical_code};
+use lantian_hj212::sentinel::Sentinel;
+use lantian_hj212::{Command, Edition, Packet, Suffix, Timestamp, codes::canonical_code};
 use lantian_store::{Observation, Period, SmolStr};
 use std::collections::HashMap;
 
@@ -17,6 +18,9 @@ pub fn period_of(cn: Command) -> Option<Period> {
         2021 => Some(Period::Rtd),
         // A facility's daily run time (SBxxx-RT, hours).
         2041 => Some(Period::Day),
+        // HJ 212-2025: raw monitoring data (VOCs, ST=27) and standard-sample checks, each
+        // at its DataTime.
+        2013 | 2062 => Some(Period::Rtd),
         _ => None,
     }
 }
@@ -63,20 +67,68 @@ impl std::fmt::Display for MappingError {
     }
 }
 
+/// How "not computable" values are told (HJ 212-2025 §8.1.1 d; docs/hj212-2025.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    pub sentinel: Sentinel,
+    /// Apply the sentinel rule to packets of every edition, not only HJ 212-2025 ones.
+    pub sentinel_all_editions: bool,
+}
+
+impl Options {
+    fn applies(&self, p: &Packet<'_>) -> bool {
+        self.sentinel_all_editions
+            || p.flag.map(lantian_hj212::Flag::edition) == Some(Edition::Hj212_2025)
+    }
+}
+
+/// The fields of a data packet whose value is a "not computable" sentinel (never stored,
+/// never judged), as `name=value`.
+pub fn not_computable(p: &Packet<'_>, opts: &Options) -> Vec<String> {
+    if period_of(p.cn).is_none() || !opts.applies(p) {
+        return Vec::new();
+    }
+    p.fields
+        .iter()
+        .filter(|f| f.suffix.is_numeric() && opts.sentinel.matches(f.value))
+        .map(|f| format!("{}={}", f.name, f.value))
+        .collect()
+}
+
+/// [`observations_with`] under the default [`Options`].
+pub fn observations(
+    p: &Packet<'_>,
+    station_id: &str,
+    factors: &HashMap<String, f64>,
+) -> Result<Vec<Observation>, MappingError> {
+    observations_with(p, station_id, factors, &Options::default())
+}
+
+/// A production-condition state mark (ST=45 `p991xx-Rtd`) that is not a number is stored
+/// under `<code>-Mark`, value 0, the mark as its flag (so that no statistic takes it).
+const MARK_CHARS_MAX: usize = 8;
+
 /// The observations of a data upload (2011, 2051, 2061, 2031), a facility status (2021) or a
 /// facility's daily run time (2041). Values are `-Rtd` (2011) or `-Avg`; `-ZsRtd`/`-ZsAvg` go
 /// under `<code>-Zs`, `-Cou` under `<code>-Cou`, a facility status `SBxxx-RS` under `SBxxx-RS`
 /// and a run time `SBxxx-RT` (hours) under `SBxxx-RT`. Codes are translated to
 /// HJ 212-2017; values and normalised values are multiplied by the station's configured factor
 /// for their code (units are never taken from packets), amounts and statuses are not.
-pub fn observations(
+///
+/// HJ 212-2025: `-RawAvg` goes under `<code>-RawAvg` beside `-Avg`; raw data (2013) under
+/// `<code>-Raw`; a standard-sample check (2062: `PolId`, `SampleRd`, `StandardValue`,
+/// `ResultType`) under `<PolId>-CheckRd`, `-CheckStd`, `-CheckOk`; a value matching the
+/// sentinel rule ("not computable") is skipped (see [`not_computable`]).
+pub fn observations_with(
     p: &Packet<'_>,
     station_id: &str,
     factors: &HashMap<String, f64>,
+    opts: &Options,
 ) -> Result<Vec<Observation>, MappingError> {
     let Some(period) = period_of(p.cn) else {
         return Ok(Vec::new());
     };
+    let sentinels = opts.applies(p);
     let ts = p
         .data_time
         .as_ref()
@@ -94,9 +146,19 @@ pub fn observations(
     // Built once and copied: SmolStr::new scans its text.
     let station_id = SmolStr::new(station_id);
     let mut out = Vec::with_capacity(p.fields.len());
+    if p.cn == Command::STANDARD_CHECK_2025 {
+        return standard_checks(p, ts, &station_id, opts, sentinels);
+    }
+    let raw = p.cn == Command::RAW_DATA_2025;
     for f in &p.fields {
         let Some(code) = f.code else { continue };
         let stored = match (f.suffix, period) {
+            (Suffix::Rtd | Suffix::Avg, _) if raw => {
+                SmolStr::from(format!("{}-Raw", canonical_code(code)))
+            }
+            (Suffix::RawAvg, Period::Min | Period::Hour | Period::Day) => {
+                SmolStr::from(format!("{}-RawAvg", canonical_code(code)))
+            }
             (Suffix::Rtd, Period::Rtd)
             | (Suffix::Avg, Period::Min | Period::Hour | Period::Day) => {
                 SmolStr::new(canonical_code(code))
@@ -110,13 +172,24 @@ pub fn observations(
             (Suffix::Rt, _) => SmolStr::from(format!("{code}-RT")),
             _ => continue,
         };
-        if f.value.is_empty() {
+        if f.value.is_empty() || (sentinels && opts.sentinel.matches(f.value)) {
             continue;
         }
-        let v =
-            lantian_hj212::typed::parse_decimal(f.value).ok_or_else(|| MappingError::BadValue {
-                field: f.name.to_owned(),
-            })?;
+        let parsed = lantian_hj212::typed::parse_decimal(f.value);
+        if parsed.is_none() && p.st == "45" && code.starts_with("p991") && f.suffix == Suffix::Rtd {
+            out.push(Observation {
+                station_id: station_id.clone(),
+                code: SmolStr::from(format!("{code}-Mark")),
+                period,
+                ts,
+                value: 0.0,
+                flag: SmolStr::new(f.value.chars().take(MARK_CHARS_MAX).collect::<String>()),
+            });
+            continue;
+        }
+        let v = parsed.ok_or_else(|| MappingError::BadValue {
+            field: f.name.to_owned(),
+        })?;
         // A unit factor converts a value and its normalised value (a flow in m³/s to m³/h);
         // an amount (-Cou) and a status are in units of their own.
         let factor =
@@ -144,6 +217,52 @@ pub fn observations(
     Ok(out)
 }
 
+/// 2062: each `PolId` starts a check; its `SampleRd`, `StandardValue` and `ResultType`
+/// (1 passed, 0 failed) follow in the same or the next items.
+fn standard_checks(
+    p: &Packet<'_>,
+    ts: i64,
+    station_id: &SmolStr,
+    opts: &Options,
+    sentinels: bool,
+) -> Result<Vec<Observation>, MappingError> {
+    let mut out = Vec::new();
+    let mut pol: Option<&str> = None;
+    for f in &p.fields {
+        let suffix = match f.name {
+            "PolId" => {
+                pol = Some(canonical_code(f.value));
+                continue;
+            }
+            "SampleRd" => "CheckRd",
+            "StandardValue" => "CheckStd",
+            "ResultType" => "CheckOk",
+            _ => continue,
+        };
+        let Some(code) = pol else {
+            return Err(MappingError::BadValue {
+                field: format!("{} (before any PolId)", f.name),
+            });
+        };
+        if f.value.is_empty() || (sentinels && opts.sentinel.matches(f.value)) {
+            continue;
+        }
+        let v =
+            lantian_hj212::typed::parse_decimal(f.value).ok_or_else(|| MappingError::BadValue {
+                field: f.name.to_owned(),
+            })?;
+        out.push(Observation {
+            station_id: station_id.clone(),
+            code: SmolStr::from(format!("{code}-{suffix}")),
+            period: Period::Rtd,
+            ts,
+            value: v,
+            flag: SmolStr::new("N"),
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,15 +276,28 @@ mod tests {
     }
 
     fn mapped(cn: u16, cp: &str) -> Vec<(String, f64)> {
+        mapped_as("31", None, cn, cp)
+            .into_iter()
+            .map(|(c, v, _)| (c, v))
+            .collect()
+    }
+
+    fn mapped_as(
+        st: &str,
+        flag: Option<lantian_hj212::Flag>,
+        cn: u16,
+        cp: &str,
+    ) -> Vec<(String, f64, String)> {
         let h = lantian_hj212::encode::Header {
             qn: None,
-            st: "31",
+            st,
             cn: Command(cn),
             pw: Some("123456"),
             mn: Some("MN1"),
-            flag: None,
+            flag,
             pnum: None,
             pno: None,
+            resend: false,
         };
         let bytes = lantian_hj212::encode::encode(&h, cp);
         let p = lantian_hj212::decode(&bytes, &lantian_hj212::Limits::default()).unwrap();
@@ -173,8 +305,84 @@ mod tests {
         observations(&p, "S1", &factors)
             .unwrap()
             .into_iter()
-            .map(|o| (o.code.to_string(), o.value))
+            .map(|o| (o.code.to_string(), o.value, o.flag.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn hj212_2025_raw_avg_sentinels_electricity_conditions_raw_data_and_checks() {
+        let f25 = Some(lantian_hj212::Flag(9));
+        let got = mapped_as(
+            "31",
+            f25,
+            2051,
+            "DataTime=20261120080000;a21026-Avg=20.5,a21026-RawAvg=21.7,a21026-Flag=N;a21002-Avg=9999.99,a21002-Flag=N",
+        );
+        assert_eq!(
+            got,
+            [
+                ("a21026".to_owned(), 20.5, "N".to_owned()),
+                ("a21026-RawAvg".to_owned(), 21.7, "N".to_owned()),
+            ],
+            "the sentinel 9999.99 is not stored"
+        );
+        // A 2017 packet keeps 9999.99 (the rule is for 2025 by default).
+        assert_eq!(
+            mapped_as(
+                "31",
+                Some(lantian_hj212::Flag(5)),
+                2051,
+                "DataTime=20261120080000;a21002-Avg=9999.99"
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            mapped_as(
+                "44",
+                f25,
+                2011,
+                "DataTime=20261120080000;d20105-Rtd=12.3,d20105-Flag=N;d30406-Rtd=4.5,d30406-Flag=N"
+            ),
+            [
+                ("d20105".to_owned(), 12.3, "N".to_owned()),
+                ("d30406".to_owned(), 4.5, "N".to_owned())
+            ]
+        );
+        assert_eq!(
+            mapped_as(
+                "45",
+                f25,
+                2011,
+                "DataTime=20261120080000;p99101-Rtd=1;p99102-Rtd=S"
+            ),
+            [
+                ("p99101".to_owned(), 1.0, "N".to_owned()),
+                ("p99102-Mark".to_owned(), 0.0, "S".to_owned())
+            ]
+        );
+        assert_eq!(
+            mapped_as(
+                "27",
+                f25,
+                2013,
+                "DataTime=20261120080000;a24088-SampleTime=20261120075500,a24088-Avg=0.35,a24088-Flag=N"
+            ),
+            [("a24088-Raw".to_owned(), 0.35, "N".to_owned())]
+        );
+        assert_eq!(
+            mapped_as(
+                "31",
+                f25,
+                2062,
+                "DataTime=20261120080000;PolId=a21026;SampleRd=48.9;StandardValue=50.0;ResultType=1"
+            ),
+            [
+                ("a21026-CheckRd".to_owned(), 48.9, "N".to_owned()),
+                ("a21026-CheckStd".to_owned(), 50.0, "N".to_owned()),
+                ("a21026-CheckOk".to_owned(), 1.0, "N".to_owned())
+            ]
+        );
     }
 
     #[test]

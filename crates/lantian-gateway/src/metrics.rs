@@ -52,6 +52,10 @@ pub struct Metrics {
     pub future_refused: AtomicU64,
     rejects: Mutex<BTreeMap<String, u64>>,
     devices: Mutex<HashMap<String, DeviceStats>>,
+    /// HJ 212-2025 counters per device (profile2025.rs).
+    pub profile2025: crate::profile2025::Counters,
+    /// Forwarding upstream, when configured: fed by the writer, rendered with the rest.
+    pub forward: std::sync::OnceLock<std::sync::Arc<crate::forward::Forwarder>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -259,6 +263,10 @@ impl Metrics {
                 s.last_seen_ms
             ));
         }
+        if let Some(f) = self.forward.get() {
+            out.push_str(&f.render_prometheus(crate::conn::now_ms()));
+        }
+        out.push_str(&self.profile2025.render());
         out
     }
 }

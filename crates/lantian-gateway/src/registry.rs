@@ -3,6 +3,7 @@
 //! short, bounded negative cache so that a flood from an unknown MN does not reach the
 //! database every time.
 
+use lantian_store::device_keys::DeviceKey;
 use lantian_store::{Device, Store};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,7 +32,13 @@ pub struct Registry {
     /// Password checks running at once: each Argon2 check takes 4 MiB and milliseconds of
     /// CPU, and 10,000 devices reconnecting together must not take 40 GiB or every thread.
     checking: tokio::sync::Semaphore,
+    /// MN → the HJ 212-2025 keys read for it and when (profile2025.rs). Bounded like
+    /// `unknown`: the MN of an encrypted packet is read before any login.
+    keys: Mutex<HashMap<String, KeysRead>>,
 }
+
+/// The HJ 212-2025 keys read for an MN, and when.
+type KeysRead = (Instant, Arc<Vec<DeviceKey>>);
 
 /// Argon2 checks at once.
 const CHECKS_MAX: usize = 4;
@@ -48,7 +55,39 @@ impl Registry {
             verified: Mutex::new(HashMap::new()),
             hasher: std::collections::hash_map::RandomState::new(),
             checking: tokio::sync::Semaphore::new(CHECKS_MAX),
+            keys: Mutex::new(HashMap::new()),
         }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// The keys a gateway may decrypt with for `mn` (pending, active, retiring, the last
+    /// retired), read again when older than `ttl`.
+    pub async fn keys(&self, mn: &str, ttl: Duration) -> Result<Arc<Vec<DeviceKey>>, String> {
+        if let Some((at, k)) = lock(&self.keys).get(mn)
+            && at.elapsed() < ttl
+        {
+            return Ok(k.clone());
+        }
+        let (store, key) = (self.store.clone(), mn.to_owned());
+        let keys = tokio::task::spawn_blocking(move || store.gateway_device_keys(&key))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        let keys = Arc::new(keys);
+        let mut cache = lock(&self.keys);
+        if cache.len() >= UNKNOWN_MAX {
+            cache.clear();
+        }
+        cache.insert(mn.to_owned(), (Instant::now(), keys.clone()));
+        Ok(keys)
+    }
+
+    /// Forgets the keys read for `mn` (after the gateway changed them).
+    pub fn forget_keys(&self, mn: &str) {
+        lock(&self.keys).remove(mn);
     }
 
     /// Whether `password` is the device's, checking the Argon2 hash only the first time.

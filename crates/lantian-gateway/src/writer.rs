@@ -86,6 +86,10 @@ pub fn run(
                 Metrics::add(&metrics.observations_new, o.observations_new);
                 Metrics::add(&metrics.observations_duplicate, o.observations_duplicate);
                 let _ = projector.try_send(());
+                // Queued upstream before the devices are told: as durable as the answer.
+                if let Some(f) = metrics.forward.get() {
+                    f.offer(&batch, now_ms());
+                }
             }
             Err(e) => {
                 Metrics::add(&metrics.commit_errors, 1);

@@ -134,6 +134,8 @@ pub fn system_name(st: &str) -> Option<&'static str> {
         "38" => "radioactive source",
         "39" => "construction-site dust",
         "41" => "electromagnetic source",
+        "44" => "electricity monitoring (2025)",
+        "45" => "key production conditions (2025)",
         "51" => "flue-gas process (working-condition) monitoring",
         "52" => "wastewater process monitoring",
         "91" => "system interaction",
@@ -178,6 +180,11 @@ impl Command {
     pub const NOTICE_ANSWER: Command = Command(9013);
     pub const DATA_ANSWER: Command = Command(9014);
     pub const HEARTBEAT_2025: Command = Command(9015);
+    pub const UPLOAD_SERIAL_2025: Command = Command(1001);
+    pub const SET_MN_2025: Command = Command(1002);
+    pub const NEW_SESSION_KEY_2025: Command = Command(1014);
+    pub const RAW_DATA_2025: Command = Command(2013);
+    pub const STANDARD_CHECK_2025: Command = Command(2062);
 
     pub fn class(self) -> CommandClass {
         match self.0 {
@@ -366,13 +373,34 @@ fn packed(code: &str) -> Option<u64> {
 }
 
 /// A code of a family the standard defines by prefix: treatment facilities (`SBn`),
-/// working-condition (`e…`, `g…`) and site-information (`i…`) codes.
+/// working-condition (`e…`, `g…`), site-information (`i…`) codes, and the HJ 212-2025
+/// electricity (`d2…` production facilities, `d3…` treatment facilities) and key
+/// production-condition (`p991…`) codes.
 pub fn is_family_code(code: &str) -> bool {
     let b = code.as_bytes();
     (code.starts_with("SB") && b.len() > 2 && b[2..].iter().all(u8::is_ascii_alphanumeric))
-        || (matches!(b.first(), Some(b'e' | b'g' | b'i'))
+        || (matches!(b.first(), Some(b'e' | b'g' | b'i' | b'd' | b'p'))
             && b.len() >= 5
-            && b[1..].iter().all(u8::is_ascii_digit))
+            && b[1..].iter().all(u8::is_ascii_digit)
+            && (!matches!(b[0], b'd') || matches!(b[1], b'2' | b'3'))
+            && (b[0] != b'p' || code.starts_with("p991")))
+}
+
+/// Chinese and English names of the HJ 212-2025 code families (ST=44 electricity, ST=45
+/// key production conditions; one public source, provisional): `d2xxxx` a production
+/// facility's electricity, `d3xxxx` a treatment facility's, `p991xx` a production condition.
+pub fn family_name_2025(code: &str) -> Option<(&'static str, &'static str)> {
+    if !is_family_code(code) {
+        return None;
+    }
+    match code.as_bytes().first() {
+        Some(b'd') if code.starts_with("d2") => {
+            Some(("生产设施用电", "production facility electricity"))
+        }
+        Some(b'd') => Some(("治理设施用电", "treatment facility electricity")),
+        Some(b'p') => Some(("关键生产工况", "key production condition")),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -410,6 +438,17 @@ mod tests {
         assert_eq!(canonical_code("a34004"), "a34004");
         assert_eq!(code_name("S01"), Some("O2"));
         assert!(is_family_code("SB1") && is_family_code("e10101") && !is_family_code("x1"));
+        assert!(is_family_code("d20105") && is_family_code("d30406") && is_family_code("p99101"));
+        assert!(!is_family_code("d10105") && !is_family_code("p10101"));
+        assert_eq!(
+            family_name_2025("d20105").map(|n| n.1),
+            Some("production facility electricity")
+        );
+        assert_eq!(
+            family_name_2025("p99102").map(|n| n.0),
+            Some("关键生产工况")
+        );
+        assert_eq!(family_name_2025("a21026"), None);
         assert_eq!(Command(2061).name(), Some("hourly data"));
         assert_eq!(Command(2061).class(), CommandClass::Data);
         assert_eq!(system_name("22"), Some("ambient air quality"));

@@ -38,10 +38,13 @@ pub enum Deviation {
     EmptyCpItem,
     /// A CP field with an empty value (`DataTime=` in some vendors' requests).
     EmptyValue,
+    /// `RF=0` in the header: HJ 212-2025 defines only `RF=1` (a resend); `RF=0` is taken
+    /// as live data.
+    ResendZero,
 }
 
 impl Deviation {
-    pub const ALL: [Deviation; 23] = [
+    pub const ALL: [Deviation; 24] = [
         Deviation::MissingQn,
         Deviation::MissingFlag,
         Deviation::MissingPw,
@@ -65,6 +68,7 @@ impl Deviation {
         Deviation::ModbusCrc,
         Deviation::EmptyCpItem,
         Deviation::EmptyValue,
+        Deviation::ResendZero,
     ];
 
     pub fn name(self) -> &'static str {
@@ -92,6 +96,7 @@ impl Deviation {
             Deviation::ModbusCrc => "modbus_crc",
             Deviation::EmptyCpItem => "empty_cp_item",
             Deviation::EmptyValue => "empty_value",
+            Deviation::ResendZero => "rf_zero",
         }
     }
 }

@@ -18,6 +18,8 @@ pub struct Header<'a> {
     pub flag: Option<Flag>,
     pub pnum: Option<u32>,
     pub pno: Option<u32>,
+    /// Writes `RF=1;` before `CP` (HJ 212-2025: a resend of data sent before).
+    pub resend: bool,
 }
 
 /// The data segment `QN=…;ST=…;CN=…;PW=…;MN=…;Flag=…;[PNUM=…;PNO=…;]CP=&&cp&&`.
@@ -38,6 +40,9 @@ pub fn segment(h: &Header<'_>, cp: &str) -> String {
     }
     if let (Some(num), Some(no)) = (h.pnum, h.pno) {
         let _ = write!(s, "PNUM={num};PNO={no};");
+    }
+    if h.resend {
+        s.push_str("RF=1;");
     }
     let _ = write!(s, "CP=&&{cp}&&");
     s
@@ -78,6 +83,7 @@ pub fn data_upload(
             flag: Some(Flag(5)),
             pnum: None,
             pno: None,
+            resend: false,
         },
         &cp,
     )
@@ -95,6 +101,7 @@ impl Packet<'_> {
             flag: self.flag,
             pnum: self.pnum,
             pno: self.pno,
+            resend: self.resend,
         }
     }
 
@@ -146,6 +153,7 @@ fn reply(req: &Packet<'_>, cn: Command, cp: &str, edition: Edition) -> Vec<u8> {
             flag: Some(Flag::new(edition, false, false)),
             pnum: None,
             pno: None,
+            resend: false,
         },
         cp,
     )
@@ -229,6 +237,7 @@ pub fn command(t: &Target<'_>, qn: Timestamp, cn: Command, cp: &str) -> Vec<u8> 
             flag: Some(Flag::new(t.edition, false, true)),
             pnum: None,
             pno: None,
+            resend: false,
         },
         cp,
     )
@@ -346,4 +355,45 @@ pub fn history_request(
         cn,
         &format!("BeginTime={};EndTime={}", begin.n14(), end.n14()),
     ))
+}
+
+/// 9013 answer to a 9015 heartbeat of HJ 212-2025 (the notice answer, in the edition of
+/// the heartbeat).
+pub fn heartbeat_answer(req: &Packet<'_>) -> Vec<u8> {
+    let edition = req
+        .flag
+        .map_or(Edition::Hj212_2025, crate::codes::Flag::edition);
+    notice_answer(req, edition)
+}
+
+/// The CP field of 1001/1002 naming the logger (its hardware serial, HJ 212-2025 as
+/// `caoyiliang/HJ212` implements it: `i23005-Info` logger id, `i23006-Info` CPU id,
+/// `i23007-Info`/`i23008-Info` MAC addresses).
+pub const LOGGER_ID_FIELD: &str = "i23005-Info";
+
+/// 1002 (HJ 212-2025): the host assigns `new_mn` to the logger named `logger_id` (from its
+/// 1001). The header carries the new MN; the CP names the logger it is meant for.
+pub fn set_mn(t: &Target<'_>, qn: Timestamp, new_mn: &str, logger_id: &str) -> Vec<u8> {
+    command(
+        &Target { mn: new_mn, ..*t },
+        qn,
+        Command::SET_MN_2025,
+        &format!("{LOGGER_ID_FIELD}={logger_id}"),
+    )
+}
+
+/// 1014 (HJ 212-2025): a new session key (32 hex digits) created at `created`. The frame
+/// is clear text: the caller encrypts it with the CURRENT key ([`crate::sm4::encrypt_frame`]).
+pub fn new_session_key(
+    t: &Target<'_>,
+    qn: Timestamp,
+    created: Timestamp,
+    new_key_hex: &str,
+) -> Vec<u8> {
+    command(
+        t,
+        qn,
+        Command::NEW_SESSION_KEY_2025,
+        &format!("SKCreateTime={};NewSK={new_key_hex}", created.n14()),
+    )
 }

@@ -51,6 +51,11 @@ pub enum DecodeError {
     BadCp {
         reason: &'static str,
     },
+    /// An HJ 212-2025 data area that cannot be decrypted (its form, not its key: a wrong
+    /// key shows as a crc mismatch after decryption).
+    Sm4 {
+        reason: &'static str,
+    },
 }
 
 impl fmt::Display for DecodeError {
@@ -111,6 +116,7 @@ impl fmt::Display for DecodeError {
                 reason,
             } => write!(f, "bad field {name}={value:?}: {reason}"),
             DecodeError::BadCp { reason } => write!(f, "bad CP area: {reason}"),
+            DecodeError::Sm4 { reason } => write!(f, "sm4 data area: {reason}"),
         }
     }
 }
@@ -128,6 +134,7 @@ impl DecodeError {
             DecodeError::NotText { .. } => "encoding",
             DecodeError::MissingField { .. } | DecodeError::BadField { .. } => "field",
             DecodeError::BadCp { .. } => "cp",
+            DecodeError::Sm4 { .. } => "sm4",
         }
     }
 }

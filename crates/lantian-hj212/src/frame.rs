@@ -118,8 +118,17 @@ pub fn check(buf: &[u8], limits: &Limits) -> Check {
     {
         return Check::Frame { len: end + 2 };
     }
-    // Otherwise the frame ends at the first CR LF (a data segment holds none).
     let window = &buf[..buf.len().min(limits.frame_bytes_max())];
+    if declared <= limits.segment_bytes_max && buf.len() < end + 2 {
+        // The frame the length field announces may still be arriving. An SM4-encrypted
+        // HJ 212-2025 data area (raw ciphertext) can hold CR LF, `&&` or `##`, so a CR LF
+        // before the announced end only ends a frame if it follows `&&` and 4 hex digits.
+        return match plausible_end(window) {
+            Some(len) => Check::Frame { len },
+            None => Check::Incomplete,
+        };
+    }
+    // Otherwise the frame ends at the first CR LF (a clear data segment holds none).
     match find(&window[6..], b"\r\n") {
         Some(p) => Check::Frame { len: 6 + p + 2 },
         None if window.len() >= limits.frame_bytes_max() => Check::Invalid {
@@ -128,6 +137,22 @@ pub fn check(buf: &[u8], limits: &Limits) -> Check {
         },
         None => Check::Incomplete,
     }
+}
+
+/// The length of the first frame in `window` that ends in `&&` + 4 hex digits + CR LF.
+fn plausible_end(window: &[u8]) -> Option<usize> {
+    let mut from = 6;
+    while let Some(p) = find(&window[from..], b"\r\n") {
+        let at = from + p;
+        if at >= 6 + 6
+            && &window[at - 6..at - 4] == b"&&"
+            && window[at - 4..at].iter().all(u8::is_ascii_hexdigit)
+        {
+            return Some(at + 2);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// A validated frame: its data segment and how it was checked.

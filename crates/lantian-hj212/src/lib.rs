@@ -10,6 +10,7 @@
 //!   and CP area, recording each tolerated [`Deviation`]; what it cannot accept is a
 //!   [`DecodeError`] that names the reason (`crc`, `length`, `oversize`, a field);
 //! * [`decode_typed`] also types every CP value (numbers, data flags, times);
+//! * [`sm4`] decrypts and encrypts the data area of HJ 212-2025 packets (SM4-ECB);
 //! * [`encode`] builds replies (9011/9012/9013/9014) and host commands; [`split`]
 //!   splits and reassembles PNUM/PNO packets.
 //!
@@ -28,6 +29,8 @@ pub mod encode;
 pub mod error;
 pub mod frame;
 pub mod packet;
+pub mod sentinel;
+pub mod sm4;
 pub mod split;
 pub mod time;
 pub mod typed;

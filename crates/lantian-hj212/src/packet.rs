@@ -18,6 +18,8 @@ pub enum Suffix<'a> {
     Min,
     Avg,
     Max,
+    /// `-RawAvg` (HJ 212-2025): the average before validity rules, kept beside `-Avg`.
+    RawAvg,
     ZsRtd,
     ZsMin,
     ZsAvg,
@@ -40,11 +42,12 @@ pub enum Suffix<'a> {
 }
 
 impl<'a> Suffix<'a> {
-    const STANDARD: [(&'static str, Suffix<'static>); 19] = [
+    const STANDARD: [(&'static str, Suffix<'static>); 20] = [
         ("Rtd", Suffix::Rtd),
         ("Min", Suffix::Min),
         ("Avg", Suffix::Avg),
         ("Max", Suffix::Max),
+        ("RawAvg", Suffix::RawAvg),
         ("ZsRtd", Suffix::ZsRtd),
         ("ZsMin", Suffix::ZsMin),
         ("ZsAvg", Suffix::ZsAvg),
@@ -71,6 +74,7 @@ impl<'a> Suffix<'a> {
             b"Avg" => Suffix::Avg,
             b"Min" => Suffix::Min,
             b"Max" => Suffix::Max,
+            b"RawAvg" => Suffix::RawAvg,
             b"Cou" => Suffix::Cou,
             b"ZsRtd" => Suffix::ZsRtd,
             b"ZsAvg" => Suffix::ZsAvg,
@@ -118,6 +122,7 @@ impl<'a> Suffix<'a> {
                 | Suffix::Min
                 | Suffix::Avg
                 | Suffix::Max
+                | Suffix::RawAvg
                 | Suffix::ZsRtd
                 | Suffix::ZsMin
                 | Suffix::ZsAvg
@@ -155,6 +160,8 @@ pub struct Packet<'a> {
     pub flag: Option<Flag>,
     pub pnum: Option<u32>,
     pub pno: Option<u32>,
+    /// `RF=1` in the header (HJ 212-2025): the packet is a resend of data sent before.
+    pub resend: bool,
     /// `DataTime` of the CP area, if present and valid.
     pub data_time: Option<Timestamp>,
     /// The CP area between `CP=&&` and the final `&&`.
@@ -179,7 +186,7 @@ impl<'a> Packet<'a> {
     }
 }
 
-const HEADER_ORDER: [&str; 8] = ["QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO"];
+const HEADER_ORDER: [&str; 9] = ["QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO", "RF"];
 
 /// Decodes a whole frame (with or without its CR LF).
 pub fn decode<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Packet<'a>, DecodeError> {
@@ -226,6 +233,7 @@ pub fn decode_segment(segment: &str) -> Result<Packet<'_>, DecodeError> {
     let mut d = Deviations::default();
     let (mut qn, mut st, mut cn, mut pw, mut mn, mut flag, mut pnum, mut pno) =
         (None, None, None, None, None, None, None, None);
+    let mut resend = false;
     let mut extra_header = Vec::new();
     let mut last_order = 0;
     // Header fields up to `CP=&&`, in one pass (`;` is ASCII, so offsets are char boundaries).
@@ -259,6 +267,12 @@ pub fn decode_segment(segment: &str) -> Result<Packet<'_>, DecodeError> {
             "Flag" => flag = Some(value),
             "PNUM" => pnum = Some(positive(name, value)?),
             "PNO" => pno = Some(positive(name, value)?),
+            // HJ 212-2025 defines RF=1 only (a resend); RF=0 is read as live data.
+            "RF" => match value {
+                "1" => resend = true,
+                "0" => d.insert(Deviation::ResendZero),
+                _ => return Err(bad(name, value, "RF must be 1 (a resend) or absent")),
+            },
             _ => {
                 d.insert(Deviation::UnknownHeaderField);
                 extra_header.push((name, value));
@@ -340,6 +354,7 @@ pub fn decode_segment(segment: &str) -> Result<Packet<'_>, DecodeError> {
         flag,
         pnum,
         pno,
+        resend,
         data_time,
         cp,
         fields,

@@ -215,6 +215,7 @@ mod tests {
             flag: Some(Flag(5)),
             pnum: None,
             pno: None,
+            resend: false,
         };
         let items = ["a21026-Avg=1.0", "a21002-Avg=2.0", "a34013-Avg=3.0"];
         let repeat = format!("DataTime=202611200{minute}0000");

@@ -97,6 +97,22 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0022_alerts",
         include_str!("../migrations/postgres/0022_alerts.sql"),
     ),
+    (
+        "0023_device_keys",
+        include_str!("../migrations/postgres/0023_device_keys.sql"),
+    ),
+    (
+        "0024_device_commands",
+        include_str!("../migrations/postgres/0024_device_commands.sql"),
+    ),
+    (
+        "0025_declarations",
+        include_str!("../migrations/postgres/0025_declarations.sql"),
+    ),
+    (
+        "0026_forward_alarms",
+        include_str!("../migrations/postgres/0026_forward_alarms.sql"),
+    ),
 ];
 
 impl ToSql for Val {

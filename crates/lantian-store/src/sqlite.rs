@@ -101,6 +101,22 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0023_alerts",
         include_str!("../migrations/sqlite/0023_alerts.sql"),
     ),
+    (
+        "0024_device_keys",
+        include_str!("../migrations/sqlite/0024_device_keys.sql"),
+    ),
+    (
+        "0025_device_commands",
+        include_str!("../migrations/sqlite/0025_device_commands.sql"),
+    ),
+    (
+        "0026_declarations",
+        include_str!("../migrations/sqlite/0026_declarations.sql"),
+    ),
+    (
+        "0027_forward_alarms",
+        include_str!("../migrations/sqlite/0027_forward_alarms.sql"),
+    ),
 ];
 
 pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[(

@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use lantian_app::App;
 use lantian_app::accounts::{self, NewUser};
 use lantian_core::org::Role;
+use lantian_gateway::forward::{self, Destination};
 use lantian_gateway::{Config, Metrics, Setup};
 use lantian_store::password;
 use std::io::Write;
@@ -97,6 +98,24 @@ pub struct Args {
     /// own network stays out of its reach.
     #[arg(long)]
     alert_private_hosts: bool,
+    /// Forward the accepted data to an upstream HJ 212 platform (provincial, national):
+    /// `NAME=HOST:PORT`, repeatable. Each destination has its own queue in
+    /// DATA_DIR/forward/NAME; its other settings (edition, SM4 key, PW/MN, stations, queue
+    /// size) come from the settings file's `forward` list (docs/forwarding.md).
+    #[arg(long = "forward", value_name = "NAME=HOST:PORT")]
+    forward: Vec<String>,
+    /// The settings file's `forward` list.
+    #[arg(skip)]
+    forward_file: Vec<serde_json::Value>,
+    /// The settings file's `forward_fsync` (default true).
+    #[arg(skip)]
+    forward_fsync: Option<bool>,
+    /// The settings file's `hj212_2025` object (docs/hj212-2025.md).
+    #[arg(skip)]
+    profile2025: lantian_gateway::profile2025::Profile,
+    /// The settings file's `reverse_control` object (docs/reverse-control.md).
+    #[arg(skip)]
+    reverse_control: lantian_gateway::control::Settings,
 }
 
 impl Args {
@@ -112,7 +131,7 @@ impl Args {
         let Some(obj) = c.as_object() else {
             anyhow::bail!("{}: expected a JSON object", path.display())
         };
-        const KEYS: [&str; 10] = [
+        const KEYS: [&str; 14] = [
             "http",
             "hj212",
             "data_dir",
@@ -123,6 +142,10 @@ impl Args {
             "projection_round_packets",
             "device_setup",
             "demo",
+            "forward",
+            "forward_fsync",
+            "hj212_2025",
+            "reverse_control",
         ];
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
             anyhow::bail!(
@@ -193,12 +216,160 @@ impl Args {
         if let Some(v) = c.get("demo") {
             self.demo |= v.as_bool().ok_or_else(|| bad("demo"))?;
         }
+        if let Some(v) = c.get("forward") {
+            self.forward_file = v.as_array().ok_or_else(|| bad("forward"))?.clone();
+        }
+        let named = |e: anyhow::Error| e.context(format!("{}", path.display()));
+        self.profile2025 =
+            crate::serve_settings::profile2025(c.get("hj212_2025")).map_err(named)?;
+        self.reverse_control =
+            crate::serve_settings::reverse_control(c.get("reverse_control")).map_err(named)?;
+        if let Some(v) = c.get("forward_fsync") {
+            self.forward_fsync = Some(v.as_bool().ok_or_else(|| bad("forward_fsync"))?);
+        }
         Ok(self)
+    }
+}
+
+/// A destination of the settings file's `forward` list.
+fn forward_destination(v: &serde_json::Value) -> Result<Destination> {
+    const KEYS: [&str; 14] = [
+        "name",
+        "addr",
+        "edition",
+        "key",
+        "wire",
+        "pw",
+        "mn_map",
+        "stations",
+        "queue_bytes",
+        "window",
+        "ack_timeout_s",
+        "tries_per_connection",
+        "backoff_max_s",
+        "heartbeat_s",
+    ];
+    let obj = v
+        .as_object()
+        .context("forward: each destination is a JSON object")?;
+    let text = |k: &str| obj.get(k).and_then(|v| v.as_str());
+    let name = text("name").context("forward: a destination without \"name\"")?;
+    if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        anyhow::bail!(
+            "forward destination {name}: unknown setting {k:?} (known: {})",
+            KEYS.join(", ")
+        );
+    }
+    let addr = text("addr").with_context(|| format!("forward destination {name}: no \"addr\""))?;
+    let mut d = Destination::new(name, addr);
+    let bad = |k: &str, why: &str| anyhow::anyhow!("forward destination {name}: {k}: {why}");
+    if let Some(e) = text("edition") {
+        d.rewrite.edition = forward::parse_edition(e).map_err(|e| bad("edition", &e))?;
+    }
+    if let Some(k) = text("key") {
+        let key = lantian_hj212::sm4::Key::from_hex(k)
+            .map_err(|e| bad("key", &format!("not an SM4 key ({e})")))?;
+        d.key = Some(key);
+    }
+    if let Some(w) = text("wire") {
+        d.wire = lantian_hj212::sm4::Wire::parse(w).ok_or_else(|| bad("wire", "binary or hex"))?;
+    }
+    d.rewrite.pw = text("pw").map(str::to_owned);
+    if let Some(m) = obj.get("mn_map") {
+        let m = m
+            .as_object()
+            .ok_or_else(|| bad("mn_map", "an object of MN as received → MN upstream"))?;
+        for (from, to) in m {
+            let to = to
+                .as_str()
+                .ok_or_else(|| bad("mn_map", "each MN upstream is a string"))?;
+            d.rewrite.mn_map.push((from.clone(), to.to_owned()));
+        }
+    }
+    if let Some(st) = obj.get("stations") {
+        let list = st
+            .as_array()
+            .and_then(|a| a.iter().map(|s| s.as_str().map(str::to_owned)).collect())
+            .ok_or_else(|| bad("stations", "a list of station ids"))?;
+        d.stations = Some(list);
+    }
+    let number = |k: &str| -> Result<Option<u64>> {
+        obj.get(k)
+            .map(|v| v.as_u64().ok_or_else(|| bad(k, "a whole number")))
+            .transpose()
+    };
+    let secs = |k: &str| -> Result<Option<std::time::Duration>> {
+        obj.get(k)
+            .map(|v| {
+                v.as_f64()
+                    .filter(|s| *s > 0.0 && s.is_finite())
+                    .map(std::time::Duration::from_secs_f64)
+                    .ok_or_else(|| bad(k, "seconds above 0"))
+            })
+            .transpose()
+    };
+    if let Some(n) = number("queue_bytes")? {
+        d.queue_bytes_max = n;
+    }
+    if let Some(n) = number("window")? {
+        d.window = n as usize;
+    }
+    if let Some(n) = number("tries_per_connection")? {
+        d.tries_per_connection = n.max(1) as u32;
+    }
+    if let Some(t) = secs("ack_timeout_s")? {
+        d.ack_timeout = t;
+    }
+    if let Some(t) = secs("backoff_max_s")? {
+        d.backoff_max = t;
+    }
+    if let Some(t) = secs("heartbeat_s")? {
+        d.heartbeat = t;
+    }
+    Ok(d)
+}
+
+impl Args {
+    /// The forwarding settings: `--forward NAME=HOST:PORT` and the settings file's list (a
+    /// flag naming a destination of the file replaces its address).
+    fn forward_settings(&self) -> Result<Option<forward::Settings>> {
+        let mut dests = self
+            .forward_file
+            .iter()
+            .map(forward_destination)
+            .collect::<Result<Vec<_>>>()?;
+        for f in &self.forward {
+            let (name, addr) = f
+                .split_once('=')
+                .with_context(|| format!("--forward {f:?}: expected NAME=HOST:PORT"))?;
+            match dests.iter_mut().find(|d| d.name == name) {
+                Some(d) => d.addr = addr.to_owned(),
+                None => dests.push(Destination::new(name, addr)),
+            }
+        }
+        for (i, d) in dests.iter().enumerate() {
+            d.check().map_err(anyhow::Error::msg)?;
+            anyhow::ensure!(
+                !dests[..i].iter().any(|o| o.name == d.name),
+                "forward destination {}: named twice",
+                d.name
+            );
+        }
+        if dests.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(forward::Settings {
+            dir: self.store.data_dir.join("forward"),
+            destinations: dests,
+            fsync: self.forward_fsync.unwrap_or(true),
+        }))
     }
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let mut args = args.with_config()?;
+    // Settings errors before anything is opened or bound.
+    args.forward_settings()?;
     if args.demo {
         // The demo's stations, devices and values live in a database of their own.
         anyhow::ensure!(
@@ -271,8 +442,20 @@ async fn serve(args: Args, app: App, demo_passwords: crate::demo::Passwords) -> 
         "county: {} ({})",
         app.county.profile.name_zh, app.county.profile.id
     );
+    let forward = args.forward_settings()?;
+    for d in forward.iter().flat_map(|f| &f.destinations) {
+        println!(
+            "forwarding to {} at {} (queue in {})",
+            d.name,
+            d.addr,
+            forward::queue_dir(&args.store.data_dir.join("forward"), &d.name).display()
+        );
+    }
     std::io::stdout().flush()?;
     let config = Config {
+        forward,
+        profile2025: args.profile2025.clone(),
+        control: args.reverse_control.clone(),
         setup: Setup {
             enabled: !args.no_device_setup,
             ..Setup::default()

@@ -16,6 +16,9 @@ mod cmd_case;
 mod cmd_complaint;
 mod cmd_county;
 mod cmd_credit;
+mod cmd_declaration;
+mod cmd_device_command;
+mod cmd_device_key;
 mod cmd_hj212;
 mod cmd_integrity;
 mod cmd_integrity_run;
@@ -40,6 +43,7 @@ mod cmd_warning;
 mod context;
 mod demo;
 mod input;
+mod serve_settings;
 mod simulate;
 
 use clap::{Parser, Subcommand};
@@ -68,7 +72,7 @@ enum Command {
     /// Run the platform: HJ 212 gateway, HTTP API and web UI, on the embedded database.
     ///
     /// Example: lantian serve --data-dir ./lantian-data
-    Serve(cmd_serve::Args),
+    Serve(Box<cmd_serve::Args>),
     /// Hourly or daily concentrations, AQI and coverage of the city, a unit or a station:
     /// one JSON line per period with --json (read-only).
     ///
@@ -161,6 +165,10 @@ enum Command {
     ///
     /// Example: lantian sanluanwu monthly --as bureau1 --table
     Sanluanwu(cmd_sanluanwu::Args),
+    /// Enterprise declarations (停运/停产/检修/因子异常/长期停产): declare, review, statistics.
+    ///
+    /// Example: lantian declaration list --as bureau1 --state pending
+    Declaration(cmd_declaration::Args),
     /// Credit records (信用记录): the public list, objections, repair, the rule table.
     ///
     /// Example: lantian credit public
@@ -171,6 +179,15 @@ enum Command {
     ///
     /// Example: lantian apikey list --as bureau1
     Apikey(cmd_apikey::Args),
+    /// Reverse control: commands to devices, their log, back-filled periods.
+    ///
+    /// Example: lantian device-command log --mn 010000A8900016F000169DC0
+    #[command(name = "device-command")]
+    DeviceCommands(cmd_device_command::Args),
+    /// HJ 212-2025 device keys (SM4: set, rotate, list) and MN assignment to logger serials.
+    ///
+    /// Example: lantian device-key list --as bureau1
+    DeviceKey(cmd_device_key::Args),
     /// Measure performance; each benchmark prints one JSON line.
     Bench(bench::Args),
 }
@@ -199,7 +216,7 @@ fn main() -> std::process::ExitCode {
         Command::Warning(a) => cmd_warning::run(a),
         Command::County(a) => cmd_county::run(a),
         Command::User(a) => cmd_user::run(a),
-        Command::Serve(a) => cmd_serve::run(a),
+        Command::Serve(a) => cmd_serve::run(*a),
         Command::Station(a) => cmd_registry::run_station(a),
         Command::Device(a) => cmd_registry::run_device(a),
         Command::Send(a) => cmd_send::run(a),
@@ -212,9 +229,12 @@ fn main() -> std::process::ExitCode {
         Command::Case(a) => cmd_case::run(a),
         Command::Complaint(a) => cmd_complaint::run(a),
         Command::Sanluanwu(a) => cmd_sanluanwu::run(a),
+        Command::Declaration(a) => cmd_declaration::run(a),
         Command::Credit(a) => cmd_credit::run(a),
         Command::Tracing(a) => cmd_tracing::run(a),
         Command::Apikey(a) => cmd_apikey::run(a),
+        Command::DeviceCommands(a) => cmd_device_command::run(a),
+        Command::DeviceKey(a) => cmd_device_key::run(a),
         Command::Bench(a) => bench::run(a),
     };
     match result {

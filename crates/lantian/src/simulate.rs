@@ -171,6 +171,7 @@ pub fn frames(uploads: &[Upload], mn: &str, password: &str) -> Vec<OutFrame> {
                 flag: Some(Flag(5)),
                 pnum: None,
                 pno: None,
+                resend: false,
             };
             OutFrame::new(encode(&header, &u.cp()))
         })

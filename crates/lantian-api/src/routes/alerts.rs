@@ -52,7 +52,7 @@ pub async fn rules(State(st): State<AppState>, Who(caller): Who) -> ApiResult<Js
 }
 
 /// Makes a rule: `name`, `kind` (aqi_above, station_offline, measure_due, measure_overdue,
-/// alarm_opened), `threshold`, `scope`, `cooldown_min`, `enabled`, `channel_ids`.
+/// alarm_opened, forward_queue_full), `threshold`, `scope`, `cooldown_min`, `enabled`, `channel_ids`.
 #[utoipa::path(post, path = "/alerts/rules", tag = "alerts", request_body = Object,
     responses((status = 201, body = Object),
         (status = 400, description = "A field is missing or wrong: the message names it")))]

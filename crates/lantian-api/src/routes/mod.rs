@@ -11,6 +11,9 @@ mod cockpit;
 mod complaints;
 mod county;
 mod credit;
+mod declarations;
+mod device_commands;
+mod device_keys;
 mod emergency;
 mod integrity;
 mod ledger;
@@ -96,6 +99,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(sanluanwu::routes())
         .merge(admin::routes())
         .merge(map_view::routes())
+        .merge(device_commands::routes())
+        .merge(device_keys::routes())
+        .merge(declarations::routes())
 }
 
 /// Runs a use case on a blocking thread (the store blocks) and maps its error.

@@ -219,7 +219,7 @@ impl DaysQuery {
     }
 }
 
-const HOUR_COLUMNS: [&str; 16] = [
+const HOUR_COLUMNS: [&str; 17] = [
     "outlet",
     "hour",
     "code",
@@ -236,6 +236,7 @@ const HOUR_COLUMNS: [&str; 16] = [
     "device_converted",
     "device_emission_kg",
     "device_mismatch",
+    "declared",
 ];
 
 const TOTAL_COLUMNS: [&str; 7] = [

@@ -141,9 +141,12 @@ fn real_id(path: &str, warning: &str) -> String {
         "sites" => "GD-1",
         "machinery" => "M-1",
         "dustfall" => "2026-11",
-        "apikeys" | "cases" | "credit" | "sanluanwu" => "1",
+        "apikeys" | "cases" | "credit" | "sanluanwu" | "declarations" => "1",
         "alerts" => "1",
         "reports" => "1",
+        "devices" => "FUZZ-DEV",
+        "device-commands" => "1",
+        "logger-serials" => "FUZZ-SERIAL",
         other => panic!("{path}: no fixture id for /{other}/{{id}}: add one here"),
     };
     path.replace("{id}", id)
@@ -151,6 +154,8 @@ fn real_id(path: &str, warning: &str) -> String {
         .replace("{step}", "issue")
         .replace("{month}", id)
         .replace("{year}", id)
+        .replace("{mn}", id)
+        .replace("{serial}", id)
 }
 
 /// Every route of the document answers as a route: as an administrator, with ids that exist
@@ -171,6 +176,20 @@ async fn every_documented_route_exists() {
         ..Default::default()
     };
     store.insert_complaint(&c).unwrap();
+    // Device FUZZ-DEV and logger serial FUZZ-SERIAL (/devices/{mn}/…, /logger-serials/{serial}/…).
+    store
+        .add_device("FUZZ-DEV", "fuzz-pw-1", "CITY-1", "2025", 0)
+        .unwrap();
+    let serial = lantian_store::device_keys::LoggerSerial {
+        serial: "FUZZ-SERIAL".into(),
+        ..Default::default()
+    };
+    store.record_logger_serial(&serial, 0).unwrap();
+    // Device command 1, for /device-commands/{id}.
+    let cmd = lantian_store::device_commands::CommandRow::new(
+        "FUZZ-DEV", "CITY-1", 1011, "", "operator", "admin", 0, 1,
+    );
+    store.insert_device_command(&cmd).unwrap();
     // API key 1, for /apikeys/{id}.
     let k = lantian_store::apikeys::NewApiKey {
         key_hash: "h".into(),
@@ -206,6 +225,26 @@ async fn every_documented_route_exists() {
         updated_ms: 0,
     };
     store.insert_alert_rule(&rule, 0, "admin").unwrap();
+    // Declaration 1 (AS-1, pending), for /declarations/{id}.
+    let d = lantian_store::declarations::DeclarationRow {
+        id: 0,
+        enterprise_id: "AS".into(),
+        outlets: vec!["AS-1".into()],
+        kind: lantian_core::declaration::Kind::Maintenance,
+        start_ts: 0,
+        end_ts: 3600,
+        codes: vec![],
+        reason: "例行检修".into(),
+        state: lantian_core::declaration::State::Pending,
+        late_hours: None,
+        declared_by: "e-as".into(),
+        declared_ms: 0,
+        reviewed_by: None,
+        reviewed_ms: None,
+        review_note: String::new(),
+        updated_ms: 0,
+    };
+    store.add_declaration(&d).unwrap();
     let (cookie, csrf) = login(&app, "admin").await;
     let auth = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
     // Task 1, for /tasks/{id}: a point in 王口镇.

@@ -13,11 +13,14 @@ import { firePage } from './pages/fire.js';
 import { hasAct } from './pages/grid.js';
 import { machineryPage, sitesPage } from './pages/sites.js';
 import { sanluanwuPage } from './pages/sanluanwu.js';
+import { declarationsMenu, declarationsPage } from './pages/declarations.js';
 import { casesPage } from './pages/cases.js';
 import { casePage } from './pages/case.js';
 import { creditPage, creditPublicPage } from './pages/credit.js';
 import { apikeysPage } from './pages/apikeys.js';
 import { alertsPage } from './pages/alerts.js';
+import { deviceControlPage } from './pages/device_control.js';
+import { deviceKeysPage } from './pages/device_keys.js';
 import { taskPage, tasksPage } from './pages/tasks.js';
 import { ledgerPage, measurePage } from './pages/ledger.js';
 import { loginPage, logout } from './pages/login.js';
@@ -66,6 +69,8 @@ const ROUTES = [
   ['/admin/stations', (rest) => adminStationsPage(rest)], ['/admin/audit', (rest) => adminAuditPage(rest)], ['/admin/settings', () => adminSettingsPage()], ['/admin', () => adminPage()],
   ['/alarms', (rest) => alarmsPage(rest)],
   ['/alerts', (rest) => alertsPage(rest)],
+  ['/device-control', (rest) => deviceControlPage(rest)],
+  ['/device-keys', () => deviceKeysPage()],
   ['/rules', () => rulesPage()],
   ['/workorders', (rest) => workOrdersPage(rest)],
   ['/operations', (rest) => operationsPage(rest)],
@@ -77,6 +82,7 @@ const ROUTES = [
   ['/sites', () => sitesPage()],
   ['/machinery', () => machineryPage()],
   ['/sanluanwu', (rest) => sanluanwuPage(rest)],
+  ['/declarations', (rest) => declarationsPage(rest)],
   ['/cases', (rest) => casesPage(rest)],
   ['/case/', (rest) => casePage(decodeURIComponent(rest))],
   ['/credit-public', () => creditPublicPage()],
@@ -140,6 +146,8 @@ for (const [href, id, key, hidden] of [['#/tasks', 'nav-tasks', 'nav_tasks', tru
 { const a = document.createElement('a'); a.href = '#/credit'; a.id = 'nav-credit'; a.dataset.i18n = 'nav_credit'; a.hidden = true; document.querySelector('nav a[href="#/public"]').before(a); }
 { const a = document.createElement('a'); a.href = '#/credit-public'; a.id = 'nav-credit-public'; a.dataset.i18n = 'nav_credit_public'; document.querySelector('nav a[href="#/public"]').after(a); }
 // 散乱污 (government accounts, shown by applyStatic), before 公众.
+// Enterprise declarations (企业申报: enterprises, operations, the bureau), before 公众.
+declarationsMenu(document.querySelector('nav a[href="#/public"]'));
 { const a = document.createElement('a'); a.href = '#/sanluanwu'; a.id = 'nav-sanluanwu'; a.dataset.i18n = 'nav_sanluanwu'; a.hidden = true; document.querySelector('nav a[href="#/public"]').before(a); }
 
 // Open data (开放数据, public), after 公众.
@@ -148,6 +156,10 @@ for (const [href, id, key, hidden] of [['#/tasks', 'nav-tasks', 'nav_tasks', tru
 { const a = document.createElement('a'); a.href = '#/apikeys'; a.id = 'nav-apikeys'; a.dataset.i18n = 'nav_apikeys'; a.hidden = true; $('#nav-opendata').after(a); }
 // Alerts (预警推送: the inbox of government accounts, shown by applyStatic), before 公众.
 { const a = document.createElement('a'); a.href = '#/alerts'; a.id = 'nav-alerts'; a.dataset.i18n = 'nav_alerts'; a.hidden = true; document.querySelector('nav a[href="#/public"]').before(a); }
+// Reverse control and back-fill (设备反控与补传, shown by applyStatic to the accounts that see devices), before 公众.
+{ const a = document.createElement('a'); a.href = '#/device-control'; a.id = 'nav-device-control'; a.dataset.i18n = 'nav_device_control'; a.hidden = true; document.querySelector('nav a[href="#/public"]').before(a); }
+// HJ 212-2025 device keys and MN assignment (设备密钥与赋码, shown by applyStatic to the accounts that manage the register), before 公众.
+{ const a = document.createElement('a'); a.href = '#/device-keys'; a.id = 'nav-device-keys'; a.dataset.i18n = 'nav_device_keys'; a.hidden = true; document.querySelector('nav a[href="#/public"]').before(a); }
 
 function applyStatic() {
   document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
@@ -170,6 +182,8 @@ function applyStatic() {
   $('#nav-sanluanwu').hidden = !hasAct('see_sanluanwu');
   $('#nav-apikeys').hidden = !hasAct('manage_api_keys');
   $('#nav-alerts').hidden = !hasAct('see_alerts');
+  $('#nav-device-control').hidden = !hasAct('see_devices');
+  $('#nav-device-keys').hidden = !hasAct('manage_register');
   // The cases menu is the case desk (the bureau, townships, operations); an enterprise finds its own cases under its credit records.
   const caseDesk = hasAct('see_cases') && (hasAct('manage_cases') || hasAct('see_sanluanwu') || hasAct('see_integrity'));
   $('#nav-cases').hidden = !caseDesk;

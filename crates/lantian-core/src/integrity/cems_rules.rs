@@ -407,3 +407,71 @@ fn zs_inconsistent(
         );
     }
 }
+
+/// Missing data (数据缺失, issue 22): hours without a value between the outlet's first and
+/// last hour with any value in the span, at least `cems_missing_hours_min` in a row, except
+/// hours an approved enterprise declaration explains (`explained(hour, None)`: the whole
+/// outlet; `explained(hour, Some(code))`: that channel, 因子异常). A run where nothing came is
+/// one alarm of the outlet; a run where one channel is missing while others came is that
+/// channel's. Trailing silence is the outage work orders' business, not this rule's.
+pub fn scan_cems_missing(
+    cfg: &Config,
+    o: &CemsInput<'_>,
+    explained: &dyn Fn(usize, Option<&str>) -> bool,
+) -> Vec<Alarm> {
+    let n = o.n_hours();
+    let any: Vec<bool> = (0..n)
+        .map(|t| {
+            o.channels.iter().any(|c| !at(Some(c.raw), t).is_nan())
+                || !at(o.o2_pct, t).is_nan()
+                || !at(o.flow_m3_h, t).is_nan()
+        })
+        .collect();
+    let (Some(first), Some(last)) = (any.iter().position(|&a| a), any.iter().rposition(|&a| a))
+    else {
+        return Vec::new();
+    };
+    let min = cfg.cems_missing_hours_min.max(1);
+    let gaps = |missing: &dyn Fn(usize) -> bool| -> Vec<(usize, usize, usize)> {
+        let flagged: Vec<bool> = (0..n)
+            .map(|t| t >= first && t <= last && missing(t))
+            .collect();
+        runs(&flagged, 0)
+            .into_iter()
+            .filter(|r| r.2 >= min)
+            .collect()
+    };
+    let mut alarms = Vec::new();
+    let mut outlet_hits = Vec::new();
+    for (a, b, k) in gaps(&|t| !any[t] && !explained(t, None)) {
+        outlet_hits.push(
+            Hit::new(Rule::CemsMissing, None, a, b)
+                .why(
+                    format!("排放口连续 {k} 小时无任何在线监测数据，且无获批的停运/停产/检修申报：请核实数据传输或设备运行情况。"),
+                    format!("No CEMS data at all for {k} hour(s) in a row, and no approved stop, production-stop or maintenance declaration: check the transmission or the analysers."),
+                )
+                .figure("hours", k as f64)
+                .strength(k as f64),
+        );
+    }
+    alarms.extend(merge(cfg, o.outlet, outlet_hits));
+    for ch in &o.channels {
+        let (zh, en) = name_of(ch.code);
+        let mut hits = Vec::new();
+        let missing =
+            |t: usize| any[t] && at(Some(ch.raw), t).is_nan() && !explained(t, Some(ch.code));
+        for (a, b, k) in gaps(&missing) {
+            hits.push(
+                Hit::new(Rule::CemsMissing, pollutant_of(ch.code), a, b)
+                    .why(
+                        format!("{zh} 连续 {k} 小时缺失（其他因子有数据），且无获批的因子异常申报：请核实分析仪。"),
+                        format!("{en}: missing for {k} hour(s) in a row while other factors came, and no approved factor-abnormal declaration: check the analyser."),
+                    )
+                    .figure("hours", k as f64)
+                    .strength(k as f64),
+            );
+        }
+        alarms.extend(merge(cfg, o.outlet, hits));
+    }
+    alarms
+}

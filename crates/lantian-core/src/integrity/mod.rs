@@ -56,6 +56,9 @@ crate::org::named_enum! {
         CemsTreatmentOff = "cems_treatment_off",
         /// CEMS: the device's `-Zs` (O2-normalised) values do not follow from O2.
         CemsZsInconsistent = "cems_zs_inconsistent",
+        /// CEMS: hours without data (the outlet's, or one channel's while others came),
+        /// except those an approved enterprise declaration explains.
+        CemsMissing = "cems_missing",
     }
 }
 
@@ -197,6 +200,8 @@ pub struct Config {
     pub cems_flow_stopped_m3_h_max: f64,
     /// CEMS flat line: this many running hours with the same value.
     pub cems_flat_hours_min: usize,
+    /// CEMS missing data: this many hours in a row without a value.
+    pub cems_missing_hours_min: usize,
     /// CEMS hugging the limit: at least `hug_share_min` of at least `hug_hours_min` running
     /// hours within `hug_band_min`…100 % of the limit.
     pub hug_band_min: f64,
@@ -275,6 +280,7 @@ impl Default for Config {
             cems_o2_stopped_pct_min: crate::cems::O2_STOPPED_PCT_MIN,
             cems_flow_stopped_m3_h_max: 0.0,
             cems_flat_hours_min: 6,
+            cems_missing_hours_min: 2,
             hug_band_min: 0.9,
             hug_share_min: 0.8,
             hug_hours_min: 24,
@@ -491,6 +497,7 @@ impl Rule {
             CemsDilution => "疑似稀释排放",
             CemsTreatmentOff => "生产中治污设施停运",
             CemsZsInconsistent => "折算浓度与氧含量不符",
+            CemsMissing => "在线监测数据缺失",
         }
     }
 
@@ -517,6 +524,7 @@ impl Rule {
             CemsDilution => "Suspected dilution",
             CemsTreatmentOff => "Production on with treatment off",
             CemsZsInconsistent => "Normalised values inconsistent with O2",
+            CemsMissing => "CEMS data missing",
         }
     }
 }
@@ -622,6 +630,7 @@ impl Config {
                 put("township_share_min", self.township_share_min);
             }
             CemsFlatLine => put("cems_flat_hours_min", self.cems_flat_hours_min as f64),
+            CemsMissing => put("cems_missing_hours_min", self.cems_missing_hours_min as f64),
             CemsHuggingLimit => {
                 put("hug_band_min", self.hug_band_min);
                 put("hug_share_min", self.hug_share_min);
@@ -661,4 +670,4 @@ mod station;
 #[cfg(test)]
 mod tests;
 
-pub use cems_rules::{CemsChannel, CemsInput, scan_cems};
+pub use cems_rules::{CemsChannel, CemsInput, scan_cems, scan_cems_missing};

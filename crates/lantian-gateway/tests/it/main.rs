@@ -3,8 +3,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod backfill;
 mod faults;
 mod flows;
+mod forward;
+mod hj212_2025;
 mod postgres;
 mod security;
 
@@ -153,6 +156,7 @@ pub fn upload(qn: &str, cn: Command, data_time: &str, items: &str, pw: &str, mn:
         flag: Some(Flag(5)),
         pnum: None,
         pno: None,
+        resend: false,
     };
     encode(&h, &format!("DataTime={data_time};{items}"))
 }

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod hj212_2025;
 mod properties;
 mod samples;
 mod vectors;

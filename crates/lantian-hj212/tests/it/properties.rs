@@ -55,7 +55,7 @@ proptest! {
             cp.push(';');
             cp.push_str(i);
         }
-        let header = Header { qn: Some(&qn), st: &st, cn: Command(cn), pw: Some(&pw), mn: Some(&mn), flag: Some(Flag(flag)), pnum: None, pno: None };
+        let header = Header { qn: Some(&qn), st: &st, cn: Command(cn), pw: Some(&pw), mn: Some(&mn), flag: Some(Flag(flag)), pnum: None, pno: None, resend: false };
         let frame = encode(&header, &cp);
         let lim = Limits { segment_bytes_max: 4096, ..Limits::default() };
         let (p, typed) = decode_typed(&frame, &lim).unwrap();
@@ -75,7 +75,7 @@ proptest! {
     #[test]
     fn mutated_frames_are_rejected_or_decoded_never_panic(pos in 0usize..400, byte in any::<u8>(), h in header(), items in prop::collection::vec(item(), 1..6)) {
         let (qn, st, cn, pw, mn, flag) = h;
-        let header = Header { qn: Some(&qn), st: &st, cn: Command(cn), pw: Some(&pw), mn: Some(&mn), flag: Some(Flag(flag)), pnum: None, pno: None };
+        let header = Header { qn: Some(&qn), st: &st, cn: Command(cn), pw: Some(&pw), mn: Some(&mn), flag: Some(Flag(flag)), pnum: None, pno: None, resend: false };
         let mut frame = encode(&header, &items.join(";"));
         let i = pos % frame.len();
         let changed = frame[i] != byte;
@@ -90,7 +90,7 @@ proptest! {
     #[test]
     fn stream_framing_finds_every_frame_whatever_the_chunking(n in 1usize..6, cut in 1usize..50, h in header()) {
         let (qn, st, cn, pw, mn, flag) = h;
-        let header = Header { qn: Some(&qn), st: &st, cn: Command(cn), pw: Some(&pw), mn: Some(&mn), flag: Some(Flag(flag)), pnum: None, pno: None };
+        let header = Header { qn: Some(&qn), st: &st, cn: Command(cn), pw: Some(&pw), mn: Some(&mn), flag: Some(Flag(flag)), pnum: None, pno: None, resend: false };
         let one = encode(&header, "a34004-Rtd=1,a34004-Flag=N");
         let stream: Vec<u8> = std::iter::repeat_n(one.clone(), n).flatten().collect();
         let (mut buf, mut found) = (Vec::new(), 0);
@@ -113,7 +113,7 @@ proptest! {
 
     #[test]
     fn split_packets_reassemble_to_the_items(items in prop::collection::vec(item(), 1..60), max in 200usize..1024) {
-        let header = Header { qn: None, st: "31", cn: Command(2061), pw: Some("123456"), mn: Some("88888880000001"), flag: Some(Flag(5)), pnum: None, pno: None };
+        let header = Header { qn: None, st: "31", cn: Command(2061), pw: Some("123456"), mn: Some("88888880000001"), flag: Some(Flag(5)), pnum: None, pno: None, resend: false };
         let refs: Vec<&str> = items.iter().map(String::as_str).collect();
         let frames = split(&header, "DataTime=20260101120000", &refs, max, |i| format!("2026010112000{:04}", i));
         let mut r = Reassembler::default();

@@ -7,6 +7,8 @@
 mod apikeys;
 mod audit;
 mod crash;
+mod device_commands;
+mod device_keys;
 mod emergency;
 mod faults;
 mod integrity;

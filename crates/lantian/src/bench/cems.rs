@@ -199,6 +199,7 @@ fn record_frames(
         flag: Some(Flag(5)),
         pnum: None,
         pno: None,
+        resend: false,
     };
     let whole = encode(&h, &format!("{repeat};{}", items.join(";")));
     if whole.len() - lantian_hj212::frame::FRAME_OVERHEAD_BYTES <= max_segment_bytes {

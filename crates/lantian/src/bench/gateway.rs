@@ -75,6 +75,7 @@ fn frame(conn: usize, i: usize) -> Vec<u8> {
         flag: Some(Flag(5)),
         pnum: None,
         pno: None,
+        resend: false,
     };
     let cp = format!(
         "DataTime={stamp};a34004-Rtd=35,a34004-Flag=N;a34002-Rtd=70,a34002-Flag=N;a21026-Rtd=8,a21026-Flag=N;a21004-Rtd=30,a21004-Flag=N;a21005-Rtd=0.8,a21005-Flag=N;a05024-Rtd=60,a05024-Flag=N"

@@ -5,6 +5,7 @@ mod api;
 mod assess;
 mod cems;
 mod echo;
+mod forward;
 mod gateway;
 mod grid;
 mod hj212;
@@ -34,6 +35,9 @@ enum What {
     /// Durably acknowledged packets per second, ack latency and memory per connection of
     /// `lantian serve`, driven over loopback.
     Gateway(gateway::Args),
+    /// The gateway's sustained ingest without and with forwarding to two local upstream
+    /// receivers; each destination's forwarded packets/s and lag.
+    Forward(forward::Args),
     /// Requests per second and p99 of the public "AQI now" and a 30-day series.
     Api(api::Args),
     /// Pollution sources: minute CEMS data of many outlets through `lantian serve` on a
@@ -58,6 +62,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Hj212(a) => hj212::run(a),
         What::Store(a) => store::run(a),
         What::Gateway(a) => gateway::run(a),
+        What::Forward(a) => forward::run(a),
         What::Api(a) => api::run(a),
         What::Cems(a) => cems::run(a),
         What::Integrity(a) => integrity::run(a),

@@ -513,3 +513,84 @@ fn measures_alert_once_per_cool_down_and_deliveries_retry_until_failed_on_both_b
         measures_story(Store::open(&Location::Postgres(db.url.clone())).unwrap());
     }
 }
+
+/// The forwarding alarm the gateway records (`forward_alarms`, docs/forwarding.md) reaches
+/// the bureau's inbox once per episode and cool-down: again after the rule's cool-down while
+/// the queue stays full, at once when it fills again after draining; a township sees none of
+/// it.
+fn forward_story(store: Store) {
+    let t0 = bj("2026-12-01", 9);
+    let store = Arc::new(store);
+    County::xinji().install(&store, 0).unwrap();
+    let app = App::new(
+        store.clone(),
+        Clock::Fixed { unix_ms: t0 },
+        Arc::new(County::xinji()),
+        None,
+    );
+    let bureau = account("bureau1", Role::Bureau, None);
+    alerts::create_rule(
+        &app,
+        &bureau,
+        &RuleInput {
+            name: "转发".into(),
+            kind: "forward_queue_full".into(),
+            cooldown_min: Some(10),
+            ..RuleInput::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(alerts::evaluate(&app).unwrap(), 0, "nothing full yet");
+    let (prov, addr) = ("province", "10.1.2.3:9000");
+    store
+        .set_forward_alarm(prov, addr, Some(t0), "queue full (4096 bytes)", t0)
+        .unwrap();
+    // Raised again by a later refusal: the episode keeps its start and reason.
+    store
+        .set_forward_alarm(prov, addr, Some(t0 + 5_000), "later", t0 + 5_000)
+        .unwrap();
+    let raised = store.forward_alarms().unwrap();
+    assert_eq!(raised.len(), 1);
+    assert_eq!(
+        (raised[0].since_ms, raised[0].reason.as_str()),
+        (t0, "queue full (4096 bytes)")
+    );
+    // (instant, alerts recorded): once; nothing during the 10-minute cool-down; a reminder
+    // after it while still full.
+    for (instant, want) in [(t0 + 60_000, 1), (t0 + 120_000, 0), (t0 + 660_000, 1)] {
+        let n = alerts::evaluate(&at(&app, instant)).unwrap();
+        assert_eq!(n, want, "at {}", cst::format_unix_ms(instant));
+    }
+    // Drained and closed, then full again within the cool-down: a new episode, a new alert.
+    store
+        .set_forward_alarm(prov, addr, None, "", t0 + 700_000)
+        .unwrap();
+    assert!(store.forward_alarms().unwrap().is_empty());
+    assert_eq!(alerts::evaluate(&at(&app, t0 + 710_000)).unwrap(), 0);
+    let t1 = t0 + 720_000;
+    store
+        .set_forward_alarm(prov, addr, Some(t1), "queue full (4096 bytes)", t1)
+        .unwrap();
+    assert_eq!(alerts::evaluate(&at(&app, t1 + 60_000)).unwrap(), 1);
+
+    let inbox = alerts::inbox(&app, &bureau).unwrap();
+    let titles: Vec<&str> = inbox.events.iter().map(|e| e.title_zh.as_str()).collect();
+    assert_eq!(titles, ["转发队列已满：province"; 3]);
+    assert!(
+        inbox.events[0].text_zh.contains(addr) && inbox.events[0].text_zh.contains("北京时间"),
+        "{}",
+        inbox.events[0].text_zh
+    );
+    let wk = account("wk1", Role::Township, Some("wangkou"));
+    assert!(alerts::inbox(&app, &wk).unwrap().events.is_empty());
+}
+
+#[test]
+fn a_full_forwarding_queue_alerts_the_bureau_once_per_episode_and_cool_down_on_both_backends() {
+    let dir = temp_dir("alerts-forward");
+    forward_story(Store::open_data_dir(&dir).unwrap());
+    if let Some(base) = lantian_store::testing::pg_url() {
+        let db = lantian_store::testing::PgDb::create(&base, "it_alerts_fwd");
+        forward_story(Store::open(&Location::Postgres(db.url.clone())).unwrap());
+    }
+}

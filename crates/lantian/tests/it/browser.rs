@@ -1495,6 +1495,7 @@ fn integrity_alarm_review_work_order_and_rules() {
                 flag: Some(lantian_hj212::Flag(5)),
                 pnum: None,
                 pno: None,
+                resend: false,
             };
             let cp = format!(
                 "DataTime={};a01002-Avg={},a01002-Flag=N",

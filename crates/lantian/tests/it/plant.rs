@@ -159,6 +159,7 @@ pub fn packets(id: &str, day_start: i64, minutes: i64) -> String {
                 flag: Some(lantian_hj212::Flag(5)),
                 pnum: None,
                 pno: None,
+                resend: false,
             };
             String::from_utf8(lantian_hj212::encode::encode(&h, cp)).unwrap()
         };

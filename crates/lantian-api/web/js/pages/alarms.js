@@ -115,7 +115,7 @@ async function listPage(params) {
     ${items.map((a) => `<tr data-id="${a.id}" class="sev-row-${esc(a.severity)}"><td>${sevBadge(a.severity)}</td>
       <td class="nowrap"><a href="#/station/${encodeURIComponent(a.station)}">${esc(a.station_name || names.get(a.station) || a.station)}</a></td><td>${esc(a.pollutant || '—')}</td>
       <td class="keep">${esc(ruleName(rules, a.rule, a.rule_zh, a.rule_en))}</td><td class="nowrap">${esc(episode(a))}</td>
-      <td class="why"><a class="alarm-link" href="#/alarms/${a.id}">${esc(a.why)}</a></td><td>${stateTag(a.state)}</td><td class="num">${a.reviews_n ?? 0}</td></tr>`).join('')
+      <td class="why"><a class="alarm-link" href="#/alarms/${a.id}">${esc(a.why)}</a></td><td>${stateTag(a.state)}${a.declared ? ` <span class="tag info" data-declared="${esc(a.declared)}" title="${esc(t('dlk_' + a.declared))}">${t('dl_declared_tag')}</span>` : ''}</td><td class="num">${a.reviews_n ?? 0}</td></tr>`).join('')
       || `<tr><td colspan="8">${t('ig_none')}</td></tr>`}</tbody></table></div>`;
   if (can(ACT.scan)) scanCard();
   if (can(ACT.close_month)) await auditMonths(gen);

@@ -8,7 +8,7 @@
 import { $, api, esc, state, t } from '../core.js';
 import { hasAct } from './grid.js';
 
-const KINDS = ['aqi_above', 'station_offline', 'measure_due', 'measure_overdue', 'alarm_opened'];
+const KINDS = ['aqi_above', 'station_offline', 'measure_due', 'measure_overdue', 'alarm_opened', 'forward_queue_full'];
 const CHANNEL_KINDS = ['wecom', 'dingtalk', 'sms'];
 /** A rule kind's threshold: its unit and default, or none. */
 const THRESHOLD = { aqi_above: ['al_unit_aqi', 200], station_offline: ['al_unit_hours', 3], measure_due: ['al_unit_days', 7] };
@@ -47,7 +47,7 @@ async function inboxTab() {
   const r = await api('/alerts/inbox');
   if (gen !== state.routing) return;
   const rows = r.events.map((e) => `<tr data-id="${e.id}" data-read="${e.read}" class="${e.read ? '' : 'al-unread'}">
-    <td>${when(e.at_ms)}</td><td><span class="tag ${e.kind === 'aqi_above' || e.kind === 'measure_overdue' ? 'bad' : 'warn'}">${esc(t('alk_' + e.kind))}</span></td>
+    <td>${when(e.at_ms)}</td><td><span class="tag ${['aqi_above', 'measure_overdue', 'forward_queue_full'].includes(e.kind) ? 'bad' : 'warn'}">${esc(t('alk_' + e.kind))}</span></td>
     <td style="min-width:15em"><a href="${esc(e.link)}">${esc(en() ? e.title_en : e.title_zh)}</a><br><span class="muted">${esc(en() ? e.text_en : e.text_zh)}</span></td>
     <td>${e.read ? `<span class="muted">${t('al_read')}</span>` : `<button type="button" class="secondary al-mark">${t('al_mark_read')}</button>`}</td></tr>`).join('');
   $('#view').innerHTML = `${tabs('inbox')}

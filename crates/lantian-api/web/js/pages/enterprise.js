@@ -151,7 +151,8 @@ function hourTable(allStarts, byHour, codes, limitOf) {
     const stopped = Object.values(rs).some((r) => r.stopped);
     const exceeds = Object.values(rs).some((r) => r.exceeds);
     const mismatch = Object.values(rs).some((r) => r.device_mismatch);
-    const tags = [stopped ? `<span class="tag info">${t('ent_stopped')}</span>` : '', exceeds ? `<span class="tag bad">${t('ent_exceeds')}</span>` : '', mismatch ? `<span class="tag warn">${t('ent_mismatch')}</span>` : ''].join(' ').trim();
+    const declared = Object.values(rs).find((r) => r.declared)?.declared;
+    const tags = [declared ? `<span class="tag info" data-declared="${esc(declared)}" title="${esc(t('dlk_' + declared))}">${t('dl_declared_tag')}</span>` : '', stopped ? `<span class="tag info">${t('ent_stopped')}</span>` : '', exceeds ? `<span class="tag bad">${t('ent_exceeds')}</span>` : '', mismatch ? `<span class="tag warn">${t('ent_mismatch')}</span>` : ''].join(' ').trim();
     const cells = codes.map((c) => {
       const r = rs[c];
       if (!r) return '<td class="num muted">—</td><td class="num muted">—</td><td class="num muted">—</td>';
