@@ -38,11 +38,20 @@ pub struct KeyView {
 }
 
 /// A key just created: its view and, this once, the key itself.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Created {
     pub key: KeyView,
     /// 32 hex digits, shown once (configure it on the logger for `set`).
     pub secret_hex: String,
+}
+
+/// Without the secret (a Debug print may reach a log).
+impl std::fmt::Debug for Created {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Created")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A logger serial, for people.

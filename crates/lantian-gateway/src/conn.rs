@@ -261,13 +261,18 @@ impl Session {
         let mut acks = false;
         self.authenticated = false;
         // HJ 212-2025: an SM4-encrypted frame is decrypted first (profile2025.rs).
+        let mut pending_key = None;
         let (frame, sm4) = match crate::profile2025::open(&shared, frame, received_ms).await {
             crate::profile2025::Opened::Clear(f) => (f, Ok(None)),
             crate::profile2025::Opened::Decrypted {
                 frame,
                 version,
                 grace,
-            } => (frame, Ok(Some((version, grace)))),
+                pending,
+            } => {
+                pending_key = pending;
+                (frame, Ok(Some((version, grace))))
+            }
             crate::profile2025::Opened::Refused { frame, mn, reason } => (frame, Err((mn, reason))),
         };
         let decoded = match &sm4 {
@@ -302,6 +307,13 @@ impl Session {
                     Ok(Some((v, grace))) => crate::profile2025::annotate_sm4(verdict, v, grace),
                     _ => verdict,
                 };
+                // A packet under the pending key from its logged-in device: the logger has
+                // the new key (a CRC that happens to match proves nothing before the login).
+                if let Some(k) = pending_key.as_ref().filter(|k| {
+                    self.authenticated && self.device.as_ref().is_some_and(|d| d.device.mn == k.mn)
+                }) {
+                    crate::profile2025::activate(&shared, k, received_ms).await;
+                }
                 (verdict, mn)
             }
         };

@@ -156,6 +156,9 @@ struct Gap {
 /// hourly ones again from the store).
 const GAPS_MAX: usize = 64;
 
+/// Bytes of a command's replies kept in memory at most (the store keeps 2,000 characters).
+const REPLY_BYTES_MAX: usize = 8192;
+
 /// The command written to the device and what came back so far.
 struct InFlight {
     row: CommandRow,
@@ -322,6 +325,13 @@ impl Control {
         if i64::from(p.cn.0) != f.row.cn || !(same_qn || f.row.state == CommandState::Ready) {
             return;
         }
+        // A device that keeps answering grows no memory: the reply is kept up to a bound
+        // (the store keeps less) and answers beyond it are only counted.
+        if f.row.reply.len() >= REPLY_BYTES_MAX {
+            f.row.records_received += 1;
+            f.dirty = true;
+            return;
+        }
         f.last_activity = Instant::now();
         if !f.row.reply.is_empty() {
             f.row.reply.push('\n');
@@ -387,17 +397,17 @@ impl Control {
             starts.insert(t);
         }
         let mn = self.mn.clone().unwrap_or_default();
-        // An answer: same QN, or (tolerant) data of the requested CN inside the span while
-        // the request is being executed.
+        // An answer: data of the requested CN inside the requested span, with the request's
+        // QN or (tolerant) without it while the request is being executed. Periods outside
+        // the span are live data, whatever QN they carry: nothing can pass as asked for
+        // that was not (and the set of periods seen stays within the span).
         if let Some(f) = &mut self.in_flight
             && i64::from(p.cn.0) == f.row.cn
             && !f.row.state.is_final()
-            && (p.qn.is_some() && p.qn == f.row.qn.as_deref()
-                || f.row.state == CommandState::Ready
-                    && starts.iter().all(|t| {
-                        f.row.begin_ts.is_some_and(|b| *t >= b)
-                            && f.row.end_ts.is_some_and(|e| *t <= e)
-                    }))
+            && (p.qn.is_some() && p.qn == f.row.qn.as_deref() || f.row.state == CommandState::Ready)
+            && starts.iter().all(|t| {
+                f.row.begin_ts.is_some_and(|b| *t >= b) && f.row.end_ts.is_some_and(|e| *t <= e)
+            })
         {
             f.last_activity = Instant::now();
             f.seen.extend(starts.iter().copied());

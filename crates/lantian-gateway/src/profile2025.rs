@@ -160,20 +160,26 @@ pub struct ClearHeader {
     pub flag: Option<Flag>,
 }
 
-/// Reads the header fields before `CP=&&` (clear text in every edition).
+/// Reads the header fields before the area's `CP=&&` (clear text in every edition), as the
+/// decoder reads them: the area opens at the first field that starts with `CP=&&`, and a
+/// field given twice makes no header (the decoder refuses such a packet).
 pub fn clear_header(frame: &[u8]) -> Option<ClearHeader> {
     let body = frame.get(6..)?;
-    let end = body.windows(5).position(|w| w == b"CP=&&")?;
+    let end = lantian_hj212::packet::cp_at(body)?;
     let head = std::str::from_utf8(&body[..end]).ok()?;
     let (mut mn, mut cn, mut flag) = (None, None, None);
     for part in head.split(';') {
-        match part.split_once('=') {
-            Some(("MN", v)) => mn = Some(v.to_owned()),
-            Some(("CN", v)) => cn = v.parse().ok().map(Command),
-            Some(("Flag", v)) => flag = v.parse().ok().map(Flag),
-            _ => {}
+        let slot_was_set = match part.split_once('=') {
+            Some(("MN", v)) => mn.replace(v.to_owned()).is_some(),
+            Some(("CN", v)) => cn.replace(v.parse().ok().map(Command)).is_some(),
+            Some(("Flag", v)) => flag.replace(v.parse().ok().map(Flag)).is_some(),
+            _ => false,
+        };
+        if slot_was_set {
+            return None;
         }
     }
+    let (cn, flag) = (cn.flatten(), flag.flatten());
     Some(ClearHeader {
         mn: mn?,
         cn: cn?,
@@ -213,6 +219,9 @@ pub enum Opened {
         version: i64,
         /// Decrypted with the previous key during its grace period.
         grace: bool,
+        /// Decrypted with the pending key: the rotation is confirmed once the packet has
+        /// decoded and its device logged in ([`activate`]), not by a CRC alone.
+        pending: Option<DeviceKey>,
     },
     /// Refused: the frame as received, the device's MN and the reason.
     Refused {
@@ -240,17 +249,31 @@ fn beijing(ms: i64) -> String {
 }
 
 /// Decrypts an SM4-encrypted HJ 212-2025 frame with the device's keys (before decoding).
+/// Whether a frame must be encrypted depends on its device having keys and on its CN, never
+/// on the Flag it carries (a device that sends an older edition's Flag is still refused
+/// clear data under `require_encryption`).
 pub(crate) async fn open(shared: &Shared, frame: Vec<u8>, now_ms: i64) -> Opened {
     let Some(h) = clear_header(&frame) else {
         return Opened::Clear(frame);
     };
-    if !is_2025(h.flag) || !sm4::must_encrypt(h.cn) {
+    if !sm4::must_encrypt(h.cn) {
         return Opened::Clear(frame);
     }
     let profile = &shared.config.profile2025;
+    let cannot_read = |frame, e: String| Opened::Refused {
+        reason: format!("refused: sm4: cannot read the keys of device {}: {e}", h.mn),
+        mn: h.mn.clone(),
+        frame,
+    };
+    match shared.registry.has_keys(&h.mn, profile.key_cache).await {
+        Ok(true) => {}
+        Ok(false) => return Opened::Clear(frame),
+        Err(e) => return cannot_read(frame, e),
+    }
     let keys = match shared.registry.keys(&h.mn, profile.key_cache).await {
         Ok(k) if !k.is_empty() => k,
-        _ => return Opened::Clear(frame),
+        Ok(_) => return Opened::Clear(frame),
+        Err(e) => return cannot_read(frame, e),
     };
     let counters = &shared.metrics.profile2025;
     let limits: Limits = shared.config.limits;
@@ -307,15 +330,12 @@ pub(crate) async fn open(shared: &Shared, frame: Vec<u8>, now_ms: i64) -> Opened
                 mn: h.mn,
             };
         }
-        if k.state == KeyState::Pending {
-            // The logger already uses the new key: its rotation is confirmed.
-            activate(shared, k, now_ms).await;
-        }
         counters.add("sm4_decrypted", &h.mn, 1);
         return Opened::Decrypted {
             frame: plain,
             version: k.version,
             grace: k.state == KeyState::Retiring,
+            pending: (k.state == KeyState::Pending).then(|| k.clone()),
         };
     }
     counters.add("sm4_refused", &h.mn, 1);
@@ -347,7 +367,9 @@ pub fn annotate_sm4(verdict: String, version: i64, grace: bool) -> String {
     format!("{head}{mark}{rest}")
 }
 
-async fn activate(shared: &Shared, k: &DeviceKey, now_ms: i64) {
+/// The logger uses pending key `k` (a packet under it decoded and its device logged in, or
+/// it answered the 1014): the rotation is confirmed.
+pub(crate) async fn activate(shared: &Shared, k: &DeviceKey, now_ms: i64) {
     let grace = shared.config.profile2025.key_grace.as_millis() as i64;
     let (store, id) = (shared.registry.store().clone(), k.id);
     let done =

@@ -5,7 +5,7 @@
 
 use lantian_store::device_keys::DeviceKey;
 use lantian_store::{Device, Store};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,8 @@ pub struct Registry {
     /// MN → the HJ 212-2025 keys read for it and when (profile2025.rs). Bounded like
     /// `unknown`: the MN of an encrypted packet is read before any login.
     keys: Mutex<HashMap<String, KeysRead>>,
+    /// Every MN that has a key, and when it was read: an MN outside it costs no lookup.
+    keyed: Mutex<Option<(Instant, Arc<HashSet<String>>)>>,
 }
 
 /// The HJ 212-2025 keys read for an MN, and when.
@@ -56,7 +58,27 @@ impl Registry {
             hasher: std::collections::hash_map::RandomState::new(),
             checking: tokio::sync::Semaphore::new(CHECKS_MAX),
             keys: Mutex::new(HashMap::new()),
+            keyed: Mutex::new(None),
         }
+    }
+
+    /// Whether `mn` has HJ 212-2025 keys (the set of keyed MNs read again when older than
+    /// `ttl`). A store error is an error: the caller refuses rather than accept clear data.
+    pub async fn has_keys(&self, mn: &str, ttl: Duration) -> Result<bool, String> {
+        if let Some((at, set)) = lock(&self.keyed).as_ref()
+            && at.elapsed() < ttl
+        {
+            return Ok(set.contains(mn));
+        }
+        let store = self.store.clone();
+        let mns = tokio::task::spawn_blocking(move || store.keyed_mns())
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        let set: Arc<HashSet<String>> = Arc::new(mns.into_iter().collect());
+        let has = set.contains(mn);
+        *lock(&self.keyed) = Some((Instant::now(), set));
+        Ok(has)
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -88,6 +110,7 @@ impl Registry {
     /// Forgets the keys read for `mn` (after the gateway changed them).
     pub fn forget_keys(&self, mn: &str) {
         lock(&self.keys).remove(mn);
+        *lock(&self.keyed) = None;
     }
 
     /// Whether `password` is the device's, checking the Argon2 hash only the first time.

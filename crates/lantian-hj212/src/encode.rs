@@ -384,6 +384,8 @@ pub fn set_mn(t: &Target<'_>, qn: Timestamp, new_mn: &str, logger_id: &str) -> V
 
 /// 1014 (HJ 212-2025): a new session key (32 hex digits) created at `created`. The frame
 /// is clear text: the caller encrypts it with the CURRENT key ([`crate::sm4::encrypt_frame`]).
+/// `NewSK` comes first so that the key lies inside whole 16-byte blocks: SM4 leaves the area's
+/// last incomplete block clear, which then holds the end of `SKCreateTime`, not of the key.
 pub fn new_session_key(
     t: &Target<'_>,
     qn: Timestamp,
@@ -394,6 +396,6 @@ pub fn new_session_key(
         t,
         qn,
         Command::NEW_SESSION_KEY_2025,
-        &format!("SKCreateTime={};NewSK={new_key_hex}", created.n14()),
+        &format!("NewSK={new_key_hex};SKCreateTime={}", created.n14()),
     )
 }

@@ -227,9 +227,32 @@ fn positive(name: &str, v: &str) -> Result<u32, DecodeError> {
         .ok_or_else(|| bad(name, v, "not a positive integer"))
 }
 
+/// Where the data area's `CP=&&` starts in a segment: at the first field that begins with it
+/// (the segment's start or just after a `;`), as [`decode_segment`] reads the header. A
+/// `CP=&&` inside another field's value (`X=CP=&&`) does not open the area.
+pub fn cp_at(segment: &[u8]) -> Option<usize> {
+    let mut start = 0;
+    loop {
+        if segment[start..].starts_with(b"CP=&&") {
+            return Some(start);
+        }
+        start += segment[start..].iter().position(|&c| c == b';')? + 1;
+    }
+}
+
 /// Decodes a data segment (the text between the length field and the CRC).
 pub fn decode_segment(segment: &str) -> Result<Packet<'_>, DecodeError> {
     let b = segment.as_bytes();
+    // A control character (CR, LF, NUL, …) is never part of a field: refused, so that no
+    // value can hide a line or a frame of its own (what is forwarded upstream is what was
+    // accepted here).
+    if let Some(i) = b.iter().position(|&c| c < 0x20 || c == 0x7f) {
+        return Err(bad(
+            "segment",
+            &format!("byte 0x{:02X} at offset {i}", b[i]),
+            "control character inside the data segment",
+        ));
+    }
     let mut d = Deviations::default();
     let (mut qn, mut st, mut cn, mut pw, mut mn, mut flag, mut pnum, mut pno) =
         (None, None, None, None, None, None, None, None);
@@ -258,15 +281,22 @@ pub fn decode_segment(segment: &str) -> Result<Packet<'_>, DecodeError> {
             Some(i) => last_order = i,
             None => {}
         }
+        let once = |slot: bool| {
+            if slot {
+                Err(bad(name, value, "header field given twice"))
+            } else {
+                Ok(value)
+            }
+        };
         match name {
-            "QN" => qn = Some(value),
-            "ST" => st = Some(value),
-            "CN" => cn = Some(value),
-            "PW" => pw = Some(value),
-            "MN" => mn = Some(value),
-            "Flag" => flag = Some(value),
-            "PNUM" => pnum = Some(positive(name, value)?),
-            "PNO" => pno = Some(positive(name, value)?),
+            "QN" => qn = Some(once(qn.is_some())?),
+            "ST" => st = Some(once(st.is_some())?),
+            "CN" => cn = Some(once(cn.is_some())?),
+            "PW" => pw = Some(once(pw.is_some())?),
+            "MN" => mn = Some(once(mn.is_some())?),
+            "Flag" => flag = Some(once(flag.is_some())?),
+            "PNUM" => pnum = Some(positive(name, once(pnum.is_some())?)?),
+            "PNO" => pno = Some(positive(name, once(pno.is_some())?)?),
             // HJ 212-2025 defines RF=1 only (a resend); RF=0 is read as live data.
             "RF" => match value {
                 "1" => resend = true,

@@ -187,10 +187,6 @@ struct Parts<'a> {
     tail: &'a [u8],
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 fn split(frame: &[u8]) -> Result<Parts<'_>, DecodeError> {
     let body = frame.strip_suffix(b"\r\n").unwrap_or(frame);
     if !body.starts_with(b"##") {
@@ -199,8 +195,9 @@ fn split(frame: &[u8]) -> Result<Parts<'_>, DecodeError> {
     if body.len() < 6 + 7 + 4 {
         return Err(DecodeError::Truncated { len: body.len() });
     }
-    // The header is clear text: the first `CP=&&` after the length field opens the area.
-    let cp = find(&body[6..], b"CP=&&").ok_or(DecodeError::MissingField { name: "CP" })? + 6 + 5;
+    // The header is clear text: its first field that starts with `CP=&&` opens the area.
+    let cp =
+        crate::packet::cp_at(&body[6..]).ok_or(DecodeError::MissingField { name: "CP" })? + 6 + 5;
     let end = body.len() - 4 - 2;
     if end < cp || &body[end..end + 2] != b"&&" {
         return Err(sm4_error(

@@ -297,6 +297,17 @@ impl Store {
         })
     }
 
+    /// Every MN that has a key, in any state: the gateway reads it every few seconds and
+    /// looks up a device's keys only when its MN is in it.
+    pub fn keyed_mns(&self) -> Result<Vec<String>, StoreError> {
+        self.read(|c| {
+            Ok(c.query("SELECT DISTINCT mn FROM device_keys", &[])?
+                .iter()
+                .map(|r| text(r, 0))
+                .collect())
+        })
+    }
+
     /// Records that the gateway sent pending key `id` with 1014 under `qn`.
     pub fn mark_device_key_sent(&self, id: i64, qn: &str, now_ms: i64) -> Result<(), StoreError> {
         self.write(|c| {

@@ -48,7 +48,7 @@ pub fn is_resend(frame: &[u8]) -> bool {
 }
 
 /// How a destination wants its copy of a packet.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Rewrite {
     /// Version bits of the Flag (None: as received).
     pub edition: Option<Edition>,
@@ -56,6 +56,17 @@ pub struct Rewrite {
     pub pw: Option<String>,
     /// MN as received → MN the destination assigned.
     pub mn_map: Vec<(String, String)>,
+}
+
+/// Without the password (a Debug print of the settings may reach a log).
+impl std::fmt::Debug for Rewrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rewrite")
+            .field("edition", &self.edition)
+            .field("pw", &self.pw.as_ref().map(|_| "…"))
+            .field("mn_map", &self.mn_map)
+            .finish()
+    }
 }
 
 /// The frame as sent to a destination, and the (MN, QN) its answer will carry.

@@ -1,7 +1,8 @@
 //! HJ 212-2025 over real TCP against the real gateway: a simulated 2025 logger with SM4
 //! (data, heartbeat, RF=1 resend, a wrong key, a key rotation through 1014 and the grace
 //! period) while a 2017 and a 2005 logger send on the same port; the 1001/1002 MN
-//! assignment flow.
+//! assignment flow; under `require_encryption` a keyed device sending clear data
+//! under any Flag, and a rotation confirmed only by its logged-in device.
 
 use super::*;
 use lantian_hj212::encode::{self as enc, Header};
@@ -447,4 +448,95 @@ impl Device {
         }
         panic!("no {cn} from the gateway");
     }
+}
+
+/// A clear 2061 of [`MN25`] with `flag` and `pw`.
+fn clear_hour(qn: &str, flag: u8, pw: &str) -> Vec<u8> {
+    enc::encode(
+        &Header {
+            qn: Some(qn),
+            st: "31",
+            cn: Command(2061),
+            pw: Some(pw),
+            mn: Some(MN25),
+            flag: Some(Flag(flag)),
+            pnum: None,
+            pno: None,
+            resend: false,
+        },
+        "DataTime=20250925030000;a21026-Avg=3.5,a21026-Flag=N",
+    )
+}
+
+fn key_states(gw: &Gw) -> Vec<(i64, KeyState)> {
+    let mut k: Vec<(i64, KeyState)> = gw
+        .store
+        .gateway_device_keys(MN25)
+        .unwrap()
+        .iter()
+        .map(|k| (k.version, k.state))
+        .collect();
+    k.sort_unstable_by_key(|(v, _)| *v);
+    k
+}
+
+#[tokio::test]
+async fn a_keyed_device_sends_clear_data_under_no_flag_and_a_rotation_waits_for_the_login() {
+    let mut c = config(Duration::from_secs(3600));
+    c.profile2025.require_encryption = true;
+    let mut gw = Gw::start("hj212-2025-required", c).await;
+    station(&gw.store, "S25");
+    gw.store.add_device(MN25, PW, "S25", "2025", 0).unwrap();
+    gw.store
+        .set_device_key(MN25, K1, "binary", 0, "bureau")
+        .unwrap();
+    let mut d = Device::connect(gw.addr).await;
+    // Clear data under the 2017 Flag (5) and under the 2025 Flag (9): both refused.
+    d.send(&clear_hour("20250925030000001", 5, PW)).await;
+    d.send(&clear_hour("20250925030000002", 9, PW)).await;
+    d.send(&sealed(&hour25("20250925010000003", 1, 1.5), K1))
+        .await;
+    let a = d.recv_cn(9014, WAIT).await.expect("9014 to the sealed one");
+    assert_eq!(parsed(&a).qn, Some("20250925010000003"), "only it answered");
+    gw.projected().await;
+    let v = verdicts_of(&gw, MN25);
+    assert_eq!(v.len(), 3, "{v:?}");
+    for refused in &v[..2] {
+        assert!(
+            refused.starts_with("refused: sm4: clear data area"),
+            "{v:?}"
+        );
+    }
+    assert!(v[2].starts_with("accepted (SM4)"), "{v:?}");
+    assert_eq!(hour_value(&gw, "S25", "a21026", 3).await, None);
+
+    // A rotation: a packet under the new key with a wrong password decrypts (its CRC holds)
+    // but confirms nothing; the logged-in device's does.
+    gw.store
+        .add_pending_device_key(MN25, K2, 1, "bureau")
+        .unwrap();
+    let mut bad = Device::connect(gw.addr).await;
+    bad.send(&sealed(&clear_hour("20250925040000004", 9, "000000"), K2))
+        .await;
+    let until = std::time::Instant::now() + WAIT;
+    while verdicts_of(&gw, MN25).len() < 4 {
+        assert!(std::time::Instant::now() < until, "the bad packet archived");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        key_states(&gw),
+        [(1, KeyState::Active), (2, KeyState::Pending)],
+        "no activation before a login"
+    );
+    let mut good = Device::connect(gw.addr).await;
+    good.send(&sealed(&hour25("20250925020000005", 2, 2.5), K2))
+        .await;
+    good.recv_cn(9014, WAIT)
+        .await
+        .expect("9014 under the new key");
+    assert_eq!(
+        key_states(&gw),
+        [(1, KeyState::Retiring), (2, KeyState::Active)]
+    );
+    gw.stop().await;
 }

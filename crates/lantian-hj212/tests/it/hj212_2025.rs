@@ -242,6 +242,15 @@ fn the_2025_host_commands_carry_their_fields() {
     );
     assert_eq!(p.cp_value("SKCreateTime"), Some("20261120100000"));
     assert!(sm4::must_encrypt(p.cn));
+    // Sealed, no byte of the key stays clear (SM4 leaves a last incomplete block as it is):
+    // the clear remainder is the end of SKCreateTime.
+    let sealed = sm4::encrypt_frame(&f, &test_key(), sm4::Wire::Binary);
+    let a = area(&sealed);
+    let clear_tail = &a[a.len() / 16 * 16..];
+    assert!(
+        !clear_tail.is_empty() && b"20261120100000".ends_with(clear_tail),
+        "the clear remainder {clear_tail:?} is the end of SKCreateTime"
+    );
     let hb = lantian_hj212::frame::wrap(
         b"QN=20261120100000000;ST=31;CN=9015;PW=123456;MN=010000A8900016F000169DC0;Flag=9;CP=&&&&",
     );

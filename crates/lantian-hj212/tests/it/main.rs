@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod header;
 mod hj212_2025;
 mod properties;
 mod samples;

@@ -72,7 +72,7 @@ function logTable(commands) {
   return `<div class="table-wrap"><table id="dc-log"><thead><tr><th>${t('dc_created')}</th><th>${t('dc_command')}</th><th>${t('dc_origin')}</th><th>${t('dc_state')}</th>
     <th>${t('dc_answers')}</th><th class="num">${t('dc_records')}</th><th>${t('dc_reply')}</th><th>${t('dc_by')}</th></tr></thead><tbody>
     ${commands.map((c) => `<tr data-id="${c.id}" data-state="${esc(c.state)}" data-cn="${c.cn}"><td>${bjCell(c.created)}</td>
-      <td><span class="mono">CN=${c.cn}</span> ${esc(name(c))}${c.begin ? `<br><span class="muted nowrap">${esc(c.begin)} – ${esc(c.end)}</span>` : ''}</td>
+      <td><span class="muted">#${c.id}</span> <span class="mono">CN=${c.cn}</span> ${esc(name(c))}${c.begin ? `<br><span class="muted nowrap">${esc(c.begin)} – ${esc(c.end)}</span>` : ''}</td>
       <td>${t('dc_o_' + c.origin)}</td><td><span class="tag ${STATE_CLASS[c.state] || ''}">${esc(stateText(c))}</span></td>
       <td class="nowrap">QnRtn=${c.qn_rtn ?? '—'}<br>ExeRtn=${c.exe_rtn ?? '—'}</td>
       <td class="num">${c.records_expected != null ? `${c.records_received} / ${c.records_expected}` : (c.records_received || '—')}</td>
@@ -83,7 +83,7 @@ function logTable(commands) {
 function marksTable(marks) {
   if (!marks.length) return `<p class="muted" id="dc-marks-none">${t('dc_marks_none')}</p>`;
   return `<div class="table-wrap"><table id="dc-marks"><thead><tr><th>${t('dc_hour')}</th><th>${t('dc_origin')}</th><th>${t('dc_command')}</th><th>${t('dc_received')}</th></tr></thead><tbody>
-    ${marks.map((m) => `<tr data-origin="${esc(m.origin)}"><td>${bjCell(m.time)}</td><td>${t('dc_m_' + m.origin)}</td><td>${m.command_id ?? '—'}</td><td>${bjCell(m.received)}</td></tr>`).join('')}</tbody></table></div>`;
+    ${marks.map((m) => `<tr data-origin="${esc(m.origin)}"><td>${bjCell(m.time)}</td><td>${t('dc_m_' + m.origin)}</td><td>${m.command_id != null ? `#${m.command_id}` : '—'}</td><td>${bjCell(m.received)}</td></tr>`).join('')}</tbody></table></div>`;
 }
 
 export async function deviceControlPage(rest) {
