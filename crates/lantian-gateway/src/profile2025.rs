@@ -460,28 +460,24 @@ pub(crate) async fn on_serial(
     };
     let max = profile.serials_max;
     let recorded = tokio::task::spawn_blocking(move || {
-        if store.logger_serial(&row.serial)?.is_none()
-            && store
-                .logger_serials()?
-                .iter()
-                .filter(|s| s.assigned_mn.is_none())
-                .count()
-                >= max
-        {
-            return Ok(None);
-        }
-        store.record_logger_serial(&row, now_ms).map(Some)
+        let forgotten = if store.logger_serial(&row.serial)?.is_none() {
+            store.make_room_for_logger_serial(max)?
+        } else {
+            0
+        };
+        store
+            .record_logger_serial(&row, now_ms)
+            .map(|s| (s, forgotten))
     })
     .await;
     let s = match recorded {
-        Ok(Ok(Some(s))) => s,
-        Ok(Ok(None)) => {
-            shared
-                .metrics
-                .reject("1001: too many logger serials awaiting an MN", None);
-            return format!(
-                "refused: 1001: {max} logger serials already await an MN (serial {serial} not recorded)"
-            );
+        Ok(Ok((s, forgotten))) => {
+            if forgotten > 0 {
+                tracing::warn!(
+                    "1001: {max} logger serials awaited an MN: the {forgotten} heard from longest ago forgotten for serial {serial}"
+                );
+            }
+            s
         }
         Ok(Err(e)) => return format!("store unavailable: 1001 not recorded: {e}"),
         Err(e) => return format!("store unavailable: 1001 not recorded: {e}"),

@@ -404,6 +404,30 @@ impl Store {
         self.read(|c| serial_of(c, serial))
     }
 
+    /// Makes room for a new serial awaiting an MN: while `max` or more await one, the one
+    /// heard from longest ago is forgotten (a logger still waiting sends 1001 again and comes
+    /// back; made-up serials cannot fill the list for good). Returns how many were forgotten.
+    pub fn make_room_for_logger_serial(&self, max: usize) -> Result<u64, StoreError> {
+        self.write_unaudited(|c| {
+            let waiting = c
+                .query(
+                    "SELECT COUNT(*) FROM logger_serials WHERE assigned_mn IS NULL",
+                    &[],
+                )?
+                .first()
+                .and_then(|r| r[0].int())
+                .unwrap_or(0);
+            let over = waiting + 1 - max as i64;
+            if over <= 0 {
+                return Ok(0);
+            }
+            c.exec(
+                "DELETE FROM logger_serials WHERE serial IN (SELECT serial FROM logger_serials                  WHERE assigned_mn IS NULL ORDER BY last_ms, serial LIMIT $1)",
+                &[over.into()],
+            )
+        })
+    }
+
     /// Every logger serial, newest upload first.
     pub fn logger_serials(&self) -> Result<Vec<LoggerSerial>, StoreError> {
         let sql = format!("SELECT {SERIAL_COLUMNS} FROM logger_serials ORDER BY last_ms DESC");

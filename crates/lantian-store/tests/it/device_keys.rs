@@ -137,5 +137,26 @@ fn logger_serials_are_recorded_assigned_once_and_confirmed_on_both_backends() {
             (seven.mn_sent_ms, seven.confirmed_ms),
             (Some(2_600), Some(2_700))
         );
+
+        // Room for a new serial: with 3 awaiting an MN at most, the one heard from longest
+        // ago goes; an assigned serial (LOGGER-7) never does.
+        for (serial, at) in [("A", 3_000), ("B", 3_100)] {
+            assert_eq!(store.make_room_for_logger_serial(3).unwrap(), 0);
+            let row = LoggerSerial {
+                serial: serial.into(),
+                ..s.clone()
+            };
+            store.record_logger_serial(&row, at).unwrap();
+        }
+        // LOGGER-8 (2 300), A, B await: a fourth forgets LOGGER-8.
+        assert_eq!(store.make_room_for_logger_serial(3).unwrap(), 1);
+        let mut left: Vec<String> = store
+            .logger_serials()
+            .unwrap()
+            .into_iter()
+            .map(|l| l.serial)
+            .collect();
+        left.sort();
+        assert_eq!(left, ["A", "B", "LOGGER-7"]);
     });
 }
