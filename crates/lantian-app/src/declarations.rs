@@ -350,6 +350,12 @@ fn moment(what: &str, text: &str) -> AppResult<i64> {
 
 /// Declares (an enterprise for its own outlets, operations for the outlets it operates):
 /// checked, flagged late by the configured grace, stored pending, audited.
+fn sorted(v: &[String]) -> Vec<String> {
+    let mut v = v.to_vec();
+    v.sort();
+    v
+}
+
 pub fn declare(app: &App, caller: &Caller, n: NewDeclaration) -> AppResult<DeclarationView> {
     caller.require()?;
     let start = moment("start", &n.start)?;
@@ -387,6 +393,28 @@ pub fn declare(app: &App, caller: &Caller, n: NewDeclaration) -> AppResult<Decla
         &format!("enterprise:{enterprise}"),
         access::declare(caller, &enterprise, &outlets, &contractor_of),
     )?;
+    // The same declaration twice (a form sent again) is refused, naming the first.
+    let same = app.store.declarations(&Filter {
+        enterprise_id: Some(enterprise.clone()),
+        kind: Some(n.kind),
+        from_ts: Some(start),
+        to_ts: Some(end),
+        ..Filter::default()
+    })?;
+    if let Some(d) = same.iter().find(|d| {
+        matches!(d.state, State::Pending | State::Approved)
+            && (d.start_ts, d.end_ts) == (start, end)
+            && sorted(&d.outlets) == ids
+            && sorted(&d.codes) == codes
+    }) {
+        return Err(AppError::Conflict(format!(
+            "与申报 {} 相同（排放口、类型、时段{}一致），无需重复申报 / the same as declaration {} (outlets, kind, period{}): not declared twice",
+            d.id,
+            if codes.is_empty() { "" } else { "、因子" },
+            d.id,
+            if codes.is_empty() { "" } else { ", factors" }
+        )));
+    }
     let now_ms = app.clock.now_ms();
     let late_hours = decl::late_hours(&config(app)?, n.kind, start, cst::from_unix_ms(now_ms));
     let row = DeclarationRow {

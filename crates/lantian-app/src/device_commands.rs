@@ -324,7 +324,7 @@ fn device_for(app: &App, caller: &Caller, act: &str, mn: &str) -> AppResult<(Str
     let device = app
         .store
         .device(mn)?
-        .ok_or_else(|| AppError::NotFound(format!("设备 / device {mn}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("设备 {mn} 未登记 / no device {mn}")))?;
     let contractor = app.store.station_contractor(&device.station_id)?;
     app.allow(
         caller,

@@ -130,7 +130,7 @@ fn device_exists(app: &App, mn: &str) -> AppResult<()> {
     app.store
         .device(mn)?
         .map(drop)
-        .ok_or_else(|| AppError::NotFound(format!("设备 / device {mn}")))
+        .ok_or_else(|| AppError::NotFound(format!("设备 {mn} 未登记 / no device {mn}")))
 }
 
 /// A key from the caller (checked: 32 hex digits, not weak) or a random one.

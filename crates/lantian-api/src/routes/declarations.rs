@@ -203,7 +203,8 @@ pub async fn file(
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SpanQuery {
-    /// Beijing dates, YYYY-MM-DD (default: this year so far).
+    /// Beijing dates, YYYY-MM-DD (statistics: this calendar year, declarations made in
+    /// advance included; declared hours: today).
     pub from: Option<String>,
     pub to: Option<String>,
 }
@@ -220,8 +221,11 @@ pub async fn stats(
     let from = date("from", q.from.as_deref())?;
     let to = date("to", q.to.as_deref())?;
     let v = run(&st, move |app| {
-        let today = app.clock.today();
-        let to = to.unwrap_or(today);
+        // The whole year: a 检修 or 停产 must be declared before it starts.
+        let year = to.map_or_else(|| app.clock.today().year(), |t| t.year());
+        let to = to
+            .or_else(|| Date::new(year, 12, 31))
+            .unwrap_or(app.clock.today());
         let from = from.unwrap_or_else(|| Date::new(to.year(), 1, 1).unwrap_or(to));
         declarations::stats(app, &caller, from, to)
     })

@@ -60,6 +60,9 @@ function unreachable() {
 export const session = { onChange: null, channel: ('BroadcastChannel' in window) ? new BroadcastChannel('lantian-session') : null };
 
 export async function refreshMe() {
+  // The first read of a page load learns who is logged in: no change to report.
+  const first = !session.read;
+  session.read = true;
   const before = state.me ? state.me.username + '|' + state.me.csrf : '';
   let me = state.me;
   try {
@@ -69,7 +72,7 @@ export async function refreshMe() {
   } catch { /* offline: keep what we had */ }
   state.me = me;
   const after = me ? me.username + '|' + me.csrf : '';
-  if (before !== after && session.onChange) session.onChange(before.split('|')[0] !== after.split('|')[0]);
+  if (before !== after && session.onChange) session.onChange(before.split('|')[0] !== after.split('|')[0], first);
   return me;
 }
 

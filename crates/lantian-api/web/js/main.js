@@ -220,9 +220,9 @@ window.addEventListener('hashchange', () => { const n = $('#session-note'); if (
 // One session for every tab (one cookie): who is logged in is read again when a tab opens,
 // comes back into view or gets the focus, and when another tab logs in or out; a change of
 // account redraws the page and says so.
-session.onChange = (whoChanged) => {
+session.onChange = (whoChanged, first) => {
   applyStatic();
-  if (!whoChanged) return;
+  if (!whoChanged || first) return;
   let note = $('#session-note');
   if (!note) {
     note = document.createElement('p');

@@ -267,8 +267,20 @@ fn declarations_page_declare_review_and_declared_hours() {
     assert_eq!(
         rows,
         json!([
-            ["08:00", "已申报", "80.0", "120.0", "超标：氮氧化物"],
-            ["09:00", "已申报", "80.0", "120.0", "超标：氮氧化物"]
+            [
+                "08:00",
+                "已申报",
+                "80.0",
+                "120.0",
+                "超标：氮氧化物 二氧化硫不作超标判定"
+            ],
+            [
+                "09:00",
+                "已申报",
+                "80.0",
+                "120.0",
+                "超标：氮氧化物 二氧化硫不作超标判定"
+            ]
         ]),
         "SO2 declared and not judged, NOx still over its limit"
     );

@@ -232,6 +232,11 @@ fn map_rankings_errors_in_one_language_and_a_session_shared_by_tabs() {
         "a tab opened later is logged in",
         "return document.querySelector('#nav-login').textContent.includes('(bureau1)')",
     );
+    assert_eq!(
+        b.js("return document.querySelector('#session-note') === null"),
+        json!(true),
+        "a tab opened while logged in reports no change of session"
+    );
     b.cmd("DELETE", "/window", None);
 
     eprintln!(

@@ -305,6 +305,15 @@ fn story(store: Store, data_dir: std::path::PathBuf) {
         (State::Pending, false, 4)
     );
     assert_eq!(timely.acts, vec![Act::Withdraw]);
+    // The same form sent again is refused naming the first; its contractor's neither.
+    for who in [&gt, &ops] {
+        match declarations::declare(&app, who, maintenance()) {
+            Err(AppError::Conflict(m)) => {
+                assert!(m.contains(&format!("申报 {}", timely.id)), "{m}")
+            }
+            other => panic!("a second identical declaration: {other:?}"),
+        }
+    }
     let begun = declarations::declare(
         &app,
         &ops,
@@ -786,7 +795,10 @@ fn the_command_line_declares_reviews_and_counts() {
         set[0]["grace_hours"]["stopped"], 12,
         "the others keep their defaults"
     );
-    assert!(!late(&two_hours_ago), "within a 3-hour grace");
+    // A minute earlier (the same declaration twice is refused).
+    let two_hours_one_ago =
+        cst::format_minute(cst::parse_minute(&two_hours_ago).unwrap() - cst::MINUTE_S);
+    assert!(!late(&two_hours_one_ago), "within a 3-hour grace");
 }
 
 fn lantian_ok_output(o: std::process::Output) -> std::process::Output {

@@ -4,7 +4,7 @@
 // bureau's review queue (approve, reject with a reason) and statistics per enterprise; one
 // declaration with its files, steps and, once approved, the hours shown as declared (已申报):
 // no exceedance verdict, no missing-data alarm. What the caller may do comes from the API.
-import { $, api, bjToday, esc, state, t } from '../core.js';
+import { $, api, bjToday, esc, hourSpan, state, t } from '../core.js';
 import { filePicker, opt, sendFile, wireFilePicker } from './grid.js';
 import { bjText } from './cases.js';
 
@@ -110,7 +110,7 @@ export async function declarationsPage(rest = '') {
 function declareForm(outlets) {
   const today = bjToday();
   return `<h3>${t('dl_new')}</h3><form id="dl-form" class="card">
-    <fieldset id="dl-outlets"><legend>${t('dl_outlets')}</legend>${outlets.map((o, i) => `<label class="nowrap"><input type="checkbox" name="outlet" value="${esc(o.id)}"${i === 0 ? ' checked' : ''}> ${esc(o.enterprise_name)} · ${esc(o.name + paren(o.id))}</label>`).join(' ')}</fieldset>
+    <fieldset id="dl-outlets"><legend>${t('dl_outlets')}</legend>${outlets.map((o, i) => `<label class="dl-check"><input type="checkbox" name="outlet" value="${esc(o.id)}"${i === 0 ? ' checked' : ''}> ${esc(o.enterprise_name)} · ${esc(o.name + paren(o.id))}</label>`).join(' ')}</fieldset>
     <div class="row"><label>${t('dl_kind')} <select id="dl-kind">${KINDS.map((k) => opt(k, t('dlk_' + k), 'maintenance')).join('')}</select></label>
       <label>${t('dl_start')} <input id="dl-start" type="datetime-local" required value="${today}T08:00"></label>
       <label>${t('dl_end')} <input id="dl-end" type="datetime-local" required value="${today}T18:00"></label></div>
@@ -142,7 +142,17 @@ function wireForm(after) {
     try {
       const d = await api('/declarations', { method: 'POST', body: JSON.stringify(body) });
       const file = $('#dl-file').files[0];
-      if (file) await sendFile(`/declarations/${d.id}/files`, file);
+      if (file) {
+        try {
+          await sendFile(`/declarations/${d.id}/files`, file);
+        } catch (err) {
+          // The declaration exists: go to it (submitting the form again would make a second).
+          history.pushState(null, '', `#/declarations/${d.id}`);
+          await declarationPage(d.id);
+          $('#dl-error').textContent = t('dl_file_failed').replace('{id}', d.id) + err.message;
+          return;
+        }
+      }
       await after();
     } catch (err) { $('#dl-form-error').textContent = err.message; button.disabled = false; }
   };
@@ -221,8 +231,12 @@ async function declaredHours(d, gen) {
         const vs = values.get(h.hour) || [];
         const v = (c) => { const r = vs.find((x) => x.code === c); return r && r.measured != null ? Number(r.measured).toFixed(1) : '—'; };
         const over = vs.filter((x) => x.exceeds).map((x) => factorName(x.code));
-        return `<tr data-hour="${esc(h.hour)}"><td class="nowrap">${esc(h.hour)} ${t('bj')}</td><td><span class="tag ok dl-declared">${t('dl_declared_tag')}</span> ${esc(t('dlk_' + h.kind))}${h.codes.length ? esc(paren(h.codes.map(factorName).join(t('dl_list_sep')))) : ''}</td>
-          ${FACTORS.slice(0, 2).map((c) => `<td class="num">${v(c)}</td>`).join('')}<td>${over.length ? `<span class="tag bad dl-over">${t('dl_exceeds')}${t('colon')}${esc(over.join(t('dl_list_sep')))}</span>` : `<span class="muted">${t('dl_not_judged')}</span>`}</td></tr>`;
+        // 因子异常 spares its factors only: the others are judged as ever.
+        const spared = h.codes.length ? t('dl_not_judged_codes').replace('{codes}', h.codes.map(factorName).join(t('dl_list_sep'))) : t('dl_not_judged');
+        const overTag = over.length ? `<span class="tag bad dl-over">${t('dl_exceeds')}${t('colon')}${esc(over.join(t('dl_list_sep')))}</span>` : '';
+        const sparedText = h.codes.length || !over.length ? `<span class="muted dl-spared">${esc(spared)}</span>` : '';
+        return `<tr data-hour="${esc(h.hour)}"><td class="nowrap">${esc(hourSpan(h.hour, true))}</td><td><span class="tag ok dl-declared">${t('dl_declared_tag')}</span> ${esc(t('dlk_' + h.kind))}${h.codes.length ? esc(paren(h.codes.map(factorName).join(t('dl_list_sep')))) : ''}</td>
+          ${FACTORS.slice(0, 2).map((c) => `<td class="num">${v(c)}</td>`).join('')}<td>${[overTag, sparedText].filter(Boolean).join(' ')}</td></tr>`;
       }).join('')}</tbody></table></div>`);
   }
   if (gen !== state.routing || !$('#dl-hours')) return;

@@ -5,7 +5,7 @@
 // retention, parameters, a history request for a chosen span), the command log with the
 // device's answers, and the hours marked back-filled. Every time is Beijing time. The menu
 // entry is shown to the accounts whose acts include `see_devices`; the API decides again.
-import { $, addDays, api, bjToday, esc, state, t } from '../core.js';
+import { $, addDays, api, bjToday, esc, inLang, state, t } from '../core.js';
 
 /** The commands of the form: [kind, label key, fields]. */
 const KINDS = [
@@ -26,8 +26,8 @@ const KINDS = [
 const FIELDS = {
   seconds: () => `<label>${t('dc_f_seconds')} <input id="dc-seconds" type="number" min="30" max="3600" step="1" value="60" required></label>`,
   minutes: () => `<label>${t('dc_f_minutes')} <select id="dc-minutes">${[1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30].map((m) => `<option>${m}</option>`).join('')}</select></label>`,
-  pol_id: () => `<label>${t('dc_f_pol_id')} <input id="dc-pol_id" maxlength="24" size="10" placeholder="a34004"></label>`,
-  info_id: () => `<label>${t('dc_f_info_id')} <input id="dc-info_id" maxlength="24" size="10" placeholder="i13004"></label>`,
+  pol_id: () => `<label>${t('dc_f_pol_id')} <input id="dc-pol_id" maxlength="24" size="10" placeholder="a34004" required></label>`,
+  info_id: () => `<label>${t('dc_f_info_id')} <input id="dc-info_id" maxlength="24" size="10" placeholder="i13004" required></label>`,
   value: () => `<label>${t('dc_f_value')} <input id="dc-value" maxlength="24" size="10" required></label>`,
   period: () => `<label>${t('dc_f_period')} <select id="dc-period"><option value="hour">${t('dc_p_hour')}</option><option value="min">${t('dc_p_min')}</option><option value="day">${t('dc_p_day')}</option></select></label>`,
   begin: () => `<label>${t('dc_f_begin')} <input id="dc-begin" type="datetime-local" required value="${addDays(bjToday(), -1)}T00:00"></label>`,
@@ -59,11 +59,7 @@ function logTable(commands) {
   if (!commands.length) return `<p class="muted" id="dc-log-none">${t('dc_log_none')}</p>`;
   const name = (c) => (state.lang === 'zh' ? c.name_zh : c.name_en);
   const stateText = (c) => t('dc_st_' + c.state);
-  const note = (c) => {
-    const n = String(c.note || '');
-    const parts = n.split(' / ');
-    return parts.length === 2 ? (state.lang === 'zh' ? parts[0] : parts[1]) : n;
-  };
+  const note = (c) => inLang(c.note);
   const extra = (c) => {
     if (c.note) return `<br><span class="muted">${esc(note(c))}</span>`;
     if (c.drift_s != null) return `<br>${t('dc_drift')}${t('colon')}${Number(c.drift_s)} ${t('dc_s')}`;

@@ -78,10 +78,14 @@ function show(ok, message) {
 }
 
 /** The key of a set or rotation: in this answer only, shown once with a copy button. */
-function issued(c) {
+/** The new key, shown once: a rotation travels by 1014 itself, a key set by hand does not. */
+function issued(c, rotated = false) {
   $('#dk-issued').innerHTML = `<div class="notice" id="dk-issued-box"><p>${esc(c.key.mn)} v${c.key.version}${t('colon')}<code id="dk-issued-key">${esc(c.secret_hex)}</code>
-    <button type="button" class="secondary" id="dk-copy">${t('ak_copy')}</button></p><p class="muted">${t('dk_issued_note')}</p></div>`;
-  $('#dk-copy').onclick = () => navigator.clipboard && navigator.clipboard.writeText(c.secret_hex);
+    <button type="button" class="secondary" id="dk-copy">${t('ak_copy')}</button></p><p class="muted">${t(rotated ? 'dk_rotated_note' : 'dk_issued_note')}</p></div>`;
+  $('#dk-copy').onclick = async () => {
+    if (!navigator.clipboard) return;
+    await navigator.clipboard.writeText(c.secret_hex).then(() => { $('#dk-copy').textContent = t('dk_copied'); }, () => {});
+  };
 }
 
 async function act(run, message) {
@@ -103,7 +107,7 @@ function wire() {
       b.disabled = true;
       const c = await act(() => api(`/devices/${encodeURIComponent(mn)}/key/rotate`, { method: 'POST', body: '{}' }),
         (r) => `${mn} v${r.key.version} ${t('dk_rotated')}`);
-      if (c) issued(c);
+      if (c) issued(c, true);
       else b.disabled = false;
     };
   });
