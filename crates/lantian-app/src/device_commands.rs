@@ -298,6 +298,7 @@ fn state_zh(s: CommandState) -> &'static str {
         CommandState::Failed => "执行失败",
         CommandState::Timeout => "超时",
         CommandState::Expired => "已过期",
+        CommandState::Cancelled => "已取消",
     }
 }
 
@@ -377,6 +378,34 @@ pub fn queue(
     let row = app.audited(caller, "device.command", mn, &detail, || {
         Ok(app.store.insert_device_command(&row)?)
     })?;
+    Ok(view(row))
+}
+
+/// Cancels a queued command (audited `device.command.cancel`): who may command the device
+/// may withdraw it until a gateway has sent it; after that the answer is a 409 naming its
+/// state.
+pub fn cancel(app: &App, caller: &Caller, id: i64) -> AppResult<CommandView> {
+    app.allow(
+        caller,
+        "device.command.cancel",
+        &id.to_string(),
+        controls_devices(caller).map(drop),
+    )?;
+    let row = app.store.device_command(id)?;
+    device_for(app, caller, "device.command.cancel", &row.mn)?;
+    let now = app.clock.now_ms();
+    let detail = format!("CN={} {}", row.cn, row.params);
+    let cancelled = app.audited(caller, "device.command.cancel", &row.mn, &detail, || {
+        Ok(app.store.cancel_device_command(id, caller.name(), now)?)
+    })?;
+    let row = app.store.device_command(id)?;
+    if !cancelled {
+        return Err(AppError::Conflict(format!(
+            "命令 {id} 已是“{}”，只能取消排队中的命令 / command {id} is {} now: only a queued command can be cancelled",
+            state_zh(row.state),
+            row.state.as_str()
+        )));
+    }
     Ok(view(row))
 }
 

@@ -35,6 +35,8 @@ pub enum CommandState {
     Timeout,
     /// Not sent before its expiry (the device was not connected).
     Expired,
+    /// Withdrawn by a person while still queued (final).
+    Cancelled,
 }
 
 impl CommandState {
@@ -48,6 +50,7 @@ impl CommandState {
             CommandState::Failed => "failed",
             CommandState::Timeout => "timeout",
             CommandState::Expired => "expired",
+            CommandState::Cancelled => "cancelled",
         }
     }
 
@@ -61,6 +64,7 @@ impl CommandState {
             CommandState::Failed,
             CommandState::Timeout,
             CommandState::Expired,
+            CommandState::Cancelled,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)
@@ -332,6 +336,24 @@ impl Store {
                  WHERE state = 'queued' AND expires_ms <= $1",
                 &[now_ms.into()],
             )
+        })
+    }
+
+    /// Cancels command `id` if it is still queued (compare-and-set: a command a gateway has
+    /// already claimed is not); returns whether it was.
+    pub fn cancel_device_command(
+        &self,
+        id: i64,
+        by: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let note = format!("已由 {by} 取消 / cancelled by {by}");
+        self.write(|c| {
+            c.exec(
+                "UPDATE device_commands SET state = 'cancelled', updated_ms = $2,                  finished_ms = $2, note = $3 WHERE id = $1 AND state = 'queued'",
+                &[id.into(), now_ms.into(), note.as_str().into()],
+            )
+            .map(|n| n == 1)
         })
     }
 

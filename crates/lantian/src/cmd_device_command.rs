@@ -54,6 +54,16 @@ enum Cmd {
         #[arg(long)]
         expires_h: Option<i64>,
     },
+    /// Cancels a queued command (until a gateway has sent it).
+    ///
+    /// Example: lantian device-command cancel --as ops1 12
+    Cancel {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        who: AsArgs,
+        id: i64,
+    },
     /// The command log, newest first (times Beijing time).
     ///
     /// Example: lantian device-command log --mn 010000A8900016F000169DC0 --origin backfill
@@ -186,6 +196,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
                     r.note,
                 )
             })?;
+        }
+        Cmd::Cancel { store, who, id } => {
+            let app = store.app()?;
+            let caller = who.caller(&app)?;
+            let c = device_commands::cancel(&app, &caller, id)?;
+            println!("{}", json!(c));
         }
         Cmd::Devices { store, who, json } => {
             let app = store.app()?;

@@ -21,6 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(log))
         .routes(routes!(queue))
         .routes(routes!(command))
+        .routes(routes!(cancel))
         .routes(routes!(backfilled))
 }
 
@@ -115,6 +116,19 @@ pub async fn command(
     P(id): P<i64>,
 ) -> ApiResult<Json<Value>> {
     let v = run(&st, move |app| device_commands::command(app, &caller, id)).await?;
+    Ok(Json(json!(v)))
+}
+
+/// Cancels a queued command (who may command its device), until a gateway has sent it.
+#[utoipa::path(post, path = "/device-commands/{id}/cancel", tag = "devices",
+    params(("id" = i64, Path, description = "The command's id")),
+    responses((status = 200, body = Object), (status = 403, description = "Not allowed"), (status = 404, description = "No such command"), (status = 409, description = "Not queued any more: the message names its state")))]
+pub async fn cancel(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    P(id): P<i64>,
+) -> ApiResult<Json<Value>> {
+    let v = run(&st, move |app| device_commands::cancel(app, &caller, id)).await?;
     Ok(Json(json!(v)))
 }
 

@@ -24,7 +24,7 @@ export const I18N = {
     dc_o_operator: '人工命令', dc_o_backfill: '自动补传', dc_o_time_sync: '自动校时', dc_gateway: '平台网关',
     dc_marks: '补传标记（近 7 天）', dc_marks_note: '经平台补传请求收到的数据标记为“请求补传”，不触发“数据补传”异常报警；设备自行重发（RF=1）的标记为“设备重发”。',
     dc_marks_none: '近 7 天没有补传的数据。', dc_hour: '数据时间（北京时间）', dc_received: '收到时间（北京时间）', dc_m_request: '请求补传', dc_m_resend: '设备重发',
-    dc_st_queued: '排队中', dc_st_sent: '已发送', dc_st_ready: '执行中', dc_st_refused: '被拒绝', dc_st_done: '已完成', dc_st_failed: '执行失败', dc_st_timeout: '超时', dc_st_expired: '已过期',
+    dc_st_queued: '排队中', dc_st_sent: '已发送', dc_st_ready: '执行中', dc_st_refused: '被拒绝', dc_st_done: '已完成', dc_st_failed: '执行失败', dc_st_timeout: '超时', dc_st_expired: '已过期', dc_st_cancelled: '已取消', dc_cancel: '取消',
     // Enterprise declarations (issue 22, docs/declarations.md).
     nav_declarations: '企业申报', dl_title: '企业停运、停产、检修与因子异常申报', dl_note: '企业（本企业排放口）或其运维单位（所运维的排放口）申报停运、停产、检修、因子异常、长期停产，写明时段（北京时间）和理由并上传证明材料；生态环境局审核通过后，所申报的小时显示为“已申报”：不作超标判定，不报数据缺失等在线监测异常（因子异常只涉及所申报的因子）；驳回或撤回的申报不改变任何判定。',
     dl_rule: '迟报规则（开始后多久内申报不算迟报）：', dl_before: '须事前申报', dl_h: '小时', dl_login: '企业申报须登录企业、运维或生态环境局账号查看。',
@@ -346,7 +346,7 @@ export const I18N = {
     dc_o_operator: 'Operator', dc_o_backfill: 'Automatic back-fill', dc_o_time_sync: 'Automatic time sync', dc_gateway: 'Platform gateway',
     dc_marks: 'Back-filled periods (7 days)', dc_marks_note: 'Data received in answer to the platform\'s history requests is marked "requested" and raises no back-filled-data alarm; data the device sent again on its own (RF=1) is marked "resent".',
     dc_marks_none: 'No back-filled data in the last 7 days.', dc_hour: 'Data time (Beijing time)', dc_received: 'Received (Beijing time)', dc_m_request: 'Requested', dc_m_resend: 'Resent (RF=1)',
-    dc_st_queued: 'Queued', dc_st_sent: 'Sent', dc_st_ready: 'Executing', dc_st_refused: 'Refused', dc_st_done: 'Done', dc_st_failed: 'Failed', dc_st_timeout: 'Timed out', dc_st_expired: 'Expired',
+    dc_st_queued: 'Queued', dc_st_sent: 'Sent', dc_st_ready: 'Executing', dc_st_refused: 'Refused', dc_st_done: 'Done', dc_st_failed: 'Failed', dc_st_timeout: 'Timed out', dc_st_expired: 'Expired', dc_st_cancelled: 'Cancelled', dc_cancel: 'Cancel',
     // Enterprise declarations (issue 22, docs/declarations.md).
     nav_declarations: 'Declarations', dl_title: 'Enterprise declarations: stops, production stops, maintenance, abnormal factors', dl_note: 'An enterprise (its own outlets) or its operations contractor (the outlets it operates) declares a stop, a production stop, maintenance, an abnormal factor or a long-term stop for a period (Beijing time) with a reason and supporting files; once the bureau approves, the hours covered are shown as declared: no exceedance verdict and no missing-data or other CEMS alarm (an abnormal factor: only the factors declared). A rejected or withdrawn declaration changes nothing.',
     dl_rule: 'Late rule (how long after the start a declaration is still on time): ', dl_before: 'before the start', dl_h: 'h', dl_login: 'Declarations need an enterprise, operations or bureau login.',

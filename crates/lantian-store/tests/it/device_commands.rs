@@ -160,5 +160,27 @@ fn the_command_log_and_backfill_marks_on_both_backends() {
                 .unwrap(),
             None
         );
+        // Cancelled while queued, once; a sent or finished command is not, and a cancelled
+        // one is never claimed.
+        let q = store
+            .insert_device_command(&cmd("MN3", "S3", 3011, "operator", T0, T0 + H))
+            .unwrap();
+        assert!(store.cancel_device_command(q.id, "ops1", T0 + 10).unwrap());
+        assert!(!store.cancel_device_command(q.id, "ops1", T0 + 11).unwrap());
+        assert!(!store.cancel_device_command(a.id, "ops1", T0 + 11).unwrap());
+        assert!(!store.cancel_device_command(h.id, "ops1", T0 + 11).unwrap());
+        let got = store.device_command(q.id).unwrap();
+        assert_eq!(
+            (got.state, got.finished_ms, got.note.as_str()),
+            (
+                CommandState::Cancelled,
+                Some(T0 + 10),
+                "已由 ops1 取消 / cancelled by ops1"
+            )
+        );
+        assert_eq!(
+            store.claim_device_command("MN3", "QN-3", T0 + 12).unwrap(),
+            None
+        );
     });
 }

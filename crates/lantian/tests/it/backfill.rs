@@ -419,3 +419,63 @@ fn a_two_hour_gap_is_back_filled_marked_and_not_an_integrity_alarm() {
     assert_eq!(status, 400, "{v}");
     assert!(v.to_string().contains("30–3600"), "{v}");
 }
+
+#[test]
+fn a_queued_command_is_cancelled_once_by_who_may_command_its_device() {
+    let dir = super::temp_dir("command-cancel");
+    let d = dir.to_str().unwrap();
+    township_station(
+        &dir,
+        "T-CAN",
+        "取消站",
+        &[
+            ("ops1", Role::Operations, Some("ops-co")),
+            ("ops2", Role::Operations, Some("other-co")),
+        ],
+    );
+    // No gateway runs: a calibration queued by mistake waits for its device.
+    let sent = super::lantian_ok(&[
+        "device-command",
+        "send",
+        "--data-dir",
+        d,
+        "--as",
+        "ops1",
+        &mn("T-CAN"),
+        "calibrate",
+        "--pol-id",
+        "a21026",
+    ]);
+    let queued: Value = serde_json::from_slice(&sent.stdout).unwrap();
+    assert_eq!(queued["state"], "queued", "{queued}");
+    let id = queued["id"].as_i64().unwrap().to_string();
+    let cancel = |who: &str| {
+        super::lantian(&[
+            "device-command",
+            "cancel",
+            "--data-dir",
+            d,
+            "--as",
+            who,
+            &id,
+        ])
+    };
+    let other = cancel("ops2");
+    assert!(!other.status.success(), "another contractor may not");
+    let done = cancel("ops1");
+    assert!(done.status.success(), "{}", super::stderr(&done));
+    let v: Value = serde_json::from_slice(&done.stdout).unwrap();
+    assert_eq!(
+        (v["state"].as_str(), v["state_zh"].as_str()),
+        (Some("cancelled"), Some("已取消")),
+        "{v}"
+    );
+    assert!(v["note"].as_str().unwrap().contains("ops1"), "{v}");
+    let again = cancel("ops1");
+    assert!(!again.status.success());
+    assert!(
+        super::stderr(&again).contains("只能取消排队中的命令"),
+        "{}",
+        super::stderr(&again)
+    );
+}

@@ -69,7 +69,7 @@ function logTable(commands) {
     <th>${t('dc_answers')}</th><th class="num">${t('dc_records')}</th><th>${t('dc_reply')}</th><th>${t('dc_by')}</th></tr></thead><tbody>
     ${commands.map((c) => `<tr data-id="${c.id}" data-state="${esc(c.state)}" data-cn="${c.cn}"><td>${bjCell(c.created)}</td>
       <td><span class="muted">#${c.id}</span> <span class="mono">CN=${c.cn}</span> ${esc(name(c))}${c.begin ? `<br><span class="muted nowrap">${esc(c.begin)} – ${esc(c.end)}</span>` : ''}</td>
-      <td>${t('dc_o_' + c.origin)}</td><td><span class="tag ${STATE_CLASS[c.state] || ''}">${esc(stateText(c))}</span></td>
+      <td>${t('dc_o_' + c.origin)}</td><td><span class="tag ${STATE_CLASS[c.state] || ''}">${esc(stateText(c))}</span>${c.state === 'queued' ? ` <button type="button" class="secondary dc-cancel">${t('dc_cancel')}</button>` : ''}</td>
       <td class="nowrap">QnRtn=${c.qn_rtn ?? '—'}<br>ExeRtn=${c.exe_rtn ?? '—'}</td>
       <td class="num">${c.records_expected != null ? `${c.records_received} / ${c.records_expected}` : (c.records_received || '—')}</td>
       <td><span class="mono">${esc(c.reply).replace(/\n/g, '<br>')}</span>${extra(c)}</td>
@@ -119,6 +119,21 @@ function wire(mn, rest) {
   };
   $('#dc-kind').onchange = drawFields;
   drawFields();
+  document.querySelectorAll('#dc-log .dc-cancel').forEach((b) => {
+    b.onclick = async () => {
+      b.disabled = true;
+      try {
+        await api(`/device-commands/${b.closest('tr').dataset.id}/cancel`, { method: 'POST', body: '{}' });
+        await deviceControlPage(rest);
+      } catch (err) {
+        b.disabled = false;
+        const p = document.createElement('p');
+        p.className = 'error';
+        p.textContent = err.message;
+        $('#dc-result').replaceChildren(p);
+      }
+    };
+  });
   $('#dc-form').onsubmit = async (e) => {
     e.preventDefault();
     const btn = $('#dc-submit');
