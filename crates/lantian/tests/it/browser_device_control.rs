@@ -128,18 +128,17 @@ fn device_control_page_shows_the_back_fill_and_sends_a_command() {
         "return document.querySelector('#dc-queued') !== null",
     );
     no_errors(b, "queuing a command");
-    let mut answered = false;
-    for _ in 0..40 {
-        reopen(b, &web, "#dc-log");
-        if b.js("const r = document.querySelector('#dc-log tr[data-cn=\"1061\"]'); return r ? r.dataset.state : null")
-            == json!("done")
-        {
-            answered = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    assert!(answered, "the 1061 answered: {}", b.text("#dc-log"));
+    // The log reads itself again while the command is pending: no reload.
+    b.js("document.querySelector('#dc-form').dataset.untouched = '1'; return true");
+    b.wait(
+        "the 1061 answered, shown without a reload",
+        "const r = document.querySelector('#dc-log tr[data-cn=\"1061\"]'); return r && r.dataset.state === 'done'",
+    );
+    assert_eq!(
+        b.js("return document.querySelector('#dc-form').dataset.untouched || null"),
+        json!("1"),
+        "the form was not redrawn"
+    );
     let reply = b.text("#dc-log tr[data-cn=\"1061\"]").to_string();
     assert!(
         reply.contains("RtdInterval=30") && reply.contains("ops1"),

@@ -107,18 +107,40 @@ export async function deviceControlPage(rest) {
     <form id="dc-form" class="row"><label>${t('dc_command')} <select id="dc-kind">${KINDS.map(([k, key]) => `<option value="${k}">${t(key)}</option>`).join('')}</select></label>
       <span id="dc-fields"></span><label>${t('dc_expires')} <input id="dc-expires" type="number" min="1" max="168" value="24" size="4"></label>
       <button class="primary" type="submit" id="dc-submit">${t('dc_submit')}</button></form><div id="dc-result" role="status"></div>
-    <h3>${t('dc_log')}</h3>${logTable(log.commands || [])}
+    <h3>${t('dc_log')}</h3><div id="dc-log-box">${logTable(log.commands || [])}</div>
     <h3>${t('dc_marks')}</h3><p class="muted">${t('dc_marks_note')}</p>${marksTable(marks.marks || [])}` : ''}`;
-  if (device) wire(mn, rest);
+  if (device) {
+    wire(mn, rest);
+    watchLog(mn, rest, gen, log.commands || []);
+  }
 }
 
-function wire(mn, rest) {
-  const drawFields = () => {
-    const kind = KINDS.find(([k]) => k === $('#dc-kind').value);
-    $('#dc-fields').innerHTML = kind[2].map((f) => FIELDS[f]()).join(' ');
+/** The page's latest drawing: an older one's watcher stops. */
+let drawing = 0;
+const PENDING = ['queued', 'sent', 'ready'];
+
+/**
+ * While a command of the log is not final, the log (only: a form being filled stays as it
+ * is) is read again every 3 s, so that replies appear without a reload.
+ */
+function watchLog(mn, rest, gen, commands) {
+  const mine = ++drawing;
+  const tick = async (pending) => {
+    if (!pending) return;
+    await new Promise((ok) => { setTimeout(ok, 3000); });
+    if (mine !== drawing || gen !== state.routing || !$('#dc-log-box')) return;
+    try {
+      const log = await api(`/device-commands?mn=${encodeURIComponent(mn)}&limit=100`);
+      if (mine !== drawing || gen !== state.routing || !$('#dc-log-box')) return;
+      $('#dc-log-box').innerHTML = logTable(log.commands || []);
+      wireCancel(rest);
+      tick((log.commands || []).some((c) => PENDING.includes(c.state)));
+    } catch { tick(true); }
   };
-  $('#dc-kind').onchange = drawFields;
-  drawFields();
+  tick(commands.some((c) => PENDING.includes(c.state)));
+}
+
+function wireCancel(rest) {
   document.querySelectorAll('#dc-log .dc-cancel').forEach((b) => {
     b.onclick = async () => {
       b.disabled = true;
@@ -134,6 +156,16 @@ function wire(mn, rest) {
       }
     };
   });
+}
+
+function wire(mn, rest) {
+  const drawFields = () => {
+    const kind = KINDS.find(([k]) => k === $('#dc-kind').value);
+    $('#dc-fields').innerHTML = kind[2].map((f) => FIELDS[f]()).join(' ');
+  };
+  $('#dc-kind').onchange = drawFields;
+  drawFields();
+  wireCancel(rest);
   $('#dc-form').onsubmit = async (e) => {
     e.preventDefault();
     const btn = $('#dc-submit');
