@@ -4,13 +4,13 @@
 //! each destination's forwarded packets per second and its lag when the devices' last packet
 //! was acknowledged.
 
-use super::process::{Server, metrics_request, spawn};
+use super::gateway::{frame, serve_bench};
+use super::process::{Server, metrics_request};
 use anyhow::{Context, Result, bail};
 use lantian_gateway::forward::receiver::{Faults, Receiver};
-use lantian_hj212::encode::{Header, encode};
-use lantian_hj212::{Check, Command, Flag, Limits, check};
+use lantian_hj212::{Check, Limits, check};
 use serde_json::{Value, json};
-use std::process::{ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -30,37 +30,6 @@ pub struct Args {
     no_fsync: bool,
 }
 
-const MN: &str = "BENCH0000000000000000001";
-
-fn frame(conn: usize, i: usize) -> Vec<u8> {
-    let qn = format!("{:06}{:011}", conn, i);
-    // Backwards from 2025-01-01: the gateway refuses values dated ahead of its clock.
-    let t = 20_089 * 86_400 - 1 - (conn * 100_000 + i) as i64;
-    let d = lantian_core::Date::from_days_since_epoch(t.div_euclid(86_400));
-    let r = t.rem_euclid(86_400);
-    let h = Header {
-        qn: Some(&qn),
-        st: "22",
-        cn: Command::REALTIME_DATA,
-        pw: Some("123456"),
-        mn: Some(MN),
-        flag: Some(Flag(5)),
-        pnum: None,
-        pno: None,
-        resend: false,
-    };
-    let cp = format!(
-        "DataTime={:04}{:02}{:02}{:02}{:02}{:02};a34004-Rtd=35,a34004-Flag=N;a34002-Rtd=70,a34002-Flag=N;a21026-Rtd=8,a21026-Flag=N;a21004-Rtd=30,a21004-Flag=N;a21005-Rtd=0.8,a21005-Flag=N;a05024-Rtd=60,a05024-Flag=N",
-        d.year(),
-        d.month(),
-        d.day(),
-        r / 3600,
-        r / 60 % 60,
-        r % 60
-    );
-    encode(&h, &cp)
-}
-
 /// A fresh data directory with the bench's station and device, served by `lantian serve`.
 fn start(
     exe: &std::path::Path,
@@ -69,56 +38,8 @@ fn start(
 ) -> Result<(Server, String, String)> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir)?;
-    let d = dir.to_str().context("temp path")?;
-    for args in [
-        vec![
-            "station",
-            "add",
-            "--data-dir",
-            d,
-            "--id",
-            "BENCH",
-            "--name",
-            "bench",
-            "--unit",
-            "xinji",
-        ],
-        vec![
-            "device",
-            "add",
-            "--data-dir",
-            d,
-            "--mn",
-            MN,
-            "--password",
-            "123456",
-            "--station",
-            "BENCH",
-        ],
-    ] {
-        let st = std::process::Command::new(exe)
-            .args(&args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()?;
-        if !st.success() {
-            bail!("lantian {args:?} failed");
-        }
-    }
-    let mut serve: Vec<&str> = vec![
-        "serve",
-        "--data-dir",
-        d,
-        "--hj212",
-        "127.0.0.1:0",
-        "--http",
-        "127.0.0.1:0",
-        "--no-device-setup",
-        "--connections-per-address",
-        "1000000",
-    ];
-    serve.extend(extra.iter().map(String::as_str));
-    spawn(exe, &serve, true)
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    serve_bench(exe, dir, &extra)
 }
 
 /// One connection's share: `n` packets, `window` in flight, each answered by 9014.

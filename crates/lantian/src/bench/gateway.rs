@@ -49,9 +49,11 @@ pub struct Args {
     echo_server: Option<String>,
 }
 
-const MN: &str = "BENCH0000000000000000001";
+pub(super) const MN: &str = "BENCH0000000000000000001";
 
-fn frame(conn: usize, i: usize) -> Vec<u8> {
+/// Packet `i` of connection `conn`: real-time data of six pollutants, each at its own
+/// second (backwards from 2025-01-01), so that no two packets store the same values.
+pub(super) fn frame(conn: usize, i: usize) -> Vec<u8> {
     let qn = format!("{:06}{:011}", conn, i);
     // Backwards from 2025-01-01: the gateway refuses values dated ahead of its clock.
     let t = 20_089 * 86_400 - 1 - (conn * 100_000 + i) as i64;
@@ -201,8 +203,14 @@ impl Target {
     }
 }
 
-/// Starts `lantian serve` on a fresh data directory with the bench's station and device.
-fn start_gateway(exe: &std::path::Path, dir: &std::path::Path) -> Result<Target> {
+/// Registers the bench's station and device ([`MN`], password 123456) in data directory
+/// `dir` and starts `lantian serve` on it with `extra` arguments: (server, HJ 212 address,
+/// HTTP address).
+pub(super) fn serve_bench(
+    exe: &std::path::Path,
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> Result<(Server, String, String)> {
     let d = dir.to_str().context("temp path")?;
     let lantian = |args: &[&str]| -> Result<()> {
         let st = std::process::Command::new(exe)
@@ -239,7 +247,7 @@ fn start_gateway(exe: &std::path::Path, dir: &std::path::Path) -> Result<Target>
         "--station",
         "BENCH",
     ])?;
-    let serve = [
+    let mut serve = vec![
         "serve",
         "--data-dir",
         d,
@@ -252,7 +260,13 @@ fn start_gateway(exe: &std::path::Path, dir: &std::path::Path) -> Result<Target>
         "--connections-per-address",
         "1000000",
     ];
-    let (process, addr, http) = spawn(exe, &serve, true)?;
+    serve.extend_from_slice(extra);
+    spawn(exe, &serve, true)
+}
+
+/// Starts `lantian serve` on a fresh data directory with the bench's station and device.
+fn start_gateway(exe: &std::path::Path, dir: &std::path::Path) -> Result<Target> {
+    let (process, addr, http) = serve_bench(exe, dir, &[])?;
     Ok(Target {
         addr,
         http: Some(http),
