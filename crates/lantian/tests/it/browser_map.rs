@@ -703,6 +703,11 @@ fn map_rankings_errors_in_one_language_and_a_session_shared_by_tabs() {
         "tab B reads the session again when it comes back",
         "return document.querySelector('#nav-login').textContent.includes('(wk)')",
     );
+    // The change of account redraws the page: log out once it is drawn again.
+    b.wait(
+        "tab B's ranking redrawn for wk",
+        "return document.querySelectorAll('#rank-table tbody tr').length > 0",
+    );
     b.click("#nav-login");
     b.wait(
         "tab B logged out",
