@@ -59,6 +59,7 @@ pub mod targets;
 pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod transfer;
 mod users;
 
 pub use archive::{ArchiveReport, Hash};

@@ -23,6 +23,7 @@ mod cmd_hj212;
 mod cmd_integrity;
 mod cmd_integrity_run;
 mod cmd_ledger;
+mod cmd_migrate;
 mod cmd_query;
 mod cmd_registry;
 mod cmd_report;
@@ -188,6 +189,11 @@ enum Command {
     ///
     /// Example: lantian device-key list --as bureau1
     DeviceKey(cmd_device_key::Args),
+    /// Copy a county's database and archive into PostgreSQL (or Citus), or back out into a
+    /// data directory; verifies the archive chain on both sides; run again to resume.
+    ///
+    /// Example: lantian migrate --from ./lantian-data --to postgres://lantian@db.example/hebei
+    Migrate(cmd_migrate::Args),
     /// Measure performance; each benchmark prints one JSON line.
     Bench(bench::Args),
 }
@@ -235,6 +241,7 @@ fn main() -> std::process::ExitCode {
         Command::Apikey(a) => cmd_apikey::run(a),
         Command::DeviceCommands(a) => cmd_device_command::run(a),
         Command::DeviceKey(a) => cmd_device_key::run(a),
+        Command::Migrate(a) => cmd_migrate::run(a),
         Command::Bench(a) => bench::run(a),
     };
     match result {

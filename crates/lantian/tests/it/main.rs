@@ -45,6 +45,7 @@ mod integrity;
 mod ledger;
 mod ledger_exact;
 mod ledger_supervision;
+mod migrate;
 mod operations;
 mod periodic_reports;
 mod plant;
