@@ -795,20 +795,29 @@ pub fn from_alarm(
         .filter(|_| station.role == StationRole::Outlet)
         .or(a.alarm.pollutant.map(Pollutant::hj212_code));
     let codes: Vec<&str> = code.into_iter().collect();
-    let seqs = app.store.packets_of_hours(&st, &codes, first, end)?;
-    let found = seqs.len();
-    let taken = &seqs[..found.min(EVIDENCE_PACKETS_MAX)];
-    let mut evidence: Vec<(String, EvidenceBody)> = app
-        .store
-        .archive_records(lantian_store::archive::MAIN_CHAIN, taken)?
-        .into_iter()
-        .map(|r| {
-            (
-                format!("告警时段报文 / packet of the alarm's hours #{}", r.seq),
-                EvidenceBody::Packet(r),
-            )
-        })
-        .collect();
+    let packets = app.store.packets_of_hours(&st, &codes, first, end)?;
+    let found = packets.len();
+    let mut by_chain: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for (chain, seq) in &packets[..found.min(EVIDENCE_PACKETS_MAX)] {
+        by_chain.entry(chain).or_default().push(*seq);
+    }
+    let mut evidence: Vec<(String, EvidenceBody)> = Vec::new();
+    for (chain, seqs) in by_chain {
+        evidence.extend(
+            app.store
+                .archive_records(chain, &seqs)?
+                .into_iter()
+                .map(|r| {
+                    (
+                        format!(
+                            "告警时段报文 / packet of the alarm's hours {}#{}",
+                            r.chain, r.seq
+                        ),
+                        EvidenceBody::Packet(r),
+                    )
+                }),
+        );
+    }
     let series_code = code.unwrap_or(Pollutant::Pm25.hj212_code());
     let hours = app.store.hourly(&st, series_code, first, end, View::Raw)?;
     let series = serde_json::json!({

@@ -729,16 +729,16 @@ impl Store {
         })
     }
 
-    /// The archive seqs of the packets that brought a station's values of `codes` (every
-    /// code when empty) in `from <= ts < to` (CST seconds, any period), in order; values
-    /// stored without a packet (imports) have none.
+    /// The archive records (chain, seq) of the packets that brought a station's values of
+    /// `codes` (every code when empty) in `from <= ts < to` (CST seconds, any period), in
+    /// order; values stored without a packet (imports) have none.
     pub fn packets_of_hours(
         &self,
         station_id: &str,
         codes: &[&str],
         from: i64,
         to: i64,
-    ) -> Result<Vec<i64>, StoreError> {
+    ) -> Result<Vec<(String, i64)>, StoreError> {
         let marks: Vec<String> = (0..codes.len()).map(|i| format!("${}", i + 4)).collect();
         let code_clause = if codes.is_empty() {
             String::new()
@@ -746,15 +746,15 @@ impl Store {
             format!(" AND code IN ({})", marks.join(", "))
         };
         let sql = format!(
-            "SELECT DISTINCT packet_seq FROM observations WHERE station_id = $1 AND ts >= $2 AND ts < $3 \
-             AND packet_seq IS NOT NULL{code_clause} ORDER BY packet_seq"
+            "SELECT DISTINCT packet_chain, packet_seq FROM observations WHERE station_id = $1 AND ts >= $2 AND ts < $3 \
+             AND packet_seq IS NOT NULL{code_clause} ORDER BY packet_chain, packet_seq"
         );
         let mut p: Vec<Val> = vec![station_id.into(), from.into(), to.into()];
         p.extend(codes.iter().map(|c| Val::from(*c)));
         Ok(self
             .read(|c| c.query(&sql, &p))?
             .iter()
-            .filter_map(|r| r[0].int())
+            .filter_map(|r| Some((r[0].text()?, r[1].int()?)))
             .collect())
     }
 

@@ -93,12 +93,15 @@ pub trait Conn {
     /// Inserts observations, skipping those already stored; returns how many were new.
     fn insert_observations(
         &mut self,
-        rows: &[(&Observation, Option<i64>)],
+        rows: &[(&Observation, PacketRef<'_>)],
     ) -> Result<u64, StoreError>;
     /// Appends archive records (already chained).
     fn insert_archive(&mut self, rows: &[ArchiveRow<'_>]) -> Result<(), StoreError>;
-    /// Appends journal rows (id, archive seq, encoded observations). SQLite only.
-    fn insert_journal(&mut self, _rows: &[(i64, Option<i64>, Vec<u8>)]) -> Result<(), StoreError> {
+    /// Appends journal rows (id, archive record, encoded observations). SQLite only.
+    fn insert_journal(
+        &mut self,
+        _rows: &[(i64, PacketRef<'_>, Vec<u8>)],
+    ) -> Result<(), StoreError> {
         Err(StoreError::Invalid {
             what: "this backend has no journal".to_owned(),
         })
@@ -110,6 +113,10 @@ pub trait Conn {
     }
 }
 
+/// The archive record (chain, seq) that brought a value; None for values without a packet
+/// (imports, generated data).
+pub type PacketRef<'a> = Option<(&'a str, i64)>;
+
 /// One archive record to append.
 #[derive(Clone, Debug)]
 pub struct ArchiveRow<'a> {
@@ -120,11 +127,11 @@ pub struct ArchiveRow<'a> {
     pub hash: [u8; 32],
 }
 
-pub const INSERT_OBSERVATION: &str = "INSERT INTO observations (station_id, code, period, ts, value, flag, packet_seq) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (station_id, code, period, ts) DO NOTHING";
+pub const INSERT_OBSERVATION: &str = "INSERT INTO observations (station_id, code, period, ts, value, flag, packet_chain, packet_seq) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (station_id, code, period, ts) DO NOTHING";
 
 pub const INSERT_JOURNAL: &str =
-    "INSERT INTO journal (id, packet_seq, observations) VALUES ($1, $2, $3)";
+    "INSERT INTO journal (id, packet_chain, packet_seq, observations) VALUES ($1, $2, $3, $4)";
 
 pub const INSERT_ARCHIVE: &str = "INSERT INTO archive (chain, seq, received_ms, peer, mn, verdict, bytes, prev_hash, hash) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";

@@ -1,10 +1,8 @@
 //! Writing observations and packets: batches in one transaction, the archive chain, rollups
 //! of touched hours and days, corrections, and archive verification.
 
-use crate::archive::{
-    self, ArchiveReport, CHECKPOINT_EVERY, GENESIS, Hash, MAIN_CHAIN, record_hash,
-};
-use crate::db::{ArchiveRow, Conn, ROLLUP_HOURS_FROM_MINUTES, Val};
+use crate::archive::{self, ArchiveReport, CHECKPOINT_EVERY, GENESIS, Hash, record_hash};
+use crate::db::{ArchiveRow, Conn, PacketRef, ROLLUP_HOURS_FROM_MINUTES, Val};
 use crate::error::StoreError;
 use crate::model::*;
 use crate::{Part, Store, journal, lock};
@@ -85,21 +83,22 @@ impl Store {
             return self.commit_direct(batch);
         }
         check_observations(batch.iter().flat_map(|i| &i.observations))?;
+        let name = self.write_chain()?;
         let mut heads = lock(&self.heads);
-        let (mut seq, mut hash) = heads.get(MAIN_CHAIN).copied().unwrap_or((0, GENESIS));
+        let (mut seq, mut hash) = heads.get(&name).copied().unwrap_or((0, GENESIS));
         let projected = self.projected.load(Ordering::Acquire);
         let trimmed = self.trimmed.load(Ordering::Acquire);
         let trim_to = projected.min(trimmed + (2 * batch.len()).max(TRIM_ROWS_MIN) as i64);
         let (out, seq, hash, journal_id) = self.write_to(Part::Archive, |c| {
-            let chained = chain(batch, &mut seq, &mut hash);
+            let chained = chain(batch, &name, &mut seq, &mut hash);
             let mut id = self.journal_head.load(Ordering::Acquire);
-            let journal_rows: Vec<(i64, Option<i64>, Vec<u8>)> = batch
+            let journal_rows: Vec<(i64, PacketRef<'_>, Vec<u8>)> = batch
                 .iter()
-                .zip(&chained.packet_seqs)
+                .zip(chained.packets())
                 .filter(|(ing, _)| !ing.observations.is_empty())
-                .map(|(ing, seq)| {
+                .map(|(ing, packet)| {
                     id += 1;
-                    (id, *seq, journal::encode(&ing.observations))
+                    (id, packet, journal::encode(&ing.observations))
                 })
                 .collect();
             chained.write(c, seq, &hash)?;
@@ -119,7 +118,7 @@ impl Store {
         // Advanced only after the commit, under the heads lock that orders accepts.
         self.journal_head.store(journal_id, Ordering::Release);
         self.trimmed.fetch_max(trim_to, Ordering::AcqRel);
-        heads.insert(MAIN_CHAIN.to_owned(), (seq, hash));
+        heads.insert(name, (seq, hash));
         Ok(out)
     }
 
@@ -160,7 +159,7 @@ impl Store {
         let from = self.projected.load(Ordering::Acquire);
         let rows = self.read_from(Part::Archive, |c| {
             c.query(
-                "SELECT id, packet_seq, observations FROM journal WHERE id > $1 ORDER BY id LIMIT $2",
+                "SELECT id, packet_chain, packet_seq, observations FROM journal WHERE id > $1 ORDER BY id LIMIT $2",
                 &[from.into(), (rows_max as i64).into()],
             )
         })?;
@@ -168,11 +167,14 @@ impl Store {
         let Some(last) = rows.last().and_then(|r| r[0].int()) else {
             return Ok((p, false));
         };
-        let mut decoded: Vec<(i64, Option<i64>, Vec<Observation>)> = Vec::with_capacity(rows.len());
+        // (journal id, archive record (chain, seq), observations)
+        type Decoded = (i64, Option<(String, i64)>, Vec<Observation>);
+        let mut decoded: Vec<Decoded> = Vec::with_capacity(rows.len());
         for r in &rows {
             let id = r[0].int().unwrap_or(0);
-            match journal::decode(&r[2].blob().unwrap_or_default()) {
-                Ok(obs) => decoded.push((id, r[1].int(), obs)),
+            let packet = r[1].text().zip(r[2].int());
+            match journal::decode(&r[3].blob().unwrap_or_default()) {
+                Ok(obs) => decoded.push((id, packet, obs)),
                 Err(e) => p.damaged.push(format!("journal row {id}: {e}")),
             }
         }
@@ -180,10 +182,13 @@ impl Store {
         let (done, out) = self.write(|c| {
             let done = projected_id(c)?;
             let mut out = BatchOutcome::default();
-            let mut fresh: Vec<(&Observation, Option<i64>)> = decoded
+            let mut fresh: Vec<(&Observation, PacketRef<'_>)> = decoded
                 .iter()
                 .filter(|(id, _, _)| *id > done)
-                .flat_map(|(_, seq, obs)| obs.iter().map(move |o| (o, *seq)))
+                .flat_map(|(_, packet, obs)| {
+                    let packet = packet.as_ref().map(|(c, s)| (c.as_str(), *s));
+                    obs.iter().map(move |o| (o, packet))
+                })
                 .collect();
             sort_by_key_order(&mut fresh);
             store_observations(c, &fresh, &mut out)?;
@@ -250,10 +255,15 @@ impl Store {
         // The archive chain orders batches with packets; batches of values alone only
         // serialise per station (lock_stations), so they may commit concurrently.
         let has_packets = batch.iter().any(|i| i.packet.is_some());
+        let name = if has_packets {
+            self.write_chain()?
+        } else {
+            String::new()
+        };
         let mut heads = has_packets.then(|| lock(&self.heads));
         let (mut seq, mut hash) = heads
             .as_ref()
-            .and_then(|h| h.get(MAIN_CHAIN).copied())
+            .and_then(|h| h.get(&name).copied())
             .unwrap_or((0, GENESIS));
         let mut stations: Vec<&str> = batch
             .iter()
@@ -263,11 +273,11 @@ impl Store {
         stations.dedup();
         let (outcome, seq, hash) = self.write(|c| {
             c.lock_stations(&stations)?;
-            let chained = chain(batch, &mut seq, &mut hash);
-            let rows: Vec<(&Observation, Option<i64>)> = batch
+            let chained = chain(batch, &name, &mut seq, &mut hash);
+            let rows: Vec<(&Observation, PacketRef<'_>)> = batch
                 .iter()
-                .zip(&chained.packet_seqs)
-                .flat_map(|(ing, seq)| ing.observations.iter().map(move |o| (o, *seq)))
+                .zip(chained.packets())
+                .flat_map(|(ing, packet)| ing.observations.iter().map(move |o| (o, packet)))
                 .collect();
             // Checked after chaining: a bad value aborts the whole batch.
             check_observations(rows.iter().map(|(o, _)| *o))?;
@@ -280,7 +290,7 @@ impl Store {
             Ok((out, seq, hash))
         })?;
         if let Some(h) = heads.as_mut() {
-            h.insert(MAIN_CHAIN.to_owned(), (seq, hash));
+            h.insert(name, (seq, hash));
         }
         Ok(outcome)
     }
@@ -346,12 +356,12 @@ impl Store {
             .map(|(k, v)| (k.clone(), *v))
             .collect();
         self.write_to(Part::Archive, |c| {
-            for (_, (seq, hash)) in &heads {
+            for (chain, (seq, hash)) in &heads {
                 c.exec(
                     "DELETE FROM archive_checkpoints WHERE chain = $1 AND seq = $2",
-                    &[MAIN_CHAIN.into(), (*seq).into()],
+                    &[chain.as_str().into(), (*seq).into()],
                 )?;
-                insert_checkpoint(c, *seq, hash, at_ms)?;
+                insert_checkpoint(c, chain, *seq, hash, at_ms)?;
             }
             Ok(())
         })?;
@@ -449,12 +459,14 @@ impl Store {
         Ok(report)
     }
 
-    /// The archived packets `from_seq..` of the main chain (for replay and inspection).
+    /// The archived packets `from_seq..` of this store's chain ([`Store::chain_name`]), for
+    /// replay and inspection.
     pub fn archived(&self, from_seq: i64, limit: i64) -> Result<Vec<(i64, RawPacket)>, StoreError> {
+        let chain = self.chain_name();
         let rows = self.read_from(Part::Archive, |c| {
             c.query(
                 "SELECT seq, received_ms, peer, mn, verdict, bytes FROM archive WHERE chain = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
-                &[MAIN_CHAIN.into(), from_seq.into(), limit.into()],
+                &[chain.as_str().into(), from_seq.into(), limit.into()],
             )
         })?;
         Ok(rows
@@ -477,28 +489,31 @@ impl Store {
 
 fn insert_checkpoint(
     c: &mut dyn Conn,
+    chain: &str,
     seq: i64,
     hash: &Hash,
     at_ms: i64,
 ) -> Result<(), StoreError> {
     c.exec(
         "INSERT INTO archive_checkpoints (chain, seq, hash, at_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (chain, seq) DO NOTHING",
-        &[MAIN_CHAIN.into(), seq.into(), Val::Blob(hash.to_vec()), at_ms.into()],
+        &[chain.into(), seq.into(), Val::Blob(hash.to_vec()), at_ms.into()],
     )
     .map(drop)
 }
 
-/// A batch's packets chained onto the archive head: their records, each ingest's packet
-/// seq, and whether a checkpoint falls due.
+/// A batch's packets chained onto the head of archive chain `chain`: their records, each
+/// ingest's packet seq, and whether a checkpoint falls due.
 struct Chained<'a> {
+    chain: &'a str,
     rows: Vec<ArchiveRow<'a>>,
     packet_seqs: Vec<Option<i64>>,
     checkpoint_due: bool,
 }
 
-/// Chains the packets of `batch` onto `(seq, hash)`, advancing both.
-fn chain<'a>(batch: &'a [Ingest], seq: &mut i64, hash: &mut Hash) -> Chained<'a> {
+/// Chains the packets of `batch` onto `(seq, hash)` of `chain`, advancing both.
+fn chain<'a>(batch: &'a [Ingest], chain: &'a str, seq: &mut i64, hash: &mut Hash) -> Chained<'a> {
     let mut c = Chained {
+        chain,
         rows: Vec::with_capacity(batch.len()),
         packet_seqs: Vec::with_capacity(batch.len()),
         checkpoint_due: false,
@@ -519,7 +534,7 @@ fn chain<'a>(batch: &'a [Ingest], seq: &mut i64, hash: &mut Hash) -> Chained<'a>
             &p.bytes,
         );
         c.rows.push(ArchiveRow {
-            chain: MAIN_CHAIN,
+            chain,
             seq: *seq,
             packet: p,
             prev_hash: *hash,
@@ -532,7 +547,13 @@ fn chain<'a>(batch: &'a [Ingest], seq: &mut i64, hash: &mut Hash) -> Chained<'a>
     c
 }
 
-impl Chained<'_> {
+impl<'a> Chained<'a> {
+    /// Each ingest's archive record, in batch order.
+    fn packets(&self) -> impl Iterator<Item = PacketRef<'a>> + '_ {
+        let chain = self.chain;
+        self.packet_seqs.iter().map(move |s| s.map(|s| (chain, s)))
+    }
+
     /// Appends the records and, when due, a checkpoint of the new head `(seq, hash)`.
     fn write(&self, c: &mut dyn Conn, seq: i64, hash: &Hash) -> Result<(), StoreError> {
         if !self.rows.is_empty() {
@@ -542,7 +563,7 @@ impl Chained<'_> {
             return Ok(());
         }
         let at_ms = self.rows.iter().map(|r| r.packet.received_ms).max();
-        insert_checkpoint(c, seq, hash, at_ms.unwrap_or(0))
+        insert_checkpoint(c, self.chain, seq, hash, at_ms.unwrap_or(0))
     }
 }
 
@@ -574,7 +595,7 @@ fn projected_id(c: &mut dyn Conn) -> Result<i64, StoreError> {
 /// B-tree pages. Stable: of two values for one key the first received is still the one
 /// kept. The few distinct (station, code, period) groups are ranked once, so that the sort
 /// compares integers and not strings (string comparisons were a third of a projection).
-fn sort_by_key_order(rows: &mut [(&Observation, Option<i64>)]) {
+fn sort_by_key_order(rows: &mut [(&Observation, PacketRef<'_>)]) {
     fn group(o: &Observation) -> (&str, &str, &str) {
         (o.station_id.as_str(), o.code.as_str(), o.period.as_str())
     }
@@ -595,7 +616,7 @@ fn sort_by_key_order(rows: &mut [(&Observation, Option<i64>)]) {
 /// for the hours that have neither an hourly value nor minute data.
 fn store_observations(
     c: &mut dyn Conn,
-    rows: &[(&Observation, Option<i64>)],
+    rows: &[(&Observation, PacketRef<'_>)],
     out: &mut BatchOutcome,
 ) -> Result<(), StoreError> {
     let new = c.insert_observations(rows)?;

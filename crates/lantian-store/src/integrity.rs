@@ -428,8 +428,8 @@ impl Store {
         }
         let marks: Vec<String> = (0..codes.len()).map(|i| format!("${}", i + 5)).collect();
         let sql = format!(
-            "SELECT ts, MIN(packet_seq) FROM observations WHERE station_id = $1 AND period = $2 \
-             AND ts >= $3 AND ts < $4 AND code IN ({}) AND packet_seq IS NOT NULL GROUP BY ts ORDER BY ts",
+            "SELECT ts, packet_chain, MIN(packet_seq) FROM observations WHERE station_id = $1 AND period = $2 \
+             AND ts >= $3 AND ts < $4 AND code IN ({}) AND packet_seq IS NOT NULL GROUP BY ts, packet_chain ORDER BY ts",
             marks.join(", ")
         );
         let mut p: Vec<Val> = vec![
@@ -439,33 +439,47 @@ impl Store {
             to.into(),
         ];
         p.extend(codes.iter().map(|c| Val::from(*c)));
-        let hours: Vec<(i64, i64)> = self
+        // (hour, chain, first seq on that chain): with several gateways an hour's values may
+        // have come in on several chains; the earliest receipt of them counts.
+        let hours: Vec<(i64, String, i64)> = self
             .read(|c| c.query(&sql, &p))?
             .iter()
-            .filter_map(|r| Some((r[0].int()?, r[1].int()?)))
+            .filter_map(|r| Some((r[0].int()?, r[1].text()?, r[2].int()?)))
             .collect();
-        let mut seqs: Vec<i64> = hours.iter().map(|h| h.1).collect();
-        seqs.sort_unstable();
-        seqs.dedup();
-        let mut received = std::collections::HashMap::with_capacity(seqs.len());
-        for chunk in seqs.chunks(RECEIPT_SEQS_PER_QUERY) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
-                "SELECT seq, received_ms FROM archive WHERE chain = $1 AND seq IN ({})",
-                marks.join(", ")
-            );
-            let mut p: Vec<Val> = vec![crate::archive::MAIN_CHAIN.into()];
-            p.extend(chunk.iter().map(|s| Val::from(*s)));
-            for r in self.read_from(crate::Part::Archive, |c| c.query(&sql, &p))? {
-                if let (Some(seq), Some(ms)) = (r[0].int(), r[1].int()) {
-                    received.insert(seq, ms);
+        let mut seqs: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+        for (_, chain, seq) in &hours {
+            seqs.entry(chain.as_str()).or_default().push(*seq);
+        }
+        let mut received = std::collections::HashMap::with_capacity(hours.len());
+        for (chain, mut seqs) in seqs {
+            seqs.sort_unstable();
+            seqs.dedup();
+            for chunk in seqs.chunks(RECEIPT_SEQS_PER_QUERY) {
+                let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "SELECT seq, received_ms FROM archive WHERE chain = $1 AND seq IN ({})",
+                    marks.join(", ")
+                );
+                let mut p: Vec<Val> = vec![chain.into()];
+                p.extend(chunk.iter().map(|s| Val::from(*s)));
+                for r in self.read_from(crate::Part::Archive, |c| c.query(&sql, &p))? {
+                    if let (Some(seq), Some(ms)) = (r[0].int(), r[1].int()) {
+                        received.insert((chain, seq), ms);
+                    }
                 }
             }
         }
-        Ok(hours
-            .into_iter()
-            .filter_map(|(ts, seq)| Some((ts, *received.get(&seq)?)))
-            .collect())
+        let mut first: Vec<(i64, i64)> = Vec::with_capacity(hours.len());
+        for (ts, chain, seq) in &hours {
+            let Some(&ms) = received.get(&(chain.as_str(), *seq)) else {
+                continue;
+            };
+            match first.last_mut() {
+                Some(last) if last.0 == *ts => last.1 = last.1.min(ms),
+                _ => first.push((*ts, ms)),
+            }
+        }
+        Ok(first)
     }
 
     /// The alarms that pass `f`, newest episode first.

@@ -29,6 +29,8 @@ pub mod apikeys;
 pub mod archive;
 mod audit;
 pub mod cases;
+pub mod chain;
+pub mod citus;
 pub mod complaints;
 pub mod credit;
 mod db;
@@ -132,6 +134,8 @@ pub struct Store {
     backend: Backend,
     /// The head (seq, hash) of each archive chain, advanced only after a commit.
     heads: Mutex<HashMap<String, (i64, Hash)>>,
+    /// The archive chain this process writes ([`Store::claim_chain`]).
+    claim: Mutex<Option<chain::Claim>>,
     /// The last journal row whose observations are in `lantian.db` (SQLite).
     projected: AtomicI64,
     /// Journal rows up to here are deleted.
@@ -191,6 +195,7 @@ impl Store {
         let store = Store {
             backend,
             heads: Mutex::new(HashMap::new()),
+            claim: Mutex::new(None),
             projected: AtomicI64::new(0),
             trimmed: AtomicI64::new(0),
             journal_head: AtomicI64::new(0),

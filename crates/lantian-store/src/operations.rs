@@ -5,7 +5,7 @@
 
 use crate::Part;
 use crate::Store;
-use crate::db::{Val, text};
+use crate::db::text;
 use crate::error::StoreError;
 use crate::integrity::WorkOrder;
 use std::collections::HashMap;
@@ -189,15 +189,22 @@ impl Store {
     ) -> Result<Vec<DeviceHour>, StoreError> {
         let obs = self.read(|c| {
             c.query(
-                "SELECT ts, code, flag, packet_seq FROM observations WHERE station_id = $1 \
+                "SELECT ts, code, flag, packet_seq, packet_chain FROM observations WHERE station_id = $1 \
                  AND period = 'hour' AND ts >= $2 AND ts < $3 AND packet_seq IS NOT NULL",
                 &[station_id.into(), from.into(), to.into()],
             )
         })?;
-        let seqs: Vec<i64> = obs.iter().filter_map(|r| r[3].int()).collect();
-        let (Some(lo), Some(hi)) = (seqs.iter().min(), seqs.iter().max()) else {
+        // The span of seqs on each archive chain the values came in on.
+        let mut spans: HashMap<String, (i64, i64)> = HashMap::new();
+        for r in &obs {
+            if let (Some(seq), Some(chain)) = (r[3].int(), r[4].text()) {
+                let e = spans.entry(chain).or_insert((seq, seq));
+                *e = (e.0.min(seq), e.1.max(seq));
+            }
+        }
+        if spans.is_empty() {
             return Ok(Vec::new());
-        };
+        }
         let devices: Vec<String> = self
             .read(|c| {
                 c.query(
@@ -208,24 +215,31 @@ impl Store {
             .iter()
             .map(|r| text(r, 0))
             .collect();
-        let mut mn_of: HashMap<i64, String> = HashMap::new();
+        let mut mn_of: HashMap<(String, i64), String> = HashMap::new();
         for mn in &devices {
-            let rows = self.read_from(Part::Archive, |c| {
-                c.query(
-                    "SELECT seq FROM archive WHERE mn = $1 AND seq >= $2 AND seq <= $3",
-                    &[Val::from(mn.as_str()), (*lo).into(), (*hi).into()],
-                )
-            })?;
-            for r in rows {
-                if let Some(s) = r[0].int() {
-                    mn_of.insert(s, mn.clone());
+            for (chain, (lo, hi)) in &spans {
+                let rows = self.read_from(Part::Archive, |c| {
+                    c.query(
+                        "SELECT seq FROM archive WHERE chain = $1 AND mn = $2 AND seq >= $3 AND seq <= $4",
+                        &[
+                            chain.as_str().into(),
+                            mn.as_str().into(),
+                            (*lo).into(),
+                            (*hi).into(),
+                        ],
+                    )
+                })?;
+                for r in rows {
+                    if let Some(s) = r[0].int() {
+                        mn_of.insert((chain.clone(), s), mn.clone());
+                    }
                 }
             }
         }
         Ok(obs
             .iter()
             .filter_map(|r| {
-                let mn = mn_of.get(&r[3].int()?)?;
+                let mn = mn_of.get(&(r[4].text()?, r[3].int()?))?;
                 Some(DeviceHour {
                     mn: mn.clone(),
                     ts: r[0].int()?,

@@ -1,6 +1,6 @@
 //! The PostgreSQL backend (a real server; bulk inserts through binary COPY).
 
-use crate::db::{ArchiveRow, Conn, Row, Val};
+use crate::db::{ArchiveRow, Conn, PacketRef, Row, Val};
 use crate::error::StoreError;
 use crate::model::Observation;
 use bytes::BytesMut;
@@ -113,6 +113,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0026_forward_alarms",
         include_str!("../migrations/postgres/0026_forward_alarms.sql"),
     ),
+    (
+        "0027_backfilled_collation",
+        include_str!("../migrations/postgres/0027_backfilled_collation.sql"),
+    ),
+    (
+        "0028_packet_chain",
+        include_str!("../migrations/postgres/0028_packet_chain.sql"),
+    ),
 ];
 
 impl ToSql for Val {
@@ -180,7 +188,17 @@ pub fn connect(url: &str) -> Result<Client, StoreError> {
     })
 }
 
+/// Runs the migrations not run yet, then the Citus layout where the extension is present
+/// ([`crate::citus`]); under a session lock, so that servers starting together (several
+/// gateways, one database) migrate one after the other.
 pub fn migrate(c: &mut Client) -> Result<(), StoreError> {
+    c.batch_execute("SELECT pg_advisory_lock(7235212)")?;
+    let done = run_migrations(c).and_then(|()| crate::citus::distribute(c).map(drop));
+    c.batch_execute("SELECT pg_advisory_unlock(7235212)")?;
+    done
+}
+
+fn run_migrations(c: &mut Client) -> Result<(), StoreError> {
     c.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)")?;
     for (name, sql) in MIGRATIONS {
         let done: i64 = c
@@ -257,14 +275,14 @@ impl Conn for Transaction<'_> {
     /// COPY into a temporary staging table, then one INSERT … ON CONFLICT DO NOTHING.
     fn insert_observations(
         &mut self,
-        rows: &[(&Observation, Option<i64>)],
+        rows: &[(&Observation, PacketRef<'_>)],
     ) -> Result<u64, StoreError> {
         if rows.is_empty() {
             return Ok(0);
         }
         self.batch_execute(
             "CREATE TEMP TABLE IF NOT EXISTS obs_stage (station_id TEXT, code TEXT, period TEXT, ts BIGINT, \
-             value DOUBLE PRECISION, flag TEXT, packet_seq BIGINT) ON COMMIT DELETE ROWS",
+             value DOUBLE PRECISION, flag TEXT, packet_chain TEXT, packet_seq BIGINT) ON COMMIT DELETE ROWS",
         )?;
         let sink = self.copy_in("COPY obs_stage FROM STDIN (FORMAT BINARY)")?;
         let types = [
@@ -274,10 +292,11 @@ impl Conn for Transaction<'_> {
             Type::INT8,
             Type::FLOAT8,
             Type::TEXT,
+            Type::TEXT,
             Type::INT8,
         ];
         let mut w = BinaryCopyInWriter::new(sink, &types);
-        for (o, seq) in rows {
+        for (o, packet) in rows {
             w.write(&[
                 &o.station_id.as_str(),
                 &o.code.as_str(),
@@ -285,15 +304,22 @@ impl Conn for Transaction<'_> {
                 &o.ts,
                 &o.value,
                 &o.flag.as_str(),
-                seq,
+                &packet.map(|p| p.0),
+                &packet.map(|p| p.1),
             ])?;
         }
         w.finish()?;
         // DO NOTHING also skips duplicates within the batch; the stage empties at commit.
-        let new = self.execute(
-            "INSERT INTO observations SELECT * FROM obs_stage ON CONFLICT (station_id, code, period, ts) DO NOTHING",
-            &[],
-        )?;
+        // The rows inserted are counted from RETURNING: Citus, which runs this INSERT …
+        // SELECT through the coordinator, reports the rows it read as the command's count.
+        let new = self
+            .query(
+                "INSERT INTO observations (station_id, code, period, ts, value, flag, packet_chain, packet_seq) \
+                 SELECT * FROM obs_stage \
+                 ON CONFLICT (station_id, code, period, ts) DO NOTHING RETURNING 1",
+                &[],
+            )?
+            .len() as u64;
         self.execute("DELETE FROM obs_stage", &[])?;
         Ok(new)
     }

@@ -1,7 +1,9 @@
 //! The embedded SQLite backend: `lantian.db` and `archive.db` (WAL; one writer connection
 //! each, pooled readers).
 
-use crate::db::{ArchiveRow, Conn, INSERT_ARCHIVE, INSERT_JOURNAL, INSERT_OBSERVATION, Row, Val};
+use crate::db::{
+    ArchiveRow, Conn, INSERT_ARCHIVE, INSERT_JOURNAL, INSERT_OBSERVATION, PacketRef, Row, Val,
+};
 use crate::error::StoreError;
 use crate::model::Observation;
 use rusqlite::types::{ToSqlOutput, ValueRef};
@@ -117,12 +119,22 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0027_forward_alarms",
         include_str!("../migrations/sqlite/0027_forward_alarms.sql"),
     ),
+    (
+        "0028_packet_chain",
+        include_str!("../migrations/sqlite/0028_packet_chain.sql"),
+    ),
 ];
 
-pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_archive",
-    include_str!("../migrations/sqlite/archive/0001_archive.sql"),
-)];
+pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_archive",
+        include_str!("../migrations/sqlite/archive/0001_archive.sql"),
+    ),
+    (
+        "0002_packet_chain",
+        include_str!("../migrations/sqlite/archive/0002_packet_chain.sql"),
+    ),
+];
 
 impl ToSql for Val {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -319,21 +331,26 @@ impl Conn for Lite<'_> {
         Ok(())
     }
 
-    fn insert_journal(&mut self, rows: &[(i64, Option<i64>, Vec<u8>)]) -> Result<(), StoreError> {
+    fn insert_journal(&mut self, rows: &[(i64, PacketRef<'_>, Vec<u8>)]) -> Result<(), StoreError> {
         let mut st = self.0.prepare_cached(INSERT_JOURNAL)?;
-        for (id, seq, blob) in rows {
-            st.execute(rusqlite::params![id, seq, blob])?;
+        for (id, packet, blob) in rows {
+            st.execute(rusqlite::params![
+                id,
+                packet.map(|p| p.0),
+                packet.map(|p| p.1),
+                blob
+            ])?;
         }
         Ok(())
     }
 
     fn insert_observations(
         &mut self,
-        rows: &[(&Observation, Option<i64>)],
+        rows: &[(&Observation, PacketRef<'_>)],
     ) -> Result<u64, StoreError> {
         let mut st = self.0.prepare_cached(INSERT_OBSERVATION)?;
         let mut new = 0;
-        for (o, seq) in rows {
+        for (o, packet) in rows {
             new += st.execute(rusqlite::params![
                 o.station_id.as_str(),
                 o.code.as_str(),
@@ -341,7 +358,8 @@ impl Conn for Lite<'_> {
                 o.ts,
                 o.value,
                 o.flag.as_str(),
-                seq
+                packet.map(|p| p.0),
+                packet.map(|p| p.1)
             ])? as u64;
         }
         Ok(new)

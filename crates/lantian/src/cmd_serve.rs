@@ -104,6 +104,16 @@ pub struct Args {
     /// size) come from the settings file's `forward` list (docs/forwarding.md).
     #[arg(long = "forward", value_name = "NAME=HOST:PORT")]
     forward: Vec<String>,
+    /// This gateway's name: the archive chain it appends to (1 to 32 ASCII letters, digits,
+    /// '-' or '_'). Several gateways writing one PostgreSQL or Citus database each need
+    /// their own (docs/deployment.md); a second gateway under a name in use is refused.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "LANTIAN_GATEWAY_NAME",
+        default_value = "main"
+    )]
+    gateway_name: String,
     /// The settings file's `forward` list.
     #[arg(skip)]
     forward_file: Vec<serde_json::Value>,
@@ -131,7 +141,7 @@ impl Args {
         let Some(obj) = c.as_object() else {
             anyhow::bail!("{}: expected a JSON object", path.display())
         };
-        const KEYS: [&str; 14] = [
+        const KEYS: [&str; 15] = [
             "http",
             "hj212",
             "data_dir",
@@ -146,6 +156,7 @@ impl Args {
             "forward_fsync",
             "hj212_2025",
             "reverse_control",
+            "gateway_name",
         ];
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
             anyhow::bail!(
@@ -212,6 +223,11 @@ impl Args {
         }
         if let Some(v) = c.get("device_setup") {
             self.no_device_setup |= !v.as_bool().ok_or_else(|| bad("device_setup"))?;
+        }
+        if let Some(v) = c.get("gateway_name")
+            && self.gateway_name == lantian_store::archive::MAIN_CHAIN
+        {
+            self.gateway_name = v.as_str().ok_or_else(|| bad("gateway_name"))?.to_owned();
         }
         if let Some(v) = c.get("demo") {
             self.demo |= v.as_bool().ok_or_else(|| bad("demo"))?;
@@ -389,6 +405,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     let mut app = args.store.app()?;
+    app.store
+        .claim_chain(&args.gateway_name)
+        .with_context(|| format!("gateway name {:?}", args.gateway_name))?;
     if let Some(t) = args.target_pm25 {
         anyhow::ensure!(
             t > 0.0 && t.is_finite(),
@@ -438,6 +457,7 @@ async fn serve(args: Args, app: App, demo_passwords: crate::demo::Passwords) -> 
     println!("hj212 listening on {gateway_addr}");
     println!("http listening on http://{}", http.local_addr()?);
     println!("store: {}", store.describe());
+    println!("archive chain: {}", store.chain_name());
     println!(
         "county: {} ({})",
         app.county.profile.name_zh, app.county.profile.id

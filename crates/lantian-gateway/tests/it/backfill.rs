@@ -268,10 +268,16 @@ async fn a_two_hour_gap_is_asked_for_stored_and_marked() {
         ]
     );
     // … and archived with the request's verdict.
-    let seqs = gw
+    let packets = gw
         .store
         .packets_of_hours("XJ-01", &["a34004"], base + 3 * H, base + 5 * H)
         .unwrap();
+    assert!(
+        packets
+            .iter()
+            .all(|p| p.0 == lantian_store::archive::MAIN_CHAIN)
+    );
+    let seqs: Vec<i64> = packets.iter().map(|p| p.1).collect();
     let verdicts: Vec<String> = gw
         .store
         .archive_records(lantian_store::archive::MAIN_CHAIN, &seqs)

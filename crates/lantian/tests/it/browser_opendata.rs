@@ -366,7 +366,11 @@ fn open_data_page_key_sign_up_bulk_download_and_portal_pages() {
     );
     // The 30 days end today; in the first hour of a Beijing day today has no complete hour
     // yet, so only the 29 days before it have data.
-    let charted = if cst::date_of(now_hour) == today { 30 } else { 29 };
+    let charted = if cst::date_of(now_hour) == today {
+        30
+    } else {
+        29
+    };
     let days = b.js("return document.querySelector('#portal-chart').dataset.days");
     assert_eq!(days, json!(charted.to_string()), "the last 30 days charted");
     let cal_days =

@@ -35,6 +35,7 @@ mod declarations;
 mod devices;
 mod forward;
 mod gateway;
+mod gateways;
 mod grid_complaints;
 mod grid_dust;
 mod grid_fire;

@@ -1,0 +1,104 @@
+//! The Citus layout, applied after the migrations on a database with the `citus` extension:
+//! time series distributed and colocated by station, the archive by chain, every other table
+//! a reference table (copied to every node). The migrations themselves are the same SQL on
+//! PostgreSQL and Citus; this step runs at every open, so a table a later migration adds is
+//! distributed too. On plain PostgreSQL it does nothing.
+
+use crate::error::StoreError;
+use postgres::Client;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Distributed tables: (table, distribution column, colocated with). Every key of these
+/// starts with the distribution column, so inserts, idempotency and rollups stay on a shard.
+pub const DISTRIBUTED: [(&str, &str, &str); 6] = [
+    ("observations", "station_id", "default"),
+    ("rollup_hourly", "station_id", "observations"),
+    ("corrections", "station_id", "observations"),
+    ("backfilled", "station_id", "observations"),
+    ("archive", "chain", "none"),
+    ("archive_checkpoints", "chain", "archive"),
+];
+
+/// Tables that stay on the coordinator alone: the migrations' own bookkeeping.
+const LOCAL: [&str; 1] = ["schema_migrations"];
+
+/// Whether the database has the Citus extension.
+pub fn is_citus(c: &mut Client) -> Result<bool, StoreError> {
+    Ok(
+        c.query_opt("SELECT 1 FROM pg_extension WHERE extname = 'citus'", &[])?
+            .is_some(),
+    )
+}
+
+/// Distributes what is not distributed yet (see the module doc); returns how many tables it
+/// changed.
+pub fn distribute(c: &mut Client) -> Result<usize, StoreError> {
+    if !is_citus(c)? {
+        return Ok(0);
+    }
+    let done: BTreeSet<String> = c
+        .query(
+            "SELECT logicalrelid::regclass::text FROM pg_dist_partition",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let tables: Vec<String> = c
+        .query(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut changed = 0;
+    for (table, column, colocate) in DISTRIBUTED {
+        if tables.iter().any(|t| t == table) && !done.contains(table) {
+            c.execute(
+                "SELECT create_distributed_table($1::text::regclass, $2, colocate_with => $3)",
+                &[&table, &column, &colocate],
+            )?;
+            changed += 1;
+        }
+    }
+    // Reference tables in foreign-key order: a table after the tables it refers to.
+    let mut parents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in c.query(
+        "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint \
+         WHERE contype = 'f' AND conrelid <> confrelid",
+        &[],
+    )? {
+        parents.entry(r.get(0)).or_default().insert(r.get(1));
+    }
+    let mut pending: Vec<&String> = tables
+        .iter()
+        .filter(|t| {
+            !done.contains(t.as_str())
+                && !LOCAL.contains(&t.as_str())
+                && !DISTRIBUTED.iter().any(|(d, _, _)| d == t)
+        })
+        .collect();
+    while !pending.is_empty() {
+        let ready: Vec<&String> = pending
+            .iter()
+            .copied()
+            .filter(|t| {
+                parents
+                    .get(t.as_str())
+                    .is_none_or(|ps| ps.iter().all(|p| !pending.contains(&p)))
+            })
+            .collect();
+        if ready.is_empty() {
+            return Err(crate::error::invalid(format!(
+                "Citus layout: foreign keys form a cycle among {pending:?}"
+            )));
+        }
+        for t in &ready {
+            c.execute("SELECT create_reference_table($1::text::regclass)", &[t])?;
+            changed += 1;
+        }
+        pending.retain(|t| !ready.contains(t));
+    }
+    Ok(changed)
+}
