@@ -139,7 +139,24 @@ fn days_so_far(span: Span, today: Date) -> u32 {
 /// so every caller gets the same answer.
 pub fn ranking(
     app: &App,
+    caller: &Caller,
+    year: i32,
+    month: Option<u32>,
+    config: &Config,
+    rules: RuleChoice,
+    view: View,
+) -> AppResult<Ranking> {
+    ranking_within(app, caller, None, year, month, config, rules, view)
+}
+
+/// [`ranking`] of the towns, townships and zones whose parent unit is `parent` (one county
+/// of a store that holds several, as a province's does: `lantian bench province`); every
+/// one of them when `None`.
+#[allow(clippy::too_many_arguments)]
+pub fn ranking_within(
+    app: &App,
     _caller: &Caller,
+    parent: Option<&str>,
     year: i32,
     month: Option<u32>,
     config: &Config,
@@ -162,7 +179,9 @@ pub fn ranking(
         .store
         .admin_units()?
         .into_iter()
-        .filter(|u| u.kind.is_township_level())
+        .filter(|u| {
+            u.kind.is_township_level() && parent.is_none_or(|p| u.parent_id.as_deref() == Some(p))
+        })
         .collect();
     let mut figures = Vec::with_capacity(units.len());
     let mut partial = Vec::with_capacity(units.len());

@@ -181,13 +181,19 @@ pub fn perturbed_copies(base: &[HourlySeries], n: usize) -> Vec<HourlySeries> {
     (0..n)
         .map(|i| {
             let mut s = base[i % base.len()].clone();
-            let factor = 0.85 + 0.3 * ((i as f64 * 0.618_033_988_75).fract());
+            let factor = perturbation_factor(i);
             for v in s.values.iter_mut().flat_map(|v| v.iter_mut()) {
                 *v *= factor;
             }
             s
         })
         .collect()
+}
+
+/// The scale of copy `i` in [`perturbed_copies`]: 0.85–1.15, spread by the golden ratio so
+/// that neighbouring copies differ. For generators that stream copies instead of holding them.
+pub fn perturbation_factor(i: usize) -> f64 {
+    0.85 + 0.3 * ((i as f64 * 0.618_033_988_75).fract())
 }
 
 #[cfg(test)]

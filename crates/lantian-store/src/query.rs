@@ -1,9 +1,10 @@
 //! Reading series: raw or audited values, hourly values as the engine reads them (sent
-//! hourly, or rolled up from minute or real-time data), rollups, the latest hour.
+//! hourly, or rolled up from minute or real-time data), rollups, the latest hour; counts
+//! and the store's size on disk.
 
-use crate::Store;
 use crate::error::StoreError;
 use crate::model::*;
+use crate::{Backend, Store};
 
 /// One station's values of one code and period, `from <= ts < to`.
 #[derive(Clone, Copy)]
@@ -259,6 +260,65 @@ impl Store {
             count(crate::Part::Main, "observations")?,
             count(crate::Part::Main, "corrections")?,
         ))
+    }
+
+    /// Bytes on disk (what `lantian bench province` reports). SQLite: `lantian.db` and
+    /// `archive.db` with their write-ahead logs and shared-memory files, as they are now (no
+    /// checkpoint is forced). PostgreSQL: `pg_database_size` of the connected database; on a
+    /// Citus coordinator, plus the hash-distributed tables' shards
+    /// (`citus_total_relation_size`), which live on the workers (a coordinator that holds
+    /// shards itself would count those twice).
+    pub fn size_on_disk_bytes(&self) -> Result<u64, StoreError> {
+        match &self.backend {
+            Backend::Sqlite { main, archive } => {
+                let mut total = 0;
+                for db in [main, archive] {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let mut name = db.path.clone().into_os_string();
+                        name.push(suffix);
+                        match std::fs::metadata(&name) {
+                            Ok(m) => total += m.len(),
+                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                            Err(e) => {
+                                return Err(StoreError::Sql {
+                                    backend: "SQLite",
+                                    message: format!("{}: {e}", name.to_string_lossy()),
+                                });
+                            }
+                        }
+                    }
+                }
+                Ok(total)
+            }
+            Backend::Postgres { .. } => {
+                let rows = self.read(|c| {
+                    c.query(
+                        "SELECT pg_database_size(current_database())::bigint, \
+                         to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL",
+                        &[],
+                    )
+                })?;
+                let own = rows.first().and_then(|r| r[0].int()).unwrap_or(0);
+                let citus = rows.first().is_some_and(|r| r[1].int() == Some(1));
+                let shards = if citus {
+                    // Hash-distributed tables only: reference tables ('n') are replicated
+                    // to the coordinator too and already counted in its size.
+                    self.read(|c| {
+                        c.query(
+                            "SELECT COALESCE(SUM(citus_total_relation_size(logicalrelid)), 0)::bigint \
+                             FROM pg_dist_partition WHERE partmethod = 'h'",
+                            &[],
+                        )
+                    })?
+                    .first()
+                    .and_then(|r| r[0].int())
+                    .unwrap_or(0)
+                } else {
+                    0
+                };
+                Ok(u64::try_from(own + shards).unwrap_or(0))
+            }
+        }
     }
 }
 

@@ -69,7 +69,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 /// The real station-years 2014–2016 of every PRSA file in `dir`.
-fn load_base(dir: &PathBuf) -> Result<Vec<HourlySeries>> {
+pub(crate) fn load_base(dir: &PathBuf) -> Result<Vec<HourlySeries>> {
     let files = crate::input::expand(std::slice::from_ref(dir), |n| n.starts_with("PRSA_Data_"))?;
     let mut base = Vec::new();
     for path in files {

@@ -11,6 +11,7 @@ mod grid;
 mod hj212;
 mod integrity;
 mod process;
+mod province;
 mod store;
 mod tracing;
 
@@ -51,6 +52,10 @@ enum What {
     Tracing(tracing::Args),
     /// Point-in-polygon of random fire points against the township boundaries.
     Grid(grid::Args),
+    /// A province in one store (SQLite, PostgreSQL or a Citus coordinator): counties ×
+    /// stations × a year of hourly values ingested, then every county's assessment and
+    /// township ranking; ingest rate, query times and size on disk.
+    Province(province::Args),
     /// The gateway bench's reference server: answers every frame, stores nothing.
     #[command(hide = true)]
     EchoServer(echo::Args),
@@ -68,6 +73,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Integrity(a) => integrity::run(a),
         What::Tracing(a) => tracing::run(a),
         What::Grid(a) => grid::run(a),
+        What::Province(a) => province::run(a),
         What::EchoServer(a) => echo::run(a),
     }
 }

@@ -12,6 +12,7 @@ mod assess;
 mod backfill;
 mod beijing_counts;
 mod bench_cems;
+mod bench_province;
 mod browser;
 mod browser_admin;
 mod browser_alerts;
