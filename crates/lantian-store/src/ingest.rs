@@ -249,50 +249,46 @@ impl Store {
         Ok(())
     }
 
-    /// One transaction with everything in it: archive records (PostgreSQL), observations,
-    /// rollups.
+    /// PostgreSQL (and batches of values alone on SQLite): the packets first, in a short
+    /// transaction of their own under the chain's lock (the chain orders them), then the
+    /// observations and rollups in a second one that other writers' run beside, serialised
+    /// only per station (lock_stations). Both commit before this returns, so an ack still
+    /// waits for everything; should the second fail, a retry archives the packets again and
+    /// stores their values once, as on SQLite. A value that is not a finite number refuses
+    /// the whole batch before anything is written.
     fn commit_direct(&self, batch: &[Ingest]) -> Result<BatchOutcome, StoreError> {
-        // The archive chain orders batches with packets; batches of values alone only
-        // serialise per station (lock_stations), so they may commit concurrently.
-        let has_packets = batch.iter().any(|i| i.packet.is_some());
-        let name = if has_packets {
-            self.write_chain()?
+        check_observations(batch.iter().flat_map(|i| &i.observations))?;
+        let name = if batch.iter().any(|i| i.packet.is_some()) {
+            Some(self.write_chain()?)
         } else {
-            String::new()
+            None
         };
-        let mut heads = has_packets.then(|| lock(&self.heads));
-        let (mut seq, mut hash) = heads
-            .as_ref()
-            .and_then(|h| h.get(&name).copied())
-            .unwrap_or((0, GENESIS));
-        let mut stations: Vec<&str> = batch
+        let mut out = BatchOutcome::default();
+        let mut packets: Vec<PacketRef<'_>> = vec![None; batch.len()];
+        if let Some(name) = &name {
+            let mut heads = lock(&self.heads);
+            let (mut seq, mut hash) = heads.get(name).copied().unwrap_or((0, GENESIS));
+            let chained = chain(batch, name, &mut seq, &mut hash);
+            self.write_unaudited(|c| chained.write(c, seq, &hash))?;
+            heads.insert(name.clone(), (seq, hash));
+            out.packets_archived = chained.rows.len() as u64;
+            packets = chained.packets().collect();
+        }
+        let rows: Vec<(&Observation, PacketRef<'_>)> = batch
             .iter()
-            .flat_map(|i| i.observations.iter().map(|o| o.station_id.as_str()))
+            .zip(packets)
+            .flat_map(|(ing, packet)| ing.observations.iter().map(move |o| (o, packet)))
             .collect();
+        let mut stations: Vec<&str> = rows.iter().map(|(o, _)| o.station_id.as_str()).collect();
         stations.sort_unstable();
         stations.dedup();
-        let (outcome, seq, hash) = self.write(|c| {
-            c.lock_stations(&stations)?;
-            let chained = chain(batch, &name, &mut seq, &mut hash);
-            let rows: Vec<(&Observation, PacketRef<'_>)> = batch
-                .iter()
-                .zip(chained.packets())
-                .flat_map(|(ing, packet)| ing.observations.iter().map(move |o| (o, packet)))
-                .collect();
-            // Checked after chaining: a bad value aborts the whole batch.
-            check_observations(rows.iter().map(|(o, _)| *o))?;
-            chained.write(c, seq, &hash)?;
-            let mut out = BatchOutcome {
-                packets_archived: chained.rows.len() as u64,
-                ..BatchOutcome::default()
-            };
-            store_observations(c, &rows, &mut out)?;
-            Ok((out, seq, hash))
-        })?;
-        if let Some(h) = heads.as_mut() {
-            h.insert(name, (seq, hash));
+        if !rows.is_empty() {
+            self.write(|c| {
+                c.lock_stations(&stations)?;
+                store_observations(c, &rows, &mut out)
+            })?;
         }
-        Ok(outcome)
+        Ok(out)
     }
 
     /// Records a correction or invalidation; the raw value stays as it was.

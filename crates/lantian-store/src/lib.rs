@@ -28,6 +28,7 @@ pub mod alerts;
 pub mod apikeys;
 pub mod archive;
 mod audit;
+pub mod baseline;
 pub mod cases;
 pub mod chain;
 pub mod citus;

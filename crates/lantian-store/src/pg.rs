@@ -5,6 +5,7 @@ use crate::error::StoreError;
 use crate::model::Observation;
 use bytes::BytesMut;
 use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::error::SqlState;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Transaction};
 
@@ -272,7 +273,10 @@ impl Conn for Transaction<'_> {
         Ok(())
     }
 
-    /// COPY into a temporary staging table, then one INSERT … ON CONFLICT DO NOTHING.
+    /// Binary COPY straight into the table, which is as fast as PostgreSQL takes rows in.
+    /// A key already stored (a resend) or twice in the batch aborts the COPY: then, back at
+    /// the savepoint, the rows go through a staging table and one INSERT … ON CONFLICT DO
+    /// NOTHING, which keeps the first and counts the new.
     fn insert_observations(
         &mut self,
         rows: &[(&Observation, PacketRef<'_>)],
@@ -280,36 +284,22 @@ impl Conn for Transaction<'_> {
         if rows.is_empty() {
             return Ok(0);
         }
+        self.batch_execute("SAVEPOINT observations_copy")?;
+        match copy_observations(self, "observations", rows) {
+            Ok(()) => {
+                self.batch_execute("RELEASE SAVEPOINT observations_copy")?;
+                return Ok(rows.len() as u64);
+            }
+            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+                self.batch_execute("ROLLBACK TO SAVEPOINT observations_copy")?;
+            }
+            Err(e) => return Err(e.into()),
+        }
         self.batch_execute(
             "CREATE TEMP TABLE IF NOT EXISTS obs_stage (station_id TEXT, code TEXT, period TEXT, ts BIGINT, \
              value DOUBLE PRECISION, flag TEXT, packet_chain TEXT, packet_seq BIGINT) ON COMMIT DELETE ROWS",
         )?;
-        let sink = self.copy_in("COPY obs_stage FROM STDIN (FORMAT BINARY)")?;
-        let types = [
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::INT8,
-            Type::FLOAT8,
-            Type::TEXT,
-            Type::TEXT,
-            Type::INT8,
-        ];
-        let mut w = BinaryCopyInWriter::new(sink, &types);
-        for (o, packet) in rows {
-            w.write(&[
-                &o.station_id.as_str(),
-                &o.code.as_str(),
-                &o.period.as_str(),
-                &o.ts,
-                &o.value,
-                &o.flag.as_str(),
-                &packet.map(|p| p.0),
-                &packet.map(|p| p.1),
-            ])?;
-        }
-        w.finish()?;
-        // DO NOTHING also skips duplicates within the batch; the stage empties at commit.
+        copy_observations(self, "obs_stage", rows)?;
         // The rows inserted are counted from RETURNING: Citus, which runs this INSERT …
         // SELECT through the coordinator, reports the rows it read as the command's count.
         let new = self
@@ -323,4 +313,39 @@ impl Conn for Transaction<'_> {
         self.execute("DELETE FROM obs_stage", &[])?;
         Ok(new)
     }
+}
+
+/// Binary COPY of observations into `table` (`observations` or its staging table).
+pub(crate) fn copy_observations(
+    tx: &mut Transaction<'_>,
+    table: &str,
+    rows: &[(&Observation, PacketRef<'_>)],
+) -> Result<(), postgres::Error> {
+    let sink = tx.copy_in(&format!(
+        "COPY {table} (station_id, code, period, ts, value, flag, packet_chain, packet_seq) FROM STDIN (FORMAT BINARY)"
+    ))?;
+    let types = [
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT8,
+        Type::FLOAT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT8,
+    ];
+    let mut w = BinaryCopyInWriter::new(sink, &types);
+    for (o, packet) in rows {
+        w.write(&[
+            &o.station_id.as_str(),
+            &o.code.as_str(),
+            &o.period.as_str(),
+            &o.ts,
+            &o.value,
+            &o.flag.as_str(),
+            &packet.map(|p| p.0),
+            &packet.map(|p| p.1),
+        ])?;
+    }
+    w.finish().map(drop)
 }

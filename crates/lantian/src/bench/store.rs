@@ -1,6 +1,7 @@
 //! `lantian bench store`: observations per second ingested in batches (with their daily
 //! rollups; with and without one archived packet per station-hour, as the gateway writes
-//! them) and the time to read one station-year.
+//! them) and the time to read one station-year; on PostgreSQL, a bare binary COPY of the
+//! same rows beside it.
 
 use anyhow::Result;
 use lantian_store::{Ingest, Location, Observation, Period, RawPacket, Station, Store, View};
@@ -28,24 +29,16 @@ pub struct Args {
 const CODES: [&str; 6] = ["a21026", "a21004", "a34002", "a21005", "a05024", "a34004"];
 const YEAR_START: i64 = 20_089 * 86_400; // 2025-01-01 00:00
 
-fn run_one(store: &Store, prefix: &str, args: &Args, with_packets: bool) -> Result<Value> {
+/// Batches of one station each: (station index, batch).
+type Batches = Vec<(usize, Vec<Ingest>)>;
+
+/// Station ids `{prefix}-0..` and their year of hours in batches of about `args.batch`
+/// observations; and the observations in all.
+fn batches(prefix: &str, args: &Args, with_packets: bool) -> (Vec<String>, Batches, i64) {
     let ids: Vec<String> = (0..args.station_years)
         .map(|i| format!("{prefix}-{i}"))
         .collect();
-    for id in &ids {
-        store.upsert_station(&Station {
-            id: id.clone(),
-            name: id.clone(),
-            role: lantian_store::StationRole::Assessment,
-            admin_unit_id: None,
-            lat: None,
-            lon: None,
-            pollutants: CODES.iter().map(|c| c.to_string()).collect(),
-            min_interval_min: 1,
-            demo: false,
-        })?;
-    }
-    let mut batches: Vec<(usize, Vec<Ingest>)> = Vec::new();
+    let mut batches: Batches = Vec::new();
     let mut in_batch;
     let mut n = 0i64;
     for (station, id) in ids.iter().enumerate() {
@@ -86,19 +79,24 @@ fn run_one(store: &Store, prefix: &str, args: &Args, with_packets: bool) -> Resu
             }
         }
     }
-    let threads = args.threads.max(1);
+    (ids, batches, n)
+}
+
+/// Runs `work` on `threads` threads, each taking the batches of its own stations in order;
+/// returns the wall time in seconds.
+fn timed_parallel<B: Sync>(
+    batches: &[(usize, B)],
+    threads: usize,
+    work: impl Fn(usize, &B) -> Result<()> + Sync,
+) -> Result<f64> {
     let started = Instant::now();
     std::thread::scope(|scope| -> Result<()> {
+        let work = &work;
         let handles: Vec<_> = (0..threads)
             .map(|t| {
-                let mine: Vec<&Vec<Ingest>> = batches
-                    .iter()
-                    .filter(|(st, _)| st % threads == t)
-                    .map(|(_, b)| b)
-                    .collect();
                 scope.spawn(move || -> Result<()> {
-                    for b in mine {
-                        store.commit_batch(b)?;
+                    for (_, b) in batches.iter().filter(|(st, _)| st % threads == t) {
+                        work(t, b)?;
                     }
                     Ok(())
                 })
@@ -110,7 +108,62 @@ fn run_one(store: &Store, prefix: &str, args: &Args, with_packets: bool) -> Resu
         }
         Ok(())
     })?;
-    let ingest_s = started.elapsed().as_secs_f64();
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// The same rows by a bare binary COPY (lantian_store::baseline) into a table shaped like
+/// `observations`, with the same writers and batches: what the server takes in at most.
+fn bare_copy(store: &Store, prefix: &str, args: &Args) -> Result<Value> {
+    let (_, batches, n) = batches(prefix, args, false);
+    let threads = args.threads.max(1);
+    let table = format!("{prefix}_bare_copy");
+    let writers: Vec<std::sync::Mutex<lantian_store::baseline::BaselineCopy>> = (0..threads)
+        .map(|_| store.baseline_copy(&table).map(std::sync::Mutex::new))
+        .collect::<Result<_, _>>()?;
+    let rows: Vec<(usize, Vec<Observation>)> = batches
+        .into_iter()
+        .map(|(st, b)| (st, b.into_iter().flat_map(|i| i.observations).collect()))
+        .collect();
+    let seconds = timed_parallel(&rows, threads, |t, b| {
+        writers[t]
+            .lock()
+            .map_err(|_| anyhow::anyhow!("a writer panicked"))?
+            .copy(b)?;
+        Ok(())
+    })?;
+    for w in writers {
+        w.into_inner()
+            .map_err(|_| anyhow::anyhow!("a writer panicked"))?
+            .drop_table()?;
+    }
+    Ok(json!({
+        "observations": n,
+        "threads": threads,
+        "seconds": seconds,
+        "values_per_s": n as f64 / seconds,
+    }))
+}
+
+fn run_one(store: &Store, prefix: &str, args: &Args, with_packets: bool) -> Result<Value> {
+    let (ids, batches, n) = batches(prefix, args, with_packets);
+    for id in &ids {
+        store.upsert_station(&Station {
+            id: id.clone(),
+            name: id.clone(),
+            role: lantian_store::StationRole::Assessment,
+            admin_unit_id: None,
+            lat: None,
+            lon: None,
+            pollutants: CODES.iter().map(|c| c.to_string()).collect(),
+            min_interval_min: 1,
+            demo: false,
+        })?;
+    }
+    let threads = args.threads.max(1);
+    let ingest_s = timed_parallel(&batches, threads, |_, b| {
+        store.commit_batch(b)?;
+        Ok(())
+    })?;
     let t = Instant::now();
     let one = store.series(
         &ids[0],
@@ -164,12 +217,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
             with_packets,
         )?;
         let postgres = match &args.postgres {
-            Some(url) => run_one(
-                &Store::open(&Location::Postgres(url.clone()))?,
-                &format!("{prefix}{mode}"),
-                &args,
-                with_packets,
-            )?,
+            Some(url) => {
+                let store = Store::open(&Location::Postgres(url.clone()))?;
+                let mut r = run_one(&store, &format!("{prefix}{mode}"), &args, with_packets)?;
+                // The bare COPY of the same rows, right after, on the same server.
+                let bare = bare_copy(&store, &format!("{prefix}{mode}"), &args)?;
+                let share = r["values_per_s"].as_f64().unwrap_or(0.0)
+                    / bare["values_per_s"].as_f64().unwrap_or(f64::NAN);
+                r["bare_copy"] = bare;
+                r["share_of_bare_copy"] = json!(share);
+                r
+            }
             None => Value::Null,
         };
         out.insert(
