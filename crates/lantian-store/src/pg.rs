@@ -122,6 +122,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0028_packet_chain",
         include_str!("../migrations/postgres/0028_packet_chain.sql"),
     ),
+    (
+        "0029_observations_covering_key",
+        include_str!("../migrations/postgres/0029_observations_covering_key.sql"),
+    ),
 ];
 
 impl ToSql for Val {
@@ -290,7 +294,7 @@ impl Conn for Transaction<'_> {
                 self.batch_execute("RELEASE SAVEPOINT observations_copy")?;
                 return Ok(rows.len() as u64);
             }
-            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+            Err(e) if is_duplicate_key(&e) => {
                 self.batch_execute("ROLLBACK TO SAVEPOINT observations_copy")?;
             }
             Err(e) => return Err(e.into()),
@@ -313,6 +317,16 @@ impl Conn for Transaction<'_> {
         self.execute("DELETE FROM obs_stage", &[])?;
         Ok(new)
     }
+}
+
+/// Whether a statement failed on a key already stored. Citus reports a shard's unique
+/// violation as an internal error (XX000) with PostgreSQL's message.
+fn is_duplicate_key(e: &postgres::Error) -> bool {
+    e.code() == Some(&SqlState::UNIQUE_VIOLATION)
+        || e.as_db_error().is_some_and(|d| {
+            d.message()
+                .starts_with("duplicate key value violates unique constraint")
+        })
 }
 
 /// Binary COPY of observations into `table` (`observations` or its staging table).

@@ -320,6 +320,22 @@ impl Store {
             }
         }
     }
+
+    /// Upkeep after a bulk load, what PostgreSQL's autovacuum does on its own schedule:
+    /// `VACUUM (ANALYZE)` of the time series keeps the planner's statistics current and
+    /// marks pages all-visible, so that a station-year is read by an index-only scan of the
+    /// primary key (which covers value and flag). SQLite: `PRAGMA optimize`.
+    pub fn maintain(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite { .. } => self.read(|c| c.query("PRAGMA optimize", &[])).map(drop),
+            Backend::Postgres { url, .. } => {
+                // VACUUM runs outside a transaction, on a connection of its own.
+                crate::pg::connect(url)?
+                    .batch_execute("VACUUM (ANALYZE) observations, rollup_hourly")?;
+                Ok(())
+            }
+        }
+    }
 }
 
 /// The runs of hours in `[from, to)` (hour-aligned) that are not in `decided`, as
