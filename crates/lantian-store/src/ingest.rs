@@ -269,7 +269,14 @@ impl Store {
             let mut heads = lock(&self.heads);
             let (mut seq, mut hash) = heads.get(name).copied().unwrap_or((0, GENESIS));
             let chained = chain(batch, name, &mut seq, &mut hash);
-            self.write_unaudited(|c| chained.write(c, seq, &hash))?;
+            if let Err(e) = self.write_unaudited(|c| chained.write(c, seq, &hash)) {
+                // The commit may have landed (a connection lost at COMMIT): the head is read
+                // back from the database, which only this process appends to, so that the
+                // next batch follows whatever is there.
+                drop(heads);
+                let _ = self.reload_head(name);
+                return Err(e);
+            }
             heads.insert(name.clone(), (seq, hash));
             out.packets_archived = chained.rows.len() as u64;
             packets = chained.packets().collect();
@@ -371,14 +378,18 @@ impl Store {
     /// reordering), carry the previous hash, and hash to its stored value; every checkpoint
     /// must match the chain. Names the first bad record.
     pub fn verify_archive(&self) -> Result<ArchiveReport, StoreError> {
-        let rows = self.read_from(Part::Archive, |c| {
-            c.query("SELECT chain, seq, received_ms, peer, mn, verdict, bytes, prev_hash, hash FROM archive ORDER BY chain, seq", &[])
-        })?;
+        // Checkpoints first: a checkpoint is written after the records it covers, so every
+        // record a checkpoint read here names is in the records read next, even while
+        // gateways append (read the other way round, a checkpoint committed between the two
+        // reads would look like a deleted tail).
         let checkpoints = self.read_from(Part::Archive, |c| {
             c.query(
                 "SELECT chain, seq, hash FROM archive_checkpoints ORDER BY chain, seq",
                 &[],
             )
+        })?;
+        let rows = self.read_from(Part::Archive, |c| {
+            c.query("SELECT chain, seq, received_ms, peer, mn, verdict, bytes, prev_hash, hash FROM archive ORDER BY chain, seq", &[])
         })?;
         let mut report = ArchiveReport {
             records: rows.len() as u64,

@@ -15,13 +15,17 @@
 //!   whose digests can be published ([`Store::verify_archive`]).
 //!
 //! Every write is one transaction: a failed batch leaves nothing behind, and the error says
-//! whether a retry may succeed ([`StoreError::is_retryable`]).
+//! whether a retry may succeed ([`StoreError::is_retryable`]). One exception: a batch of
+//! packets on PostgreSQL commits its archive records first and its values second, so a
+//! failure of the second leaves the records archived (a retry archives them again and
+//! stores the values once; every copy a device sent is archived anyway).
 //!
 //! On SQLite the archive lives in its own file (`archive.db`) with a journal of the
 //! observations of each archived packet: [`Store::accept_batch`] appends there (one
 //! sequential write, the cost of a durable acknowledgement) and [`Store::project`] moves the
 //! journal into `lantian.db` in large transactions, recording how far it got in the same
-//! transaction. PostgreSQL accepts and projects in one transaction.
+//! transaction. PostgreSQL commits the archive records and then the values, both before
+//! the call returns.
 
 pub mod admin;
 pub mod alerts;

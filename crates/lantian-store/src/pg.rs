@@ -5,7 +5,6 @@ use crate::error::StoreError;
 use crate::model::Observation;
 use bytes::BytesMut;
 use postgres::binary_copy::BinaryCopyInWriter;
-use postgres::error::SqlState;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Transaction};
 
@@ -294,7 +293,10 @@ impl Conn for Transaction<'_> {
                 self.batch_execute("RELEASE SAVEPOINT observations_copy")?;
                 return Ok(rows.len() as u64);
             }
-            Err(e) if is_duplicate_key(&e) => {
+            // A key already stored, whatever words the server uses for it (Citus wraps a
+            // shard's unique violation as XX000; its text follows lc_messages): any error
+            // the server reports goes the careful way, which reports a real one again.
+            Err(e) if e.as_db_error().is_some() => {
                 self.batch_execute("ROLLBACK TO SAVEPOINT observations_copy")?;
             }
             Err(e) => return Err(e.into()),
@@ -317,16 +319,6 @@ impl Conn for Transaction<'_> {
         self.execute("DELETE FROM obs_stage", &[])?;
         Ok(new)
     }
-}
-
-/// Whether a statement failed on a key already stored. Citus reports a shard's unique
-/// violation as an internal error (XX000) with PostgreSQL's message.
-fn is_duplicate_key(e: &postgres::Error) -> bool {
-    e.code() == Some(&SqlState::UNIQUE_VIOLATION)
-        || e.as_db_error().is_some_and(|d| {
-            d.message()
-                .starts_with("duplicate key value violates unique constraint")
-        })
 }
 
 /// Binary COPY of observations into `table` (`observations` or its staging table).

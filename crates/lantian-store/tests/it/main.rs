@@ -6,6 +6,7 @@
 
 mod apikeys;
 mod audit;
+mod chains;
 mod citus;
 mod crash;
 mod device_commands;
