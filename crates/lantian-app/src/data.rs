@@ -115,11 +115,8 @@ impl Hours {
         for s in &stations {
             let mut hs = HourlySeries::new(first, n_days);
             let mut mins: [Vec<u8>; 6] = std::array::from_fn(|_| vec![0; n_days * 24]);
-            // The six pollutants in one read each of values, corrections and rollups.
-            let codes = Pollutant::ALL.map(Pollutant::hj212_code);
-            let hours = app.store.hourly_codes(&s.id, &codes, from, to, view)?;
-            for (p, hours) in Pollutant::ALL.into_iter().zip(hours) {
-                for h in hours {
+            for p in Pollutant::ALL {
+                for h in app.store.hourly(&s.id, p.hj212_code(), from, to, view)? {
                     let (d, slot) = cst::slot_of(h.ts);
                     if let Some(i) = hs.index(d, slot) {
                         hs.values[p.index()][i] = h.value;

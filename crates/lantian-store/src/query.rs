@@ -61,12 +61,24 @@ impl Store {
                 &span.params(),
             )
         })?;
-        Ok(rows.iter().map(|r| point_of(r)).collect())
+        Ok(rows
+            .iter()
+            .map(|r| Point {
+                ts: r[0].int().unwrap_or(0),
+                value: r[1].real().unwrap_or(f64::NAN),
+                flag: r[2].text().unwrap_or_default(),
+                corrected: None,
+            })
+            .collect())
     }
 
     /// Applies the latest correction of each value: invalidated values go, corrected ones
     /// take the new value and say why.
-    fn audit_points(&self, points: Vec<Point>, span: Span<'_>) -> Result<Vec<Point>, StoreError> {
+    fn audit_points(
+        &self,
+        mut points: Vec<Point>,
+        span: Span<'_>,
+    ) -> Result<Vec<Point>, StoreError> {
         let corrections = self.read(|c| {
             c.query(
                 "SELECT ts, action, value, reason_code FROM corrections WHERE station_id = $1 AND code = $2 AND period = $3 \
@@ -74,10 +86,28 @@ impl Store {
                 &span.params(),
             )
         })?;
-        Ok(apply_corrections(
-            points,
-            corrections.iter().map(Vec::as_slice),
-        ))
+        let mut latest: std::collections::HashMap<i64, (String, Option<f64>, String)> =
+            Default::default();
+        for r in &corrections {
+            latest.insert(
+                r[0].int().unwrap_or(0),
+                (
+                    r[1].text().unwrap_or_default(),
+                    r[2].real(),
+                    r[3].text().unwrap_or_default(),
+                ),
+            );
+        }
+        points.retain_mut(|p| match latest.get(&p.ts) {
+            Some((action, _, _)) if action == "invalidate" => false,
+            Some((action, Some(v), reason)) if action == "correct" => {
+                p.value = *v;
+                p.corrected = Some(reason.clone());
+                true
+            }
+            _ => true,
+        });
+        Ok(points)
     }
 
     /// The valid hourly values of one station and code with `from <= hour start < to`, as the
@@ -95,76 +125,21 @@ impl Store {
         to: i64,
         view: View,
     ) -> Result<Vec<HourValue>, StoreError> {
-        Ok(self
-            .hourly_codes(station_id, &[code], from, to, view)?
-            .pop()
-            .unwrap_or_default())
-    }
-
-    /// [`Store::hourly`] of several codes of one station, in the order given: one read each
-    /// of values, corrections and rollups for all the codes (a round trip each on
-    /// PostgreSQL, where a county's ranking makes hundreds), then the real-time reads of the
-    /// hours still open, per code.
-    pub fn hourly_codes(
-        &self,
-        station_id: &str,
-        codes: &[&str],
-        from: i64,
-        to: i64,
-        view: View,
-    ) -> Result<Vec<Vec<HourValue>>, StoreError> {
-        if codes.is_empty() {
-            return Ok(Vec::new());
-        }
-        let marks: Vec<String> = (0..codes.len()).map(|i| format!("${}", i + 4)).collect();
-        let marks = marks.join(", ");
-        let mut p: Vec<crate::db::Val> = vec![station_id.into(), from.into(), to.into()];
-        p.extend(codes.iter().map(|c| crate::db::Val::from(*c)));
-        let read = |sql: String| self.read(|c| c.query(&sql, &p));
-        let raw = read(format!(
-            "SELECT code, ts, value, flag FROM observations WHERE station_id = $1 AND period = 'hour' \
-             AND ts >= $2 AND ts < $3 AND code IN ({marks}) ORDER BY code, ts"
-        ))?;
-        let corrections = match view {
-            View::Raw => Vec::new(),
-            View::Audited => read(format!(
-                "SELECT code, ts, action, value, reason_code FROM corrections WHERE station_id = $1 \
-                 AND period = 'hour' AND ts >= $2 AND ts < $3 AND code IN ({marks}) ORDER BY code, ts, seq"
-            ))?,
-        };
-        let rollups = read(format!(
-            "SELECT code, hour_ts, source, n_expected, n_observed, valid, mean FROM rollup_hourly \
-             WHERE station_id = $1 AND hour_ts >= $2 AND hour_ts < $3 AND code IN ({marks}) ORDER BY code, hour_ts"
-        ))?;
-        codes
-            .iter()
-            .map(|code| {
-                let raw: Vec<Point> = rows_of(&raw, code).into_iter().map(point_of).collect();
-                let sent: std::collections::HashSet<i64> = raw.iter().map(|p| p.ts).collect();
-                let points = match view {
-                    View::Raw => raw,
-                    View::Audited => {
-                        apply_corrections(raw, rows_of(&corrections, code).into_iter())
-                    }
+        let raw = self.series(station_id, code, Period::Hour, from, to, View::Raw)?;
+        let sent: std::collections::HashSet<i64> = raw.iter().map(|p| p.ts).collect();
+        let points = match view {
+            View::Raw => raw,
+            View::Audited => {
+                let span = Span {
+                    station_id,
+                    code,
+                    period: Period::Hour,
+                    from,
+                    to,
                 };
-                let rollups: Vec<Rollup> =
-                    rows_of(&rollups, code).into_iter().map(rollup_of).collect();
-                self.hourly_of(station_id, code, (from, to), points, sent, rollups)
-            })
-            .collect()
-    }
-
-    /// One code's hourly values from its (audited) hourly points, the hours the station sent
-    /// and its rollups; real-time values read for the hours none of these decide.
-    fn hourly_of(
-        &self,
-        station_id: &str,
-        code: &str,
-        (from, to): (i64, i64),
-        points: Vec<Point>,
-        sent: std::collections::HashSet<i64>,
-        rollups: Vec<Rollup>,
-    ) -> Result<Vec<HourValue>, StoreError> {
+                self.audit_points(raw, span)?
+            }
+        };
         let mut out: Vec<HourValue> = points
             .into_iter()
             .filter(|p| p.flag == "N")
@@ -179,6 +154,7 @@ impl Store {
             .collect();
         // Hours the station sent, or has minute data for (valid or not), are decided; the
         // others may have real-time values.
+        let rollups = self.hourly_rollups(station_id, code, from, to)?;
         let rolled: Vec<i64> = rollups.iter().map(|r| r.ts).collect();
         out.extend(
             rollups
@@ -236,7 +212,20 @@ impl Store {
                 &[station_id.into(), code.into(), from.into(), to.into()],
             )
         })?;
-        Ok(rows.iter().map(|r| rollup_of(r)).collect())
+        Ok(rows
+            .iter()
+            .map(|r| Rollup {
+                ts: r[0].int().unwrap_or(0),
+                source: r[1]
+                    .text()
+                    .and_then(|s| Period::parse(&s))
+                    .unwrap_or(Period::Min),
+                n_expected: r[2].int().unwrap_or(0),
+                n_observed: r[3].int().unwrap_or(0),
+                valid: r[4].int() == Some(1),
+                mean: r[5].real(),
+            })
+            .collect())
     }
 
     /// The start of the latest hour with a value the engine can read (an hourly value or a
@@ -365,70 +354,6 @@ fn open_ranges(from: i64, to: i64, decided: &std::collections::HashSet<i64>) -> 
         h += hour;
     }
     out
-}
-
-/// The rows of `code` (first column), without it.
-fn rows_of<'a>(rows: &'a [crate::db::Row], code: &str) -> Vec<&'a [crate::db::Val]> {
-    rows.iter()
-        .filter(|r| r[0].text().as_deref() == Some(code))
-        .map(|r| &r[1..])
-        .collect()
-}
-
-/// A point from a row `ts, value, flag`.
-fn point_of(r: &[crate::db::Val]) -> Point {
-    Point {
-        ts: r[0].int().unwrap_or(0),
-        value: r[1].real().unwrap_or(f64::NAN),
-        flag: r[2].text().unwrap_or_default(),
-        corrected: None,
-    }
-}
-
-/// A rollup from a row `hour_ts, source, n_expected, n_observed, valid, mean`.
-fn rollup_of(r: &[crate::db::Val]) -> Rollup {
-    Rollup {
-        ts: r[0].int().unwrap_or(0),
-        source: r[1]
-            .text()
-            .and_then(|s| Period::parse(&s))
-            .unwrap_or(Period::Min),
-        n_expected: r[2].int().unwrap_or(0),
-        n_observed: r[3].int().unwrap_or(0),
-        valid: r[4].int() == Some(1),
-        mean: r[5].real(),
-    }
-}
-
-/// Applies the latest of each value's corrections (rows `ts, action, value, reason_code`
-/// in order of ts and seq): invalidated values go, corrected ones take the new value and
-/// say why.
-fn apply_corrections<'a>(
-    mut points: Vec<Point>,
-    corrections: impl Iterator<Item = &'a [crate::db::Val]>,
-) -> Vec<Point> {
-    let mut latest: std::collections::HashMap<i64, (String, Option<f64>, String)> =
-        Default::default();
-    for r in corrections {
-        latest.insert(
-            r[0].int().unwrap_or(0),
-            (
-                r[1].text().unwrap_or_default(),
-                r[2].real(),
-                r[3].text().unwrap_or_default(),
-            ),
-        );
-    }
-    points.retain_mut(|p| match latest.get(&p.ts) {
-        Some((action, _, _)) if action == "invalidate" => false,
-        Some((action, Some(v), reason)) if action == "correct" => {
-            p.value = *v;
-            p.corrected = Some(reason.clone());
-            true
-        }
-        _ => true,
-    });
-    points
 }
 
 #[cfg(test)]
