@@ -53,7 +53,10 @@ fn a_chain_has_one_writer_and_its_lock_survives_a_lost_connection() {
     kill_lock_sessions(&db.url);
     std::thread::sleep(LOCK_CHECK_EVERY + std::time::Duration::from_millis(200));
     assert_eq!(a.commit_batch(&packets(3, 2)).unwrap().packets_archived, 2);
-    assert!(matches!(b.claim_chain("east"), Err(StoreError::Conflict { .. })));
+    assert!(matches!(
+        b.claim_chain("east"),
+        Err(StoreError::Conflict { .. })
+    ));
 
     // Lost again, and this time B takes the name first: A refuses to write packets.
     kill_lock_sessions(&db.url);
