@@ -70,7 +70,8 @@ pub struct Args {
     /// A JSON file of settings: `http`, `hj212`, `data_dir`, `postgres`, `county`,
     /// `target_pm25`, `max_segment_bytes`, `projection_round_packets`, `device_setup`,
     /// `demo`. They replace the built-in defaults; a flag given with a non-default value on
-    /// the command line wins over the file.
+    /// the command line wins over the file (`--gateway-name` and its environment variable
+    /// whenever given).
     #[arg(long, value_name = "FILE")]
     config: Option<std::path::PathBuf>,
     /// The web UI is served over HTTPS (here or by a proxy in front): the session cookie is
@@ -107,13 +108,10 @@ pub struct Args {
     /// This gateway's name: the archive chain it appends to (1 to 32 ASCII letters, digits,
     /// '-' or '_'). Several gateways writing one PostgreSQL or Citus database each need
     /// their own (docs/deployment.md); a second gateway under a name in use is refused.
-    #[arg(
-        long,
-        value_name = "NAME",
-        env = "LANTIAN_GATEWAY_NAME",
-        default_value = "main"
-    )]
-    gateway_name: String,
+    /// This flag, given at all (even as `main`), wins over LANTIAN_GATEWAY_NAME, which wins
+    /// over the settings file's `gateway_name`; without any of them the name is `main`.
+    #[arg(long, value_name = "NAME", env = "LANTIAN_GATEWAY_NAME")]
+    gateway_name: Option<String>,
     /// The settings file's `forward` list.
     #[arg(skip)]
     forward_file: Vec<serde_json::Value>,
@@ -224,10 +222,12 @@ impl Args {
         if let Some(v) = c.get("device_setup") {
             self.no_device_setup |= !v.as_bool().ok_or_else(|| bad("device_setup"))?;
         }
+        // Absent only when neither the flag nor LANTIAN_GATEWAY_NAME gave one: unlike the
+        // flags above, a name given as the default `main` still wins over the file.
         if let Some(v) = c.get("gateway_name")
-            && self.gateway_name == lantian_store::archive::MAIN_CHAIN
+            && self.gateway_name.is_none()
         {
-            self.gateway_name = v.as_str().ok_or_else(|| bad("gateway_name"))?.to_owned();
+            self.gateway_name = Some(v.as_str().ok_or_else(|| bad("gateway_name"))?.to_owned());
         }
         if let Some(v) = c.get("demo") {
             self.demo |= v.as_bool().ok_or_else(|| bad("demo"))?;
@@ -405,9 +405,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     let mut app = args.store.app()?;
+    let gateway_name = args
+        .gateway_name
+        .as_deref()
+        .unwrap_or(lantian_store::archive::MAIN_CHAIN);
     app.store
-        .claim_chain(&args.gateway_name)
-        .with_context(|| format!("gateway name {:?}", args.gateway_name))?;
+        .claim_chain(gateway_name)
+        .with_context(|| format!("gateway name {gateway_name:?}"))?;
     if let Some(t) = args.target_pm25 {
         anyhow::ensure!(
             t > 0.0 && t.is_finite(),

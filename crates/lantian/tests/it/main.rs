@@ -36,6 +36,7 @@ mod declarations;
 mod devices;
 mod forward;
 mod gateway;
+mod gateway_name;
 mod gateways;
 mod grid_complaints;
 mod grid_dust;
