@@ -733,8 +733,8 @@ pub fn open_manual(app: &App, caller: &Caller, r: NewCaseRequest) -> AppResult<O
 /// Opens a case from an integrity alarm the bureau confirmed: the subject is the outlet's
 /// enterprise or the station's operations contractor, the violation the rule's (or the one
 /// given), non-site; the evidence is a copy of the archived packets that brought the
-/// alarm's hours (at most [`EVIDENCE_PACKETS_MAX`], the earliest) and the station's hour
-/// series over the alarm.
+/// alarm's hours (at most [`EVIDENCE_PACKETS_MAX`], the earliest received across every
+/// gateway's chain) and the station's hour series over the alarm.
 pub fn from_alarm(
     app: &App,
     caller: &Caller,

@@ -12,6 +12,7 @@ use crate::error::{StoreError, invalid};
 use lantian_core::enforce::SubjectKind;
 use lantian_core::enforce::case::{DecisionKind, Origin, State, Violation};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// A stored case.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -731,7 +732,9 @@ impl Store {
 
     /// The archive records (chain, seq) of the packets that brought a station's values of
     /// `codes` (every code when empty) in `from <= ts < to` (CST seconds, any period), in
-    /// order; values stored without a packet (imports) have none.
+    /// the order they were received across every gateway's chain (received time, then
+    /// chain, then seq; a record missing from the archive last), so that the first n are
+    /// the earliest n; values stored without a packet (imports) have none.
     pub fn packets_of_hours(
         &self,
         station_id: &str,
@@ -751,11 +754,39 @@ impl Store {
         );
         let mut p: Vec<Val> = vec![station_id.into(), from.into(), to.into()];
         p.extend(codes.iter().map(|c| Val::from(*c)));
-        Ok(self
+        let packets: Vec<(String, i64)> = self
             .read(|c| c.query(&sql, &p))?
             .iter()
             .filter_map(|r| Some((r[0].text()?, r[1].int()?)))
-            .collect())
+            .collect();
+        // The received times are in the archive (archive.db on SQLite), read per chain.
+        let mut received: HashMap<(&str, i64), i64> = HashMap::with_capacity(packets.len());
+        for chain in packets.chunk_by(|a, b| a.0 == b.0) {
+            let name = chain[0].0.as_str();
+            for chunk in chain.chunks(500) {
+                let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "SELECT seq, received_ms FROM archive WHERE chain = $1 AND seq IN ({})",
+                    marks.join(", ")
+                );
+                let mut p: Vec<Val> = vec![name.into()];
+                p.extend(chunk.iter().map(|(_, s)| Val::from(*s)));
+                for r in self.read_from(crate::Part::Archive, |c| c.query(&sql, &p))? {
+                    if let (Some(seq), Some(ms)) = (r[0].int(), r[1].int()) {
+                        received.insert((name, seq), ms);
+                    }
+                }
+            }
+        }
+        let mut ordered: Vec<(i64, &(String, i64))> = packets
+            .iter()
+            .map(|k| {
+                let ms = received.get(&(k.0.as_str(), k.1)).copied();
+                (ms.unwrap_or(i64::MAX), k)
+            })
+            .collect();
+        ordered.sort();
+        Ok(ordered.into_iter().map(|(_, k)| k.clone()).collect())
     }
 
     /// The archive records `seqs` of `chain` as stored now (absent ones are missing).

@@ -12,6 +12,7 @@ mod crash;
 mod device_commands;
 mod device_keys;
 mod emergency;
+mod evidence_order;
 mod faults;
 mod integrity;
 mod journal;
