@@ -2,7 +2,7 @@
 //! unless the caller asks for raw.
 
 use crate::caller::policy;
-use crate::data::{Hours, Scope, stations_for, stations_of};
+use crate::data::{Scope, stations_for, stations_of};
 use crate::error::{AppError, AppResult};
 use crate::{App, Caller};
 use lantian_core::allowance::{Allowance, TargetReading, still_allowed};
@@ -52,7 +52,7 @@ pub fn assess_scope(
     view: View,
 ) -> AppResult<Option<Assessment>> {
     let stations = stations_of(app, scope)?;
-    let days = Hours::load(app, stations, span.first, span.n_days, view)?.days();
+    let days = crate::days::load(app, &stations, span.first, span.n_days, view)?;
     Ok(assess(
         &days,
         &AssessOptions {
@@ -134,7 +134,7 @@ pub fn targets(app: &App, caller: &Caller, view: View) -> AppResult<TargetProgre
     let n_so_far = (today.days_since_epoch() - first.days_since_epoch() + 1) as usize;
     let a = match stations_of(app, &Scope::City) {
         Ok(stations) => {
-            let days = Hours::load(app, stations, first, n_so_far, view)?.days();
+            let days = crate::days::load(app, &stations, first, n_so_far, view)?;
             assess(&days, &AssessOptions::default())
         }
         Err(AppError::NotFound(_)) => None,

@@ -12,7 +12,7 @@
 use crate::aqi::{self, DailyAqi, HourNow};
 use crate::assessment::Span;
 use crate::caller::policy;
-use crate::data::{self, Hours, Period, Scope};
+use crate::data::{self, Period, Scope};
 use crate::error::{AppError, AppResult};
 use crate::integrity::{self, AlarmView};
 use crate::ledger::{self, Filter};
@@ -468,7 +468,7 @@ fn city_stats(
 ) -> AppResult<(PeriodStats, Option<&'static str>)> {
     let n = (through.days_since_epoch() - first.days_since_epoch() + 1).max(0) as usize;
     let days = match data::stations_of(app, &Scope::City) {
-        Ok(stations) if n > 0 => Hours::load(app, stations, first, n, View::Audited)?.days(),
+        Ok(stations) if n > 0 => crate::days::load(app, &stations, first, n, View::Audited)?,
         Ok(_) | Err(AppError::NotFound(_)) => Vec::new(),
         Err(e) => return Err(e),
     };

@@ -108,6 +108,18 @@ impl Hours {
         n_days: usize,
         view: View,
     ) -> AppResult<Hours> {
+        Hours::load_pollutants(app, stations, first, n_days, view, &Pollutant::ALL)
+    }
+
+    /// [`Hours::load`] of some pollutants only (the others without values).
+    pub fn load_pollutants(
+        app: &App,
+        stations: Vec<Station>,
+        first: Date,
+        n_days: usize,
+        view: View,
+        pollutants: &[Pollutant],
+    ) -> AppResult<Hours> {
         let from = cst::day_start(first);
         let to = from + n_days as i64 * cst::DAY_S;
         let mut series = Vec::with_capacity(stations.len());
@@ -115,7 +127,7 @@ impl Hours {
         for s in &stations {
             let mut hs = HourlySeries::new(first, n_days);
             let mut mins: [Vec<u8>; 6] = std::array::from_fn(|_| vec![0; n_days * 24]);
-            for p in Pollutant::ALL {
+            for &p in pollutants {
                 for h in app.store.hourly(&s.id, p.hj212_code(), from, to, view)? {
                     let (d, slot) = cst::slot_of(h.ts);
                     if let Some(i) = hs.index(d, slot) {

@@ -29,6 +29,7 @@ pub mod compliance;
 pub mod county;
 pub mod credit;
 pub mod data;
+pub mod days;
 pub mod declarations;
 pub mod device_commands;
 pub mod device_keys;

@@ -6,7 +6,7 @@
 use crate::assessment::Span;
 use crate::caller::policy;
 use crate::county::{County, Unit};
-use crate::data::{Hours, Scope, stations_of};
+use crate::data::{Scope, stations_of};
 use crate::error::{AppError, AppResult};
 use crate::{App, Caller};
 use lantian_core::Date;
@@ -606,7 +606,7 @@ fn unit_days(
         Scope::Unit(unit.to_owned())
     };
     match stations_of(app, &scope) {
-        Ok(stations) => Ok(Hours::load(app, stations, first, n, view)?.days()),
+        Ok(stations) => crate::days::load(app, &stations, first, n, view),
         Err(AppError::NotFound(_)) => Ok(Vec::new()),
         Err(e) => Err(e),
     }

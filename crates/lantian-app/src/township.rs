@@ -4,7 +4,7 @@
 //! without a station or without valid data are listed after the ranked ones, with the reason.
 
 use crate::assessment::Span;
-use crate::data::{Hours, Scope};
+use crate::data::Scope;
 use crate::error::AppResult;
 use crate::{App, Caller};
 use lantian_core::assess::ranking::{self, Config, Figures, Method, Unranked};
@@ -84,7 +84,7 @@ fn assess_stations(
     if stations.is_empty() {
         return Ok(None);
     }
-    let days = Hours::load(app, stations.to_vec(), span.first, span.n_days, view)?.days();
+    let days = crate::days::load(app, stations, span.first, span.n_days, view)?;
     let opts = AssessOptions {
         rules,
         ..AssessOptions::default()

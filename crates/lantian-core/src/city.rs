@@ -131,42 +131,75 @@ pub fn city_daily_by(
         (CityO3Method::MeanOfStations, CityDailyMethod::MeanOfStationDays) => None,
         _ => Some(city_hourly(stations)?),
     };
-    let mut out = Vec::with_capacity(first.n_days);
-    for day in 0..first.n_days {
-        let date = first.date_of_day(day);
-        let mean_of = |f: &dyn Fn(&DailyRecord) -> f64| {
-            let vals: Vec<f64> = per_station.iter().map(|d| f(&d[day])).collect();
-            validity::mean_if_enough(&vals, 1)
-                .valid()
-                .unwrap_or(f64::NAN)
-        };
-        let mut values = [f64::NAN; 6];
-        for p in Pollutant::ALL {
-            values[p.index()] = match (method, &hourly) {
-                (CityDailyMethod::CityHourlyDay, Some(h)) if p != Pollutant::O3 => {
-                    validity::daily_mean(h.day_hours(p, day))
-                        .valid()
-                        .unwrap_or(f64::NAN)
-                }
-                _ => mean_of(&|d: &DailyRecord| d.values[p.index()]),
-            };
-        }
-        let mut o3_max_1h = mean_of(&|d: &DailyRecord| d.o3_max_1h);
-        if let (CityO3Method::CityMeanHourly, Some(h)) = (o3, &hourly) {
-            let hours = h.day_hours(Pollutant::O3, day);
-            values[Pollutant::O3.index()] = validity::mda8(hours, mda8_limit(date))
-                .valid()
-                .unwrap_or(f64::NAN);
-            o3_max_1h = daily_max(hours);
-        }
-        out.push(DailyRecord {
-            date,
-            values,
-            o3_max_1h,
-            exceptional: false,
-        });
+    Ok((0..first.n_days)
+        .map(|day| city_day(&per_station, hourly.as_ref(), day, method, o3))
+        .collect())
+}
+
+/// [`city_daily`] (O3 from the city-mean hourly series) from the stations' daily records
+/// (`daily_records`, each covering the same days) and, with more than one station, the
+/// city-mean hourly series of those days ([`city_hourly`]; only its O3 is read; without it
+/// O3 is the mean of the stations' values, [`CityO3Method::MeanOfStations`]): the same
+/// records, for callers that keep station daily records and read hours only where needed.
+pub fn city_daily_from_days(
+    per_station: &[Vec<DailyRecord>],
+    city_o3_hourly: Option<&HourlySeries>,
+) -> Result<Vec<DailyRecord>, CityError> {
+    let first = per_station.first().ok_or(CityError::NoStations)?;
+    if let Some(station) = per_station.iter().position(|d| d.len() != first.len()) {
+        return Err(CityError::SpanMismatch { station });
     }
-    Ok(out)
+    let method = CityDailyMethod::MeanOfStationDays;
+    let o3 = CityO3Method::CityMeanHourly;
+    Ok((0..first.len())
+        .map(|day| match (per_station, city_o3_hourly) {
+            // One station: the city-mean hourly series is the station's own.
+            ([one], _) => one[day],
+            (_, hourly) => city_day(per_station, hourly, day, method, o3),
+        })
+        .collect())
+}
+
+/// One day of the city from its stations' daily records and the city-mean hourly series.
+fn city_day(
+    per_station: &[Vec<DailyRecord>],
+    hourly: Option<&HourlySeries>,
+    day: usize,
+    method: CityDailyMethod,
+    o3: CityO3Method,
+) -> DailyRecord {
+    let date = per_station[0][day].date;
+    let mean_of = |f: &dyn Fn(&DailyRecord) -> f64| {
+        let vals: Vec<f64> = per_station.iter().map(|d| f(&d[day])).collect();
+        validity::mean_if_enough(&vals, 1)
+            .valid()
+            .unwrap_or(f64::NAN)
+    };
+    let mut values = [f64::NAN; 6];
+    for p in Pollutant::ALL {
+        values[p.index()] = match (method, hourly) {
+            (CityDailyMethod::CityHourlyDay, Some(h)) if p != Pollutant::O3 => {
+                validity::daily_mean(h.day_hours(p, day))
+                    .valid()
+                    .unwrap_or(f64::NAN)
+            }
+            _ => mean_of(&|d: &DailyRecord| d.values[p.index()]),
+        };
+    }
+    let mut o3_max_1h = mean_of(&|d: &DailyRecord| d.o3_max_1h);
+    if let (CityO3Method::CityMeanHourly, Some(h)) = (o3, hourly) {
+        let hours = h.day_hours(Pollutant::O3, day);
+        values[Pollutant::O3.index()] = validity::mda8(hours, mda8_limit(date))
+            .valid()
+            .unwrap_or(f64::NAN);
+        o3_max_1h = daily_max(hours);
+    }
+    DailyRecord {
+        date,
+        values,
+        o3_max_1h,
+        exceptional: false,
+    }
 }
 
 fn check_span(stations: &[HourlySeries]) -> Result<(), CityError> {
@@ -256,5 +289,45 @@ mod tests {
                 "A {a0}..{a1}: city-hourly day {hourly}, want {want_hourly}"
             );
         }
+    }
+
+    /// From station daily records and the city-mean hourly series, the same records as from
+    /// the hours: one station (no hours needed) and three with gaps, over two editions' days.
+    #[test]
+    fn city_daily_from_days_equals_city_daily() {
+        let start = Date::new(2025, 12, 30).unwrap();
+        let n_days = 4;
+        let stations: Vec<HourlySeries> = (0..3u32)
+            .map(|k| {
+                let mut s = HourlySeries::new(start, n_days);
+                for i in 0..n_days * 24 {
+                    let (day, hour) = (start.add_days((i / 24) as i64), (i % 24) as u32);
+                    // Station k misses every (k + 4)th hour and, on day 2, hours 0–5.
+                    if i % (k as usize + 4) == 0 || (i / 24 == 2 && hour < 6 && k == 1) {
+                        continue;
+                    }
+                    for p in Pollutant::ALL {
+                        let v = 10.0 + f64::from(k) * 7.0 + ((i * 13 + p.index() * 5) % 41) as f64;
+                        s.set(day, hour, p, v);
+                    }
+                }
+                s
+            })
+            .collect();
+        let per_station: Vec<Vec<DailyRecord>> = stations.iter().map(daily_records).collect();
+        let hourly = city_hourly(&stations).unwrap();
+        let want = city_daily(&stations, CityO3Method::CityMeanHourly).unwrap();
+        let got = city_daily_from_days(&per_station, Some(&hourly)).unwrap();
+        assert_eq!(format!("{got:?}"), format!("{want:?}"));
+        let one = city_daily(&stations[1..2], CityO3Method::CityMeanHourly).unwrap();
+        let got = city_daily_from_days(&per_station[1..2], None).unwrap();
+        assert_eq!(format!("{got:?}"), format!("{one:?}"));
+        assert!(
+            got.iter().any(|d| d.values[0].is_nan()),
+            "a day with too few hours"
+        );
+        let without_hours = city_daily_from_days(&per_station, None).unwrap();
+        let by_stations = city_daily(&stations, CityO3Method::MeanOfStations).unwrap();
+        assert_eq!(format!("{without_hours:?}"), format!("{by_stations:?}"));
     }
 }

@@ -10,9 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Distributed tables: (table, distribution column, colocated with). Every key of these
 /// starts with the distribution column, so inserts, idempotency and rollups stay on a shard.
-pub const DISTRIBUTED: [(&str, &str, &str); 6] = [
+pub const DISTRIBUTED: [(&str, &str, &str); 8] = [
     ("observations", "station_id", "default"),
     ("rollup_hourly", "station_id", "observations"),
+    ("day_changes", "station_id", "observations"),
+    ("daily_records", "station_id", "observations"),
     ("corrections", "station_id", "observations"),
     ("backfilled", "station_id", "observations"),
     ("archive", "chain", "none"),

@@ -348,6 +348,8 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 &p,
             )?;
+            let day = crate::daily::day_of(k.ts);
+            crate::daily::bump(c, &BTreeSet::from([(k.station_id.as_str(), day)]))?;
             Ok(next)
         })
     }
@@ -627,6 +629,13 @@ fn store_observations(
     out: &mut BatchOutcome,
 ) -> Result<(), StoreError> {
     let new = c.insert_observations(rows)?;
+    if new > 0 {
+        let days: BTreeSet<(&str, i64)> = rows
+            .iter()
+            .map(|(o, _)| (o.station_id.as_str(), crate::daily::day_of(o.ts)))
+            .collect();
+        crate::daily::bump(c, &days)?;
+    }
     out.observations_new += new;
     out.observations_duplicate += rows.len() as u64 - new;
     let minutes = touched_minutes(rows.iter().map(|(o, _)| *o));

@@ -38,6 +38,7 @@ pub mod chain;
 pub mod citus;
 pub mod complaints;
 pub mod credit;
+pub mod daily;
 mod db;
 pub mod declarations;
 pub mod device_commands;

@@ -125,6 +125,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0029_observations_covering_key",
         include_str!("../migrations/postgres/0029_observations_covering_key.sql"),
     ),
+    (
+        "0030_daily_records",
+        include_str!("../migrations/postgres/0030_daily_records.sql"),
+    ),
 ];
 
 impl ToSql for Val {

@@ -123,6 +123,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0028_packet_chain",
         include_str!("../migrations/sqlite/0028_packet_chain.sql"),
     ),
+    (
+        "0029_daily_records",
+        include_str!("../migrations/sqlite/0029_daily_records.sql"),
+    ),
 ];
 
 pub const ARCHIVE_MIGRATIONS: &[(&str, &str)] = &[

@@ -616,6 +616,27 @@ async fn serve(args: Args, app: App, demo_passwords: crate::demo::Passwords) -> 
             }
         }
     });
+    // Daily records: every station-day written since it was last computed, computed again
+    // ahead of the assessments and rankings that read it, every ten minutes from one minute
+    // after the start (`lantian_app::days`; a reader computes what is still due itself).
+    let days_app = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval_at(
+            tokio::time::Instant::now() + std::time::Duration::from_secs(60),
+            std::time::Duration::from_secs(600),
+        );
+        loop {
+            tick.tick().await;
+            let a = days_app.clone();
+            match tokio::task::spawn_blocking(move || lantian_app::days::refresh(&a)).await {
+                Ok(Ok(r)) if r.station_days > 0 => {
+                    tracing::info!("daily records: {} station-days computed", r.station_days)
+                }
+                Ok(Err(e)) => tracing::warn!("daily records refresh failed: {e:#}"),
+                _ => {}
+            }
+        }
+    });
     // Alerts: the rules evaluated and due webhooks sent every 30 s.
     crate::alert_sender::spawn(app.clone(), args.alert_private_hosts);
     if args.demo {

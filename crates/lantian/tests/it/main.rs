@@ -31,6 +31,7 @@ mod cems;
 mod cockpit;
 mod county;
 mod credit;
+mod daily_records;
 mod data_path;
 mod declarations;
 mod devices;
