@@ -212,14 +212,11 @@ impl Store {
         Ok(store)
     }
 
-    /// `SQLite /path/lantian.db` or `PostgreSQL host/db` (no password).
+    /// `SQLite /path/lantian.db` or `PostgreSQL host/db` (no password: [`pg::redacted`]).
     pub fn describe(&self) -> String {
         match &self.backend {
             Backend::Sqlite { main, .. } => format!("SQLite {}", main.path.display()),
-            Backend::Postgres { url, .. } => {
-                let safe = url.rsplit('@').next().unwrap_or(url);
-                format!("PostgreSQL {safe}")
-            }
+            Backend::Postgres { url, .. } => format!("PostgreSQL {}", pg::redacted(url)),
         }
     }
 

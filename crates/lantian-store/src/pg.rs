@@ -196,6 +196,90 @@ pub fn connect(url: &str) -> Result<Client, StoreError> {
     })
 }
 
+/// A connection string fit to print (and to name a migration's source): a URL without
+/// what comes before its `@` (user and password) and with the value of every `password`
+/// parameter (`?password=…`, `&password=…`) shown as `***`; a `key=value` string as its
+/// hosts, ports and database only.
+pub fn redacted(url: &str) -> String {
+    let Some(scheme) = ["postgres://", "postgresql://"]
+        .into_iter()
+        .find(|p| url.starts_with(p))
+    else {
+        let Ok(c) = url.parse::<postgres::Config>() else {
+            return "(connection string not shown)".to_owned();
+        };
+        let hosts: Vec<String> = c
+            .get_hosts()
+            .iter()
+            .map(|h| match h {
+                postgres::config::Host::Tcp(name) => name.clone(),
+                postgres::config::Host::Unix(path) => path.display().to_string(),
+            })
+            .collect();
+        let ports: Vec<String> = c.get_ports().iter().map(u16::to_string).collect();
+        let ports = if ports.is_empty() {
+            String::new()
+        } else {
+            format!(":{}", ports.join(","))
+        };
+        return format!(
+            "{}{ports}/{}",
+            hosts.join(","),
+            c.get_dbname().unwrap_or_default()
+        );
+    };
+    // As the driver reads a URL: the credentials end at the first `@`, the parameters
+    // begin at the first `?` after them and are separated by `&`.
+    let rest = &url[scheme.len()..];
+    let (shown, after) = match rest.split_once('@') {
+        Some((_, after)) => ("", after),
+        None => (scheme, rest),
+    };
+    let (place, params) = match after.split_once('?') {
+        Some((place, params)) => (place, Some(params)),
+        None => (after, None),
+    };
+    // An `@` left in the place is taken to end a password too.
+    let place = place.rsplit('@').next().unwrap_or(place);
+    let mut out = format!("{shown}{place}");
+    if let Some(params) = params {
+        let params: Vec<String> = params
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if percent_decoded(k) == b"password" => format!("{k}=***"),
+                _ => p.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
+}
+
+/// `s` with its `%XX` escapes decoded, as the driver decodes a parameter's name.
+fn percent_decoded(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let escaped = (b[i] == b'%')
+            .then(|| s.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 /// Runs the migrations not run yet, then the Citus layout where the extension is present
 /// ([`crate::citus`]); under a session lock, so that servers starting together (several
 /// gateways, one database) migrate one after the other.
@@ -358,4 +442,55 @@ pub(crate) fn copy_observations(
         ])?;
     }
     w.finish().map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn a_printed_connection_string_shows_no_password_in_any_form() {
+        let cases = [
+            // The forms lantian has always printed stay as they were.
+            ("postgres://lantian:pw@db.example/hebei", "db.example/hebei"),
+            (
+                "postgresql://lantian:pw@db.example:5433/hebei?sslmode=disable",
+                "db.example:5433/hebei?sslmode=disable",
+            ),
+            ("postgres://db.example/hebei", "postgres://db.example/hebei"),
+            // A password as a parameter, first, later, or with an escaped name.
+            (
+                "postgres://db.example/hebei?password=pw",
+                "postgres://db.example/hebei?password=***",
+            ),
+            (
+                "postgres://lantian@db.example/hebei?sslmode=disable&password=pw&application_name=gw",
+                "db.example/hebei?sslmode=disable&password=***&application_name=gw",
+            ),
+            (
+                "postgres://db.example/hebei?pass%77ord=pw",
+                "postgres://db.example/hebei?pass%77ord=***",
+            ),
+            // A parameter holding an `@` does not move the end of the credentials.
+            (
+                "postgres://lantian:pw@db.example/hebei?application_name=a@b&password=pw",
+                "db.example/hebei?application_name=a@b&password=***",
+            ),
+            // key=value: hosts, ports and database only.
+            (
+                "host=db.example port=5433 user=lantian password='p w' dbname=hebei",
+                "db.example:5433/hebei",
+            ),
+            (
+                "host=db.example dbname=hebei password=pw",
+                "db.example/hebei",
+            ),
+            ("password=pw host='db", "(connection string not shown)"),
+        ];
+        for (url, want) in cases {
+            let got = redacted(url);
+            assert_eq!(got, want, "{url}");
+            assert!(!got.contains("pw") && !got.contains("p w"), "{url}: {got}");
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod audit;
 mod chains;
 mod citus;
 mod crash;
+mod describe;
 mod device_commands;
 mod device_keys;
 mod emergency;
