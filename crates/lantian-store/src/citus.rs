@@ -65,42 +65,32 @@ pub fn distribute(c: &mut Client) -> Result<usize, StoreError> {
         }
     }
     // Reference tables in foreign-key order: a table after the tables it refers to.
-    let mut parents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for r in c.query(
-        "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint \
-         WHERE contype = 'f' AND conrelid <> confrelid",
-        &[],
-    )? {
-        parents.entry(r.get(0)).or_default().insert(r.get(1));
-    }
-    let mut pending: Vec<&String> = tables
+    let mut refers_to: BTreeMap<String, BTreeSet<String>> = tables
         .iter()
         .filter(|t| {
             !done.contains(t.as_str())
                 && !LOCAL.contains(&t.as_str())
                 && !DISTRIBUTED.iter().any(|(d, _, _)| d == t)
         })
+        .map(|t| (t.clone(), BTreeSet::new()))
         .collect();
-    while !pending.is_empty() {
-        let ready: Vec<&String> = pending
-            .iter()
-            .copied()
-            .filter(|t| {
-                parents
-                    .get(t.as_str())
-                    .is_none_or(|ps| ps.iter().all(|p| !pending.contains(&p)))
-            })
-            .collect();
-        if ready.is_empty() {
-            return Err(crate::error::invalid(format!(
-                "Citus layout: foreign keys form a cycle among {pending:?}"
-            )));
+    for r in c.query(
+        "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint WHERE contype = 'f'",
+        &[],
+    )? {
+        if let Some(parents) = refers_to.get_mut(&r.get::<_, String>(0)) {
+            parents.insert(r.get(1));
         }
-        for t in &ready {
-            c.execute("SELECT create_reference_table($1::text::regclass)", &[t])?;
-            changed += 1;
-        }
-        pending.retain(|t| !ready.contains(t));
+    }
+    let (waves, forced) = crate::fk_order::waves(&refers_to);
+    if !forced.is_empty() {
+        return Err(crate::error::invalid(format!(
+            "Citus layout: foreign keys form a cycle through {forced:?}"
+        )));
+    }
+    for t in waves.iter().flatten() {
+        c.execute("SELECT create_reference_table($1::text::regclass)", &[t])?;
+        changed += 1;
     }
     Ok(changed)
 }

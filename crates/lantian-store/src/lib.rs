@@ -45,6 +45,7 @@ pub mod device_commands;
 pub mod device_keys;
 pub mod emergency;
 mod error;
+mod fk_order;
 pub mod forward_alarms;
 mod gate;
 mod ingest;

@@ -583,37 +583,17 @@ fn plan(from: &Store, to: &Store) -> Result<(Vec<Plan>, Vec<Skipped>), StoreErro
             },
         );
     }
-    // Kahn's algorithm over the destination's foreign keys, by name among equals; a cycle
-    // (none today) is copied in name order and left to the constraints to judge.
-    let mut ordered = Vec::new();
-    let mut placed = BTreeSet::new();
-    while placed.len() < plans.len() {
-        let ready: Vec<String> = plans
-            .iter()
-            .filter(|(n, p)| {
-                !placed.contains(*n)
-                    && p.dst
-                        .refers_to
-                        .iter()
-                        .all(|r| placed.contains(r) || !plans.contains_key(r))
-            })
-            .map(|(n, _)| n.clone())
-            .collect();
-        let next = if ready.is_empty() {
-            plans
-                .keys()
-                .filter(|n| !placed.contains(*n))
-                .take(1)
-                .cloned()
-                .collect()
-        } else {
-            ready
-        };
-        for n in next {
-            placed.insert(n.clone());
-            ordered.push(n);
-        }
-    }
+    // The destination's foreign keys; a cycle (none today) is copied in name order and left
+    // to the constraints to judge.
+    let refers_to = plans
+        .iter()
+        .map(|(n, p)| (n.clone(), p.dst.refers_to.clone()))
+        .collect();
+    let ordered: Vec<String> = crate::fk_order::waves(&refers_to)
+        .0
+        .into_iter()
+        .flatten()
+        .collect();
     let plans = ordered
         .into_iter()
         .filter_map(|n| plans.remove(&n))
