@@ -5,8 +5,9 @@ use axum::Json;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use lantian_app::table_xlsx::text_cell;
+use lantian_store::{Page, Paged};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 pub const PER_PAGE_DEFAULT: usize = 50;
 pub const PER_PAGE_MAX: usize = 1000;
@@ -139,6 +140,102 @@ fn header(column: &str) -> &str {
         .map_or(column, |(_, h)| h)
 }
 
+/// A page asked for with `page` and `per_page`, checked as every list checks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paging {
+    /// From 1.
+    pub page: usize,
+    /// 1 to [`PER_PAGE_MAX`].
+    pub per_page: usize,
+    /// The rows of the earlier pages.
+    pub skip: usize,
+}
+
+impl Paging {
+    /// `page` (default 1) and `per_page` (default [`PER_PAGE_DEFAULT`]), or a 400 that says
+    /// what is wrong: `per_page` outside 1-1000, page 0, or a page past any list.
+    pub fn of(page: Option<usize>, per_page: Option<usize>) -> ApiResult<Paging> {
+        let per_page = per_page.unwrap_or(PER_PAGE_DEFAULT);
+        if per_page == 0 || per_page > PER_PAGE_MAX {
+            return Err(ApiError::BadRequest(format!(
+                "per_page must be 1-{PER_PAGE_MAX}"
+            )));
+        }
+        let page = page.unwrap_or(1);
+        if page == 0 {
+            return Err(ApiError::BadRequest("page starts at 1".to_owned()));
+        }
+        let past = || {
+            ApiError::BadRequest(format!(
+                "page {page} of {per_page} rows is past any list: page × per_page overflows"
+            ))
+        };
+        let skip = (page - 1).checked_mul(per_page).ok_or_else(past)?;
+        // The store counts rows in i64.
+        i64::try_from(skip).map_err(|_| past())?;
+        Ok(Paging {
+            page,
+            per_page,
+            skip,
+        })
+    }
+
+    /// The page as the store reads it (`LIMIT per_page OFFSET skip`).
+    pub fn store(&self) -> Page {
+        Page {
+            offset: i64::try_from(self.skip).unwrap_or(i64::MAX),
+            limit: i64::try_from(self.per_page).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// This page cut from a whole list held in memory.
+    pub fn cut<T>(&self, all: Vec<T>) -> Paged<T> {
+        Paged::cut(all, self.store())
+    }
+
+    /// The JSON answer of a page: `{key: items, total, page, per_page}`, an object the
+    /// caller may add its own fields to.
+    pub fn answer<T: serde::Serialize>(&self, key: &str, p: &Paged<T>) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert(key.to_owned(), json!(p.items));
+        m.insert("total".to_owned(), json!(p.total));
+        m.insert("page".to_owned(), json!(self.page));
+        m.insert("per_page".to_owned(), json!(self.per_page));
+        m
+    }
+}
+
+/// Paging alone, for a list that has no other parameters.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page number, from 1.
+    pub page: Option<usize>,
+    /// Rows per page, 1-1000 (default 50).
+    pub per_page: Option<usize>,
+}
+
+impl PageQuery {
+    /// The page asked for, checked.
+    pub fn paging(&self) -> ApiResult<Paging> {
+        Paging::of(self.page, self.per_page)
+    }
+}
+
+impl TableQuery {
+    /// What to read from the store: the JSON page asked for (checked), or for a CSV or xlsx
+    /// file every row, at most `file_rows_max`; an unknown format is a 400.
+    pub fn to_read(&self, file_rows_max: i64) -> ApiResult<Page> {
+        match self.format.as_deref().unwrap_or("json") {
+            "json" => Ok(Paging::of(self.page, self.per_page)?.store()),
+            "csv" | "xlsx" => Ok(Page::first(file_rows_max)),
+            other => Err(ApiError::BadRequest(format!(
+                "format {other:?}: expected json, csv or xlsx"
+            ))),
+        }
+    }
+}
+
 /// Answers with one page of `rows` as JSON, or all rows as CSV or xlsx.
 pub fn table(
     rows: Vec<Value>,
@@ -148,28 +245,35 @@ pub fn table(
 ) -> ApiResult<Response> {
     match q.format.as_deref().unwrap_or("json") {
         "json" => {
-            let per_page = q.per_page.unwrap_or(PER_PAGE_DEFAULT);
-            if per_page == 0 || per_page > PER_PAGE_MAX {
-                return Err(ApiError::BadRequest(format!(
-                    "per_page must be 1-{PER_PAGE_MAX}"
-                )));
-            }
-            let page = q.page.unwrap_or(1);
-            if page == 0 {
-                return Err(ApiError::BadRequest("page starts at 1".to_owned()));
-            }
-            let skip = (page - 1).checked_mul(per_page).ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "page {page} of {per_page} rows is past any list: page × per_page overflows"
-                ))
-            })?;
-            let total = rows.len();
-            let items: Vec<Value> = rows.into_iter().skip(skip).take(per_page).collect();
-            Ok(
-                Json(json!({ "items": items, "total": total, "page": page, "per_page": per_page }))
-                    .into_response(),
-            )
+            let p = Paging::of(q.page, q.per_page)?;
+            Ok(Json(p.answer("items", &p.cut(rows))).into_response())
         }
+        format => file(rows, columns, format, name),
+    }
+}
+
+/// Answers rows read as [`TableQuery::to_read`] said: as JSON, the page they are of a list of
+/// `total` rows (`{items,total,page,per_page}`); as CSV or xlsx, a file of them all.
+pub fn table_read(
+    rows: Vec<Value>,
+    total: usize,
+    columns: &[&str],
+    q: &TableQuery,
+    name: &str,
+) -> ApiResult<Response> {
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => {
+            let p = Paging::of(q.page, q.per_page)?;
+            let read = Paged { items: rows, total };
+            Ok(Json(p.answer("items", &read)).into_response())
+        }
+        format => file(rows, columns, format, name),
+    }
+}
+
+/// Every row as a CSV or xlsx file.
+fn file(rows: Vec<Value>, columns: &[&str], format: &str, name: &str) -> ApiResult<Response> {
+    match format {
         "csv" => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let _ = w.write_record(columns.iter().map(|c| header(c)));

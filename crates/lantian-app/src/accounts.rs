@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::{Account, App, Caller};
 use lantian_core::cst;
 use lantian_core::org::Role;
-use lantian_store::{AuditRow, User, UserStanding, password};
+use lantian_store::{AuditRow, Page, Paged, User, UserStanding, password};
 use serde::Serialize;
 
 /// Longest user name; longest password accepted (Argon2 takes anything, but a limit keeps
@@ -364,24 +364,26 @@ pub struct AuditEntry {
     pub source: String,
 }
 
-/// Entries read at most by one request.
+/// Rows of the audit log one CSV or xlsx export holds at most (a page of JSON holds at most
+/// the API's page size).
 pub const AUDIT_ENTRIES_MAX: i64 = 10_000;
 
-/// The audit log, newest first (administrators and the bureau).
-pub fn audit_log(app: &App, caller: &Caller) -> AppResult<Vec<AuditEntry>> {
+/// An audit row as people read it.
+pub(crate) fn audit_entry(e: lantian_store::AuditEvent) -> AuditEntry {
+    AuditEntry {
+        id: e.id,
+        at: cst::format_unix_ms(e.at_ms),
+        actor: e.actor,
+        action: e.action,
+        object: e.object,
+        detail: e.detail,
+        source: e.source,
+    }
+}
+
+/// A page of the audit log, newest first, and how many rows it has (administrators and the
+/// bureau).
+pub fn audit_log(app: &App, caller: &Caller, page: Page) -> AppResult<Paged<AuditEntry>> {
     caller.require_role(policy::SEE_AUDIT)?;
-    Ok(app
-        .store
-        .audit_events(AUDIT_ENTRIES_MAX)?
-        .into_iter()
-        .map(|e| AuditEntry {
-            id: e.id,
-            at: cst::format_unix_ms(e.at_ms),
-            actor: e.actor,
-            action: e.action,
-            object: e.object,
-            detail: e.detail,
-            source: e.source,
-        })
-        .collect())
+    Ok(app.store.audit_events_page(page)?.map(audit_entry))
 }

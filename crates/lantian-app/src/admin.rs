@@ -5,7 +5,7 @@
 //! Every change is audited and every permission decided here (`policy`), reusing the
 //! use cases of `accounts`, `stations`, `integrity_ops`, `opendata`, `credit` and `tasks`.
 
-use crate::accounts::{AUDIT_ENTRIES_MAX, AuditEntry, PASSWORD_CHARS_MIN};
+use crate::accounts::{AuditEntry, PASSWORD_CHARS_MIN, audit_entry};
 use crate::caller::policy;
 use crate::error::{AppError, AppResult};
 use crate::stations::{DeviceStatus, NewStation};
@@ -13,7 +13,7 @@ use crate::{App, Caller};
 use lantian_core::cst;
 use lantian_core::{Date, Month};
 use lantian_store::admin::AuditFilter;
-use lantian_store::{StationUnit, password};
+use lantian_store::{Page, Paged, StationUnit, password};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -101,21 +101,24 @@ pub struct ConsoleStation {
     pub capture_pct: Option<f64>,
 }
 
-/// The month of the rates, and the stations.
+/// The month of the rates, a page of the stations, and how many stations there are.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StationConsole {
     pub month: Month,
     pub stations: Vec<ConsoleStation>,
+    pub total: usize,
 }
 
-/// Every air-quality station with its devices, their status (`status`: the gateway's, by
-/// MN), last data, unit factors and the month's online and capture rates (administrators,
-/// the bureau, operations).
+/// A page of the air-quality stations, each with its devices, their status (`status`: the
+/// gateway's, by MN), last data, unit factors and the month's online and capture rates, and
+/// how many stations there are (administrators, the bureau, operations): only the page's
+/// stations' hours are read.
 pub fn stations(
     app: &App,
     caller: &Caller,
     status: &HashMap<String, DeviceStatus>,
     month: Month,
+    page: Page,
 ) -> AppResult<StationConsole> {
     app.allow(
         caller,
@@ -123,8 +126,21 @@ pub fn stations(
         "stations",
         caller.require_role(policy::SEE_DEVICES).map(drop),
     )?;
+    let Paged {
+        items: stations,
+        total,
+    } = Paged::cut(
+        app.store
+            .stations()?
+            .into_iter()
+            .filter(|s| s.role.is_ambient())
+            .collect(),
+        page,
+    );
+    let ids: std::collections::HashSet<String> = stations.iter().map(|s| s.id.clone()).collect();
     let rates: HashMap<String, (Option<f64>, Option<f64>)> =
-        crate::integrity_ops::device_rates(app, caller, month)?
+        crate::integrity_ops::device_rates_among(app, caller, month, Some(&ids), Page::ALL)?
+            .items
             .into_iter()
             .flat_map(|s| s.devices)
             .map(|d| (d.mn, (d.online_pct, d.capture_pct)))
@@ -153,12 +169,7 @@ pub fn stations(
             });
     }
     let mut out = Vec::new();
-    for s in app
-        .store
-        .stations()?
-        .into_iter()
-        .filter(|s| s.role.is_ambient())
-    {
+    for s in stations {
         let codes: Vec<&str> = s.pollutants.iter().map(String::as_str).collect();
         let last = app
             .store
@@ -197,6 +208,7 @@ pub fn stations(
     Ok(StationConsole {
         month,
         stations: out,
+        total,
     })
 }
 
@@ -339,9 +351,14 @@ pub struct AuditQuery {
     pub to: Option<Date>,
 }
 
-/// The audit rows matching `q`, newest first, at most [`AUDIT_ENTRIES_MAX`]
+/// A page of the audit rows matching `q`, newest first, and how many match
 /// (administrators, the bureau).
-pub fn audit_search(app: &App, caller: &Caller, q: &AuditQuery) -> AppResult<Vec<AuditEntry>> {
+pub fn audit_search(
+    app: &App,
+    caller: &Caller,
+    q: &AuditQuery,
+    page: Page,
+) -> AppResult<Paged<AuditEntry>> {
     app.allow(
         caller,
         "audit.read",
@@ -369,20 +386,7 @@ pub fn audit_search(app: &App, caller: &Caller, q: &AuditQuery) -> AppResult<Vec
         from_ms: q.from.map(|d| cst::to_unix_ms(cst::day_start(d))),
         to_ms: q.to.map(|d| cst::to_unix_ms(cst::day_start(d.add_days(1)))),
     };
-    Ok(app
-        .store
-        .audit_search(&f, AUDIT_ENTRIES_MAX)?
-        .into_iter()
-        .map(|e| AuditEntry {
-            id: e.id,
-            at: cst::format_unix_ms(e.at_ms),
-            actor: e.actor,
-            action: e.action,
-            object: e.object,
-            detail: e.detail,
-            source: e.source,
-        })
-        .collect())
+    Ok(app.store.audit_search_page(&f, page)?.map(audit_entry))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -18,16 +18,12 @@ use lantian_core::alerts::{
     StationHour, StationLast,
 };
 use lantian_core::cst;
-use lantian_store::View;
 use lantian_store::alerts::{AttemptRow, ChannelRow, DeliveryRow, EventRow, NewEvent, RuleRow};
 use lantian_store::integrity::AlarmFilter;
+use lantian_store::{Page, Paged, View};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-/// Alerts listed in the inbox at most.
-pub const INBOX_EVENTS_MAX: i64 = 300;
-/// Deliveries shown in the log at most.
-pub const LOG_DELIVERIES_MAX: i64 = 300;
 /// Deliveries sent per run at most (the rest wait for the next minute).
 pub const DELIVERIES_PER_RUN_MAX: i64 = 200;
 /// Longest name, URL, secret or template accepted (characters).
@@ -134,10 +130,12 @@ pub fn mask_url(url: &str) -> String {
     out
 }
 
-/// The inbox: the caller's alerts, newest first, and how many are unread.
+/// The inbox: a page of the caller's alerts, newest first, how many the inbox holds and how
+/// many of them are unread.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Inbox {
     pub events: Vec<EventRow>,
+    pub total: usize,
     pub unread: usize,
 }
 
@@ -418,14 +416,13 @@ pub fn update_channel(
 
 /// Whether the caller sees alert `e` in the inbox: the bureau and administrators every
 /// one; another government account those concerning its unit.
-fn sees(caller: &Caller, e: &EventRow) -> bool {
+/// The units whose alerts the caller's inbox holds: every alert (none) for the bureau and
+/// administrators, else those concerning the account's unit (no unit: none).
+fn inbox_units(caller: &Caller) -> Option<Vec<String>> {
     match caller.account() {
-        Some(a) if MANAGE.contains(&a.role) => true,
-        Some(a) => a
-            .unit_id
-            .as_deref()
-            .is_some_and(|u| e.units.iter().any(|x| x == u)),
-        None => false,
+        Some(a) if MANAGE.contains(&a.role) => None,
+        Some(a) => Some(a.unit_id.iter().cloned().collect()),
+        None => Some(Vec::new()),
     }
 }
 
@@ -441,53 +438,58 @@ fn see_alerts(app: &App, caller: &Caller, action: &str) -> AppResult<()> {
     app.allow(caller, action, "alerts", decision)
 }
 
-/// The caller's inbox.
-pub fn inbox(app: &App, caller: &Caller) -> AppResult<Inbox> {
+/// A page of the caller's inbox.
+pub fn inbox(app: &App, caller: &Caller, page: Page) -> AppResult<Inbox> {
     see_alerts(app, caller, "alerts.inbox")?;
-    let events: Vec<EventRow> = app
+    let units = inbox_units(caller);
+    let events = app
         .store
-        .alert_events(caller.name(), INBOX_EVENTS_MAX)?
-        .into_iter()
-        .filter(|e| sees(caller, e))
-        .collect();
-    let unread = events.iter().filter(|e| !e.read).count();
-    Ok(Inbox { events, unread })
+        .alert_events_page(caller.name(), units.as_deref(), false, page)?;
+    let unread = app
+        .store
+        .alert_events_page(caller.name(), units.as_deref(), true, Page::first(0))?
+        .total;
+    Ok(Inbox {
+        events: events.items,
+        total: events.total,
+        unread,
+    })
 }
 
-/// Marks the caller's alerts `ids` read (empty: every alert of the inbox). Not audited:
-/// reading changes nothing but the reader's own marks.
-pub fn mark_read(app: &App, caller: &Caller, ids: &[i64]) -> AppResult<Inbox> {
+/// Marks the caller's alerts `ids` read (empty: every alert of the inbox) and answers the
+/// inbox's `page`. Not audited: reading changes nothing but the reader's own marks.
+pub fn mark_read(app: &App, caller: &Caller, ids: &[i64], page: Page) -> AppResult<Inbox> {
     see_alerts(app, caller, "alerts.read")?;
+    let units = inbox_units(caller);
     let mine: Vec<i64> = app
         .store
-        .alert_events(caller.name(), INBOX_EVENTS_MAX)?
+        .alert_events_page(caller.name(), units.as_deref(), true, Page::ALL)?
+        .items
         .into_iter()
-        .filter(|e| sees(caller, e) && !e.read && (ids.is_empty() || ids.contains(&e.id)))
+        .filter(|e| ids.is_empty() || ids.contains(&e.id))
         .map(|e| e.id)
         .collect();
     app.store
         .mark_alerts_read(&mine, caller.name(), app.clock.now_ms())?;
-    inbox(app, caller)
+    inbox(app, caller, page)
 }
 
-/// The delivery log, newest first (the bureau).
-pub fn deliveries(app: &App, caller: &Caller) -> AppResult<Vec<DeliveryView>> {
+/// A page of the delivery log, newest first (the bureau).
+pub fn deliveries(app: &App, caller: &Caller, page: Page) -> AppResult<Paged<DeliveryView>> {
     manage(app, caller, "alerts.deliveries", "alert_deliveries")?;
     let channels = app.store.alert_channels()?;
-    let mut out = Vec::new();
-    for (d, attempts) in app.store.deliveries(LOG_DELIVERIES_MAX)? {
+    app.store.deliveries_page(page)?.try_map(|(d, attempts)| {
         let ch = channels.iter().find(|c| c.id == d.channel_id);
         let e = app.store.alert_event(d.event_id)?;
-        out.push(DeliveryView {
+        Ok(DeliveryView {
             channel: ch.map_or_else(|| format!("#{}", d.channel_id), |c| c.name.clone()),
             channel_kind: ch.map(|c| c.kind),
             title_zh: e.title_zh,
             title_en: e.title_en,
             delivery: d,
             attempt_log: attempts,
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 /// Evaluates every enabled rule now and records what fires (not cooling down) with its

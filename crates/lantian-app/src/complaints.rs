@@ -21,6 +21,7 @@ use lantian_core::grid::task::{Source, State};
 use lantian_store::complaints::{
     self as store, CODE_ALPHABET, CODE_LEN, ComplaintFilter, ComplaintRow, NewComplaint, Photo,
 };
+use lantian_store::{Page, Paged};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -1069,22 +1070,37 @@ fn view(app: &App, caller: &Caller, c: ComplaintRow) -> AppResult<ComplaintView>
 /// Complaints, newest first: the bureau, departments and administrators all, a township its
 /// own.
 pub fn list(app: &App, caller: &Caller, f: &ListFilter) -> AppResult<Vec<ComplaintView>> {
+    let limit = f.limit.unwrap_or(LIST_MAX).clamp(1, LIST_MAX);
+    Ok(list_page(app, caller, f, Page::first(limit))?.items)
+}
+
+/// A page of the complaints (newest first) and how many there are: the bureau,
+/// departments and administrators all, a township its own; `f.limit` does not apply.
+pub fn list_page(
+    app: &App,
+    caller: &Caller,
+    f: &ListFilter,
+    page: Page,
+) -> AppResult<Paged<ComplaintView>> {
     let own = scope(app, caller)?;
     if let Some(c) = &f.category {
         check_category(c)?;
     }
-    let rows = app.store.complaints(&ComplaintFilter {
-        township: own.or_else(|| f.township.clone()),
-        category: f
-            .category
-            .as_deref()
-            .and_then(Category::parse)
-            .map(|c| c.as_str().to_owned()),
-        since_ms: f.from_ms,
-        until_ms: f.to_ms,
-        limit: f.limit.unwrap_or(LIST_MAX).clamp(1, LIST_MAX),
-    })?;
-    rows.into_iter().map(|c| view(app, caller, c)).collect()
+    let rows = app.store.complaints_page(
+        &ComplaintFilter {
+            township: own.or_else(|| f.township.clone()),
+            category: f
+                .category
+                .as_deref()
+                .and_then(Category::parse)
+                .map(|c| c.as_str().to_owned()),
+            since_ms: f.from_ms,
+            until_ms: f.to_ms,
+            limit: 0,
+        },
+        page,
+    )?;
+    rows.try_map(|c| view(app, caller, c))
 }
 
 /// One complaint (a township: only its own).

@@ -18,6 +18,7 @@ use lantian_store::device_commands::{
     BackfillMark, CommandFilter, CommandRow, CommandState, ORIGIN_BACKFILL, ORIGIN_OPERATOR,
     ORIGIN_TIME_SYNC,
 };
+use lantian_store::{Page, Paged};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -440,6 +441,19 @@ pub fn log(
     origin: Option<&str>,
     limit: i64,
 ) -> AppResult<Vec<CommandView>> {
+    Ok(log_page(app, caller, mn, origin, Page::first(limit.clamp(1, 500)))?.items)
+}
+
+/// A page of the command log, newest first, and how many commands it has: of device `mn`
+/// (or every device the caller may control), optionally of one origin (`operator`,
+/// `backfill`, `time_sync`).
+pub fn log_page(
+    app: &App,
+    caller: &Caller,
+    mn: Option<&str>,
+    origin: Option<&str>,
+    page: Page,
+) -> AppResult<Paged<CommandView>> {
     if let Some(mn) = mn {
         device_for(app, caller, "device.commands", mn)?;
     }
@@ -456,13 +470,16 @@ pub fn log(
             "来源 {o:?} 不是 operator、backfill、time_sync 之一 / origin {o:?} is not operator, backfill or time_sync"
         )));
     }
-    let rows = app.store.device_commands(&CommandFilter {
-        mn: mn.map(str::to_owned),
-        stations,
-        origin: origin.map(str::to_owned),
-        limit: limit.clamp(1, 500),
-    })?;
-    Ok(rows.into_iter().map(view).collect())
+    let rows = app.store.device_commands_page(
+        &CommandFilter {
+            mn: mn.map(str::to_owned),
+            stations,
+            origin: origin.map(str::to_owned),
+            limit: 0,
+        },
+        page,
+    )?;
+    Ok(rows.map(view))
 }
 
 /// One command (a device the caller may control).

@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::{App, Caller};
 use lantian_core::warning::{self, Edition, EventKind, Forecast, Level, Origin, State};
 use lantian_core::{Date, cst};
-use lantian_store::{Notification, Warning, WarningEvent};
+use lantian_store::{Notification, Page, Paged, Warning, WarningEvent};
 use serde::{Deserialize, Serialize};
 
 /// The most hours a forecast may cover (a forecast of 15 days).
@@ -896,11 +896,23 @@ pub fn answer(app: &App, caller: &Caller, id: i64, req: &StepRequest) -> AppResu
 /// The notices addressed to the caller's unit (an enterprise, a township, a department),
 /// newest first; reading them records that they were read.
 pub fn my_notices(app: &App, caller: &Caller) -> AppResult<Vec<NoticeView>> {
+    Ok(my_notices_page(app, caller, Page::ALL)?.items)
+}
+
+/// A page of the notices to the caller's unit, newest warning and step first, and how many
+/// there are; reading them records the receipt of the page's notices only.
+pub fn my_notices_page(app: &App, caller: &Caller, page: Page) -> AppResult<Paged<NoticeView>> {
     let a = caller.require()?;
     let Some(unit) = a.unit_id.as_deref() else {
-        return Ok(Vec::new());
+        return Ok(Paged {
+            items: Vec::new(),
+            total: 0,
+        });
     };
-    let notices = app.store.notifications(None, Some(unit))?;
+    let Paged {
+        items: notices,
+        total,
+    } = Paged::cut(app.store.notifications(None, Some(unit))?, page);
     let now = app.clock.now_cst();
     let mut out = Vec::new();
     let mut ids: Vec<i64> = notices.iter().map(|n| n.warning_id).collect();
@@ -927,7 +939,7 @@ pub fn my_notices(app: &App, caller: &Caller) -> AppResult<Vec<NoticeView>> {
             .collect();
         out.extend(notice_views(app, &events, fresh)?);
     }
-    Ok(out)
+    Ok(Paged { items: out, total })
 }
 
 /// Confirms a notice addressed to the caller's unit (签收).

@@ -20,7 +20,7 @@ use lantian_store::integrity::{
     Review, ReviewLevel, WorkOrder, WorkOrderState,
 };
 use lantian_store::operations::OrderKind;
-use lantian_store::{AuditRow, Correction, CorrectionAction, Period, Station, View};
+use lantian_store::{AuditRow, Correction, CorrectionAction, Page, Paged, Period, Station, View};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -555,6 +555,19 @@ fn stations_by_id(app: &App) -> AppResult<HashMap<String, Station>> {
 
 /// Alarms the caller sees that pass `f` (a township: its own stations'), newest first.
 pub fn alarms(app: &App, caller: &Caller, f: &AlarmFilter, en: bool) -> AppResult<Vec<AlarmView>> {
+    Ok(alarms_page(app, caller, f, en, Page::ALL)?.items)
+}
+
+/// A page of the alarms the caller sees that pass `f` (a township: its own stations'),
+/// newest first, and how many there are: the page is cut in SQL, among the stations the
+/// caller sees.
+pub fn alarms_page(
+    app: &App,
+    caller: &Caller,
+    f: &AlarmFilter,
+    en: bool,
+    page: Page,
+) -> AppResult<Paged<AlarmView>> {
     caller.require()?;
     let stations = stations_by_id(app)?;
     let owners = outlet_owners(app)?;
@@ -575,17 +588,23 @@ pub fn alarms(app: &App, caller: &Caller, f: &AlarmFilter, en: bool) -> AppResul
             policy::integrity_list(caller),
         )?;
     }
-    let stored = app.store.alarms(f)?;
-    let rows: Vec<&AlarmRow> = stored
-        .iter()
-        .filter(|a| match stations.get(&a.alarm.station_id) {
-            Some(s) => sees_alarms_of(caller, s, &owners).is_ok(),
-            None => policy::sees_integrity(caller, None),
-        })
+    let visible: Vec<&str> = stations
+        .values()
+        .filter(|s| sees_alarms_of(caller, s, &owners).is_ok())
+        .map(|s| s.id.as_str())
         .collect();
+    // Every station's (and a removed station's): no condition on the station.
+    let everything = visible.len() == stations.len() && policy::sees_integrity(caller, None);
+    let stored = app
+        .store
+        .alarms_page(f, (!everything).then_some(visible.as_slice()), page)?;
+    let rows: Vec<&AlarmRow> = stored.items.iter().collect();
     let mut views: Vec<AlarmView> = rows.iter().map(|a| view(a, &stations, en)).collect();
     mark_declared(app, &mut views, &rows, &owners)?;
-    Ok(views)
+    Ok(Paged {
+        items: views,
+        total: stored.total,
+    })
 }
 
 /// The enterprise of each registered outlet.
@@ -1021,13 +1040,15 @@ fn order_view(
     }
 }
 
-/// Work orders the caller sees (a township: its stations'), newest first.
+/// A page of the work orders the caller sees (a township: its stations'), newest first,
+/// and how many there are.
 pub fn work_orders(
     app: &App,
     caller: &Caller,
     state: Option<WorkOrderState>,
     station_id: Option<&str>,
-) -> AppResult<Vec<WorkOrderView>> {
+    page: Page,
+) -> AppResult<Paged<WorkOrderView>> {
     caller.require()?;
     let stations = stations_by_id(app)?;
     let unit = match station_id {
@@ -1042,20 +1063,22 @@ pub fn work_orders(
     )?;
     let today = app.clock.today();
     let kinds = app.store.work_order_kinds()?;
+    let visible: Vec<&str> = stations
+        .values()
+        .filter(|s| policy::sees_integrity(caller, s.admin_unit_id.as_deref()))
+        .map(|s| s.id.as_str())
+        .collect();
+    // Every station's (and a removed station's): no condition on the station.
+    let everything = visible.len() == stations.len() && policy::sees_integrity(caller, None);
     Ok(app
         .store
-        .work_orders(state, station_id, None)?
-        .iter()
-        .filter(|w| {
-            policy::sees_integrity(
-                caller,
-                stations
-                    .get(&w.station_id)
-                    .and_then(|s| s.admin_unit_id.as_deref()),
-            )
-        })
-        .map(|w| order_view(w, &stations, &kinds, today))
-        .collect())
+        .work_orders_page(
+            state,
+            station_id,
+            (!everything).then_some(visible.as_slice()),
+            page,
+        )?
+        .map(|w| order_view(&w, &stations, &kinds, today)))
 }
 
 /// A work order to open.
@@ -1218,8 +1241,14 @@ fn correction_view(k: &Correction) -> CorrectionView {
     }
 }
 
-/// The corrections of a station's hours (who sees the station's alarms).
-pub fn corrections(app: &App, caller: &Caller, station_id: &str) -> AppResult<Vec<CorrectionView>> {
+/// A page of the corrections of a station's hours, newest first, and how many there are
+/// (who sees the station's alarms).
+pub fn corrections(
+    app: &App,
+    caller: &Caller,
+    station_id: &str,
+    page: Page,
+) -> AppResult<Paged<CorrectionView>> {
     caller.require()?;
     let s = app
         .store
@@ -1234,10 +1263,8 @@ pub fn corrections(app: &App, caller: &Caller, station_id: &str) -> AppResult<Ve
     )?;
     Ok(app
         .store
-        .station_corrections(station_id)?
-        .iter()
-        .map(correction_view)
-        .collect())
+        .station_corrections_page(station_id, page)?
+        .map(|k| correction_view(&k)))
 }
 
 /// Invalidates, corrects or restores one station hour (the bureau, administrators); the
@@ -1470,6 +1497,18 @@ pub(crate) fn measured(s: &Station) -> Vec<Pollutant> {
 /// Online and capture rates per station and day of `month` (days up to today), for the
 /// stations the caller sees.
 pub fn rates(app: &App, caller: &Caller, month: Month) -> AppResult<Vec<StationRates>> {
+    Ok(rates_page(app, caller, month, Page::ALL)?.items)
+}
+
+/// A page of the stations' online and capture rates of `month` (the stations the caller
+/// sees, as [`rates`] lists them) and how many stations there are: only the page's stations'
+/// hours are read.
+pub fn rates_page(
+    app: &App,
+    caller: &Caller,
+    month: Month,
+    page: Page,
+) -> AppResult<Paged<StationRates>> {
     caller.require()?;
     app.allow(
         caller,
@@ -1478,13 +1517,20 @@ pub fn rates(app: &App, caller: &Caller, month: Month) -> AppResult<Vec<StationR
         policy::integrity_station(caller, caller.account().and_then(|a| a.unit_id.as_deref())),
     )?;
     let Some(w) = RateWindow::of(app, month) else {
-        return Ok(Vec::new());
+        return Ok(Paged {
+            items: Vec::new(),
+            total: 0,
+        });
     };
     let stations: Vec<Station> = ambient(app)?
         .into_iter()
         .filter(|s| s.role != StationRole::Micro)
         .filter(|s| policy::sees_integrity(caller, s.admin_unit_id.as_deref()))
         .collect();
+    let Paged {
+        items: stations,
+        total,
+    } = Paged::cut(stations, page);
     let hours = Hours::load(app, stations, w.first, w.n_days, View::Raw)?;
     let mut out = Vec::new();
     for (s, series) in hours.stations.iter().zip(&hours.series) {
@@ -1527,7 +1573,7 @@ pub fn rates(app: &App, caller: &Caller, month: Month) -> AppResult<Vec<StationR
             capture_pct,
         });
     }
-    Ok(out)
+    Ok(Paged { items: out, total })
 }
 
 /// One contractor's work orders opened in a month: the monthly operations report.
@@ -1551,7 +1597,7 @@ pub fn contractor_report(
     caller: &Caller,
     month: Month,
 ) -> AppResult<Vec<ContractorMonth>> {
-    let orders = work_orders(app, caller, None, None)?;
+    let orders = work_orders(app, caller, None, None, Page::ALL)?.items;
     let month_text = month.to_string();
     let mut by: std::collections::BTreeMap<String, Vec<&WorkOrderView>> = Default::default();
     for w in orders.iter().filter(|w| w.opened.starts_with(&month_text)) {

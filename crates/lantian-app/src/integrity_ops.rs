@@ -10,7 +10,7 @@ use lantian_core::cst;
 use lantian_core::series::StationRole;
 use lantian_core::{Date, Month};
 use lantian_store::integrity::{WorkOrder, WorkOrderState};
-use lantian_store::{AuditRow, Station};
+use lantian_store::{AuditRow, Page, Paged, Station};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
@@ -208,6 +208,28 @@ pub struct StationDevices {
 /// stations the caller sees. A value belongs to the device whose archived packet carried
 /// it; values imported from files have no device and are not counted here.
 pub fn device_rates(app: &App, caller: &Caller, month: Month) -> AppResult<Vec<StationDevices>> {
+    Ok(device_rates_page(app, caller, month, Page::ALL)?.items)
+}
+
+/// A page of the stations of [`device_rates`] with their devices' rates, and how many
+/// stations there are: only the page's stations' hours are read.
+pub fn device_rates_page(
+    app: &App,
+    caller: &Caller,
+    month: Month,
+    page: Page,
+) -> AppResult<Paged<StationDevices>> {
+    device_rates_among(app, caller, month, None, page)
+}
+
+/// [`device_rates_page`] among the stations `only` (none: every station).
+pub(crate) fn device_rates_among(
+    app: &App,
+    caller: &Caller,
+    month: Month,
+    only: Option<&HashSet<String>>,
+    page: Page,
+) -> AppResult<Paged<StationDevices>> {
     caller.require()?;
     app.allow(
         caller,
@@ -216,7 +238,10 @@ pub fn device_rates(app: &App, caller: &Caller, month: Month) -> AppResult<Vec<S
         policy::integrity_station(caller, caller.account().and_then(|a| a.unit_id.as_deref())),
     )?;
     let Some(w) = RateWindow::of(app, month) else {
-        return Ok(Vec::new());
+        return Ok(Paged {
+            items: Vec::new(),
+            total: 0,
+        });
     };
     let n_days = w.n_days;
     let contractors = app.store.station_contractors()?;
@@ -224,11 +249,14 @@ pub fn device_rates(app: &App, caller: &Caller, month: Month) -> AppResult<Vec<S
     for d in app.store.devices()? {
         registered.entry(d.station_id).or_default().push(d.mn);
     }
-    let mut out = Vec::new();
-    for s in operated(app)?
+    let seen: Vec<Station> = operated(app)?
         .into_iter()
+        .filter(|s| only.is_none_or(|o| o.contains(&s.id)))
         .filter(|s| policy::sees_integrity(caller, s.admin_unit_id.as_deref()))
-    {
+        .collect();
+    let Paged { items: seen, total } = Paged::cut(seen, page);
+    let mut out = Vec::new();
+    for s in seen {
         let codes: HashSet<&str> = measured(&s).iter().map(|p| p.hj212_code()).collect();
         let n_codes = codes.len() as u64;
         // Per device: hours online, and valid values per hour index.
@@ -272,5 +300,5 @@ pub fn device_rates(app: &App, caller: &Caller, month: Month) -> AppResult<Vec<S
             devices,
         });
     }
-    Ok(out)
+    Ok(Paged { items: out, total })
 }

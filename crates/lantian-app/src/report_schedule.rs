@@ -10,8 +10,8 @@ use crate::error::{AppError, AppResult};
 use crate::periodic_report::{self, Kind, Period, file_name, parse_scope};
 use crate::{App, Caller};
 use lantian_core::cst;
-use lantian_store::View;
 use lantian_store::report_files::{NewReportFile, ReportFile, ReportSchedule};
+use lantian_store::{Page, Paged, View};
 use serde::Deserialize;
 
 /// The formats a report file may have.
@@ -251,6 +251,25 @@ fn new_file(
 /// Whether the caller may read reports of `scope` (quietly: for lists).
 fn reads(caller: &Caller, scope: &str) -> bool {
     parse_scope(scope).is_ok_and(|s| periodic_report::may_read(caller, &s).is_ok())
+}
+
+/// A page of the files the caller may read, newest first, and how many there are (the page
+/// is cut in SQL, among the scopes the caller reads).
+pub fn files_page(app: &App, caller: &Caller, page: Page) -> AppResult<Paged<ReportFile>> {
+    app.allow(
+        caller,
+        "reports.files",
+        "",
+        periodic_report::may_read(caller, &Scope::City),
+    )?;
+    let stored = app.store.report_file_scopes()?;
+    let readable: Vec<String> = stored
+        .iter()
+        .filter(|s| reads(caller, s))
+        .cloned()
+        .collect();
+    let scopes = (readable.len() < stored.len()).then_some(readable);
+    Ok(app.store.report_files_page(scopes.as_deref(), page)?)
 }
 
 /// The files the caller may read, newest first.

@@ -15,6 +15,7 @@ use lantian_core::{Month, cst};
 use lantian_store::tasks::{
     EventKind, EvidenceRow, TaskChange, TaskEvent, TaskFilter, TaskRow, sha256_hex,
 };
+use lantian_store::{Page, Paged};
 use serde::{Deserialize, Serialize};
 
 /// The store setting holding the grid's configuration ([`GridConfig`], JSON).
@@ -505,17 +506,26 @@ fn filter(caller: &Caller, q: &ListQuery) -> AppResult<TaskFilter> {
     })
 }
 
-/// The tasks the caller sees, as the query narrows them, newest first.
+/// The tasks the caller sees, as the query narrows them, newest first (at most
+/// [`LIST_ROWS_MAX`]: the exports and the map).
 pub fn list(app: &App, caller: &Caller, q: &ListQuery) -> AppResult<Vec<TaskView>> {
+    Ok(list_page(app, caller, q, Page::first(LIST_ROWS_MAX as i64))?.items)
+}
+
+/// A page of the tasks the caller sees, as the query narrows them, newest first, and how
+/// many there are (the page is cut in SQL, `overdue` included).
+pub fn list_page(
+    app: &App,
+    caller: &Caller,
+    q: &ListQuery,
+    page: Page,
+) -> AppResult<Paged<TaskView>> {
     let f = filter(caller, q)?;
     let now = app.clock.now_ms();
-    let rows = app.store.tasks(&f)?;
-    Ok(rows
-        .iter()
-        .map(|t| view(app, t, now))
-        .filter(|v| q.overdue.is_none_or(|o| o == v.overdue.is_some()))
-        .take(LIST_ROWS_MAX)
-        .collect())
+    let rows = app
+        .store
+        .tasks_page(&f, q.overdue.map(|o| (o, now)), page)?;
+    Ok(rows.map(|t| view(app, &t, now)))
 }
 
 /// The actions the caller may take on a task now.

@@ -3,8 +3,9 @@
 //! log searched by actor, action, object, text and time in SQL (the log outgrows any page).
 
 use crate::Store;
+use crate::audit::{AUDIT_COLUMNS, audit_event};
 use crate::error::StoreError;
-use crate::model::AuditEvent;
+use crate::model::{AuditEvent, Page, Paged};
 
 /// What to look for in the audit log; every field is optional and they all apply.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,7 +24,7 @@ pub struct AuditFilter {
 }
 
 /// `text` as a LIKE pattern matching itself literally (`\` escapes `%`, `_` and `\`).
-fn like_literal(text: &str) -> String {
+pub(crate) fn like_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     for ch in text.chars() {
         if matches!(ch, '%' | '_' | '\\') {
@@ -58,9 +59,17 @@ impl Store {
 
     /// The audit rows that match `f`, newest first, at most `limit`.
     pub fn audit_search(&self, f: &AuditFilter, limit: i64) -> Result<Vec<AuditEvent>, StoreError> {
-        let mut sql = String::from(
-            "SELECT id, at_ms, actor, action, object, detail, source FROM audit_log WHERE 1 = 1",
-        );
+        Ok(self.audit_search_page(f, Page::first(limit))?.items)
+    }
+
+    /// One page of the audit rows that match `f`, newest first, and how many match: the
+    /// log outgrows any page, so the page is cut in SQL.
+    pub fn audit_search_page(
+        &self,
+        f: &AuditFilter,
+        page: Page,
+    ) -> Result<Paged<AuditEvent>, StoreError> {
+        let mut sql = String::from("audit_log WHERE 1 = 1");
         let mut args: Vec<crate::db::Val> = Vec::new();
         let mut add = |cond: &str, v: crate::db::Val, args: &mut Vec<crate::db::Val>| {
             args.push(v);
@@ -102,20 +111,11 @@ impl Store {
         if let Some(to) = f.to_ms {
             add(" AND at_ms < $?", to.into(), &mut args);
         }
-        add(" ORDER BY id DESC LIMIT $?", limit.into(), &mut args);
-        let rows = self.read(|c| c.query(&sql, &args))?;
-        let t = |v: &crate::db::Val| v.text().unwrap_or_default();
-        Ok(rows
-            .iter()
-            .map(|r| AuditEvent {
-                id: r[0].int().unwrap_or(0),
-                at_ms: r[1].int().unwrap_or(0),
-                actor: t(&r[2]),
-                action: t(&r[3]),
-                object: t(&r[4]),
-                detail: t(&r[5]),
-                source: t(&r[6]),
-            })
-            .collect())
+        let (rows, total) =
+            self.read(|c| crate::db::page_of(c, AUDIT_COLUMNS, &sql, "id DESC", &args, page))?;
+        Ok(Paged {
+            items: rows.iter().map(audit_event).collect(),
+            total,
+        })
     }
 }

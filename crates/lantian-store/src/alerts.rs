@@ -5,6 +5,7 @@
 use crate::Store;
 use crate::db::{Conn, Row, Val};
 use crate::error::{StoreError, invalid as bad};
+use crate::model::{Page, Paged};
 use lantian_core::alerts::{ChannelKind, DeliveryStatus, Format, Kind};
 use serde::Serialize;
 
@@ -413,17 +414,48 @@ impl Store {
         })
     }
 
-    /// The latest `limit` alerts, newest first, each with whether `reader` has read it.
-    pub fn alert_events(&self, reader: &str, limit: i64) -> Result<Vec<EventRow>, StoreError> {
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS}, (SELECT COUNT(*) FROM alert_reads r \
-             WHERE r.event_id = e.id AND r.username = $1) \
-             FROM alert_events e ORDER BY e.at_ms DESC, e.id DESC LIMIT $2"
+    /// One page of the alerts in `reader`'s inbox, newest first, each with whether `reader`
+    /// has read it, and how many the inbox holds: every alert (`units` none), or those
+    /// concerning one of `units`; `unread_only`: those `reader` has not read. Alerts come
+    /// every hour, so the page is cut in SQL.
+    pub fn alert_events_page(
+        &self,
+        reader: &str,
+        units: Option<&[String]>,
+        unread_only: bool,
+        page: Page,
+    ) -> Result<Paged<EventRow>, StoreError> {
+        let mut from = String::from(
+            "alert_events e LEFT JOIN alert_reads r ON r.event_id = e.id AND r.username = $1 \
+             WHERE 1 = 1",
         );
-        self.read(|c| c.query(&sql, &[reader.into(), limit.into()]))?
-            .iter()
-            .map(event_row)
-            .collect()
+        let mut params: Vec<Val> = vec![reader.into()];
+        if unread_only {
+            from.push_str(" AND r.event_id IS NULL");
+        }
+        if let Some(units) = units {
+            if units.is_empty() {
+                return Ok(Paged {
+                    items: Vec::new(),
+                    total: 0,
+                });
+            }
+            // `units` is a JSON list of strings: a unit is in it as its JSON string.
+            let mut any = Vec::with_capacity(units.len());
+            for u in units {
+                params.push(format!("%{}%", crate::admin::like_literal(&to_json(u))).into());
+                any.push(format!("e.units LIKE ${} ESCAPE '\\'", params.len()));
+            }
+            from.push_str(&format!(" AND ({})", any.join(" OR ")));
+        }
+        let columns = format!("{EVENT_COLUMNS}, CASE WHEN r.event_id IS NULL THEN 0 ELSE 1 END");
+        let (rows, total) = self.read(|c| {
+            crate::db::page_of(c, &columns, &from, "e.at_ms DESC, e.id DESC", &params, page)
+        })?;
+        Ok(Paged {
+            items: rows.iter().map(event_row).collect::<Result<_, _>>()?,
+            total,
+        })
     }
 
     /// One alert (unread).
@@ -526,21 +558,22 @@ impl Store {
         })
     }
 
-    /// The latest `limit` deliveries, newest first, with their attempts.
-    pub fn deliveries(
+    /// One page of the deliveries, newest first, with their attempts, and how many there
+    /// are (a delivery per alert and channel: the page is cut in SQL).
+    pub fn deliveries_page(
         &self,
-        limit: i64,
-    ) -> Result<Vec<(DeliveryRow, Vec<AttemptRow>)>, StoreError> {
-        let sql = format!(
-            "SELECT {DELIVERY_COLUMNS} FROM alert_deliveries ORDER BY created_ms DESC, id DESC \
-             LIMIT $1"
-        );
+        page: Page,
+    ) -> Result<Paged<(DeliveryRow, Vec<AttemptRow>)>, StoreError> {
         self.read(|c| {
-            let ds: Vec<DeliveryRow> = c
-                .query(&sql, &[limit.into()])?
-                .iter()
-                .map(delivery_row)
-                .collect::<Result<_, _>>()?;
+            let (rows, total) = crate::db::page_of(
+                c,
+                DELIVERY_COLUMNS,
+                "alert_deliveries",
+                "created_ms DESC, id DESC",
+                &[],
+                page,
+            )?;
+            let ds: Vec<DeliveryRow> = rows.iter().map(delivery_row).collect::<Result<_, _>>()?;
             let mut out = Vec::with_capacity(ds.len());
             for d in ds {
                 let attempts = c
@@ -561,7 +594,7 @@ impl Store {
                     .collect();
                 out.push((d, attempts));
             }
-            Ok(out)
+            Ok(Paged { items: out, total })
         })
     }
 }

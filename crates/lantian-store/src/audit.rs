@@ -10,7 +10,7 @@
 use crate::Store;
 use crate::db::Conn;
 use crate::error::StoreError;
-use crate::model::AuditEvent;
+use crate::model::{AuditEvent, Page, Paged};
 use std::cell::RefCell;
 
 /// One row of the audit log.
@@ -142,24 +142,34 @@ impl Store {
 
     /// The latest `limit` rows, newest first.
     pub fn audit_events(&self, limit: i64) -> Result<Vec<AuditEvent>, StoreError> {
-        let rows = self.read(|c| {
-            c.query(
-                "SELECT id, at_ms, actor, action, object, detail, source FROM audit_log ORDER BY id DESC LIMIT $1",
-                &[limit.into()],
-            )
-        })?;
-        let t = |v: &crate::db::Val| v.text().unwrap_or_default();
-        Ok(rows
-            .iter()
-            .map(|r| AuditEvent {
-                id: r[0].int().unwrap_or(0),
-                at_ms: r[1].int().unwrap_or(0),
-                actor: t(&r[2]),
-                action: t(&r[3]),
-                object: t(&r[4]),
-                detail: t(&r[5]),
-                source: t(&r[6]),
-            })
-            .collect())
+        Ok(self.audit_events_page(Page::first(limit))?.items)
+    }
+
+    /// One page of the audit log, newest first, and how many rows it has: the log grows with
+    /// every act, so the page is cut in SQL.
+    pub fn audit_events_page(&self, page: Page) -> Result<Paged<AuditEvent>, StoreError> {
+        let (rows, total) =
+            self.read(|c| crate::db::page_of(c, AUDIT_COLUMNS, "audit_log", "id DESC", &[], page))?;
+        Ok(Paged {
+            items: rows.iter().map(audit_event).collect(),
+            total,
+        })
+    }
+}
+
+/// The columns [`audit_event`] reads.
+pub(crate) const AUDIT_COLUMNS: &str = "id, at_ms, actor, action, object, detail, source";
+
+/// A row of [`AUDIT_COLUMNS`].
+pub(crate) fn audit_event(r: &crate::db::Row) -> AuditEvent {
+    let t = |v: &crate::db::Val| v.text().unwrap_or_default();
+    AuditEvent {
+        id: r[0].int().unwrap_or(0),
+        at_ms: r[1].int().unwrap_or(0),
+        actor: t(&r[2]),
+        action: t(&r[3]),
+        object: t(&r[4]),
+        detail: t(&r[5]),
+        source: t(&r[6]),
     }
 }

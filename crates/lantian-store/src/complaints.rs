@@ -6,6 +6,7 @@
 use crate::Store;
 use crate::db::{Conn, Row, Val};
 use crate::error::StoreError;
+use crate::model::{Page, Paged};
 use sha2::Sha256;
 
 /// Characters of a lookup code: upper-case letters and digits without look-alikes (no 0/O,
@@ -262,23 +263,36 @@ impl Store {
 
     /// Complaints matching `f`, newest first.
     pub fn complaints(&self, f: &ComplaintFilter) -> Result<Vec<ComplaintRow>, StoreError> {
-        let rows = self.read(|c| {
-            c.query(
-                &format!(
-                    "SELECT {COLUMNS} FROM complaints WHERE (CAST($1 AS TEXT) IS NULL OR township = $1) \
-                     AND (CAST($2 AS TEXT) IS NULL OR category = $2) AND created_ms >= $3 AND created_ms < $4 \
-                     ORDER BY created_ms DESC, id DESC LIMIT $5"
-                ),
+        Ok(self.complaints_page(f, Page::first(f.limit.max(0)))?.items)
+    }
+
+    /// One page of the complaints matching `f` (its `limit` aside), newest first, and how
+    /// many match (the page is cut in SQL).
+    pub fn complaints_page(
+        &self,
+        f: &ComplaintFilter,
+        page: Page,
+    ) -> Result<Paged<ComplaintRow>, StoreError> {
+        let (rows, total) = self.read(|c| {
+            crate::db::page_of(
+                c,
+                COLUMNS,
+                "complaints WHERE (CAST($1 AS TEXT) IS NULL OR township = $1) \
+                 AND (CAST($2 AS TEXT) IS NULL OR category = $2) AND created_ms >= $3 AND created_ms < $4",
+                "created_ms DESC, id DESC",
                 &[
                     Val::from(f.township.clone()),
                     Val::from(f.category.clone()),
                     f.since_ms.unwrap_or(i64::MIN).into(),
                     f.until_ms.unwrap_or(i64::MAX).into(),
-                    f.limit.max(0).into(),
                 ],
+                page,
             )
         })?;
-        Ok(rows.iter().map(row).collect())
+        Ok(Paged {
+            items: rows.iter().map(row).collect(),
+            total,
+        })
     }
 
     /// How many complaints came from `client_hash` at or after `since_ms`.

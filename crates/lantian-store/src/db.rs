@@ -86,6 +86,43 @@ pub(crate) fn text(r: &Row, i: usize) -> String {
     r[i].text().unwrap_or_default()
 }
 
+/// One page of `SELECT columns FROM from_where ORDER BY order` and how many rows the whole
+/// list has: `from_where` (the tables and the `WHERE` clause) binds `params` as `$1…$n`, the
+/// page's `LIMIT` and `OFFSET` come after them. `order` must end with a unique key, so that
+/// pages neither repeat nor skip a row.
+pub(crate) fn page_of(
+    c: &mut dyn Conn,
+    columns: &str,
+    from_where: &str,
+    order: &str,
+    params: &[Val],
+    page: crate::model::Page,
+) -> Result<(Vec<Row>, usize), StoreError> {
+    let total = c
+        .query(&format!("SELECT COUNT(*) FROM {from_where}"), params)?
+        .first()
+        .and_then(|r| r[0].int())
+        .unwrap_or(0)
+        .max(0);
+    let offset = page.offset.max(0);
+    if offset >= total || page.limit <= 0 {
+        return Ok((Vec::new(), usize::try_from(total).unwrap_or(usize::MAX)));
+    }
+    let n = params.len();
+    let mut p = params.to_vec();
+    p.push(page.limit.into());
+    p.push(offset.into());
+    let rows = c.query(
+        &format!(
+            "SELECT {columns} FROM {from_where} ORDER BY {order} LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        ),
+        &p,
+    )?;
+    Ok((rows, usize::try_from(total).unwrap_or(usize::MAX)))
+}
+
 /// A connection (inside a transaction when writing).
 pub trait Conn {
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError>;

@@ -6,6 +6,7 @@
 use crate::Store;
 use crate::db::{Conn, Row, Val, text};
 use crate::error::{StoreError, invalid as bad};
+use crate::model::{Page, Paged};
 use serde::Serialize;
 
 /// Who asked for a command.
@@ -296,7 +297,19 @@ impl Store {
 
     /// Commands newest first, at most `f.limit` (100 when 0).
     pub fn device_commands(&self, f: &CommandFilter) -> Result<Vec<CommandRow>, StoreError> {
-        let mut sql = format!("SELECT {COLUMNS} FROM device_commands WHERE 1 = 1");
+        let limit = if f.limit > 0 { f.limit } else { 100 };
+        Ok(self.device_commands_page(f, Page::first(limit))?.items)
+    }
+
+    /// One page of the commands that pass `f` (its `limit` aside), newest first, and how
+    /// many pass: the gateway asks for back-fill and the time on its own, so the log grows
+    /// with every device and day and the page is cut in SQL.
+    pub fn device_commands_page(
+        &self,
+        f: &CommandFilter,
+        page: Page,
+    ) -> Result<Paged<CommandRow>, StoreError> {
+        let mut sql = String::from("device_commands WHERE 1 = 1");
         let mut params: Vec<Val> = Vec::new();
         if let Some(mn) = &f.mn {
             params.push(mn.as_str().into());
@@ -308,7 +321,10 @@ impl Store {
         }
         if let Some(stations) = &f.stations {
             if stations.is_empty() {
-                return Ok(Vec::new());
+                return Ok(Paged {
+                    items: Vec::new(),
+                    total: 0,
+                });
             }
             let marks: Vec<String> = stations
                 .iter()
@@ -319,12 +335,12 @@ impl Store {
                 .collect();
             sql += &format!(" AND station_id IN ({})", marks.join(", "));
         }
-        params.push(if f.limit > 0 { f.limit } else { 100 }.into());
-        sql += &format!(" ORDER BY id DESC LIMIT ${}", params.len());
-        self.read(|c| c.query(&sql, &params))?
-            .iter()
-            .map(command_row)
-            .collect()
+        let (rows, total) =
+            self.read(|c| crate::db::page_of(c, COLUMNS, &sql, "id DESC", &params, page))?;
+        Ok(Paged {
+            items: rows.iter().map(command_row).collect::<Result<_, _>>()?,
+            total,
+        })
     }
 
     /// Queued commands past their expiry become `expired`; returns how many.

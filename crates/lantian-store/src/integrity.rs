@@ -5,7 +5,7 @@
 use crate::Store;
 use crate::db::{Conn, Row, Val, text};
 use crate::error::{StoreError, invalid};
-use crate::model::{Correction, CorrectionAction, Period};
+use crate::model::{Correction, CorrectionAction, Page, Paged, Period};
 use lantian_core::integrity::{Rule, Severity};
 use lantian_core::pollutant::Pollutant;
 use serde::{Deserialize, Serialize};
@@ -484,7 +484,19 @@ impl Store {
 
     /// The alarms that pass `f`, newest episode first.
     pub fn alarms(&self, f: &AlarmFilter) -> Result<Vec<AlarmRow>, StoreError> {
-        let mut sql = format!("SELECT {ALARM_COLUMNS} FROM alarms a WHERE 1 = 1");
+        Ok(self.alarms_page(f, None, Page::ALL)?.items)
+    }
+
+    /// One page of the alarms that pass `f` and are of one of `stations` (none: of any
+    /// station), newest episode first, and how many pass: alarms come from every hourly scan,
+    /// so the page is cut in SQL.
+    pub fn alarms_page(
+        &self,
+        f: &AlarmFilter,
+        stations: Option<&[&str]>,
+        page: Page,
+    ) -> Result<Paged<AlarmRow>, StoreError> {
+        let mut sql = String::from("alarms a WHERE 1 = 1");
         let mut p: Vec<Val> = Vec::new();
         let mut cond = |sql: &mut String, clause: &str, v: Val| {
             p.push(v);
@@ -508,11 +520,36 @@ impl Store {
         if let Some(t) = f.to_ts {
             cond(&mut sql, " AND a.first_ts < ?", t.into());
         }
-        sql.push_str(" ORDER BY a.first_ts DESC, a.id DESC");
-        self.read(|c| c.query(&sql, &p))?
-            .iter()
-            .map(alarm)
-            .collect()
+        if let Some(ids) = stations {
+            if ids.is_empty() {
+                return Ok(Paged {
+                    items: Vec::new(),
+                    total: 0,
+                });
+            }
+            sql.push_str(" AND a.station_id IN (");
+            for (i, id) in ids.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                cond(&mut sql, "?", (*id).into());
+            }
+            sql.push(')');
+        }
+        let (rows, total) = self.read(|c| {
+            crate::db::page_of(
+                c,
+                ALARM_COLUMNS,
+                &sql,
+                "a.first_ts DESC, a.id DESC",
+                &p,
+                page,
+            )
+        })?;
+        Ok(Paged {
+            items: rows.iter().map(alarm).collect::<Result<_, _>>()?,
+            total,
+        })
     }
 
     /// One alarm.
@@ -735,6 +772,46 @@ impl Store {
         .collect()
     }
 
+    /// One page of the work orders of one state (none: any) and station (none: any) that
+    /// are of one of `stations` (none: of any station), newest first, and how many there are.
+    pub fn work_orders_page(
+        &self,
+        state: Option<WorkOrderState>,
+        station_id: Option<&str>,
+        stations: Option<&[&str]>,
+        page: Page,
+    ) -> Result<Paged<WorkOrder>, StoreError> {
+        let mut sql = String::from(
+            "work_orders WHERE ($1 = '' OR state = $1) AND ($2 = '' OR station_id = $2)",
+        );
+        let mut p: Vec<Val> = vec![
+            state.map_or("", WorkOrderState::as_str).into(),
+            station_id.unwrap_or("").into(),
+        ];
+        if let Some(ids) = stations {
+            if ids.is_empty() {
+                return Ok(Paged {
+                    items: Vec::new(),
+                    total: 0,
+                });
+            }
+            let marks: Vec<String> = ids
+                .iter()
+                .map(|id| {
+                    p.push((*id).into());
+                    format!("${}", p.len())
+                })
+                .collect();
+            sql.push_str(&format!(" AND station_id IN ({})", marks.join(", ")));
+        }
+        let (rows, total) =
+            self.read(|c| crate::db::page_of(c, ORDER_COLUMNS, &sql, "id DESC", &p, page))?;
+        Ok(Paged {
+            items: rows.iter().map(work_order).collect::<Result<_, _>>()?,
+            total,
+        })
+    }
+
     /// One work order.
     pub fn work_order(&self, id: i64) -> Result<Option<WorkOrder>, StoreError> {
         self.read(|c| {
@@ -750,30 +827,45 @@ impl Store {
 
     /// The corrections of a station's hourly values, newest first.
     pub fn station_corrections(&self, station_id: &str) -> Result<Vec<Correction>, StoreError> {
-        self.read(|c| {
-            c.query(
-                "SELECT station_id, code, period, ts, action, value, reason_code, who, at_ms, rule_set, note \
-                 FROM corrections WHERE station_id = $1 ORDER BY at_ms DESC, ts DESC, seq DESC",
+        Ok(self.station_corrections_page(station_id, Page::ALL)?.items)
+    }
+
+    /// One page of the corrections of a station's hourly values, newest first, and how many
+    /// there are (a correction per hour and pollutant: the page is cut in SQL).
+    pub fn station_corrections_page(
+        &self,
+        station_id: &str,
+        page: Page,
+    ) -> Result<Paged<Correction>, StoreError> {
+        let (rows, total) = self.read(|c| {
+            crate::db::page_of(
+                c,
+                "station_id, code, period, ts, action, value, reason_code, who, at_ms, rule_set, note",
+                "corrections WHERE station_id = $1",
+                "at_ms DESC, ts DESC, seq DESC, code, period",
                 &[station_id.into()],
+                page,
             )
-        })?
-        .iter()
-        .map(|r| {
-            Ok(Correction {
-                station_id: text(r, 0),
-                code: text(r, 1),
-                period: parsed(r, 2, "period", Period::parse)?,
-                ts: r[3].int().unwrap_or(0),
-                action: parsed(r, 4, "correction action", CorrectionAction::parse)?,
-                value: r[5].real(),
-                reason_code: text(r, 6),
-                who: text(r, 7),
-                at_ms: r[8].int().unwrap_or(0),
-                rule_set: text(r, 9),
-                note: text(r, 10),
+        })?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(Correction {
+                    station_id: text(r, 0),
+                    code: text(r, 1),
+                    period: parsed(r, 2, "period", Period::parse)?,
+                    ts: r[3].int().unwrap_or(0),
+                    action: parsed(r, 4, "correction action", CorrectionAction::parse)?,
+                    value: r[5].real(),
+                    reason_code: text(r, 6),
+                    who: text(r, 7),
+                    at_ms: r[8].int().unwrap_or(0),
+                    rule_set: text(r, 9),
+                    note: text(r, 10),
+                })
             })
-        })
-        .collect()
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Paged { items, total })
     }
 
     /// Closes a month (`YYYY-MM`); a month closed already is refused.

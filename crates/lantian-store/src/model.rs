@@ -436,3 +436,63 @@ pub struct Handover {
     pub actor: String,
     pub note: String,
 }
+
+/// One page of a list that grows without bound (the audit log, alarms, commands…), read in
+/// SQL with `LIMIT` and `OFFSET` instead of reading the whole table to cut a page from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    /// Rows skipped (the earlier pages).
+    pub offset: i64,
+    /// Rows at most.
+    pub limit: i64,
+}
+
+impl Page {
+    /// Every row (a CSV or xlsx export of the whole list).
+    pub const ALL: Page = Page {
+        offset: 0,
+        limit: i64::MAX,
+    };
+
+    /// The first `limit` rows.
+    pub fn first(limit: i64) -> Page {
+        Page { offset: 0, limit }
+    }
+}
+
+/// A page of rows and how many rows the whole list has.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: usize,
+}
+
+impl<T> Paged<T> {
+    /// The rows turned into something else, the total kept.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+        }
+    }
+
+    /// The rows turned into something else by a step that can fail, the total kept.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Paged<U>, E> {
+        Ok(Paged {
+            items: self.items.into_iter().map(f).collect::<Result<_, _>>()?,
+            total: self.total,
+        })
+    }
+
+    /// One page cut from a whole list held in memory (a list that stays small: the
+    /// registry's, a year's).
+    pub fn cut(all: Vec<T>, page: Page) -> Paged<T> {
+        let total = all.len();
+        let skip = usize::try_from(page.offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(page.limit).unwrap_or(usize::MAX);
+        Paged {
+            items: all.into_iter().skip(skip).take(take).collect(),
+            total,
+        }
+    }
+}

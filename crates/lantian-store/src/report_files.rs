@@ -4,8 +4,9 @@
 //! once per kind, scope, period and format (made again: replaced).
 
 use crate::Store;
-use crate::db::{Conn, Row};
+use crate::db::{Conn, Row, Val};
 use crate::error::StoreError;
+use crate::model::{Page, Paged};
 
 /// A schedule as stored.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -243,6 +244,61 @@ impl Store {
             .iter()
             .map(file)
             .collect())
+    }
+
+    /// The scopes files were made for (`city`, `unit:ID`), each once.
+    pub fn report_file_scopes(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .read(|c| {
+                c.query(
+                    "SELECT DISTINCT scope FROM report_files ORDER BY scope",
+                    &[],
+                )
+            })?
+            .iter()
+            .filter_map(|r| r[0].text())
+            .collect())
+    }
+
+    /// One page of the files of `scopes` (none: of every scope), newest first, and how many
+    /// there are: schedules make files every day, so the page is cut in SQL.
+    pub fn report_files_page(
+        &self,
+        scopes: Option<&[String]>,
+        page: Page,
+    ) -> Result<Paged<ReportFile>, StoreError> {
+        let mut from = String::from("report_files");
+        let mut params: Vec<Val> = Vec::new();
+        if let Some(scopes) = scopes {
+            if scopes.is_empty() {
+                return Ok(Paged {
+                    items: Vec::new(),
+                    total: 0,
+                });
+            }
+            let marks: Vec<String> = scopes
+                .iter()
+                .map(|s| {
+                    params.push(s.as_str().into());
+                    format!("${}", params.len())
+                })
+                .collect();
+            from.push_str(&format!(" WHERE scope IN ({})", marks.join(", ")));
+        }
+        let (rows, total) = self.read(|c| {
+            crate::db::page_of(
+                c,
+                FILE_COLUMNS,
+                &from,
+                "generated_ms DESC, id DESC",
+                &params,
+                page,
+            )
+        })?;
+        Ok(Paged {
+            items: rows.iter().map(file).collect(),
+            total,
+        })
     }
 
     /// One file's record and bytes.

@@ -6,6 +6,7 @@
 use crate::Store;
 use crate::db::{Conn, Row, Val};
 use crate::error::{StoreError, invalid};
+use crate::model::{Page, Paged};
 pub use lantian_core::grid::task::Verdict;
 use lantian_core::grid::task::{Action, Source, State};
 use serde::Serialize;
@@ -309,7 +310,20 @@ impl Store {
 
     /// Tasks as the filter says, newest first.
     pub fn tasks(&self, f: &TaskFilter) -> Result<Vec<TaskRow>, StoreError> {
-        let mut sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE 1 = 1");
+        Ok(self.tasks_page(f, None, Page::ALL)?.items)
+    }
+
+    /// One page of the tasks the filter passes, newest first, and how many it passes;
+    /// `overdue`: `(true, now)` only the tasks overdue at `now` (unix ms), `(false, now)`
+    /// only those that are not (as `lantian_core::grid::task::overdue` decides). Fire points
+    /// make tasks every day, so the page is cut in SQL.
+    pub fn tasks_page(
+        &self,
+        f: &TaskFilter,
+        overdue: Option<(bool, i64)>,
+        page: Page,
+    ) -> Result<Paged<TaskRow>, StoreError> {
+        let mut sql = String::from("tasks WHERE 1 = 1");
         let mut params: Vec<Val> = Vec::new();
         // Appends a condition whose `$?` is the next parameter.
         fn add(sql: &mut String, params: &mut Vec<Val>, cond: &str, v: Val) {
@@ -355,9 +369,27 @@ impl Store {
         if f.open_only {
             sql.push_str(" AND state NOT IN ('finished', 'approved')");
         }
+        if let Some((want, now_ms)) = overdue {
+            // Overdue: not done, and past the finishing deadline, or still dispatched past
+            // the signing deadline (`task::overdue`).
+            params.push(now_ms.into());
+            let n = params.len();
+            let is = format!(
+                "(state NOT IN ('finished', 'approved') AND (finish_deadline_ms < ${n} \
+                 OR (state = 'dispatched' AND sign_deadline_ms < ${n})))"
+            );
+            if want {
+                sql.push_str(&format!(" AND {is}"));
+            } else {
+                sql.push_str(&format!(" AND NOT {is}"));
+            }
+        }
         if let Some(units) = &f.units {
             if units.is_empty() {
-                return Ok(Vec::new());
+                return Ok(Paged {
+                    items: Vec::new(),
+                    total: 0,
+                });
             }
             let mut parts = Vec::new();
             for u in units {
@@ -367,9 +399,12 @@ impl Store {
             }
             sql.push_str(&format!(" AND ({})", parts.join(" OR ")));
         }
-        sql.push_str(" ORDER BY id DESC");
-        let rows = self.read(|c| c.query(&sql, &params))?;
-        rows.iter().map(task_row).collect()
+        let (rows, total) =
+            self.read(|c| crate::db::page_of(c, TASK_COLUMNS, &sql, "id DESC", &params, page))?;
+        Ok(Paged {
+            items: rows.iter().map(task_row).collect::<Result<_, _>>()?,
+            total,
+        })
     }
 
     /// Applies a change if the task is still in `ch.expected` (and, escalating, not escalated

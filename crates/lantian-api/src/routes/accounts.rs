@@ -5,7 +5,7 @@ use super::{J, Q, run};
 use crate::AppState;
 use crate::auth::{Authed, Session, Who};
 use crate::error::{ApiError, ApiResult};
-use crate::export::{TableQuery, rows, table};
+use crate::export::{TableQuery, rows, table, table_read};
 use crate::throttle::Refusal;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -315,16 +315,21 @@ pub async fn create_user(
     Ok(Json(json!({ "ok": true, "username": name })))
 }
 
-/// The audit log, newest first (administrators, the bureau). Times are Beijing time.
-#[utoipa::path(get, path = "/audit", tag = "accounts", params(TableQuery), responses((status = 200, body = Object)))]
+/// The audit log, newest first (administrators, the bureau): a page of JSON (the page cut in
+/// SQL), or the latest 10,000 rows as CSV or xlsx. Times are Beijing time.
+#[utoipa::path(get, path = "/audit", tag = "accounts", params(TableQuery),
+    responses((status = 200, description = "A page of rows, or a CSV or xlsx file", body = Object),
+        (status = 400, description = "A bad page, per_page or format")))]
 pub async fn audit(
     State(st): State<AppState>,
     Who(caller): Who,
     Q(q): Q<TableQuery>,
 ) -> ApiResult<Response> {
-    let list = run(&st, move |app| accounts::audit_log(app, &caller)).await?;
-    table(
-        rows(&list),
+    let page = q.to_read(accounts::AUDIT_ENTRIES_MAX)?;
+    let list = run(&st, move |app| accounts::audit_log(app, &caller, page)).await?;
+    table_read(
+        rows(&list.items),
+        list.total,
         &["id", "at", "actor", "action", "object", "detail", "source"],
         &q,
         "audit",

@@ -6,7 +6,7 @@ use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::ApiResult;
-use crate::export::{TableQuery, rows, table};
+use crate::export::{Paging, TableQuery, rows, table_read};
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
@@ -14,6 +14,7 @@ use lantian_app::admin::{self, AuditQuery};
 use lantian_app::stations::NewStation;
 use lantian_core::series::StationRole;
 use lantian_core::{Date, Month};
+use lantian_store::Paged;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
@@ -43,25 +44,40 @@ pub struct MonthQuery {
     /// `YYYY-MM` of the online and capture rates (default: this month, Beijing time).
     #[param(value_type = Option<String>)]
     pub month: Option<Month>,
+    /// Page number, from 1.
+    pub page: Option<usize>,
+    /// Stations per page, 1-1000 (default 50).
+    pub per_page: Option<usize>,
 }
 
-/// Every air-quality station with its devices (gateway status, last packet, the month's
-/// online and capture rates), last data (Beijing time), unit factors and contractor
-/// (administrators, the bureau, operations).
+/// A page of the air-quality stations, each with its devices (gateway status, last packet,
+/// the month's online and capture rates), last data (Beijing time), unit factors and
+/// contractor: `{month, stations, total, page, per_page}` (administrators, the bureau,
+/// operations). Only the page's stations are computed.
 #[utoipa::path(get, path = "/admin/stations", tag = "admin", params(MonthQuery),
-    responses((status = 200, body = Object), (status = 401, description = "Login required"), (status = 403, description = "Not allowed")))]
+    responses((status = 200, body = Object), (status = 400, description = "A bad month, page or per_page"),
+        (status = 401, description = "Login required"), (status = 403, description = "Not allowed")))]
 pub async fn stations(
     State(st): State<AppState>,
     Who(caller): Who,
     Q(q): Q<MonthQuery>,
 ) -> ApiResult<Json<Value>> {
+    let p = Paging::of(q.page, q.per_page)?;
     let status = (st.devices)();
     let v = run(&st, move |app| {
         let month = q.month.unwrap_or_else(|| Month::of(app.clock.today()));
-        admin::stations(app, &caller, &status, month)
+        admin::stations(app, &caller, &status, month, p.store())
     })
     .await?;
-    Ok(Json(json!(v)))
+    let mut m = p.answer(
+        "stations",
+        &Paged {
+            items: v.stations,
+            total: v.total,
+        },
+    );
+    m.insert("month".to_owned(), json!(v.month));
+    Ok(Json(Value::Object(m)))
 }
 
 /// A registered station's new description.
@@ -239,16 +255,20 @@ pub struct AuditParams {
     pub from: Option<Date>,
     #[param(value_type = Option<String>)]
     pub to: Option<Date>,
+    /// Page number, from 1 (JSON only).
     pub page: Option<usize>,
+    /// Rows per page, 1-1000 (JSON only; default 50).
     pub per_page: Option<usize>,
     /// `json` (default), `csv` or `xlsx`: every matching row.
     pub format: Option<String>,
 }
 
-/// The audit log searched, newest first (administrators, the bureau); a page of JSON, or
-/// every matching row (at most 10,000) as CSV or xlsx. Times are Beijing time.
+/// The audit log searched, newest first (administrators, the bureau); a page of JSON (cut in
+/// SQL, with the number of matching rows), or every matching row (at most 10,000) as CSV or
+/// xlsx. Times are Beijing time.
 #[utoipa::path(get, path = "/admin/audit", tag = "admin", params(AuditParams),
-    responses((status = 200, description = "A page of rows, or a CSV or xlsx file", body = Object), (status = 403, description = "Not allowed")))]
+    responses((status = 200, description = "A page of rows, or a CSV or xlsx file", body = Object),
+        (status = 400, description = "A bad page, per_page, format or date"), (status = 403, description = "Not allowed")))]
 pub async fn audit(
     State(st): State<AppState>,
     Who(caller): Who,
@@ -262,15 +282,21 @@ pub async fn audit(
         from: q.from,
         to: q.to,
     };
-    let list = run(&st, move |app| admin::audit_search(app, &caller, &filter)).await?;
-    table(
-        rows(&list),
+    let tq = TableQuery {
+        page: q.page,
+        per_page: q.per_page,
+        format: q.format,
+    };
+    let page = tq.to_read(lantian_app::accounts::AUDIT_ENTRIES_MAX)?;
+    let list = run(&st, move |app| {
+        admin::audit_search(app, &caller, &filter, page)
+    })
+    .await?;
+    table_read(
+        rows(&list.items),
+        list.total,
         &["id", "at", "actor", "action", "object", "detail", "source"],
-        &TableQuery {
-            page: q.page,
-            per_page: q.per_page,
-            format: q.format,
-        },
+        &tq,
         "audit",
     )
 }

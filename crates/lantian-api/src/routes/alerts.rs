@@ -2,14 +2,16 @@
 //! webhook channels, and the delivery log. Thin: every check and decision is in
 //! `lantian_app::alerts`.
 
-use super::{J, P, run};
+use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::ApiResult;
+use crate::export::{PageQuery, Paging};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use lantian_app::alerts::{self, ChannelInput, RuleInput};
+use lantian_store::Paged;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
@@ -22,25 +24,50 @@ pub struct ReadBody {
     pub ids: Vec<i64>,
 }
 
-/// The caller's alerts, newest first, with the unread count (government accounts; a
-/// unit's account sees those concerning its unit).
-#[utoipa::path(get, path = "/alerts/inbox", tag = "alerts",
-    responses((status = 200, body = Object)))]
-pub async fn inbox(State(st): State<AppState>, Who(caller): Who) -> ApiResult<Json<Value>> {
-    let v = run(&st, move |app| alerts::inbox(app, &caller)).await?;
-    Ok(Json(json!(v)))
+/// A page of the caller's alerts, newest first: `{events, total, page, per_page, unread}`
+/// (`total`: the inbox's alerts, `unread`: how many of them are unread; government
+/// accounts; a unit's account sees those concerning its unit). The page is cut in SQL.
+#[utoipa::path(get, path = "/alerts/inbox", tag = "alerts", params(PageQuery),
+    responses((status = 200, body = Object), (status = 400, description = "A bad page or per_page")))]
+pub async fn inbox(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let p = q.paging()?;
+    let v = run(&st, move |app| alerts::inbox(app, &caller, p.store())).await?;
+    Ok(Json(inbox_answer(&p, v)))
 }
 
-/// Marks alerts read (`ids`; empty: all); answers the inbox.
-#[utoipa::path(post, path = "/alerts/inbox/read", tag = "alerts", request_body = Object,
-    responses((status = 200, body = Object)))]
+/// The inbox as JSON: the page under `events`, with the counts.
+fn inbox_answer(p: &Paging, v: alerts::Inbox) -> Value {
+    let mut m = p.answer(
+        "events",
+        &Paged {
+            items: v.events,
+            total: v.total,
+        },
+    );
+    m.insert("unread".to_owned(), json!(v.unread));
+    Value::Object(m)
+}
+
+/// Marks alerts read (`ids`; empty: every alert of the inbox); answers the inbox's page
+/// (`page`, `per_page` as for the inbox).
+#[utoipa::path(post, path = "/alerts/inbox/read", tag = "alerts", request_body = Object, params(PageQuery),
+    responses((status = 200, body = Object), (status = 400, description = "A bad page or per_page")))]
 pub async fn read(
     State(st): State<AppState>,
     Who(caller): Who,
+    Q(q): Q<PageQuery>,
     J(b): J<ReadBody>,
 ) -> ApiResult<Json<Value>> {
-    let v = run(&st, move |app| alerts::mark_read(app, &caller, &b.ids)).await?;
-    Ok(Json(json!(v)))
+    let p = q.paging()?;
+    let v = run(&st, move |app| {
+        alerts::mark_read(app, &caller, &b.ids, p.store())
+    })
+    .await?;
+    Ok(Json(inbox_answer(&p, v)))
 }
 
 /// Every alert rule (the bureau).
@@ -115,13 +142,18 @@ pub async fn update_channel(
     Ok(Json(json!(v)))
 }
 
-/// The delivery log: each alert to each channel with its status and every attempt (the
-/// bureau).
-#[utoipa::path(get, path = "/alerts/deliveries", tag = "alerts",
-    responses((status = 200, body = Object)))]
-pub async fn deliveries(State(st): State<AppState>, Who(caller): Who) -> ApiResult<Json<Value>> {
-    let v = run(&st, move |app| alerts::deliveries(app, &caller)).await?;
-    Ok(Json(json!({ "deliveries": v })))
+/// A page of the delivery log, newest first: each alert to each channel with its status and
+/// every attempt (the bureau): `{deliveries, total, page, per_page}`, cut in SQL.
+#[utoipa::path(get, path = "/alerts/deliveries", tag = "alerts", params(PageQuery),
+    responses((status = 200, body = Object), (status = 400, description = "A bad page or per_page")))]
+pub async fn deliveries(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let p = q.paging()?;
+    let v = run(&st, move |app| alerts::deliveries(app, &caller, p.store())).await?;
+    Ok(Json(Value::Object(p.answer("deliveries", &v))))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {

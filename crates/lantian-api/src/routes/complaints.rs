@@ -7,6 +7,7 @@ use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::{ApiError, ApiResult};
+use crate::export::Paging;
 use axum::Json;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Extension, State};
 use axum::http::{HeaderMap, header};
@@ -68,7 +69,7 @@ pub struct ListQuery {
     /// `YYYY-MM`, Beijing time.
     #[param(value_type = Option<String>)]
     pub month: Option<Month>,
-    /// At most this many, newest first.
+    /// At most this many complaints counted, newest first (hot spots).
     pub limit: Option<i64>,
 }
 
@@ -220,18 +221,48 @@ pub async fn submit_staff(
     Ok(Json(json!(s)))
 }
 
-/// Complaints, newest first: the bureau, departments, administrators all; a township its
-/// own (contacts only for who takes complaints).
-#[utoipa::path(get, path = "/complaints", tag = "complaints", params(ListQuery),
-    responses((status = 200, body = Object)))]
+/// The complaints list's filters and page.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ComplaintsQuery {
+    /// A township's unit id.
+    pub township: Option<String>,
+    /// A category key.
+    pub category: Option<String>,
+    /// `YYYY-MM`, Beijing time.
+    #[param(value_type = Option<String>)]
+    pub month: Option<Month>,
+    /// Page number, from 1.
+    pub page: Option<usize>,
+    /// Complaints per page, 1-1000 (default 50).
+    pub per_page: Option<usize>,
+}
+
+/// A page of the complaints, newest first: `{complaints, total, page, per_page,
+/// time_zone}`, cut in SQL. The bureau, departments, administrators all; a township its own
+/// (contacts only for who takes complaints).
+#[utoipa::path(get, path = "/complaints", tag = "complaints", params(ComplaintsQuery),
+    responses((status = 200, body = Object), (status = 400, description = "A bad filter, page or per_page")))]
 pub async fn list(
     State(st): State<AppState>,
     Who(caller): Who,
-    Q(q): Q<ListQuery>,
+    Q(q): Q<ComplaintsQuery>,
 ) -> ApiResult<Json<Value>> {
-    let f = q.filter();
-    let v = run(&st, move |app| complaints::list(app, &caller, &f)).await?;
-    Ok(Json(json!({ "complaints": v, "time_zone": "北京时间" })))
+    let p = Paging::of(q.page, q.per_page)?;
+    let f = ListQuery {
+        township: q.township,
+        category: q.category,
+        month: q.month,
+        limit: None,
+    }
+    .filter();
+    let v = run(&st, move |app| {
+        complaints::list_page(app, &caller, &f, p.store())
+    })
+    .await?;
+    let mut m = p.answer("complaints", &v);
+    m.insert("time_zone".to_owned(), json!("北京时间"));
+    Ok(Json(Value::Object(m)))
 }
 
 /// Hot spots: counts by category × month × township, and the points for the map.

@@ -7,6 +7,7 @@ use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::ApiResult;
+use crate::export::{PageQuery, Paging};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -21,11 +22,14 @@ use utoipa_axum::routes;
 /// their publication period today (Beijing date), with level, violation, case number, the
 /// decision in one line and the period; withdrawn, repaired and expired entries are not
 /// listed. No login; no personal data. Names come in Chinese and English (`*_zh`, `*_en`).
-#[utoipa::path(get, path = "/credit/public", tag = "enforcement",
-    responses((status = 200, description = "The public credit list", body = Object)))]
-pub async fn public(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+/// A page at a time: `{entries, total, page, per_page}`.
+#[utoipa::path(get, path = "/credit/public", tag = "enforcement", params(PageQuery),
+    responses((status = 200, description = "A page of the public credit list", body = Object),
+        (status = 400, description = "A bad page or per_page")))]
+pub async fn public(State(st): State<AppState>, Q(q): Q<PageQuery>) -> ApiResult<Json<Value>> {
+    let p = q.paging()?;
     let v = run(&st, credit::public_list).await?;
-    Ok(Json(json!({ "total": v.len(), "entries": v })))
+    Ok(Json(Value::Object(p.answer("entries", &p.cut(v)))))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -45,18 +49,25 @@ pub struct CreditQuery {
     pub violation: Option<String>,
     /// A township's unit id.
     pub township: Option<String>,
+    /// Page number, from 1.
+    pub page: Option<usize>,
+    /// Rows per page, 1-1000 (default 50).
+    pub per_page: Option<usize>,
 }
 
 /// The internal list: every entry for the bureau and administrators, its own for an
-/// enterprise account; filters as parameters.
+/// enterprise account; filters as parameters; a page at a time: `{entries, total, page,
+/// per_page}`.
 #[utoipa::path(get, path = "/credit", tag = "enforcement", params(CreditQuery),
-    responses((status = 200, description = "The entries", body = Object),
+    responses((status = 200, description = "A page of the entries", body = Object),
+        (status = 400, description = "A bad filter, page or per_page"),
         (status = 401, description = "Log in"), (status = 403, description = "Not this role's")))]
 pub async fn list(
     State(st): State<AppState>,
     Who(caller): Who,
     Q(q): Q<CreditQuery>,
 ) -> ApiResult<Json<Value>> {
+    let p = Paging::of(q.page, q.per_page)?;
     let q = ListQuery {
         subject_kind: q.subject_kind,
         subject_id: q.subject_id,
@@ -67,7 +78,7 @@ pub async fn list(
         township: q.township,
     };
     let v = run(&st, move |app| credit::list(app, &caller, &q)).await?;
-    Ok(Json(json!({ "total": v.len(), "entries": v })))
+    Ok(Json(Value::Object(p.answer("entries", &p.cut(v)))))
 }
 
 /// Counts by level, phase, violation and subject kind, and the requests by kind and outcome

@@ -7,7 +7,7 @@ use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::{ApiError, ApiResult};
-use crate::export::download;
+use crate::export::{Paging, download};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -53,19 +53,26 @@ pub struct ListQuery {
     /// Declarations whose period overlaps `from ..= to` (Beijing dates, YYYY-MM-DD).
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Page number, from 1.
+    pub page: Option<usize>,
+    /// Rows per page, 1-1000 (default 50).
+    pub per_page: Option<usize>,
 }
 
-/// The declarations the caller sees (the bureau every one; an enterprise its own;
-/// operations those of the outlets it operates), newest first; `may`: whether the caller
-/// declares (and for which outlets) and reviews, and the late rule's graces.
+/// A page of the declarations the caller sees (the bureau every one; an enterprise its own;
+/// operations those of the outlets it operates), newest first: `{items, total, page,
+/// per_page, may}`; `may`: whether the caller declares (and for which outlets) and reviews,
+/// and the late rule's graces.
 #[utoipa::path(get, path = "/declarations", tag = "sources", params(ListQuery),
-    responses((status = 200, description = "The declarations", body = Object),
+    responses((status = 200, description = "A page of the declarations", body = Object),
+        (status = 400, description = "A bad filter, page or per_page"),
         (status = 401, description = "Log in"), (status = 403, description = "Not this role's")))]
 pub async fn list(
     State(st): State<AppState>,
     Who(caller): Who,
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<Value>> {
+    let p = Paging::of(q.page, q.per_page)?;
     let f = ListFilter {
         enterprise: q.enterprise,
         state: parsed(
@@ -85,7 +92,9 @@ pub async fn list(
         ))
     })
     .await?;
-    Ok(Json(json!({ "items": v, "may": may })))
+    let mut m = p.answer("items", &p.cut(v));
+    m.insert("may".to_owned(), json!(may));
+    Ok(Json(Value::Object(m)))
 }
 
 /// Declares (an enterprise for its own outlets, operations for those it operates):

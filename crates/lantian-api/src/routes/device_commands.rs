@@ -7,6 +7,7 @@ use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::ApiResult;
+use crate::export::{PageQuery, Paging};
 use axum::Json;
 use axum::extract::State;
 use lantian_app::device_commands::{self, Order};
@@ -29,15 +30,22 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// clock drift at the last read, history requests of the last 7 days with the records asked
 /// for and received, commands queued (administrators, the bureau, operations for the
 /// stations it operates).
-#[utoipa::path(get, path = "/device-control", tag = "devices",
-    responses((status = 200, body = Object), (status = 401, description = "Login required"), (status = 403, description = "Not allowed")))]
-pub async fn overview(State(st): State<AppState>, Who(caller): Who) -> ApiResult<Json<Value>> {
+/// A page at a time: `{devices, total, page, per_page}`.
+#[utoipa::path(get, path = "/device-control", tag = "devices", params(PageQuery),
+    responses((status = 200, body = Object), (status = 400, description = "A bad page or per_page"),
+        (status = 401, description = "Login required"), (status = 403, description = "Not allowed")))]
+pub async fn overview(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let p = q.paging()?;
     let status = (st.devices)();
     let v = run(&st, move |app| {
         device_commands::overview(app, &caller, &status)
     })
     .await?;
-    Ok(Json(json!({ "devices": v })))
+    Ok(Json(Value::Object(p.answer("devices", &p.cut(v)))))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -47,13 +55,16 @@ pub struct LogQuery {
     pub mn: Option<String>,
     /// `operator`, `backfill` or `time_sync`.
     pub origin: Option<String>,
-    /// At most this many, newest first (default 100, at most 500).
-    pub limit: Option<i64>,
+    /// Page number, from 1.
+    pub page: Option<usize>,
+    /// Commands per page, 1-1000 (default 50).
+    pub per_page: Option<usize>,
 }
 
-/// The command log, newest first: what was asked (CN, parameters, by whom), its state
-/// (queued, sent, ready, refused, done, failed, timeout, expired), the answers (QnRtn,
-/// ExeRtn, the reply's fields), records asked for and received; times Beijing time.
+/// A page of the command log, newest first: `{commands, total, page, per_page}`, each with
+/// what was asked (CN, parameters, by whom), its state (queued, sent, ready, refused, done,
+/// failed, timeout, expired), the answers (QnRtn, ExeRtn, the reply's fields), records asked
+/// for and received; times Beijing time. The page is cut in SQL.
 #[utoipa::path(get, path = "/device-commands", tag = "devices", params(LogQuery),
     responses((status = 200, body = Object), (status = 400, description = "A parameter is wrong: the message names it"), (status = 403, description = "Not allowed")))]
 pub async fn log(
@@ -61,17 +72,18 @@ pub async fn log(
     Who(caller): Who,
     Q(q): Q<LogQuery>,
 ) -> ApiResult<Json<Value>> {
+    let p = Paging::of(q.page, q.per_page)?;
     let v = run(&st, move |app| {
-        device_commands::log(
+        device_commands::log_page(
             app,
             &caller,
             q.mn.as_deref().filter(|m| !m.is_empty()),
             q.origin.as_deref().filter(|o| !o.is_empty()),
-            q.limit.unwrap_or(100),
+            p.store(),
         )
     })
     .await?;
-    Ok(Json(json!({ "commands": v })))
+    Ok(Json(Value::Object(p.answer("commands", &v))))
 }
 
 /// An operator's command: the order (`kind` and its fields) and how long it may wait for

@@ -7,6 +7,7 @@ use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::ApiResult;
+use crate::export::{PageQuery, Paging};
 use axum::Json;
 use axum::extract::State;
 use lantian_app::device_keys;
@@ -31,18 +32,25 @@ pub struct ListQuery {
     pub mn: Option<String>,
     /// Include retired keys (`true`).
     pub retired: Option<bool>,
+    /// Page number, from 1.
+    pub page: Option<usize>,
+    /// Rows per page, 1-1000 (default 50).
+    pub per_page: Option<usize>,
 }
 
-/// SM4 keys per device, newest first: version, state (pending, active, retiring, retired),
-/// created, activated, rotation due (90 days after activation, Beijing time) and overdue;
-/// never the key itself (administrators and the bureau).
+/// A page of the SM4 keys per device, newest first: `{keys, total, page, per_page}`, each
+/// with its version, state (pending, active, retiring, retired), created, activated, rotation
+/// due (90 days after activation, Beijing time) and overdue; never the key itself
+/// (administrators and the bureau).
 #[utoipa::path(get, path = "/device-keys", tag = "devices", params(ListQuery),
-    responses((status = 200, body = Object), (status = 401, description = "Login required"), (status = 403, description = "Not allowed")))]
+    responses((status = 200, body = Object), (status = 400, description = "A bad page or per_page"),
+        (status = 401, description = "Login required"), (status = 403, description = "Not allowed")))]
 pub async fn list(
     State(st): State<AppState>,
     Who(caller): Who,
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<Value>> {
+    let p = Paging::of(q.page, q.per_page)?;
     let v = run(&st, move |app| {
         device_keys::list(
             app,
@@ -52,7 +60,7 @@ pub async fn list(
         )
     })
     .await?;
-    Ok(Json(json!({ "keys": v })))
+    Ok(Json(Value::Object(p.answer("keys", &p.cut(v)))))
 }
 
 /// A key to set or rotate to: 32 hex digits, or none for a random one.
@@ -99,13 +107,20 @@ pub async fn rotate(
     Ok(Json(json!(v)))
 }
 
-/// Loggers that announced their hardware serial (1001): serial, CPU id, MAC, the MN they
-/// used, address, first and last upload (Beijing time), the MN assigned and its state.
-#[utoipa::path(get, path = "/logger-serials", tag = "devices",
-    responses((status = 200, body = Object), (status = 401, description = "Login required"), (status = 403, description = "Not allowed")))]
-pub async fn serials(State(st): State<AppState>, Who(caller): Who) -> ApiResult<Json<Value>> {
+/// A page of the loggers that announced their hardware serial (1001): `{serials, total,
+/// page, per_page}`, each with its serial, CPU id, MAC, the MN it used, address, first and
+/// last upload (Beijing time), the MN assigned and its state.
+#[utoipa::path(get, path = "/logger-serials", tag = "devices", params(PageQuery),
+    responses((status = 200, body = Object), (status = 400, description = "A bad page or per_page"),
+        (status = 401, description = "Login required"), (status = 403, description = "Not allowed")))]
+pub async fn serials(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let p = q.paging()?;
     let v = run(&st, move |app| device_keys::serials(app, &caller)).await?;
-    Ok(Json(json!({ "serials": v })))
+    Ok(Json(Value::Object(p.answer("serials", &p.cut(v)))))
 }
 
 /// The MN to assign: a registered device.

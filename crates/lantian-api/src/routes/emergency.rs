@@ -6,7 +6,7 @@ use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::ApiResult;
-use crate::export::download;
+use crate::export::{PageQuery, download};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -24,11 +24,18 @@ use utoipa_axum::routes;
 /// The largest reduction list an import takes.
 const UPLOAD_BYTES_MAX: usize = 8 << 20;
 
-/// Warnings, newest first: the public sees those issued, accounts every one.
-#[utoipa::path(get, path = "/warnings", tag = "emergency", responses((status = 200, body = Object)))]
-pub async fn list(State(st): State<AppState>, Who(caller): Who) -> ApiResult<Json<Value>> {
+/// A page of the warnings, newest first: `{items, total, page, per_page}`; the public sees
+/// those issued, accounts every one.
+#[utoipa::path(get, path = "/warnings", tag = "emergency", params(PageQuery),
+    responses((status = 200, body = Object), (status = 400, description = "A bad page or per_page")))]
+pub async fn list(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let p = q.paging()?;
     let w = run(&st, move |app| emergency::list(app, &caller)).await?;
-    Ok(Json(json!(w)))
+    Ok(Json(Value::Object(p.answer("items", &p.cut(w)))))
 }
 
 /// Judges a forecast (`daily: [{date, aqi}]` or `hourly: [{time, aqi}]`, optional
@@ -198,11 +205,21 @@ pub async fn report(
     })
 }
 
-/// The notices to the caller's unit (reading them records the receipt).
-#[utoipa::path(get, path = "/notices", tag = "emergency", responses((status = 200, body = Object), (status = 401, description = "Log in")))]
-pub async fn notices(State(st): State<AppState>, Who(caller): Who) -> ApiResult<Json<Value>> {
-    let n = run(&st, move |app| emergency::my_notices(app, &caller)).await?;
-    Ok(Json(json!(n)))
+/// A page of the notices to the caller's unit: `{items, total, page, per_page}` (reading
+/// the page records the receipt of its notices).
+#[utoipa::path(get, path = "/notices", tag = "emergency", params(PageQuery),
+    responses((status = 200, body = Object), (status = 400, description = "A bad page or per_page"), (status = 401, description = "Log in")))]
+pub async fn notices(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let p = q.paging()?;
+    let n = run(&st, move |app| {
+        emergency::my_notices_page(app, &caller, p.store())
+    })
+    .await?;
+    Ok(Json(Value::Object(p.answer("items", &n))))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

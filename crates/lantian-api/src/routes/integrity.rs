@@ -7,7 +7,7 @@ use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::{ApiError, ApiResult};
-use crate::export::{TableQuery, download, rows, table};
+use crate::export::{Paging, TableQuery, download, rows, table, table_read};
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -17,6 +17,7 @@ use lantian_core::integrity::{Rule, Severity};
 use lantian_core::pollutant::Pollutant;
 use lantian_core::{Date, Month};
 use lantian_store::CorrectionAction;
+use lantian_store::Page;
 use lantian_store::integrity::{AlarmFilter, AlarmState, Outcome, WorkOrderState};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -62,16 +63,20 @@ pub struct AlarmsQuery {
     pub to: Option<Date>,
     /// `zh` (default) or `en`: the language of `why`.
     pub lang: Option<String>,
+    /// Page number, from 1 (JSON only).
     pub page: Option<usize>,
+    /// Rows per page, 1-1000 (JSON only; default 50).
     pub per_page: Option<usize>,
     /// `json` (default), `csv` or `xlsx`.
     pub format: Option<String>,
 }
 
 /// Alarm episodes the caller sees (the bureau, administrators, operations: all; a township:
-/// its own stations'), newest first.
+/// its own stations'), newest first: a page of JSON (cut in SQL), or every match as CSV or
+/// xlsx.
 #[utoipa::path(get, path = "/alarms", tag = "integrity", params(AlarmsQuery),
     responses((status = 200, description = "A page of alarms, or a CSV or xlsx file", body = Object),
+        (status = 400, description = "A bad filter, page, per_page or format"),
         (status = 401, description = "Log in"), (status = 403, description = "Not this role's")))]
 pub async fn alarms(
     State(st): State<AppState>,
@@ -97,14 +102,19 @@ pub async fn alarms(
         to_ts: q.to.map(|d| lantian_core::cst::day_start(d.add_days(1))),
     };
     let en = q.lang.as_deref() == Some("en");
-    let list = run(&st, move |app| integrity::alarms(app, &caller, &f, en)).await?;
     let tq = TableQuery {
         page: q.page,
         per_page: q.per_page,
         format: q.format,
     };
-    table(
-        rows(&list),
+    let page = tq.to_read(i64::MAX)?;
+    let list = run(&st, move |app| {
+        integrity::alarms_page(app, &caller, &f, en, page)
+    })
+    .await?;
+    table_read(
+        rows(&list.items),
+        list.total,
         &[
             "id",
             "station",
@@ -239,15 +249,19 @@ pub struct OrdersQuery {
     /// `open` or `closed`.
     pub state: Option<String>,
     pub station: Option<String>,
+    /// Page number, from 1 (JSON only).
     pub page: Option<usize>,
+    /// Rows per page, 1-1000 (JSON only; default 50).
     pub per_page: Option<usize>,
     /// `json` (default), `csv` or `xlsx`.
     pub format: Option<String>,
 }
 
-/// Work orders the caller sees, newest first.
+/// Work orders the caller sees, newest first: a page of JSON (cut in SQL), or every match as
+/// CSV or xlsx.
 #[utoipa::path(get, path = "/work-orders", tag = "integrity", params(OrdersQuery),
-    responses((status = 200, description = "A page of work orders, or a CSV or xlsx file", body = Object)))]
+    responses((status = 200, description = "A page of work orders, or a CSV or xlsx file", body = Object),
+        (status = 400, description = "A bad state, page, per_page or format")))]
 pub async fn work_orders(
     State(st): State<AppState>,
     Who(caller): Who,
@@ -260,17 +274,19 @@ pub async fn work_orders(
         &names(WorkOrderState::ALL),
     )?;
     let station = q.station.clone().filter(|s| !s.is_empty());
-    let list = run(&st, move |app| {
-        integrity::work_orders(app, &caller, state, station.as_deref())
-    })
-    .await?;
     let tq = TableQuery {
         page: q.page,
         per_page: q.per_page,
         format: q.format,
     };
-    table(
-        rows(&list),
+    let page = tq.to_read(i64::MAX)?;
+    let list = run(&st, move |app| {
+        integrity::work_orders(app, &caller, state, station.as_deref(), page)
+    })
+    .await?;
+    table_read(
+        rows(&list.items),
+        list.total,
         &[
             "id",
             "alarm_id",
@@ -352,19 +368,26 @@ pub async fn close_work_order(
     Ok(Json(json!(v)))
 }
 
-/// A station's corrections (who sees its alarms).
+/// A station's corrections, newest first (who sees its alarms): a page of JSON (cut in SQL),
+/// or every correction as CSV or xlsx.
 #[utoipa::path(get, path = "/stations/{id}/corrections", tag = "integrity",
     params(("id" = String, Path, description = "Station id"), TableQuery),
-    responses((status = 200, description = "A page of corrections, or a CSV or xlsx file", body = Object)))]
+    responses((status = 200, description = "A page of corrections, or a CSV or xlsx file", body = Object),
+        (status = 400, description = "A bad page, per_page or format")))]
 pub async fn corrections(
     State(st): State<AppState>,
     Who(caller): Who,
     P(id): P<String>,
     Q(q): Q<TableQuery>,
 ) -> ApiResult<Response> {
-    let list = run(&st, move |app| integrity::corrections(app, &caller, &id)).await?;
-    table(
-        rows(&list),
+    let page = q.to_read(i64::MAX)?;
+    let list = run(&st, move |app| {
+        integrity::corrections(app, &caller, &id, page)
+    })
+    .await?;
+    table_read(
+        rows(&list.items),
+        list.total,
         &[
             "pollutant",
             "hour",
@@ -465,29 +488,40 @@ pub struct RatesQuery {
     /// `YYYY-MM` (default: this month).
     #[param(value_type = Option<String>)]
     pub month: Option<Month>,
-    /// `json` (default: per station with its days), `csv` or `xlsx` (one row per station
-    /// and day, for the monthly operations report).
+    /// `json` (default: a page of stations with their days), `csv` or `xlsx` (every
+    /// station, one row per station and day, for the monthly operations report).
     pub format: Option<String>,
+    /// Page number, from 1 (JSON of `/operations/rates` only).
+    pub page: Option<usize>,
+    /// Stations per page, 1-1000 (JSON of `/operations/rates` only; default 50).
+    pub per_page: Option<usize>,
 }
 
-/// Online and capture rates per station and day of a month (the stations the caller sees).
+/// Online and capture rates per station and day of a month (the stations the caller sees):
+/// as JSON a page of stations, `{items, total, page, per_page}` (only the page's stations
+/// are computed); as CSV or xlsx every station.
 #[utoipa::path(get, path = "/operations/rates", tag = "integrity", params(RatesQuery),
-    responses((status = 200, description = "Per station with its days, or a CSV or xlsx file", body = Object)))]
+    responses((status = 200, description = "A page of stations with their days, or a CSV or xlsx file", body = Object),
+        (status = 400, description = "A bad month, page, per_page or format")))]
 pub async fn rates(
     State(st): State<AppState>,
     Who(caller): Who,
     Q(q): Q<RatesQuery>,
 ) -> ApiResult<Response> {
     let month = q.month;
+    let json = matches!(q.format.as_deref(), None | Some("json"));
+    let p = Paging::of(q.page, q.per_page)?;
+    let page = if json { p.store() } else { Page::ALL };
     let v = run(&st, move |app| {
         let m = month.unwrap_or_else(|| Month::of(app.clock.today()));
-        integrity::rates(app, &caller, m)
+        integrity::rates_page(app, &caller, m, page)
     })
     .await?;
     match q.format.as_deref() {
-        None | Some("json") => Ok(Json(json!(v)).into_response()),
+        None | Some("json") => Ok(Json(Value::Object(p.answer("items", &v))).into_response()),
         Some(_) => {
             let flat: Vec<Value> = v
+                .items
                 .iter()
                 .flat_map(|s| {
                     s.days.iter().map(|d| {

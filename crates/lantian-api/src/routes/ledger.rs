@@ -7,7 +7,7 @@ use super::{J, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::{ApiError, ApiResult};
-use crate::export::{TableQuery, download, rows, table};
+use crate::export::{Paging, TableQuery, download, rows, table};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -512,22 +512,28 @@ pub struct RemindersQuery {
     pub measure: Option<String>,
     /// `1`: only those not yet acknowledged.
     pub open: Option<u8>,
+    /// Page number, from 1.
+    pub page: Option<usize>,
+    /// Rows per page, 1-1000 (default 50).
+    pub per_page: Option<usize>,
 }
 
-/// Reminders, newest first: the bureau sees all, a unit those sent to it (a login needed).
-#[utoipa::path(get, path = "/ledger-reminders", tag = "ledger", params(RemindersQuery), responses((status = 200, body = Object), (status = 401, description = "A login is needed")))]
+/// A page of the reminders, newest first: `{items, total, page, per_page}`; the bureau sees
+/// all, a unit those sent to it (a login needed).
+#[utoipa::path(get, path = "/ledger-reminders", tag = "ledger", params(RemindersQuery),
+    responses((status = 200, body = Object), (status = 400, description = "A bad page or per_page"), (status = 401, description = "A login is needed")))]
 pub async fn reminders(
     State(st): State<AppState>,
     Who(caller): Who,
     Q(q): Q<RemindersQuery>,
 ) -> ApiResult<Json<Value>> {
+    let p = Paging::of(q.page, q.per_page)?;
     let f = ReminderFilter {
         measure: q.measure,
         open_only: q.open == Some(1),
     };
-    Ok(Json(json!(
-        run(&st, move |app| supervision::reminders(app, &caller, &f)).await?
-    )))
+    let v = run(&st, move |app| supervision::reminders(app, &caller, &f)).await?;
+    Ok(Json(Value::Object(p.answer("items", &p.cut(v)))))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]

@@ -4,10 +4,11 @@
 //! revocation. Thin: every check and decision is in `lantian_app::opendata_keys`; the
 //! buckets are `crate::opendata_limit`'s.
 
-use super::{J, P, run};
+use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::{ApiError, ApiResult};
+use crate::export::PageQuery;
 use crate::opendata_limit::{self, Config, OpenUse, Scope, Tongue};
 use axum::Json;
 use axum::extract::{Extension, FromRequest, Request, State};
@@ -121,15 +122,20 @@ pub async fn me(
     Ok(Json(json!({ "key": key, "scope": "key", "now": now })))
 }
 
-/// Every API key (never a key itself: its prefix), newest first, with the server's default
-/// limits (the bureau, administrators).
-#[utoipa::path(get, path = "/apikeys", tag = "open-data",
-    responses((status = 200, body = Object)))]
-pub async fn list(State(st): State<AppState>, Who(caller): Who) -> ApiResult<Json<Value>> {
+/// A page of the API keys (never a key itself: its prefix), newest first, with the server's
+/// default limits: `{keys, total, page, per_page, defaults}` (the bureau, administrators).
+#[utoipa::path(get, path = "/apikeys", tag = "open-data", params(PageQuery),
+    responses((status = 200, body = Object), (status = 400, description = "A bad page or per_page")))]
+pub async fn list(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let p = q.paging()?;
     let keys = run(&st, move |app| opendata_keys::list(app, &caller)).await?;
-    Ok(Json(
-        json!({ "keys": keys, "defaults": limits_json(&st.open_limit.config) }),
-    ))
+    let mut m = p.answer("keys", &p.cut(keys));
+    m.insert("defaults".to_owned(), limits_json(&st.open_limit.config));
+    Ok(Json(Value::Object(m)))
 }
 
 /// Makes a key for someone (the bureau): `name`, `email`, `purpose`, and `per_hour` with

@@ -7,7 +7,7 @@ use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::{ApiError, ApiResult};
-use crate::export::download;
+use crate::export::{PageQuery, download};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -87,12 +87,21 @@ pub async fn periodic(
     })
 }
 
-/// The report files made (by hand or on a schedule) that the caller may read, newest first.
-#[utoipa::path(get, path = "/reports/files", tag = "assessment",
-    responses((status = 200, body = Object)))]
-pub async fn files(State(st): State<AppState>, Who(caller): Who) -> ApiResult<Json<Value>> {
-    let v = run(&st, move |app| report_schedule::files(app, &caller)).await?;
-    Ok(Json(json!(v)))
+/// A page of the report files made (by hand or on a schedule) that the caller may read,
+/// newest first: `{items, total, page, per_page}`, cut in SQL.
+#[utoipa::path(get, path = "/reports/files", tag = "assessment", params(PageQuery),
+    responses((status = 200, body = Object), (status = 400, description = "A bad page or per_page")))]
+pub async fn files(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let p = q.paging()?;
+    let v = run(&st, move |app| {
+        report_schedule::files_page(app, &caller, p.store())
+    })
+    .await?;
+    Ok(Json(Value::Object(p.answer("items", &v))))
 }
 
 /// What to make: a report's kind, scope, period, view and formats.

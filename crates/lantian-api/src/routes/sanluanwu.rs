@@ -6,6 +6,7 @@ use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::{ApiError, ApiResult};
+use crate::export::Paging;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -30,17 +31,24 @@ pub struct ListQuery {
     pub state: Option<String>,
     /// `1`: only the entries not yet verified.
     pub outstanding: Option<u8>,
+    /// Page number, from 1.
+    pub page: Option<usize>,
+    /// Rows per page, 1-1000 (default 50).
+    pub per_page: Option<usize>,
 }
 
-/// The entries the caller sees (government accounts; a township: its own), by township.
+/// A page of the entries the caller sees (government accounts; a township: its own), by
+/// township: `{items, total, page, per_page}`.
 #[utoipa::path(get, path = "/sanluanwu", tag = "enforcement", params(ListQuery),
-    responses((status = 200, description = "The entries", body = Object),
+    responses((status = 200, description = "A page of the entries", body = Object),
+        (status = 400, description = "A bad state, page or per_page"),
         (status = 401, description = "Log in"), (status = 403, description = "Not this role's")))]
 pub async fn list(
     State(st): State<AppState>,
     Who(caller): Who,
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<Value>> {
+    let p = Paging::of(q.page, q.per_page)?;
     let state = match q.state.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(EntryState::parse(s).ok_or_else(|| {
@@ -55,7 +63,7 @@ pub async fn list(
         outstanding: q.outstanding == Some(1),
     };
     let v = run(&st, move |app| sanluanwu::list(app, &caller, &f)).await?;
-    Ok(Json(json!({ "items": v })))
+    Ok(Json(Value::Object(p.answer("items", &p.cut(v)))))
 }
 
 /// Adds an entry (a township: its own; the bureau): `township`, `name`, `address`,

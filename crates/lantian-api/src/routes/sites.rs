@@ -2,10 +2,11 @@
 //! machinery register and 冒黑烟 reports over HTTP. Thin: every decision is in
 //! `lantian_app::sites` (docs/grid.md).
 
-use super::{J, P, run};
+use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::{ApiError, ApiResult};
+use crate::export::PageQuery;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -30,12 +31,18 @@ fn month(text: &str) -> ApiResult<Month> {
     })
 }
 
-/// Every site with its latest dustfall and inspection (government accounts).
-#[utoipa::path(get, path = "/sites", tag = "grid",
-    responses((status = 200, description = "Sites", body = Object)))]
-pub async fn list(State(st): State<AppState>, Who(caller): Who) -> ApiResult<Json<Value>> {
+/// A page of the sites, each with its latest dustfall and inspection: `{items, total, page,
+/// per_page}` (government accounts).
+#[utoipa::path(get, path = "/sites", tag = "grid", params(PageQuery),
+    responses((status = 200, description = "A page of sites", body = Object), (status = 400, description = "A bad page or per_page")))]
+pub async fn list(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let p = q.paging()?;
     let v = run(&st, move |app| sites::list_sites(app, &caller)).await?;
-    Ok(Json(json!({ "items": v })))
+    Ok(Json(Value::Object(p.answer("items", &p.cut(v)))))
 }
 
 /// Registers a site (the bureau): `id`, `name`, `kind` (construction, road, yard, other),
@@ -188,12 +195,18 @@ pub async fn indicators(State(st): State<AppState>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({ "items": v })))
 }
 
-/// The non-road machinery register with each machine's inspections (government accounts).
-#[utoipa::path(get, path = "/machinery", tag = "grid",
-    responses((status = 200, body = Object)))]
-pub async fn machinery(State(st): State<AppState>, Who(caller): Who) -> ApiResult<Json<Value>> {
+/// A page of the non-road machinery register, each machine with its inspections: `{items,
+/// total, page, per_page}` (government accounts).
+#[utoipa::path(get, path = "/machinery", tag = "grid", params(PageQuery),
+    responses((status = 200, body = Object), (status = 400, description = "A bad page or per_page")))]
+pub async fn machinery(
+    State(st): State<AppState>,
+    Who(caller): Who,
+    Q(q): Q<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let p = q.paging()?;
     let v = run(&st, move |app| sites::list_machinery(app, &caller)).await?;
-    Ok(Json(json!({ "items": v })))
+    Ok(Json(Value::Object(p.answer("items", &p.cut(v)))))
 }
 
 /// Registers a machine (the bureau): `code`, `owner`, `kind`, `stage` (国一…国四),

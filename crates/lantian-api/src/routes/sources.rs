@@ -5,7 +5,7 @@ use super::{J, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::{ApiError, ApiResult};
-use crate::export::{TableQuery, download, rows, table};
+use crate::export::{Paging, TableQuery, download, rows, table};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -341,24 +341,30 @@ pub struct StatusQuery {
     /// The day, Beijing time (`YYYY-MM-DD`; default today).
     #[param(value_type = Option<String>)]
     pub date: Option<Date>,
+    /// Page number, from 1.
+    pub page: Option<usize>,
+    /// Rows per page, 1-1000 (default 50).
+    pub per_page: Option<usize>,
 }
 
 /// Each enterprise's day at a glance (hours with data, exceedance, stopped and mismatch
-/// hours, findings, the latest hour), for those whose monitoring the caller sees.
+/// hours, findings, the latest hour), for those whose monitoring the caller sees, a page at a
+/// time: `{items, total, page, per_page}`.
 #[utoipa::path(get, path = "/enterprises/status", tag = "sources", params(StatusQuery),
-    responses((status = 200, body = Object), (status = 401, description = "Log in")))]
+    responses((status = 200, body = Object), (status = 400, description = "A bad date, page or per_page"), (status = 401, description = "Log in")))]
 pub async fn status(
     State(st): State<AppState>,
     Who(caller): Who,
     Q(q): Q<StatusQuery>,
 ) -> ApiResult<Json<Value>> {
     caller.require()?;
+    let p = Paging::of(q.page, q.per_page)?;
     let list = run(&st, move |app| {
         let day = q.date.unwrap_or_else(|| app.clock.today());
         emissions::day_status(app, &caller, day)
     })
     .await?;
-    Ok(Json(json!({ "items": list })))
+    Ok(Json(Value::Object(p.answer("items", &p.cut(list)))))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

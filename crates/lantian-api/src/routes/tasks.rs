@@ -7,7 +7,7 @@ use super::{J, P, Q, run};
 use crate::AppState;
 use crate::auth::Who;
 use crate::error::{ApiError, ApiResult};
-use crate::export::{TableQuery, download, rows, table};
+use crate::export::{TableQuery, download, rows, table, table_read};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -44,7 +44,9 @@ pub struct TasksQuery {
     pub overdue: Option<bool>,
     /// Only the tasks not yet finished.
     pub open: Option<bool>,
+    /// Page number, from 1 (JSON only).
     pub page: Option<usize>,
+    /// Rows per page, 1-1000 (JSON only; default 50).
     pub per_page: Option<usize>,
     /// `json` (default), `csv` or `xlsx`.
     pub format: Option<String>,
@@ -68,9 +70,11 @@ impl TasksQuery {
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The tasks the caller sees (the bureau, administrators, the command: all; a township: in
-/// it or assigned to it; a department: assigned to it), newest first.
+/// it or assigned to it; a department: assigned to it), newest first: a page of JSON (cut in
+/// SQL), or every match as CSV or xlsx.
 #[utoipa::path(get, path = "/tasks", tag = "grid", params(TasksQuery),
     responses((status = 200, description = "A page of tasks, or a CSV or xlsx file", body = Object),
+        (status = 400, description = "A bad filter, page, per_page or format"),
         (status = 401, description = "Log in"), (status = 403, description = "Not this role's")))]
 pub async fn list(
     State(st): State<AppState>,
@@ -88,13 +92,14 @@ pub async fn list(
             Ok(download(bytes, "text/csv; charset=utf-8", "tasks.csv"))
         }
         _ => {
-            let list = run(&st, move |app| tasks::list(app, &caller, &lq)).await?;
             let tq = TableQuery {
                 page: q.page,
                 per_page: q.per_page,
                 format: q.format,
             };
-            table(rows(&list), &["id"], &tq, "tasks")
+            let page = tq.to_read(i64::MAX)?;
+            let list = run(&st, move |app| tasks::list_page(app, &caller, &lq, page)).await?;
+            table_read(rows(&list.items), list.total, &["id"], &tq, "tasks")
         }
     }
 }

@@ -331,7 +331,7 @@ async fn every_documented_route_exists() {
     let list = call(&app, "GET", "/api/v1/warnings", None, &auth)
         .await
         .json();
-    let warning = list[0]["id"].to_string();
+    let warning = list["items"][0]["id"].to_string();
     assert!(warning.parse::<i64>().is_ok(), "a stored warning: {list}");
     let doc = call(&app, "GET", "/api/v1/openapi.json", None, &[])
         .await

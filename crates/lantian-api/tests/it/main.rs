@@ -9,6 +9,7 @@ mod integrity;
 mod ledger;
 mod opendata;
 mod opendata_limits;
+mod paging;
 mod public;
 
 use axum::Router;

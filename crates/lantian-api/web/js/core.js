@@ -112,6 +112,47 @@ export async function api(path, opts = {}) {
   return r.json().catch(() => ({}));
 }
 
+/** The largest page the API gives (`per_page` 1-1000). */
+export const PER_PAGE_MAX = 1000;
+
+/**
+ * Every row of a paged list (`{[key]: [...], total, page, per_page}`), asked for a page of
+ * 1000 at a time: for the views that show or compute over a whole list that stays in the
+ * hundreds (a county's stations, devices, sites); logs that grow with time are walked with
+ * [`pager`] instead. Answers the first page's object with `key` holding every row.
+ */
+export async function apiAll(path, key = 'items') {
+  const sep = path.includes('?') ? '&' : '?';
+  const first = await api(`${path}${sep}per_page=${PER_PAGE_MAX}`);
+  const rows = [...(first[key] || [])];
+  const pages = Math.ceil((first.total || 0) / PER_PAGE_MAX);
+  for (let p = 2; p <= pages; p += 1) {
+    const r = await api(`${path}${sep}per_page=${PER_PAGE_MAX}&page=${p}`);
+    rows.push(...(r[key] || []));
+  }
+  return { ...first, [key]: rows };
+}
+
+/**
+ * The 上一页 / 下一页 control of a paged answer `r` (`{total, page, per_page}`), with where
+ * the page is in the list; `id` names it. Nothing when the list fits on one page. Wire it
+ * with [`wirePager`].
+ */
+export function pager(r, id) {
+  const page = r.page || 1;
+  const pages = Math.max(1, Math.ceil((r.total || 0) / (r.per_page || 1)));
+  if (pages <= 1 && page <= 1) return '';
+  const where = t('pg_where').replace('{p}', page).replace('{n}', pages).replace('{t}', r.total || 0);
+  return `<p class="filters pager" id="${id}"><button type="button" data-page="${page - 1}"${page <= 1 ? ' disabled' : ''}>${t('adm_prev')}</button>
+    <span class="pager-where">${esc(where)}</span>
+    <button type="button" data-page="${page + 1}"${page >= pages ? ' disabled' : ''}>${t('adm_next')}</button></p>`;
+}
+
+/** Makes the buttons of the pagers under `root` call `go(page)`. */
+export function wirePager(root, go) {
+  root.querySelectorAll('.pager button[data-page]').forEach((b) => { b.onclick = () => go(Number(b.dataset.page)); });
+}
+
 /** A time as Beijing time: `text` is what the API sends (`YYYY-MM-DD HH:MM`, already Beijing time). */
 export const bj = (text) => (text ? `${text} ${t('bj')}` : '');
 

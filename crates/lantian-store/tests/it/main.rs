@@ -19,6 +19,7 @@ mod integrity;
 mod journal;
 mod ledger_parts;
 mod operations;
+mod paging;
 mod story;
 mod tamper;
 mod targets;

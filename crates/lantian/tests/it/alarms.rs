@@ -468,8 +468,9 @@ fn a_planted_flat_line_is_found_reviewed_repaired_and_corrected_out_of_the_ranki
         Value::Null,
     );
     assert_eq!(status, 200, "{rates}");
-    let mine = rates.as_array().unwrap();
+    let mine = rates["items"].as_array().unwrap();
     assert_eq!(mine.len(), 1, "wk sees only its own station: {rates}");
+    assert_eq!(rates["total"], 1, "{rates}");
     let days = mine[0]["days"].as_array().unwrap();
     assert_eq!(days[0]["online_pct"].as_f64(), Some(100.0));
     assert_eq!(days[0]["capture_pct"].as_f64(), Some(100.0));

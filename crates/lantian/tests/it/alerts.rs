@@ -15,7 +15,7 @@ use lantian_core::alerts::{DeliveryStatus, Kind};
 use lantian_core::org::Role;
 use lantian_core::pollutant::Pollutant;
 use lantian_core::{Date, cst};
-use lantian_store::{Location, Store};
+use lantian_store::{Location, Page, Store};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -445,7 +445,7 @@ fn measures_story(store: Store) {
         assert_eq!(r.retrying, if last { 0 } else { 2 * overdue }, "{wait_min}");
         assert_eq!(r.failed, if last { 2 * overdue } else { 0 }, "{wait_min}");
     }
-    let log = alerts::deliveries(&app, &bureau).unwrap();
+    let log = alerts::deliveries(&app, &bureau, Page::ALL).unwrap().items;
     assert_eq!(log.len(), 3 * overdue);
     for d in &log {
         let (status, attempts) = match d.channel.as_str() {
@@ -484,7 +484,7 @@ fn measures_story(store: Store) {
 
     // The inbox: the bureau sees every alert; a department the measures it is responsible
     // for (counted independently); an enterprise is refused.
-    let all = alerts::inbox(&app, &bureau).unwrap();
+    let all = alerts::inbox(&app, &bureau, Page::ALL).unwrap();
     assert_eq!(all.events.len(), overdue + due);
     assert_eq!(all.unread, overdue + due);
     let dept = "市住建局";
@@ -494,9 +494,12 @@ fn measures_story(store: Store) {
         .filter(|e| e.units.iter().any(|u| u == dept))
         .count();
     let d = account("zj1", Role::Department, Some(dept));
-    assert_eq!(alerts::inbox(&app, &d).unwrap().events.len(), theirs);
+    assert_eq!(
+        alerts::inbox(&app, &d, Page::ALL).unwrap().events.len(),
+        theirs
+    );
     let e = account("ent1", Role::Enterprise, Some("E1"));
-    assert!(alerts::inbox(&app, &e).is_err());
+    assert!(alerts::inbox(&app, &e, Page::ALL).is_err());
     assert!(
         all.events
             .iter()
@@ -573,7 +576,7 @@ fn forward_story(store: Store) {
         .unwrap();
     assert_eq!(alerts::evaluate(&at(&app, t1 + 60_000)).unwrap(), 1);
 
-    let inbox = alerts::inbox(&app, &bureau).unwrap();
+    let inbox = alerts::inbox(&app, &bureau, Page::ALL).unwrap();
     let titles: Vec<&str> = inbox.events.iter().map(|e| e.title_zh.as_str()).collect();
     assert_eq!(titles, ["转发队列已满：province"; 3]);
     assert!(
@@ -582,7 +585,12 @@ fn forward_story(store: Store) {
         inbox.events[0].text_zh
     );
     let wk = account("wk1", Role::Township, Some("wangkou"));
-    assert!(alerts::inbox(&app, &wk).unwrap().events.is_empty());
+    assert!(
+        alerts::inbox(&app, &wk, Page::ALL)
+            .unwrap()
+            .events
+            .is_empty()
+    );
 }
 
 #[test]

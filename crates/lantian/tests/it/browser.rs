@@ -1803,7 +1803,7 @@ fn integrity_alarm_review_work_order_and_rules() {
 
     eprintln!("browser test: the operations rates of the month");
     let rates = get_as(&addr, &bureau, "/api/v1/operations/rates?month=2019-01");
-    let xj01 = rates
+    let xj01 = rates["items"]
         .as_array()
         .and_then(|a| a.iter().find(|r| r["station"] == "XJ-01"))
         .unwrap_or_else(|| panic!("XJ-01's rates: {rates}"))

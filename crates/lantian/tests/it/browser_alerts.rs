@@ -130,7 +130,7 @@ fn alerts_inbox_rules_channels_and_delivery_log() {
     // agree.
     let mut last = 0;
     let inbox = loop {
-        let v = get_as(&addr, &bureau, "/api/v1/alerts/inbox");
+        let v = get_as(&addr, &bureau, "/api/v1/alerts/inbox?per_page=1000");
         let events = v["events"].as_array().unwrap();
         let kinds: Vec<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
         if kinds.contains(&"aqi_above")
@@ -144,6 +144,9 @@ fn alerts_inbox_rules_channels_and_delivery_log() {
         std::thread::sleep(std::time::Duration::from_millis(1000));
     };
     let total = inbox["events"].as_array().unwrap().len();
+    assert_eq!(inbox["total"], total, "every alert on one page of 1000");
+    // The page shows the newest 100, 上一页 / 下一页 the rest.
+    let shown = total.min(100);
 
     let browser = Browser::start();
     let b = &browser.driver;
@@ -164,10 +167,15 @@ fn alerts_inbox_rules_channels_and_delivery_log() {
         "the inbox",
         "return document.querySelector('#al-inbox')",
     );
-    assert_eq!(rows(b, "#al-inbox"), total);
+    assert_eq!(rows(b, "#al-inbox"), shown);
     assert_eq!(
         b.js("return document.querySelectorAll('#al-inbox tr.al-unread').length"),
-        json!(total)
+        json!(shown)
+    );
+    assert_eq!(
+        b.js("return !!document.querySelector('#al-inbox-pages')"),
+        json!(total > shown),
+        "a pager when the inbox holds more than a page"
     );
     assert_eq!(
         b.js("return !!document.querySelector('#al-inbox a[href=\"#/station/T-BA\"]')"),

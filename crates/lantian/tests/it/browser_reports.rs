@@ -165,7 +165,7 @@ fn reports_tour_periodic_reports_files_and_schedules() {
     let got = b.wait("the download", "return window.__dl");
     let listed_files = get_as(&addr, &bureau, "/api/v1/reports/files");
     let id: i64 = href.rsplit('/').next().unwrap().parse().unwrap();
-    let f = listed_files
+    let f = listed_files["items"]
         .as_array()
         .unwrap()
         .iter()

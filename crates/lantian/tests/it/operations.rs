@@ -164,7 +164,8 @@ fn a_silent_station_gets_one_outage_order_to_its_contractor() {
     );
     assert_eq!(status, 200, "{v}");
     let contractor_of = |id: &str| {
-        v.as_array()
+        v["items"]
+            .as_array()
             .unwrap()
             .iter()
             .find(|x| x["station"] == id)
@@ -337,7 +338,7 @@ fn device_rates_count_what_each_device_sent() {
         Value::Null,
     );
     assert_eq!(status, 200, "{v}");
-    let station = v
+    let station = v["items"]
         .as_array()
         .unwrap()
         .iter()

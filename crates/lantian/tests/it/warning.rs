@@ -400,7 +400,9 @@ fn a_beijing_episode_proposes_orange_one_enterprise_is_flagged_one_complies_and_
         "{recipients:?}"
     );
     let gt = login(&s.http, "gt1", "correct horse battery");
-    let mine = get(&s, &gt, "/api/v1/notices");
+    let page = get(&s, &gt, "/api/v1/notices");
+    assert_eq!(page["total"], 1, "{page}");
+    let mine = &page["items"];
     assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
     let seq = mine[0]["event_seq"].as_i64().unwrap();
     let (st, _) = post(

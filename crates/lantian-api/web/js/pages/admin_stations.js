@@ -3,7 +3,7 @@
 // packet, this month's online and capture rates); the bureau and administrators register and
 // edit stations, set unit factors, register devices (a generated password shown once),
 // disable and enable them and give them new passwords. Operations read the page only.
-import { $, api, bj, bjToday, esc, fmt, state, t } from '../core.js';
+import { $, api, apiAll, bj, bjToday, esc, fmt, state, t } from '../core.js';
 import { adminTabs, showResult, unitName } from './accounts.js';
 
 const ROLES = ['assessment', 'background', 'township', 'micro'];
@@ -93,7 +93,8 @@ export async function adminStationsPage(rest = '') {
   const mine = state.routing;
   const month = new URLSearchParams(rest.replace(/^\?/, '')).get('month') || bjToday().slice(0, 7);
   const [data, units] = await Promise.all([
-    api('/admin/stations?month=' + encodeURIComponent(month)),
+    // Every station of the register (a county's: tens), 1000 a request: the summary counts them all.
+    apiAll('/admin/stations?month=' + encodeURIComponent(month), 'stations'),
     api('/units?per_page=1000').then((r) => r.items).catch(() => []),
   ]);
   if (mine !== state.routing) return;

@@ -2,7 +2,7 @@
 // and evidence chart (the station against its neighbours, humidity on a second axis, the
 // episode shaded), the three-level review, work orders from the alarm; the month's audit
 // close; and the bureau's corrections panel of the station page. Times are Beijing time.
-import { $, api, bj, esc, fmt, state, t } from '../core.js';
+import { $, api, bj, esc, fmt, pager, state, t, wirePager } from '../core.js';
 
 const HOUR_S = 3600;
 const DAY_S = 86400;
@@ -34,8 +34,11 @@ export const SEVERITIES = ['critical', 'warning', 'info'];
 export const ALARM_STATES = ['open', 'confirmed', 'false_positive', 'site_visit'];
 export const OUTCOMES = ['confirm', 'false_positive', 'site_visit'];
 const POLLUTANTS = ['PM2.5', 'PM10', 'SO2', 'NO2', 'CO', 'O3'];
-/** The most rows a list page shows (the API's page size; the exports have every row). */
+/** The rows a list page shows (the API's page size: 上一页 / 下一页 walk the rest; the exports
+ * have every row). */
 export const LIST_ROWS_MAX = 500;
+/** Corrections per page of the station page's panel (newest first). */
+const CORRECTIONS_PER_PAGE = 50;
 
 /** A severity's badge in its colour. */
 export const sevBadge = (s) => (!s ? '—' : `<span class="badge sev-${esc(s)}" data-severity="${esc(s)}">${esc(t('sev_' + s))}</span>`);
@@ -103,12 +106,15 @@ async function listPage(params) {
   const q = new URLSearchParams();
   for (const k of ['station', 'rule', 'state', 'severity', 'from', 'to']) if (p(k)) q.set(k, p(k));
   const exportQ = '/api/v1/alarms?' + q + (q.toString() ? '&' : '');
+  const page = Math.max(1, Number(p('page')) || 1);
+  const filtered = new URLSearchParams(q);
   q.set('per_page', String(LIST_ROWS_MAX));
+  q.set('page', String(page));
   const list = await api('/alarms?' + q);
   if (gen !== state.routing) return;
   const items = list.items || [];
   const total = list.total ?? items.length;
-  $('#alarm-list').innerHTML = `<p class="muted filters" id="alarm-total">${t('ig_total')}${t('colon')}${total}${total > items.length ? ` · ${t('ent_first_n')} ${items.length}` : ''}
+  $('#alarm-list').innerHTML = `<p class="muted filters" id="alarm-total">${t('ig_total')}${t('colon')}${total}
     · <a id="alarms-csv" href="${exportQ}format=csv">CSV</a> · <a id="alarms-xlsx" href="${exportQ}format=xlsx">Excel</a></p>
     <div class="table-wrap"><table id="alarm-table"><thead><tr><th>${t('ig_severity')}</th><th>${t('station')}</th><th>${t('pollutant')}</th><th>${t('ig_rule')}</th>
     <th>${t('ig_episode')}（${t('bj')}）</th><th>${t('ig_why')}</th><th>${t('status')}</th><th class="num">${t('ig_reviews_n')}</th></tr></thead><tbody>
@@ -116,7 +122,12 @@ async function listPage(params) {
       <td class="nowrap"><a href="#/station/${encodeURIComponent(a.station)}">${esc(a.station_name || names.get(a.station) || a.station)}</a></td><td>${esc(a.pollutant || '—')}</td>
       <td class="keep">${esc(ruleName(rules, a.rule, a.rule_zh, a.rule_en))}</td><td class="nowrap">${esc(episode(a))}</td>
       <td class="why"><a class="alarm-link" href="#/alarms/${a.id}">${esc(a.why)}</a></td><td>${stateTag(a.state)}${a.declared ? ` <span class="tag info" data-declared="${esc(a.declared)}" title="${esc(t('dlk_' + a.declared))}">${t('dl_declared_tag')}</span>` : ''}</td><td class="num">${a.reviews_n ?? 0}</td></tr>`).join('')
-      || `<tr><td colspan="8">${t('ig_none')}</td></tr>`}</tbody></table></div>`;
+      || `<tr><td colspan="8">${t('ig_none')}</td></tr>`}</tbody></table></div>${pager(list, 'alarm-pages')}`;
+  // The page is in the address too, beside the filters.
+  wirePager($('#alarm-list'), (n) => {
+    if (n > 1) filtered.set('page', String(n));
+    location.hash = '#/alarms' + (filtered.toString() ? '?' + filtered : '');
+  });
   if (can(ACT.scan)) scanCard();
   if (can(ACT.close_month)) await auditMonths(gen);
 }
@@ -413,11 +424,11 @@ const REASON_CODES = ['instrument_fault', 'calibration', 'maintenance', 'interfe
  * read it, and for the bureau a form to invalidate, correct or restore an hour (its label,
  * the hour's end) with a reason code. Shown on the station page.
  */
-export async function correctionsPanel(stationId, box) {
+export async function correctionsPanel(stationId, box, page = 1) {
   if (!state.me) return;
   const gen = state.routing;
   // Who may not read them (the API says so) sees no panel.
-  const r = await api(`/stations/${encodeURIComponent(stationId)}/corrections`).catch(() => null);
+  const r = await api(`/stations/${encodeURIComponent(stationId)}/corrections?page=${page}&per_page=${CORRECTIONS_PER_PAGE}`).catch(() => null);
   if (gen !== state.routing || !r) return;
   const items = Array.isArray(r) ? r : r.items || [];
   const opt = (v, label) => `<option value="${esc(v)}">${esc(label)}</option>`;
@@ -426,7 +437,7 @@ export async function correctionsPanel(stationId, box) {
     <th>${t('cor_reason')}</th><th>${t('wo_note')}</th><th>${t('actor')}</th><th>${t('time')}（${t('bj')}）</th></tr></thead><tbody>
     ${items.map((c) => `<tr data-action="${esc(c.action)}"><td>${esc(c.pollutant || c.code || '')}</td><td class="nowrap">${esc(c.hour || '')}</td><td>${esc(t('cor_' + c.action))}</td>
       <td class="num">${c.value == null ? '—' : esc(c.value)}</td><td>${esc(t('rc_' + c.reason_code) !== 'rc_' + c.reason_code ? t('rc_' + c.reason_code) : c.reason_code || '')}</td><td>${esc(c.note || '')}</td>
-      <td>${esc(c.who || c.actor || '')}</td><td class="nowrap">${esc(c.at || '')}</td></tr>`).join('') || `<tr><td colspan="8">${t('cor_none')}</td></tr>`}</tbody></table></div>
+      <td>${esc(c.who || c.actor || '')}</td><td class="nowrap">${esc(c.at || '')}</td></tr>`).join('') || `<tr><td colspan="8">${t('cor_none')}</td></tr>`}</tbody></table></div>${Array.isArray(r) ? '' : pager(r, 'corrections-pages')}
     ${can(ACT.correct) ? `<form class="filters" id="correction-form">
       <label>${t('pollutant')} <select id="cor-pollutant">${POLLUTANTS.map((p) => opt(p, p)).join('')}</select></label>
       <label>${t('hour')}（${t('bj')}） <input id="cor-hour" placeholder="YYYY-MM-DD HH:00" pattern="\\d{4}-\\d{2}-\\d{2} \\d{2}:00" required size="16"></label>
@@ -435,6 +446,7 @@ export async function correctionsPanel(stationId, box) {
       <label>${t('cor_reason')} <select id="cor-reason">${REASON_CODES.map((x) => opt(x, t('rc_' + x))).join('')}</select></label>
       <label>${t('wo_note')} <input id="cor-note" required></label>
       <button type="submit" class="primary">${t('submit')}</button> <span id="cor-result" role="status"></span></form>` : ''}</section>`;
+  wirePager(box, (n) => correctionsPanel(stationId, box, n));
   if (!can(ACT.correct)) return;
   $('#cor-action').onchange = () => { $('#cor-value').disabled = $('#cor-action').value !== 'correct'; };
   $('#correction-form').onsubmit = async (e) => {

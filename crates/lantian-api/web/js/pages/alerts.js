@@ -5,7 +5,7 @@
 // scope, cool-down, channels), the webhook channels (WeCom 企业微信 and DingTalk robots, a
 // generic SMS gateway; keys and secrets never shown back) and the delivery log (each alert
 // to each channel with its status and every attempt). Times are Beijing time.
-import { $, api, esc, state, t } from '../core.js';
+import { $, api, esc, pager, state, t, wirePager } from '../core.js';
 import { hasAct } from './grid.js';
 
 const KINDS = ['aqi_above', 'station_offline', 'measure_due', 'measure_overdue', 'alarm_opened', 'forward_queue_full'];
@@ -13,6 +13,8 @@ const CHANNEL_KINDS = ['wecom', 'dingtalk', 'sms'];
 /** A rule kind's threshold: its unit and default, or none. */
 const THRESHOLD = { aqi_above: ['al_unit_aqi', 200], station_offline: ['al_unit_hours', 3], measure_due: ['al_unit_days', 7] };
 const HOUR_MS = 3600e3;
+/** Alerts and deliveries per page (上一页 / 下一页 walk the rest, newest first). */
+const PER_PAGE = 100;
 
 /** `YYYY-MM-DD HH:MM 北京时间` of an instant in Unix milliseconds. */
 const when = (ms) => (ms ? `<span class="nowrap">${new Date(ms + 8 * HOUR_MS).toISOString().slice(0, 16).replace('T', ' ')} <span class="muted">${t('bj')}</span></span>` : '—');
@@ -42,9 +44,9 @@ export async function alertsPage(rest = '') {
   return inboxTab();
 }
 
-async function inboxTab() {
+async function inboxTab(page = 1) {
   const gen = state.routing;
-  const r = await api('/alerts/inbox');
+  const r = await api(`/alerts/inbox?page=${page}&per_page=${PER_PAGE}`);
   if (gen !== state.routing) return;
   const rows = r.events.map((e) => `<tr data-id="${e.id}" data-read="${e.read}" class="${e.read ? '' : 'al-unread'}">
     <td>${when(e.at_ms)}</td><td><span class="tag ${['aqi_above', 'measure_overdue', 'forward_queue_full'].includes(e.kind) ? 'bad' : 'warn'}">${esc(t('alk_' + e.kind))}</span></td>
@@ -54,11 +56,12 @@ async function inboxTab() {
     <p class="muted">${t('al_inbox_note')}</p>
     <p id="al-unread">${t('al_unread').replace('{n}', r.unread)} ${r.unread ? `<button type="button" class="secondary" id="al-mark-all">${t('al_mark_all')}</button>` : ''}</p>
     <div class="table-wrap">${r.events.length ? `<table id="al-inbox"><thead><tr><th>${t('al_time')}</th><th>${t('al_kind')}</th><th>${t('al_alert')}</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
-      : `<p class="muted" id="al-none">${t('al_none')}</p>`}</div>`;
+      : `<p class="muted" id="al-none">${t('al_none')}</p>`}</div>${pager(r, 'al-inbox-pages')}`;
+  wirePager($('#view'), (p) => inboxTab(p));
   const mark = async (ids) => {
     try {
       await api('/alerts/inbox/read', { method: 'POST', body: JSON.stringify({ ids }) });
-      await inboxTab();
+      await inboxTab(page);
     } catch (err) { show(false, err.message); }
   };
   const all = $('#al-mark-all');
@@ -191,9 +194,10 @@ async function channelsTab() {
   });
 }
 
-async function logTab() {
+async function logTab(page = 1) {
   const gen = state.routing;
-  const { deliveries } = await api('/alerts/deliveries');
+  const r = await api(`/alerts/deliveries?page=${page}&per_page=${PER_PAGE}`);
+  const { deliveries } = r;
   if (gen !== state.routing) return;
   const rows = deliveries.map((d) => {
     const last = d.attempt_log[d.attempt_log.length - 1];
@@ -207,6 +211,7 @@ async function logTab() {
   $('#view').innerHTML = `${tabs('log')}<p class="muted">${t('al_log_note')}</p>
     <div class="table-wrap">${deliveries.length ? `<table id="al-log"><thead><tr><th>${t('al_time')}</th><th>${t('al_alert')}</th><th>${t('al_channel')}</th><th>${t('status')}</th>
       <th class="num">${t('al_attempts')}</th><th>${t('al_last_attempt')}</th><th>${t('al_answer')}</th></tr></thead><tbody>${rows}</tbody></table>`
-      : `<p class="muted" id="al-log-none">${t('al_log_none')}</p>`}</div>`;
+      : `<p class="muted" id="al-log-none">${t('al_log_none')}</p>`}</div>${pager(r, 'al-log-pages')}`;
+  wirePager($('#view'), (p) => logTab(p));
 }
 

@@ -4,7 +4,7 @@
 // limit set or returned to the default (inline form), a key revoked with a required reason
 // (inline form), and a key made for someone (shown once, with a copy button). The menu entry
 // is shown to the accounts whose acts include `manage_api_keys`; the API decides again.
-import { $, api, esc, state, t } from '../core.js';
+import { $, api, esc, pager, state, t, wirePager } from '../core.js';
 
 /** `3600/小时 · 突发 120` in the page's language. */
 const limitText = (l) => `${Number(l.per_hour).toLocaleString()}${t('ak_per_hour_unit')} · ${t('ak_burst')} ${Number(l.burst).toLocaleString()}`;
@@ -40,9 +40,15 @@ function row(k, defaults) {
     <td class="ak-acts">${k.revoked ? '' : `<button type="button" class="secondary ak-limit-open">${t('ak_set_limit')}</button> <button type="button" class="secondary ak-revoke-open">${t('ak_revoke')}</button>`}</td></tr>`;
 }
 
-export async function apikeysPage() {
+/** Keys per page (newest first; 上一页 / 下一页 walk the rest: anyone may sign up). */
+const PER_PAGE = 100;
+/** The page shown (kept while the page is drawn again after a change). */
+let page = 1;
+
+export async function apikeysPage(n = 1) {
+  page = n;
   const gen = state.routing;
-  const r = await api('/apikeys');
+  const r = await api(`/apikeys?page=${page}&per_page=${PER_PAGE}`);
   if (gen !== state.routing) return;
   const keys = r.keys || [];
   const d = r.defaults || {};
@@ -52,7 +58,7 @@ export async function apikeysPage() {
     <div id="ak-result" role="status"></div>
     <div class="table-wrap">${keys.length ? `<table id="apikeys-table"><thead><tr><th>${t('ak_prefix')}</th><th>${t('ak_holder')}</th><th>${t('ak_purpose')}</th><th>${t('ak_created')}</th>
       <th>${t('ak_last_used')}</th><th class="num nowrap">${t('ak_requests')}</th><th>${t('ak_limit')}</th><th>${t('status')}</th><th></th></tr></thead>
-      <tbody>${keys.map((k) => row(k, d.key)).join('')}</tbody></table><p class="muted">${t('cs_total')} ${keys.length}</p>`
+      <tbody>${keys.map((k) => row(k, d.key)).join('')}</tbody></table><p class="muted">${t('cs_total')} ${r.total ?? keys.length}</p>${pager(r, 'apikeys-pages')}`
       : `<p class="muted" id="apikeys-none">${t('ak_none')}</p>`}</div>
     <h3>${t('ak_create')}</h3><p class="muted">${t('ak_create_note')}</p>
     <form id="ak-create" class="row">
@@ -63,6 +69,7 @@ export async function apikeysPage() {
       <label>${t('ak_burst_label')} <input id="ak-burst" type="number" min="1" max="100000" step="1" placeholder="${esc(t('ak_default_short'))}"></label>
       <button class="primary" type="submit" id="ak-create-submit">${t('ak_create_submit')}</button></form>
     <div id="ak-issued"></div>`;
+  wirePager($('#view'), (n) => apikeysPage(n));
   wire(keys);
 }
 
@@ -100,7 +107,7 @@ function inlineForm(tr, cls, html, onsubmit) {
     btns.forEach((b) => { b.disabled = true; });
     try {
       const message = await onsubmit(form, e.submitter);
-      await apikeysPage();
+      await apikeysPage(page);
       show(true, message);
     } catch (err) {
       btns.forEach((b) => { b.disabled = false; });
@@ -143,7 +150,7 @@ function wire(keys) {
     try {
       const body = { name: $('#ak-name').value.trim(), email: $('#ak-email').value.trim(), purpose: $('#ak-purpose').value.trim(), ...limitBody($('#ak-per-hour'), $('#ak-burst')) };
       const k = await api('/apikeys', { method: 'POST', body: JSON.stringify(body) });
-      await apikeysPage();
+      await apikeysPage(page);
       // The key is in this answer only: shown once, after the list is drawn again.
       $('#ak-issued').innerHTML = `<div class="notice" id="ak-issued-box"><p>${t('ak_issued')} ${esc(k.name)}${t('colon')}<code id="ak-issued-key">${esc(k.key)}</code>
         <button type="button" class="secondary" id="ak-copy">${t('ak_copy')}</button> <span id="ak-copied" role="status"></span></p><p class="muted">${t('ak_issued_note')}</p></div>`;

@@ -4,7 +4,7 @@
 // bureau's answers, and the public credit list (#/credit-public, 信用公示: no login; only the
 // entries whose publication period contains today's Beijing date). An enterprise also finds
 // its own cases here (read-only). Organisations only: the public list shows no person's data.
-import { $, api, esc, state, t } from '../core.js';
+import { $, api, esc, pager, state, t, wirePager } from '../core.js';
 import { hasAct, opt } from './grid.js';
 import { bjText, caseTag, textInLang } from './cases.js';
 
@@ -20,10 +20,13 @@ const phaseTag = (e) => `<span class="tag ${PHASE_CLASS[e.phase] || 'info'} cred
 /** A publication period of Beijing dates. */
 const period = (e) => `<span class="period">${esc(e.publish_from)} — ${esc(e.publish_until)}</span>`;
 
-/** The public credit list (信用公示). */
-export async function creditPublicPage() {
+/** Entries per page of the lists (上一页 / 下一页 walk the rest). */
+const PER_PAGE = 100;
+
+/** The public credit list (信用公示), page `page`. */
+export async function creditPublicPage(page = 1) {
   const gen = state.routing;
-  const r = await api('/credit/public');
+  const r = await api(`/credit/public?page=${page}&per_page=${PER_PAGE}`);
   if (gen !== state.routing) return;
   const items = r.entries || [];
   $('#view').innerHTML = `<h2>${t('cc_public_title')}</h2><p class="muted">${t('cc_public_note')}</p>
@@ -32,8 +35,9 @@ export async function creditPublicPage() {
       ${items.map((e) => `<tr data-id="${e.id}" data-case="${esc(e.case_no)}"><td>${esc(e.subject_name)}<br><span class="muted">${esc(zhEn(e, 'subject_kind'))}</span></td><td class="nowrap mono">${esc(e.credit_code || '—')}</td>
         <td>${levelTag(e)}${e.under_objection ? ` <span class="tag info under-objection">${t('cc_under_objection')}</span>` : ''}</td><td>${esc(zhEn(e, 'violation'))}</td>
         <td class="nowrap">${esc(e.case_no)}</td><td>${esc(textInLang(e.decision_line))}</td><td class="nowrap">${period(e)}</td></tr>`).join('')}</tbody></table>
-        <p class="muted">${t('cs_total')} ${r.total ?? items.length}</p>`
+        <p class="muted">${t('cs_total')} ${r.total ?? items.length}</p>${pager(r, 'credit-public-pages')}`
       : `<p class="muted" id="credit-public-none">${t('cc_none_public')}</p>`}</div>`;
+  wirePager($('#view'), (n) => creditPublicPage(n));
 }
 
 const FILTERS = [
@@ -50,9 +54,10 @@ export async function creditPage(rest = '') {
   const q = new URLSearchParams(rest.replace(/^\?/, ''));
   const f = Object.fromEntries(FILTERS.map(([k]) => [k, q.get(k) || '']));
   const qs = new URLSearchParams(Object.entries(f).filter(([, v]) => v)).toString();
+  const page = Math.max(1, Number(q.get('page')) || 1);
   const manage = hasAct('manage_credit');
   // An enterprise (no credit management) also reads its own cases here.
-  const [r, cases] = await Promise.all([api('/credit' + (qs ? '?' + qs : '')), !manage && hasAct('see_cases') ? api('/cases?per_page=200') : null]);
+  const [r, cases] = await Promise.all([api(`/credit?${qs ? qs + '&' : ''}page=${page}&per_page=${PER_PAGE}`), !manage && hasAct('see_cases') ? api('/cases?per_page=200') : null]);
   if (gen !== state.routing) return;
   const items = r.entries || [];
   const select = (k, values) => `<label>${t('cc_' + k)} <select data-f="${k}"><option value="">${t('all')}</option>${values.map((v) => opt(v, t(`cc_${k}_${v}`), f[k])).join('')}</select></label>`;
@@ -64,11 +69,13 @@ export async function creditPage(rest = '') {
         <td>${levelTag(e)}</td><td>${esc(zhEn(e, 'violation'))}</td><td class="nowrap"><a href="#/case/${e.case_id}">${esc(e.case_no)}</a></td><td class="nowrap">${esc(bjText(e.decided_bj))}</td>
         <td class="nowrap">${period(e)}</td><td>${phaseTag(e)}</td>
         <td>${esc(zhEn(e, 'state'))}${e.state_reason ? `<br><span class="muted">${esc(e.state_reason)}</span>` : ''}</td></tr>`).join('')}</tbody></table>
-        <p class="muted">${t('cs_total')} ${r.total ?? items.length}</p>`
+        <p class="muted">${t('cs_total')} ${r.total ?? items.length}</p>${pager(r, 'credit-pages')}`
       : `<p class="muted" id="credit-none">${t('cc_none')}</p>`}</div>
     ${cases ? `<h3>${t('cc_own_cases')}</h3><div class="table-wrap">${(cases.cases || []).length ? `<table id="own-cases"><thead><tr><th>${t('cs_no')}</th><th>${t('cs_opened')}</th><th>${t('cs_violation')}</th><th>${t('status')}</th></tr></thead><tbody>
       ${cases.cases.map((c) => `<tr data-id="${c.id}"><td><a href="#/case/${c.id}">${esc(c.case_no)}</a></td><td class="nowrap">${esc(bjText(c.created_bj))}</td><td>${esc(t('cv_' + c.violation))}</td><td>${caseTag(c.state)}</td></tr>`).join('')}</tbody></table>`
       : `<p class="muted">${t('cs_none')}</p>`}</div>` : ''}`;
+  // The page is in the address, beside the filters.
+  wirePager($('#view'), (n) => { location.hash = '#/credit?' + (qs ? qs + '&' : '') + 'page=' + n; });
   $('#credit-filters').querySelectorAll('[data-f]').forEach((el) => {
     el.onchange = () => {
       const nf = {};

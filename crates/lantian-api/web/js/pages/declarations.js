@@ -4,7 +4,7 @@
 // bureau's review queue (approve, reject with a reason) and statistics per enterprise; one
 // declaration with its files, steps and, once approved, the hours shown as declared (已申报):
 // no exceedance verdict, no missing-data alarm. What the caller may do comes from the API.
-import { $, api, bjToday, esc, hourSpan, state, t } from '../core.js';
+import { $, api, bjToday, esc, hourSpan, pager, state, t, wirePager } from '../core.js';
 import { filePicker, opt, sendFile, wireFilePicker } from './grid.js';
 import { bjText } from './cases.js';
 
@@ -66,6 +66,9 @@ function wireActs(root, after) {
   });
 }
 
+/** Declarations per page of the list (newest first; 上一页 / 下一页 walk the rest). */
+const PER_PAGE = 100;
+
 export async function declarationsPage(rest = '') {
   const id = rest.replace(/^\//, '');
   if (/^\d+$/.test(id)) return declarationPage(id);
@@ -74,7 +77,8 @@ export async function declarationsPage(rest = '') {
   const q = new URLSearchParams(rest.replace(/^\?/, ''));
   const f = { state: q.get('state') || '', kind: q.get('kind') || '' };
   const qs = new URLSearchParams(Object.entries(f).filter(([, v]) => v)).toString();
-  const list = await api('/declarations' + (qs ? '?' + qs : ''));
+  const page = Math.max(1, Number(q.get('page')) || 1);
+  const list = await api(`/declarations?${qs ? qs + '&' : ''}page=${page}&per_page=${PER_PAGE}`);
   const may = list.may || {};
   const stats = may.review ? await api('/declarations/stats') : null;
   if (gen !== state.routing) return undefined;
@@ -94,7 +98,9 @@ export async function declarationsPage(rest = '') {
         <td style="min-width:6em">${outletNames(d)}</td><td>${kindTag(d.kind)}</td><td class="nowrap">${esc(d.start)} –<br>${esc(d.end)} ${t('bj')}<br><span class="muted">${d.hours} ${esc(t('dl_h'))}</span></td>
         <td class="nowrap">${factors(d)}</td><td style="min-width:10em">${esc(d.reason)}${d.files.length ? `<br><span class="muted">${esc(t('dl_files'))} ${d.files.length}</span>` : ''}</td>
         <td>${stateTag(d.state)} ${lateTag(d)}</td><td style="min-width:7em">${esc(d.declared_by)}<br>${esc(bjText(d.declared))}</td><td class="dl-acts">${actButtons(d)}</td></tr>`).join('')}</tbody></table>`
-      : `<p class="muted" id="dl-none">${t('dl_none')}</p>`}</div>`;
+      : `<p class="muted" id="dl-none">${t('dl_none')}</p>`}</div>${pager(list, 'dl-pages')}`;
+  // The page is in the address, beside the filters.
+  wirePager($('#view'), (n) => { location.hash = '#/declarations?' + (qs ? qs + '&' : '') + 'page=' + n; });
   const go = () => {
     const nf = { state: $('#dl-f-state').value, kind: $('#dl-f-kind').value };
     const s = new URLSearchParams(Object.entries(nf).filter(([, v]) => v)).toString();

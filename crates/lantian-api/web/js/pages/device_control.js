@@ -5,7 +5,7 @@
 // retention, parameters, a history request for a chosen span), the command log with the
 // device's answers, and the hours marked back-filled. Every time is Beijing time. The menu
 // entry is shown to the accounts whose acts include `see_devices`; the API decides again.
-import { $, addDays, api, bjToday, esc, inLang, state, t } from '../core.js';
+import { $, addDays, api, apiAll, bjToday, esc, inLang, pager, state, t, wirePager } from '../core.js';
 
 /** The commands of the form: [kind, label key, fields]. */
 const KINDS = [
@@ -82,21 +82,35 @@ function marksTable(marks) {
     ${marks.map((m) => `<tr data-origin="${esc(m.origin)}"><td>${bjCell(m.time)}</td><td>${t('dc_m_' + m.origin)}</td><td>${m.command_id != null ? `#${m.command_id}` : '—'}</td><td>${bjCell(m.received)}</td></tr>`).join('')}</tbody></table></div>`;
 }
 
+/** Commands per page of a device's log (newest first; 上一页 / 下一页 walk the rest). */
+const LOG_PER_PAGE = 100;
+/** The page of the log shown. */
+let logPage = 1;
+
+/** The log's page `page` of device `mn`. */
+const logOf = (mn, page) => api(`/device-commands?mn=${encodeURIComponent(mn)}&page=${page}&per_page=${LOG_PER_PAGE}`);
+
+/** The log box: the table and its pager. */
+const logBox = (log) => logTable(log.commands || []) + pager(log, 'dc-log-pages');
+
 export async function deviceControlPage(rest) {
   const gen = state.routing;
   const q = new URLSearchParams(rest.replace(/^\?/, ''));
-  const r = await api('/device-control');
+  // Every device the account may control (a county's: hundreds), a page of 1000 at a time.
+  const r = await apiAll('/device-control', 'devices');
   if (gen !== state.routing) return;
   const devices = r.devices || [];
   const mn = q.get('mn') || (devices[0] && devices[0].mn) || '';
   const device = devices.find((d) => d.mn === mn);
   let log = { commands: [] };
   let marks = { marks: [] };
+  if (mn !== deviceControlPage.mn) logPage = 1;
+  deviceControlPage.mn = mn;
   if (device) {
     const from = `${addDays(bjToday(), -7)} 00:00`;
     const to = `${addDays(bjToday(), 1)} 00:00`;
     [log, marks] = await Promise.all([
-      api(`/device-commands?mn=${encodeURIComponent(mn)}&limit=100`),
+      logOf(mn, logPage),
       api(`/backfilled?station=${encodeURIComponent(device.station)}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`),
     ]);
     if (gen !== state.routing) return;
@@ -107,12 +121,25 @@ export async function deviceControlPage(rest) {
     <form id="dc-form" class="row"><label>${t('dc_command')} <select id="dc-kind">${KINDS.map(([k, key]) => `<option value="${k}">${t(key)}</option>`).join('')}</select></label>
       <span id="dc-fields"></span><label>${t('dc_expires')} <input id="dc-expires" type="number" min="1" max="168" value="24" size="4"></label>
       <button class="primary" type="submit" id="dc-submit">${t('dc_submit')}</button></form><div id="dc-result" role="status"></div>
-    <h3>${t('dc_log')}</h3><div id="dc-log-box">${logTable(log.commands || [])}</div>
+    <h3>${t('dc_log')}</h3><div id="dc-log-box">${logBox(log)}</div>
     <h3>${t('dc_marks')}</h3><p class="muted">${t('dc_marks_note')}</p>${marksTable(marks.marks || [])}` : ''}`;
   if (device) {
     wire(mn, rest);
+    wireLogPager(mn, rest, gen);
     watchLog(mn, rest, gen, log.commands || []);
   }
+}
+
+/** The log's pager shows another page of it (the rest of the page stays as it is). */
+function wireLogPager(mn, rest, gen) {
+  wirePager($('#dc-log-box'), async (n) => {
+    logPage = n;
+    const log = await logOf(mn, logPage);
+    if (gen !== state.routing || !$('#dc-log-box')) return;
+    $('#dc-log-box').innerHTML = logBox(log);
+    wireCancel(rest);
+    wireLogPager(mn, rest, gen);
+  });
 }
 
 /** The page's latest drawing: an older one's watcher stops. */
@@ -130,10 +157,11 @@ function watchLog(mn, rest, gen, commands) {
     await new Promise((ok) => { setTimeout(ok, 3000); });
     if (mine !== drawing || gen !== state.routing || !$('#dc-log-box')) return;
     try {
-      const log = await api(`/device-commands?mn=${encodeURIComponent(mn)}&limit=100`);
+      const log = await logOf(mn, logPage);
       if (mine !== drawing || gen !== state.routing || !$('#dc-log-box')) return;
-      $('#dc-log-box').innerHTML = logTable(log.commands || []);
+      $('#dc-log-box').innerHTML = logBox(log);
       wireCancel(rest);
+      wireLogPager(mn, rest, gen);
       tick((log.commands || []).some((c) => PENDING.includes(c.state)));
     } catch { tick(true); }
   };

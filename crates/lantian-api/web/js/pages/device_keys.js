@@ -4,7 +4,7 @@
 // 1014), the key shown once with a copy button; loggers that announced their hardware serial
 // (1001) with an assign form (the gateway sends the MN with 1002). The menu entry is shown to
 // the accounts whose acts include `manage_register`; the API decides again.
-import { $, api, esc, state, t } from '../core.js';
+import { $, api, apiAll, esc, state, t } from '../core.js';
 
 /** A time the API sends (`YYYY-MM-DD HH:MM`, Beijing time). */
 const when = (s) => (s ? `<span class="nowrap">${esc(s)}</span> <span class="muted">${t('bj')}</span>` : '<span class="muted">—</span>');
@@ -42,7 +42,8 @@ function serialRow(s) {
 
 export async function deviceKeysPage() {
   const gen = state.routing;
-  const [kr, sr] = await Promise.all([api('/device-keys'), api('/logger-serials')]);
+  // Every device's keys and every serial (a county's: hundreds), a page of 1000 at a time.
+  const [kr, sr] = await Promise.all([apiAll('/device-keys', 'keys'), apiAll('/logger-serials', 'serials')]);
   if (gen !== state.routing) return;
   const keys = kr.keys || [];
   const serials = sr.serials || [];

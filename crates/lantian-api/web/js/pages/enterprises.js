@@ -1,7 +1,7 @@
 // Pollution-source enterprises (污染源企业): the register with filters and exports, each
 // enterprise's day at a glance (with a login: CEMS exceedance, stopped and mismatch hours,
 // working-condition findings), the bureau's import of the list (a dry run first), and a map.
-import { $, api, bj, bjToday, esc, hourSpan, state, t, upload } from '../core.js';
+import { $, api, apiAll, bj, bjToday, esc, hourSpan, state, t, upload } from '../core.js';
 
 let mapObj = null;
 
@@ -54,7 +54,7 @@ export async function enterprisesPage(params, notice = '') {
   const gen = state.routing;
   const [list, status] = await Promise.all([
     api('/enterprises?per_page=1000'),
-    me ? api('/enterprises/status?date=' + encodeURIComponent(date)).then((r) => r.items).catch(() => null) : null,
+    me ? apiAll('/enterprises/status?date=' + encodeURIComponent(date)).then((r) => r.items).catch(() => null) : null,
   ]);
   if (gen !== state.routing) return;
   const statusOf = (id) => (status ? status.find((s) => s.enterprise === id) : null);

@@ -108,11 +108,16 @@ async function unitStats(gen) {
     <p><a href="/api/v1/ledger-stats?format=xlsx">${t('lg_stats_xlsx')}</a></p></details>`;
 }
 
+/** Reminders listed on the ledger page at most (the count says how many there are). */
+const REMINDERS_SHOWN = 20;
+
 /** The reminders (督办 / 催办) not yet acknowledged: a unit's own, or, for the bureau, all it sent. */
 async function myReminders(gen) {
   if (!state.me) return;
-  const rs = await api('/ledger-reminders?open=1').catch(() => []);
+  // The newest 20 and how many there are.
+  const r = await api(`/ledger-reminders?open=1&per_page=${REMINDERS_SHOWN}`).catch(() => ({ items: [], total: 0 }));
+  const rs = r.items || [];
   if (gen !== state.routing || !rs.length) return;
-  $('#my-reminders').innerHTML = `<div class="notice" id="reminder-inbox"><b>${t('lg_reminder_inbox')}</b> (${rs.length})<ul class="plain">
-    ${rs.slice(0, 20).map((r) => `<li data-reminder="${r.id}"><span class="tag ${r.kind === 'urge' ? 'bad' : 'warn'}">${t('rk_' + r.kind)}</span> <a href="#/measure/${esc(r.measure_id)}">${esc(r.measure_id)} ${esc(r.task)}</a> → ${esc(state.lang === 'en' ? r.unit_name_en : r.unit_name)}：${esc(r.text)} <span class="muted nowrap">${esc(r.at)} ${t('bj')}</span></li>`).join('')}</ul></div>`;
+  $('#my-reminders').innerHTML = `<div class="notice" id="reminder-inbox"><b>${t('lg_reminder_inbox')}</b> (${r.total ?? rs.length})<ul class="plain">
+    ${rs.map((r) => `<li data-reminder="${r.id}"><span class="tag ${r.kind === 'urge' ? 'bad' : 'warn'}">${t('rk_' + r.kind)}</span> <a href="#/measure/${esc(r.measure_id)}">${esc(r.measure_id)} ${esc(r.task)}</a> → ${esc(state.lang === 'en' ? r.unit_name_en : r.unit_name)}：${esc(r.text)} <span class="muted nowrap">${esc(r.at)} ${t('bj')}</span></li>`).join('')}</ul></div>`;
 }

@@ -1,7 +1,7 @@
 // Operations statistics (运维统计): each station's online rate and capture rate for a month,
 // and a calendar of its days coloured by capture rate; below, the same per device (MN) with
 // each station's operations contractor (运维单位).
-import { $, api, esc, fmt, state, t } from '../core.js';
+import { $, apiAll, esc, fmt, state, t } from '../core.js';
 import { tabs } from './alarms.js';
 
 /** Below this a rate is highlighted: a display choice of ours, not a figure of a standard. */
@@ -27,7 +27,8 @@ export async function operationsPage(rest) {
     <a id="op-report" href="/api/v1/operations/report?month=${encodeURIComponent(month)}&format=pdf">${t('op_report_pdf')}</a>
     <a href="/api/v1/operations/report?month=${encodeURIComponent(month)}&format=xlsx">${t('op_report_xlsx')}</a></p><div id="operations">${t('loading')}</div>`;
   $('#op-month').onchange = () => { location.hash = '#/operations?month=' + $('#op-month').value; };
-  const r = await api(`/operations/rates?month=${encodeURIComponent(month)}`);
+  // Every station the account sees (a county's: tens), 1000 a request.
+  const r = await apiAll(`/operations/rates?month=${encodeURIComponent(month)}`);
   if (gen !== state.routing) return;
   const items = Array.isArray(r) ? r : r.items || [];
   const days = items.length ? (items[0].days || []).map((d) => d.date) : [];
@@ -40,9 +41,9 @@ export async function operationsPage(rest) {
     <span class="legend-item"><span class="dot" style="background:hsl(60,65%,62%)"></span>50%</span><span class="legend-item"><span class="dot" style="background:hsl(120,65%,62%)"></span>100%</span>
     <span class="legend-item"><span class="dot none"></span>${t('no_data')}</span></p>
     <h3>${t('op_devices')}</h3><p class="muted">${t('op_devices_note')}</p><div id="op-devices">${t('loading')}</div>`;
-  const dv = await api(`/operations/devices?month=${encodeURIComponent(month)}`);
+  const dv = await apiAll(`/operations/devices?month=${encodeURIComponent(month)}`);
   if (gen !== state.routing) return;
-  const rows = (Array.isArray(dv) ? dv : []).flatMap((s) => (s.devices || []).map((d) => ({ s, d })));
+  const rows = (Array.isArray(dv) ? dv : dv.items || []).flatMap((s) => (s.devices || []).map((d) => ({ s, d })));
   $('#op-devices').innerHTML = `<div class="table-wrap"><table id="devices-table"><thead><tr><th>${t('station')}</th><th class="nowrap">${t('op_contractor')}</th><th>${t('op_device')}</th>
     <th class="num nowrap">${t('op_online')}</th><th class="num nowrap">${t('op_capture')}</th>${days.map((d) => `<th class="day">${esc(d.slice(8, 10))}</th>`).join('')}</tr></thead><tbody>
     ${rows.map(({ s, d }) => `<tr data-station="${esc(s.station)}" data-mn="${esc(d.mn)}"><td class="nowrap">${esc(s.station_name || s.station)}</td><td class="nowrap">${esc(s.contractor || t('op_no_contractor'))}</td>

@@ -5,7 +5,7 @@
 // 信息: its entries of the public credit list in their publication period, or 无). Only what
 // the public may read (`/enterprises/ID` answers the public for an enterprise that publishes;
 // `/credit/public` is public). Times are Beijing time.
-import { $, addDays, api, bjToday, esc, fmt, hourSpan, state, t } from '../core.js';
+import { $, addDays, api, apiAll, bjToday, esc, fmt, hourSpan, state, t } from '../core.js';
 import { colon, w } from './opendata.js';
 import { textInLang } from './cases.js';
 
@@ -34,7 +34,8 @@ export async function portalEnterprisePage(rest) {
   const gen = state.routing;
   const [e, credit] = await Promise.all([
     api('/enterprises/' + encodeURIComponent(decodeURIComponent(id))),
-    api('/credit/public').catch((err) => ({ error: err.message })),
+    // Every entry of the public list: this enterprise's are picked out of it.
+    apiAll('/credit/public', 'entries').catch((err) => ({ error: err.message })),
   ]);
   if (gen !== state.routing) return;
   const base = `#/portal/enterprise/${encodeURIComponent(e.id)}?date=`;

@@ -4,7 +4,7 @@
 // a township (figures, 同比 and 环比, days, hours, units, notes; Excel and PDF, made and kept
 // by the bureau); and the files made, by hand or on a schedule, with their downloads and,
 // for the bureau, the schedules.
-import { $, addDays, api, bjToday, esc, state, t } from '../core.js';
+import { $, addDays, api, bjToday, esc, pager, state, t, wirePager } from '../core.js';
 import { change, methodOptions, n, rankingHead, rankingRows } from './rankings.js';
 
 /** A figure of the progress table with one decimal at most (no float noise). */
@@ -175,20 +175,25 @@ const size = (b) => (b >= 1048576 ? `${(b / 1048576).toFixed(1)} MB` : `${Math.m
 /** Milliseconds since the epoch as Beijing time, `YYYY-MM-DD HH:MM`. */
 const bjMinute = (ms) => new Date(ms + 8 * 3600e3).toISOString().slice(0, 16).replace('T', ' ');
 
-async function filesPage() {
+/** Report files per page (newest first; 上一页 / 下一页 walk the rest: schedules make files every day). */
+const FILES_PER_PAGE = 100;
+
+async function filesPage(page = 1) {
   const gen = state.routing;
   const manage = !!(state.me && (state.me.acts || []).includes('manage_reports'));
   $('#view').innerHTML = `<h2>${t('pr_title')}</h2>${tabBar('files')}<div id="pr-files"></div><div id="pr-schedules"></div>`;
   if (!state.me) { $('#pr-files').innerHTML = `<p>${t('pr_login')}</p>`; return; }
-  const [files, scopes, schedules] = await Promise.all([api('/reports/files'), scopeOptions('city'), manage ? api('/reports/schedules') : Promise.resolve(null)]);
+  const [filesPage1, scopes, schedules] = await Promise.all([api(`/reports/files?page=${page}&per_page=${FILES_PER_PAGE}`), scopeOptions('city'), manage ? api('/reports/schedules') : Promise.resolve(null)]);
   if (gen !== state.routing) return;
+  const files = filesPage1.items || [];
   const unitName = (scope) => {
     if (scope === 'city') return t('pr_city');
     const u = scopes.units.find((x) => 'unit:' + x.id === scope);
     return u ? (state.lang === 'zh' ? u.name_zh : u.name_en) : scope;
   };
   const rows = files.map((f) => `<tr data-file="${f.id}"><td>${esc(t('pr_' + f.kind))}</td><td>${esc(unitName(f.scope))}</td><td class="nowrap">${esc(f.period)}</td><td>${esc(f.format.toUpperCase())}</td><td class="num">${size(f.size)}</td><td class="nowrap">${bjMinute(f.generated_ms)}</td><td>${f.generated_by === 'system' ? `<span class="tag info">${t('pr_by_schedule')}</span>` : esc(f.generated_by)}</td><td>${t(f.view === 'raw' ? 'view_raw' : 'view_audited')}</td><td><a class="pr-download" href="/api/v1/reports/files/${f.id}" download="${esc(f.name)}">${t('pr_download')}</a></td></tr>`).join('');
-  $('#pr-files').innerHTML = `<h3>${t('pr_files')}</h3><div class="table-wrap"><table id="pr-file-list"><thead><tr><th>${t('pr_kind')}</th><th>${t('pr_scope')}</th><th>${t('pr_period')}</th><th>${t('pr_format')}</th><th class="num">${t('pr_size')}</th><th>${t('pr_made_at')}</th><th>${t('pr_made_by')}</th><th>${t('view')}</th><th></th></tr></thead><tbody>${rows || `<tr><td colspan="9">${t('pr_files_none')}</td></tr>`}</tbody></table></div>`;
+  $('#pr-files').innerHTML = `<h3>${t('pr_files')}</h3><div class="table-wrap"><table id="pr-file-list"><thead><tr><th>${t('pr_kind')}</th><th>${t('pr_scope')}</th><th>${t('pr_period')}</th><th>${t('pr_format')}</th><th class="num">${t('pr_size')}</th><th>${t('pr_made_at')}</th><th>${t('pr_made_by')}</th><th>${t('view')}</th><th></th></tr></thead><tbody>${rows || `<tr><td colspan="9">${t('pr_files_none')}</td></tr>`}</tbody></table></div>${pager(filesPage1, 'pr-file-pages')}`;
+  wirePager($('#pr-files'), (n) => filesPage(n));
   if (!manage) return;
   const kindOpts = KINDS.map((k) => `<option value="${k}">${t('pr_' + k)}</option>`).join('');
   const sRows = schedules.map((s) => `<tr data-schedule="${s.id}"><td>${t('pr_' + s.kind)}</td><td>${esc(unitName(s.scope))}</td><td>${['xlsx', 'pdf'].map((f) => `<label class="nowrap"><input type="checkbox" class="ps-f" value="${f}" ${s.formats.split(',').includes(f) ? 'checked' : ''}> ${f.toUpperCase()}</label>`).join(' ')}</td><td><input class="ps-hour" type="number" min="0" max="23" value="${s.hour_cst}" style="width:4.5rem"></td><td><input class="ps-on" type="checkbox" ${s.enabled ? 'checked' : ''}></td><td class="nowrap"><button class="ps-save" type="button">${t('pr_save')}</button> <button class="ps-del" type="button">${t('pr_delete')}</button></td></tr>`).join('');

@@ -3,7 +3,7 @@
 // its own; the bureau: any), the monthly count per township (found, cleared, outstanding at
 // the month's end) with an ECharts chart of the outstanding figure, which must return to zero
 // (动态清零); one entry with its history. Times are Beijing time.
-import { $, api, bjToday, esc, state, t, loadEcharts } from '../core.js';
+import { $, api, bjToday, esc, pager, state, t, loadEcharts, wirePager } from '../core.js';
 import { filePicker, hasAct, opt, sendFile, townships, unitName, unitsById, wireFilePicker } from './grid.js';
 import { bjText } from './cases.js';
 
@@ -50,6 +50,9 @@ function wireActs(root, after) {
   });
 }
 
+/** Entries per page of the list (上一页 / 下一页 walk the rest). */
+const PER_PAGE = 100;
+
 export async function sanluanwuPage(rest = '') {
   const id = rest.replace(/^\//, '');
   if (/^\d+$/.test(id)) return entryPage(id);
@@ -57,7 +60,8 @@ export async function sanluanwuPage(rest = '') {
   const q = new URLSearchParams(rest.replace(/^\?/, ''));
   const f = { township: q.get('township') || '', state: q.get('state') || '' };
   const qs = new URLSearchParams(Object.entries(f).filter(([, v]) => v)).toString();
-  const [units, list, monthly] = await Promise.all([unitsById(), api('/sanluanwu' + (qs ? '?' + qs : '')), api('/sanluanwu/monthly')]);
+  const page = Math.max(1, Number(q.get('page')) || 1);
+  const [units, list, monthly] = await Promise.all([unitsById(), api(`/sanluanwu?${qs ? qs + '&' : ''}page=${page}&per_page=${PER_PAGE}`), api('/sanluanwu/monthly')]);
   if (gen !== state.routing) return;
   const items = list.items || [];
   const report = hasAct('report_sanluanwu');
@@ -80,7 +84,7 @@ export async function sanluanwuPage(rest = '') {
       ${items.map((e) => `<tr data-id="${e.id}" data-state="${esc(e.state)}"><td><a href="#/sanluanwu/${e.id}">${e.id}</a></td><td class="nowrap">${esc(unitName(units, e.township))}</td>
         <td style="min-width:8em">${esc(e.name)}${e.address ? `<br><span class="muted">${esc(e.address)}</span>` : ''}</td><td>${esc(e.industry)}</td><td>${esc(e.problem)}</td>
         <td class="nowrap">${esc(e.found_date)}</td><td>${slTag(e.state)}</td><td class="nowrap">${esc(bjText(e.updated_bj))}</td><td class="sl-acts">${actButtons(e.id, e.actions || [])}</td></tr>`).join('')}</tbody></table>`
-      : `<p class="muted" id="sl-none">${t('sl_none')}</p>`}</div>
+      : `<p class="muted" id="sl-none">${t('sl_none')}</p>`}</div>${pager(list, 'sl-pages')}
     ${report ? `<h3>${t('sl_add')}</h3><form id="sl-form" class="row">
       ${mine ? '' : `<label>${t('unit')} <select data-k="township">${towns.map((u) => opt(u.id, unitName(units, u.id), '')).join('')}</select></label>`}
       <label>${t('sl_name')} <input data-k="name" required maxlength="200"></label><label>${t('sl_address')} <input data-k="address" maxlength="200"></label>
@@ -94,6 +98,8 @@ export async function sanluanwuPage(rest = '') {
     location.hash = '#/sanluanwu' + (s ? '?' + s : '');
   };
   $('#sl-filters').querySelectorAll('select').forEach((s) => { s.onchange = go; });
+  // The page is in the address, beside the filters.
+  wirePager($('#view'), (n) => { location.hash = '#/sanluanwu?' + (qs ? qs + '&' : '') + 'page=' + n; });
   wireActs($('#view'), () => sanluanwuPage(rest));
   if ($('#sl-form')) {
     $('#sl-form').onsubmit = async (e) => {

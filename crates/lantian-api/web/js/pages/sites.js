@@ -3,7 +3,7 @@
 // "six 100 %" (六个百分之百), its latest month's dustfall against 5 t/(km²·month) and its
 // exceedance episodes; a machine (编码登记) with its owner, type, emission stage, site and
 // inspections.
-import { $, api, bjToday, esc, fmt, state, t } from '../core.js';
+import { $, api, apiAll, bjToday, esc, fmt, state, t } from '../core.js';
 import { gridTabs, hasAct, monthOptions, opt, unitName, unitsById } from './grid.js';
 
 export const SITE_KINDS = ['construction', 'road', 'yard', 'other'];
@@ -25,7 +25,8 @@ const rowsOf = (r, key) => (Array.isArray(r) ? r : r[key] || r.items || []);
 
 export async function sitesPage() {
   const gen = state.routing;
-  const [units, r] = await Promise.all([unitsById(), api('/sites')]);
+  // Every site (a county's register: the forms below choose among them), 1000 a request.
+  const [units, r] = await Promise.all([unitsById(), apiAll('/sites')]);
   if (gen !== state.routing) return;
   const items = rowsOf(r, 'sites');
   const may = hasAct('manage_sites');
@@ -66,7 +67,8 @@ export async function sitesPage() {
 
 export async function machineryPage() {
   const gen = state.routing;
-  const r = await api('/machinery');
+  // Every machine of the register (the inspection form chooses among them), 1000 a request.
+  const r = await apiAll('/machinery');
   if (gen !== state.routing) return;
   const items = rowsOf(r, 'machinery');
   const may = hasAct('manage_sites');

@@ -1,7 +1,7 @@
 // Heavy-pollution warnings: the list, a warning's timeline with its notices and receipts and
 // the command's steps, the verification of the reduction list, and a violation's evidence
 // charted in Beijing time.
-import { $, api, bj, esc, fmt, hourSpan, state, t } from '../core.js';
+import { $, api, bj, esc, fmt, hourSpan, pager, state, t, wirePager } from '../core.js';
 
 const HOUR_S = 3600;
 const DAY_S = 86400;
@@ -31,17 +31,22 @@ export async function warningsPage(rest) {
   return detailPage(Number(m[1]));
 }
 
-async function listPage() {
+/** Warnings per page (newest first; 上一页 / 下一页 walk the rest). */
+const PER_PAGE = 100;
+
+async function listPage(page = 1) {
   $('#view').innerHTML = `<h2>${t('nav_warnings')}</h2><p class="muted">${t('w_times_note')}</p><div id="warning-list">${t('loading')}</div>`;
   const gen = state.routing;
-  const list = await api('/warnings');
+  const r = await api(`/warnings?page=${page}&per_page=${PER_PAGE}`);
   if (gen !== state.routing) return;
+  const list = r.items || [];
   $('#warning-list').innerHTML = list.length ? `<div class="table-wrap"><table id="warning-table"><thead><tr><th>#</th><th>${t('level')}</th><th>${t('status')}</th>
     <th>${t('w_rule')}</th><th>${t('w_issued_at')}</th><th>${t('w_lifted_at')}</th><th>${t('w_doc_no')}</th></tr></thead><tbody>
     ${list.map((w) => `<tr data-id="${w.id}"><td><a href="#/warnings/${w.id}">${w.id}</a></td><td>${levelBadge(w.level, w.level_zh)}</td>
       <td class="nowrap">${esc(word('ws_', w.state, w.state_zh))}</td><td>${esc(state.lang === 'zh' ? w.rule_zh : w.rule_en || w.rule_zh)}</td>
       <td class="nowrap">${esc(bj(w.issued_at))}</td><td class="nowrap">${esc(bj(w.lifted_at))}</td><td>${esc(w.doc_no || '')}</td></tr>`).join('')}
-    </tbody></table></div>` : `<p>${t('w_none')}</p>`;
+    </tbody></table></div>${pager(r, 'warning-pages')}` : `<p>${t('w_none')}</p>`;
+  wirePager($('#warning-list'), (n) => listPage(n));
 }
 
 async function detailPage(id) {

@@ -1,6 +1,6 @@
 // Operations work orders (运维工单): open and closed, the deadline with overdue ones
 // highlighted, closing with a note (the evidence of the repair), time to repair.
-import { $, api, esc, state, t } from '../core.js';
+import { $, api, esc, pager, state, t, wirePager } from '../core.js';
 import { LIST_ROWS_MAX, ordersTable, stationNames, tabs, wireOrderClose } from './alarms.js';
 
 export async function workOrdersPage(rest) {
@@ -22,19 +22,22 @@ export async function workOrdersPage(rest) {
   };
   $('#wo-state').onchange = apply;
   $('#wo-station').onchange = apply;
+  let page = 1;
   const load = async () => {
     const q = new URLSearchParams();
     if (st) q.set('state', st);
     if (station) q.set('station', station);
     const exportQ = '/api/v1/work-orders?' + q + (q.toString() ? '&' : '');
     q.set('per_page', String(LIST_ROWS_MAX));
+    q.set('page', String(page));
     const r = await api('/work-orders?' + q);
     if (gen !== state.routing) return;
     const items = (Array.isArray(r) ? r : r.items || []).map((o) => ({ ...o, station_name: o.station_name || names.get(o.station) }));
     const total = r.total ?? items.length;
-    $('#work-orders').innerHTML = `<p class="muted filters">${t('ig_total')}${t('colon')}${total}${total > items.length ? ` · ${t('ent_first_n')} ${items.length}` : ''}
-      · <a id="orders-csv" href="${exportQ}format=csv">CSV</a> · <a id="orders-xlsx" href="${exportQ}format=xlsx">Excel</a></p>${ordersTable(items, true)}`;
+    $('#work-orders').innerHTML = `<p class="muted filters">${t('ig_total')}${t('colon')}${total}
+      · <a id="orders-csv" href="${exportQ}format=csv">CSV</a> · <a id="orders-xlsx" href="${exportQ}format=xlsx">Excel</a></p>${ordersTable(items, true)}${pager(r, 'orders-pages')}`;
     wireOrderClose($('#work-orders'), load);
+    wirePager($('#work-orders'), (n) => { page = n; load(); });
   };
   await load();
 }
