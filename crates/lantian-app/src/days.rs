@@ -15,6 +15,7 @@ use lantian_core::series::DailyRecord;
 use lantian_store::daily::{DayValues, StoredDay};
 use lantian_store::{Station, View};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// The revision of the code that computes a station-day's record. Bump it whenever what a
 /// record holds changes (validity rules, MDA8, editions): stored records of another
@@ -121,6 +122,8 @@ fn to_stored(r: &DailyRecord) -> DayValues {
 pub struct Refreshed {
     pub station_days: u64,
     pub rounds: u64,
+    /// Runs of station-days that could not be computed, with why (the others still are).
+    pub failed: Vec<String>,
 }
 
 /// Computes the missing and stale records of the ambient stations' days, both views, ahead
@@ -128,7 +131,12 @@ pub struct Refreshed {
 /// times apart): a system job, no caller's request.
 pub fn refresh(app: &App) -> AppResult<Refreshed> {
     let mut done = Refreshed::default();
-    let stations = app.store.stations()?;
+    let stations: HashMap<String, Station> = app
+        .store
+        .stations()?
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
     for view in [View::Raw, View::Audited] {
         let mut after = None;
         loop {
@@ -139,18 +147,21 @@ pub fn refresh(app: &App) -> AppResult<Refreshed> {
                 break;
             };
             done.rounds += 1;
-            for run in due.chunk_by(|a, b| a.station_id == b.station_id) {
-                // Outlets' and unregistered stations' values have no daily records to read.
-                let Some(s) = stations
-                    .iter()
-                    .find(|s| s.id == run[0].station_id && s.role.is_ambient())
-                else {
+            // Runs of consecutive days of one station, each one read of its hours.
+            for run in due.chunk_by(|a, b| a.station_id == b.station_id && b.day == a.day + 1) {
+                let Some(s) = stations.get(&run[0].station_id) else {
                     continue;
                 };
-                let (lo, hi) = (run[0].day, run[run.len() - 1].day);
-                let first = Date::from_days_since_epoch(lo);
-                station_days(app, s, first, (hi - lo + 1) as usize, view)?;
-                done.station_days += run.len() as u64;
+                let first = Date::from_days_since_epoch(run[0].day);
+                match station_days(app, s, first, run.len(), view) {
+                    Ok(_) => done.station_days += run.len() as u64,
+                    Err(e) => done.failed.push(format!(
+                        "{} {} +{} days ({view:?}): {e}",
+                        s.id,
+                        first,
+                        run.len()
+                    )),
+                }
             }
             after = Some(last);
         }

@@ -15,6 +15,7 @@ use crate::db::{Conn, Val};
 use crate::error::StoreError;
 use crate::model::View;
 use lantian_core::cst::{self, HOUR_S};
+use lantian_core::series::StationRole;
 use std::collections::{BTreeSet, HashMap};
 
 /// One station-day's record: the six pollutants' daily values in `Pollutant::ALL` order
@@ -45,6 +46,9 @@ pub struct DueDay {
 
 /// Station-days bumped per statement at most.
 const BUMP_CHUNK: usize = 400;
+
+/// Records stored per statement at most (12 parameters each).
+const PUT_CHUNK: usize = 80;
 
 const RECORD_COLUMNS: &str = "so2, no2, pm10, co, o3, pm25, o3_max_1h";
 
@@ -148,7 +152,9 @@ impl Store {
     }
 
     /// Stores records computed from the hours read after [`Store::stored_days`] gave
-    /// `gen_now` (one transaction; a record stored meanwhile is replaced).
+    /// `gen_now` (one transaction; a record stored meanwhile is replaced). Days never
+    /// written (generation 0: no values, or days to come) are not stored: they cost a
+    /// reader nothing to compute, and storing them would let any request fill the table.
     pub fn put_days(
         &self,
         station_id: &str,
@@ -156,36 +162,47 @@ impl Store {
         rev: i64,
         days: &[(StoredDay, DayValues)],
     ) -> Result<(), StoreError> {
+        let days: Vec<_> = days.iter().filter(|(d, _)| d.gen_now > 0).collect();
         if days.is_empty() {
             return Ok(());
         }
-        let sql = format!(
-            "INSERT INTO daily_records (station_id, audited, day, gen, rev, {RECORD_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             ON CONFLICT (station_id, audited, day) DO UPDATE SET gen = excluded.gen, rev = excluded.rev, \
-             so2 = excluded.so2, no2 = excluded.no2, pm10 = excluded.pm10, co = excluded.co, \
-             o3 = excluded.o3, pm25 = excluded.pm25, o3_max_1h = excluded.o3_max_1h"
-        );
         self.write_unaudited(|c| {
-            for (d, v) in days {
-                let mut p: Vec<Val> = vec![
-                    station_id.into(),
-                    audited(view).into(),
-                    d.day.into(),
-                    d.gen_now.into(),
-                    rev.into(),
-                ];
-                p.extend(v.values.iter().map(|x| Val::from(*x)));
-                p.push(v.o3_max_1h.into());
+            for chunk in days.chunks(PUT_CHUNK) {
+                let mut sql = format!(
+                    "INSERT INTO daily_records (station_id, audited, day, gen, rev, {RECORD_COLUMNS}) VALUES "
+                );
+                let mut p: Vec<Val> = Vec::with_capacity(chunk.len() * 12);
+                for (i, (d, v)) in chunk.iter().enumerate() {
+                    let n = p.len();
+                    let marks: Vec<String> = (1..=12).map(|k| format!("${}", n + k)).collect();
+                    sql.push_str(if i > 0 { ", (" } else { "(" });
+                    sql.push_str(&marks.join(", "));
+                    sql.push(')');
+                    p.extend([
+                        station_id.into(),
+                        audited(view).into(),
+                        d.day.into(),
+                        d.gen_now.into(),
+                        rev.into(),
+                    ]);
+                    p.extend(v.values.iter().map(|x| Val::from(*x)));
+                    p.push(v.o3_max_1h.into());
+                }
+                sql.push_str(
+                    " ON CONFLICT (station_id, audited, day) DO UPDATE SET gen = excluded.gen, rev = excluded.rev, \
+                     so2 = excluded.so2, no2 = excluded.no2, pm10 = excluded.pm10, co = excluded.co, \
+                     o3 = excluded.o3, pm25 = excluded.pm25, o3_max_1h = excluded.o3_max_1h",
+                );
                 c.exec(&sql, &p)?;
             }
             Ok(())
         })
     }
 
-    /// Station-days with values whose record (of `view`, by revision `rev`) is missing or
-    /// stale, in station and day order after `after` (keyset paging), at most `limit`: what
-    /// a refresh pass computes ahead of the readers.
+    /// Station-days of ambient stations (not outlets' or equipment's series) with values
+    /// whose record (of `view`, by revision `rev`) is missing or stale, in station and day
+    /// order after `after` (keyset paging), at most `limit`: what a refresh pass computes
+    /// ahead of the readers.
     pub fn refresh_due(
         &self,
         view: View,
@@ -196,12 +213,15 @@ impl Store {
         let (station, day) = after.map_or(("", i64::MIN), |d| (d.station_id.as_str(), d.day));
         let rows = self.read(|c| {
             c.query(
-                "SELECT c.station_id, c.day FROM day_changes c LEFT JOIN daily_records r \
-                 ON r.station_id = c.station_id AND r.day = c.day AND r.audited = $1 AND r.rev = $2 \
-                 WHERE (r.gen IS NULL OR r.gen <> c.gen) \
-                 AND (c.station_id > $3 OR (c.station_id = $3 AND c.day > $4)) \
-                 ORDER BY c.station_id, c.day LIMIT $5",
+                "SELECT c.station_id, c.day FROM day_changes c \
+                 JOIN stations s ON s.id = c.station_id AND s.role <> $1 AND s.role <> $2 \
+                 LEFT JOIN daily_records r \
+                 ON r.station_id = c.station_id AND r.day = c.day AND r.audited = $3 AND r.rev = $4 \
+                 WHERE (r.gen IS NULL OR r.gen <> c.gen) AND (c.station_id, c.day) > ($5, $6) \
+                 ORDER BY c.station_id, c.day LIMIT $7",
                 &[
+                    StationRole::Outlet.as_str().into(),
+                    StationRole::Equipment.as_str().into(),
                     audited(view).into(),
                     rev.into(),
                     station.into(),

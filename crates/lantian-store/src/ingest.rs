@@ -629,18 +629,27 @@ fn store_observations(
     out: &mut BatchOutcome,
 ) -> Result<(), StoreError> {
     let new = c.insert_observations(rows)?;
-    if new > 0 {
-        let days: BTreeSet<(&str, i64)> = rows
-            .iter()
-            .map(|(o, _)| (o.station_id.as_str(), crate::daily::day_of(o.ts)))
-            .collect();
-        crate::daily::bump(c, &days)?;
-    }
     out.observations_new += new;
     out.observations_duplicate += rows.len() as u64 - new;
     let minutes = touched_minutes(rows.iter().map(|(o, _)| *o));
+    let spans = spans(&minutes);
+    // The days whose hourly values may have changed: those of new values and every day the
+    // minute rollups below rewrite (from the first to the last touched hour, even for
+    // values stored before, since a rollup reads the station's interval as it is now).
+    let mut days: BTreeSet<(&str, i64)> = BTreeSet::new();
+    if new > 0 {
+        days.extend(
+            rows.iter()
+                .map(|(o, _)| (o.station_id.as_str(), crate::daily::day_of(o.ts))),
+        );
+    }
+    for ((station, _), (first, last)) in &spans {
+        let (a, b) = (crate::daily::day_of(*first), crate::daily::day_of(*last));
+        days.extend((a..=b).map(|d| (station.as_str(), d)));
+    }
+    crate::daily::bump(c, &days)?;
     let minutes_min = i64::from(HOUR_SAMPLING_MINUTES_MIN);
-    for ((station, code), (first, last)) in spans(&minutes) {
+    for ((station, code), (first, last)) in spans {
         c.exec(
             ROLLUP_HOURS_FROM_MINUTES,
             &[

@@ -116,7 +116,9 @@ impl Store {
     /// hours with neither, the mean of its real-time values, valid with ≥ 45 distinct
     /// minutes (read here, never stored). An hour the station sent as invalid, or that an
     /// auditor invalidated, is not replaced; nor is an hour of too few minutes by real-time
-    /// values. Rollups are of raw values.
+    /// values. Rollups are of raw values. Daily records are kept from what this returns
+    /// (`daily.rs`): a change to which hours it returns must bump `lantian_app::days::
+    /// RECORDS_REV`, so that the kept records are computed again.
     pub fn hourly(
         &self,
         station_id: &str,

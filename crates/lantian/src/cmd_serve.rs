@@ -629,11 +629,16 @@ async fn serve(args: Args, app: App, demo_passwords: crate::demo::Passwords) -> 
             tick.tick().await;
             let a = days_app.clone();
             match tokio::task::spawn_blocking(move || lantian_app::days::refresh(&a)).await {
-                Ok(Ok(r)) if r.station_days > 0 => {
-                    tracing::info!("daily records: {} station-days computed", r.station_days)
+                Ok(Ok(r)) => {
+                    if r.station_days > 0 {
+                        tracing::info!("daily records: {} station-days computed", r.station_days)
+                    }
+                    for f in &r.failed {
+                        tracing::warn!("daily records: {f}");
+                    }
                 }
                 Ok(Err(e)) => tracing::warn!("daily records refresh failed: {e:#}"),
-                _ => {}
+                Err(e) => tracing::warn!("daily records refresh failed: {e}"),
             }
         }
     });

@@ -25,3 +25,9 @@ CREATE TABLE daily_records (
     o3_max_1h REAL,
     PRIMARY KEY (station_id, audited, day)
 ) WITHOUT ROWID;
+
+-- Every station-day that already has values is due once (`lantian serve`'s refresh pass
+-- computes it ahead of the readers): its Beijing day is (ts + 8 h) / 24 h, for the hour of
+-- any value alike. A full read of `observations`, once, at the upgrade.
+INSERT INTO day_changes (station_id, day, gen)
+    SELECT station_id, (ts + 28800) / 86400, 1 FROM observations GROUP BY 1, 2;

@@ -3,7 +3,8 @@
 //! station and for several (O3 from the city-mean hourly series), cold and warm; a late
 //! value, a correction (audited view only) and a new code revision make exactly their days
 //! stale; a write committed while a reader computes leaves the record stale, not wrong; the
-//! refresh pass leaves nothing due.
+//! minute rollups rewritten at a new interval make their days stale too; the refresh pass
+//! leaves nothing due, and never counts an outlet's series.
 
 use lantian_app::data::Hours;
 use lantian_app::days::{self, RECORDS_REV};
@@ -229,6 +230,35 @@ fn story(store: Store) {
         vec![true, false, true, true, true]
     );
 
+    // Minute data: 30 values an hour every 2 minutes make valid hours (60 minutes); once the
+    // station is set to 1-minute data, the same values sent again make them invalid (30
+    // minutes): no new value, but the rollups change, and so must the records.
+    let mut m1 = station("M1", "xincheng");
+    m1.min_interval_min = 2;
+    store.upsert_station(&m1).unwrap();
+    let minutes: Vec<Observation> = (0..24 * 30)
+        .map(|k| Observation {
+            period: Period::Min,
+            ..value("M1", Pollutant::Pm25, day0 + k * 120, 30.0 + (k % 7) as f64)
+        })
+        .collect();
+    commit(store, minutes.clone());
+    let (rollup, hours) = both(&app, &["M1"], View::Raw);
+    assert_eq!(rollup, hours, "minute data");
+    assert!(!rollup.starts_with("[DailyRecord { date: Date { year: 2025, month: 12, day: 30 }, values: [NaN, NaN, NaN, NaN, NaN, NaN]"), "{rollup}");
+    m1.min_interval_min = 1;
+    store.upsert_station(&m1).unwrap();
+    commit(store, minutes);
+    let (rollup, hours) = both(&app, &["M1"], View::Raw);
+    assert_eq!(rollup, hours, "the same minutes at a new interval");
+    assert_eq!(rollup.matches("NaN").count(), 5 * 7, "{rollup}");
+
+    // An outlet's series has no daily records to compute: never due.
+    let mut outlet = station("O1", "xincheng");
+    outlet.role = StationRole::Outlet;
+    store.upsert_station(&outlet).unwrap();
+    commit(store, hours_of("O1", 0));
+
     // The refresh pass computes whatever is due, both views; then nothing is.
     let due = |view| store.refresh_due(view, RECORDS_REV, None, 1000).unwrap();
     assert_eq!(
@@ -240,7 +270,7 @@ fn story(store: Store) {
     );
     assert!(!due(View::Audited).is_empty());
     let done = days::refresh(&app).unwrap();
-    assert!(done.station_days >= 2, "{done:?}");
+    assert!(done.station_days >= 2 && done.failed.is_empty(), "{done:?}");
     assert!(due(View::Raw).is_empty() && due(View::Audited).is_empty());
     let (rollup, hours) = both(&app, &["X1"], View::Raw);
     assert_eq!(rollup, hours, "after the refresh");
