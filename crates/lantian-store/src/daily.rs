@@ -3,9 +3,9 @@
 //! stale; what a day's record is (HJ 633's daily means, MDA8) is the app's to compute, from
 //! [`Store::hourly`] as everywhere else (`lantian_app::days`).
 //!
-//! Every write that can change a station's hourly values of a day (observations of any
-//! period, corrections) bumps that station-day's generation in `day_changes`, in the same
-//! transaction. A stored record carries the generation it was computed from and the revision
+//! Every write that can change a station's hourly values of a day (new observations of any
+//! period, the days a minute rollup rewrites, corrections) bumps that station-day's
+//! generation in `day_changes`, in the same transaction. A stored record carries the generation it was computed from and the revision
 //! of the code that computed it; it is fresh while both still match. Readers read the
 //! generations before the hours they compute from, so a write committed meanwhile leaves
 //! the record stale (computed again at the next read), never wrong.
@@ -38,7 +38,7 @@ pub struct StoredDay {
 }
 
 /// A station-day whose record is missing or stale (for [`Store::refresh_due`]).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DueDay {
     pub station_id: String,
     pub day: i64,
