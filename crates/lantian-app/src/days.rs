@@ -60,8 +60,9 @@ fn internal(e: lantian_core::city::CityError) -> AppError {
     AppError::Internal(e.to_string())
 }
 
-/// One station's daily records: stored ones where fresh, the others computed from its hours
-/// (one read per run of consecutive days) and stored.
+/// One station's daily records: stored ones where fresh, none for days never written
+/// (generation 0: every write of values bumps its day, so such a day has no hours), the
+/// others computed from its hours (one read per run of consecutive days) and stored.
 fn station_days(
     app: &App,
     s: &Station,
@@ -76,15 +77,13 @@ fn station_days(
     let mut out: Vec<DailyRecord> = stored.iter().map(|d| from_stored(d, first)).collect();
     let mut computed = Vec::new();
     let mut i = 0;
+    let due = |d: &StoredDay| d.record.is_none() && d.gen_now > 0;
     while i < stored.len() {
-        if stored[i].record.is_some() {
+        if !due(&stored[i]) {
             i += 1;
             continue;
         }
-        let run = stored[i..]
-            .iter()
-            .take_while(|d| d.record.is_none())
-            .count();
+        let run = stored[i..].iter().take_while(|d| due(d)).count();
         let days = Hours::load(app, vec![s.clone()], first.add_days(i as i64), run, view)?.days();
         for (k, rec) in days.into_iter().enumerate() {
             computed.push((stored[i + k], to_stored(&rec)));

@@ -213,11 +213,14 @@ impl Store {
         let (station, day) = after.map_or(("", i64::MIN), |d| (d.station_id.as_str(), d.day));
         let rows = self.read(|c| {
             c.query(
+                // NOT IN a small set, not a join with `stations`: PostgreSQL, which expects
+                // one row due, would scan the stations once per row (1.9 s against 76 ms for
+                // 111,690 rows due).
                 "SELECT c.station_id, c.day FROM day_changes c \
-                 JOIN stations s ON s.id = c.station_id AND s.role <> $1 AND s.role <> $2 \
                  LEFT JOIN daily_records r \
                  ON r.station_id = c.station_id AND r.day = c.day AND r.audited = $3 AND r.rev = $4 \
                  WHERE (r.gen IS NULL OR r.gen <> c.gen) AND (c.station_id, c.day) > ($5, $6) \
+                 AND c.station_id NOT IN (SELECT id FROM stations WHERE role IN ($1, $2)) \
                  ORDER BY c.station_id, c.day LIMIT $7",
                 &[
                     StationRole::Outlet.as_str().into(),
