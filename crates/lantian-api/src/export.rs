@@ -245,8 +245,8 @@ pub fn table(
 ) -> ApiResult<Response> {
     match q.format.as_deref().unwrap_or("json") {
         "json" => {
-            let p = Paging::of(q.page, q.per_page)?;
-            Ok(Json(p.answer("items", &p.cut(rows))).into_response())
+            let cut = Paging::of(q.page, q.per_page)?.cut(rows);
+            table_read(cut.items, cut.total, columns, q, name)
         }
         format => file(rows, columns, format, name),
     }
